@@ -1,0 +1,87 @@
+/**
+ * @module The edge application: every route, the one error handler, body limits and secure
+ * headers. Built from its dependencies so tests drive it in-process with `app.request()`.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { secureHeaders } from 'hono/secure-headers';
+import { JSON_BODY_BYTES_MAX } from '../shared/limits.ts';
+import { accountRoutes } from './accounts/accounts.routes.ts';
+import type { Store } from './db/index.ts';
+import { PROBLEMS, ProblemError, onError, problemResponse, type ProblemSlug } from './http/problem.ts';
+import { jobRoutes } from './jobs/jobs.routes.ts';
+import { kernelRoutes, type KernelRegistry } from './kernels/registry.ts';
+import { workRoutes } from './leases/work.routes.ts';
+
+export interface AppOptions {
+  store: Store;
+  kernels: KernelRegistry;
+  /** Folder of the built web app (`vite build`); the app is not served when absent. */
+  webDir?: string;
+  /** Clock, injectable for tests. @default Date.now */
+  now?: () => number;
+}
+
+/** The Content-Security-Policy: WebAssembly may compile, no inline script or style runs. */
+const CSP = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'", "'wasm-unsafe-eval'"],
+  workerSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  connectSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  objectSrc: ["'none'"],
+  baseUri: ["'none'"],
+  frameAncestors: ["'none'"],
+  formAction: ["'self'"],
+};
+
+/**
+ * @example
+ * const app = createApp({ store, kernels });
+ * const res = await app.request('/api/kernels');
+ */
+export function createApp(options: AppOptions) {
+  const { store, kernels } = options;
+  const now = options.now ?? Date.now;
+  const app = new Hono();
+  app.onError(onError);
+  app.use(secureHeaders({ contentSecurityPolicy: CSP, crossOriginEmbedderPolicy: false }));
+  app.use('/api/*', async function jsonBodyLimit(c, next) {
+    // Result uploads have their own, larger bound (work.routes.ts).
+    if (c.req.method === 'PUT' && c.req.path.endsWith('/result')) return next();
+    return bodyLimit({
+      maxSize: JSON_BODY_BYTES_MAX,
+      onError: () => {
+        throw new ProblemError('body-too-large', `a request body may have at most ${JSON_BODY_BYTES_MAX} bytes`);
+      },
+    })(c, next);
+  });
+
+  app.get('/api/health', (c) => c.json({ ok: true, dialect: store.dialect, kernels: [...kernels.entries.keys()] }));
+  app.route('/', accountRoutes(store, now));
+  app.route('/', kernelRoutes(kernels));
+  app.route('/', jobRoutes(store, kernels, now));
+  app.route('/', workRoutes(store, kernels, now));
+
+  app.get('/problems/:slug', (c) => {
+    const slug = c.req.param('slug') as ProblemSlug;
+    if (!(slug in PROBLEMS)) throw new ProblemError('not-found', `no problem type ${slug}`);
+    return c.json({ type: `/problems/${slug}`, ...PROBLEMS[slug] });
+  });
+  app.all('/api/*', (c) => problemResponse(c, new ProblemError('not-found', `no route ${c.req.method} ${c.req.path}`).toProblem()));
+
+  const webDir = options.webDir;
+  if (webDir && existsSync(join(webDir, 'index.html'))) {
+    app.use('/assets/*', serveStatic({ root: webDir, onFound: (_p, c) => c.header('cache-control', 'public, max-age=31536000, immutable') }));
+    app.use('*', serveStatic({ root: webDir }));
+    let indexHtml: Promise<string> | undefined;
+    // Client-side routes (/volunteer, /customer …) all load the same page.
+    app.get('*', async (c) => c.html(await (indexHtml ??= readFile(join(webDir, 'index.html'), 'utf8'))));
+  }
+  return app;
+}

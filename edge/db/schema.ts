@@ -1,0 +1,101 @@
+/**
+ * @module The database shape as Kysely types: one interface per table. Times are epoch
+ * milliseconds; ids that customers or volunteers see are random text, internal ones integers.
+ */
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+export interface CustomersTable {
+  id: string;
+  name: string;
+  key_hash: string;
+  created_at: number;
+}
+
+export interface VolunteersTable {
+  id: string;
+  token_hash: string;
+  created_at: number;
+  /** Points credited for validated results (kept with the credit, in the same transaction). */
+  points: Generated<number>;
+  results_valid: Generated<number>;
+}
+
+export type JobState = 'running' | 'completed' | 'failed' | 'cancelled';
+
+export interface JobsTable {
+  id: string;
+  customer_id: string;
+  kind: string;
+  params: string;
+  status: JobState;
+  quorum: number;
+  units_total: number;
+  units_valid: Generated<number>;
+  units_failed: Generated<number>;
+  price_minor: number;
+  currency: string;
+  created_at: number;
+  completed_at: number | null;
+  /** The integrated result (JSON text), set when the job completes. */
+  result: string | null;
+}
+
+export type UnitState = 'queued' | 'in_progress' | 'valid' | 'failed' | 'cancelled';
+
+export interface UnitsTable {
+  id: Generated<number>;
+  job_id: string;
+  seq: number;
+  kernel_id: string;
+  kernel_version: number;
+  input: Uint8Array;
+  output_bytes: number;
+  cost_points: number;
+  quorum: number;
+  state: UnitState;
+  /** Replicas still wanted now; > 0 exactly when the unit may be leased (partial index). */
+  want: number;
+  /** Replicas currently leased and not past their deadline. */
+  leased: Generated<number>;
+  /** Replicas ever handed out. */
+  replicas: Generated<number>;
+  errors: Generated<number>;
+  /** Size of the largest group of identical returned results. */
+  agree_max: Generated<number>;
+  canonical_hash: string | null;
+  canonical_output: Uint8Array | null;
+  failure: string | null;
+  decided_at: number | null;
+}
+
+export type ReplicaState = 'leased' | 'returned' | 'timed_out' | 'errored';
+export type ReplicaOutcome = 'pending' | 'valid' | 'invalid' | 'unit_closed';
+
+export interface ReplicasTable {
+  id: Generated<number>;
+  unit_id: number;
+  volunteer_id: string;
+  state: ReplicaState;
+  outcome: ReplicaOutcome | null;
+  leased_at: number;
+  deadline_at: number;
+  returned_at: number | null;
+  result_hash: string | null;
+  /** Result bytes, kept only while the unit is undecided. */
+  result: Uint8Array | null;
+  credited_points: Generated<number>;
+  error: string | null;
+}
+
+export interface Database {
+  customers: CustomersTable;
+  volunteers: VolunteersTable;
+  jobs: JobsTable;
+  units: UnitsTable;
+  replicas: ReplicasTable;
+}
+
+export type UnitRow = Selectable<UnitsTable>;
+export type ReplicaRow = Selectable<ReplicasTable>;
+export type JobRow = Selectable<JobsTable>;
+export type NewUnit = Insertable<UnitsTable>;

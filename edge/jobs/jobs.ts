@@ -1,0 +1,115 @@
+/**
+ * @module Jobs: validated and priced at submission, split into units in the same
+ * transaction, finished (integrated or failed) in the transaction that decides their last unit.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { Job } from '../../shared/api/schemas.ts';
+import { CURRENCY, JOB_UNITS_MAX, PRICE_MINOR_PER_POINT, QUORUM_DEFAULT } from '../../shared/limits.ts';
+import type { JobRequest } from '../../shared/jobs/kinds.ts';
+import type { Database, JobRow } from '../db/schema.ts';
+import type { Store } from '../db/index.ts';
+import { newId } from '../accounts/tokens.ts';
+import { ProblemError } from '../http/problem.ts';
+import { kernelKey, type KernelRegistry } from '../kernels/registry.ts';
+import { JOB_KIND_HANDLERS } from './kinds.ts';
+
+/** Rows per multi-row INSERT, well under SQLite's bound-parameter limit. */
+const UNIT_INSERT_ROWS_MAX = 200;
+
+export function toJob(row: JobRow): Job {
+  return {
+    id: row.id,
+    kind: row.kind,
+    status: row.status,
+    params: JSON.parse(row.params) as Record<string, unknown>,
+    unitsTotal: row.units_total,
+    unitsValid: row.units_valid,
+    unitsFailed: row.units_failed,
+    priceMinor: Number(row.price_minor),
+    currency: row.currency,
+    createdAt: new Date(Number(row.created_at)).toISOString(),
+    completedAt: row.completed_at === null ? null : new Date(Number(row.completed_at)).toISOString(),
+  };
+}
+
+/** Creates a job and all its units in one transaction. */
+export async function createJob(store: Store, registry: KernelRegistry, customerId: string, req: JobRequest, now: number): Promise<Job> {
+  const handler = JOB_KIND_HANDLERS[req.kind];
+  const kernel = registry.entries.get(kernelKey(handler.kernel.id, handler.kernel.version));
+  if (!kernel) throw new ProblemError('kernel-unavailable', `kernel ${handler.kernel.id}@${handler.kernel.version} is not loaded on this server`);
+  const units = handler.split(req.params);
+  if (units.length > JOB_UNITS_MAX) {
+    throw new ProblemError('validation', `the job would have ${units.length} units, at most ${JOB_UNITS_MAX}`, [
+      { path: 'params', message: `too many units (${units.length} > ${JOB_UNITS_MAX}); put more members in each unit` },
+    ]);
+  }
+  const quorum = QUORUM_DEFAULT;
+  const points = units.reduce((sum, u) => sum + u.costPoints, 0);
+  const row: JobRow = {
+    id: newId('j', 9),
+    customer_id: customerId,
+    kind: req.kind,
+    params: JSON.stringify(req.params),
+    status: 'running',
+    quorum,
+    units_total: units.length,
+    units_valid: 0,
+    units_failed: 0,
+    price_minor: points * quorum * PRICE_MINOR_PER_POINT,
+    currency: CURRENCY,
+    created_at: now,
+    completed_at: null,
+    result: null,
+  };
+  await store.db.transaction().execute(async (trx) => {
+    await trx.insertInto('jobs').values(row).execute();
+    for (let i = 0; i < units.length; i += UNIT_INSERT_ROWS_MAX) {
+      await trx
+        .insertInto('units')
+        .values(
+          units.slice(i, i + UNIT_INSERT_ROWS_MAX).map((u, j) => ({
+            job_id: row.id,
+            seq: i + j,
+            kernel_id: kernel.id,
+            kernel_version: kernel.version,
+            input: u.input,
+            output_bytes: u.outputBytes,
+            cost_points: u.costPoints,
+            quorum,
+            state: 'queued' as const,
+            want: quorum,
+            canonical_hash: null,
+            canonical_output: null,
+            failure: null,
+            decided_at: null,
+          })),
+        )
+        .execute();
+    }
+  });
+  return toJob(row);
+}
+
+/** A customer's own job, or a `not-found` problem (another customer's job is not revealed). */
+export async function getOwnJob(db: Kysely<Database>, customerId: string, jobId: string): Promise<JobRow> {
+  const row = await db.selectFrom('jobs').selectAll().where('id', '=', jobId).where('customer_id', '=', customerId).executeTakeFirst();
+  if (!row) throw new ProblemError('not-found', `no job ${jobId}`);
+  return row;
+}
+
+/**
+ * Called in the transaction that decided a unit of `jobId`: once every unit is decided, the
+ * job is integrated (all valid) or marked failed (naming its failed units).
+ */
+export async function finishJobIfDone(trx: Transaction<Database>, jobId: string, now: number): Promise<void> {
+  const job = await trx.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirstOrThrow();
+  if (job.status !== 'running' || job.units_valid + job.units_failed < job.units_total) return;
+  if (job.units_failed > 0) {
+    await trx.updateTable('jobs').set({ status: 'failed', completed_at: now }).where('id', '=', jobId).execute();
+    return;
+  }
+  const units = await trx.selectFrom('units').select(['canonical_output']).where('job_id', '=', jobId).orderBy('seq').execute();
+  const outputs = units.map((u) => new Uint8Array(u.canonical_output!));
+  const result = JOB_KIND_HANDLERS[job.kind as JobRequest['kind']].assimilate(JSON.parse(job.params), outputs);
+  await trx.updateTable('jobs').set({ status: 'completed', completed_at: now, result: JSON.stringify(result) }).where('id', '=', jobId).execute();
+}

@@ -1,0 +1,91 @@
+/**
+ * @module Leasing: hands a volunteer up to `max` units that want replicas (never a unit it
+ * already holds a replica of), and reissues leases past their deadline. Each call is one
+ * transaction.
+ */
+import type { Transaction } from 'kysely';
+import type { Lease } from '../../shared/api/schemas.ts';
+import { bytesToBase64 } from '../../shared/base64.ts';
+import { LEASE_TTL_MAX_MS, LEASE_TTL_MIN_MS, LEASE_TTL_PER_POINT_MS } from '../../shared/limits.ts';
+import type { Store } from '../db/index.ts';
+import type { Database } from '../db/schema.ts';
+import { kernelKey, type KernelRegistry } from '../kernels/registry.ts';
+import { applyVerdict } from '../validation/apply.ts';
+
+/** Expired leases reissued per lease call, so one call's work stays bounded. */
+const EXPIRED_SWEEP_MAX = 256;
+
+/** A lease's lifetime, sized from the unit's cost so slow devices can still finish. */
+export function leaseTtlMs(costPoints: number): number {
+  return Math.min(LEASE_TTL_MAX_MS, LEASE_TTL_MIN_MS + costPoints * LEASE_TTL_PER_POINT_MS);
+}
+
+/** Marks leases past their deadline `timed_out`, so their units want a new replica. */
+export async function expireLeases(trx: Transaction<Database>, now: number): Promise<number> {
+  const expired = await trx
+    .selectFrom('replicas')
+    .select(['id', 'unit_id'])
+    .where('state', '=', 'leased')
+    .where('deadline_at', '<', now)
+    .orderBy('deadline_at')
+    .limit(EXPIRED_SWEEP_MAX)
+    .execute();
+  for (const r of expired) {
+    await trx.updateTable('replicas').set({ state: 'timed_out' }).where('id', '=', r.id).execute();
+    const unit = await trx.selectFrom('units').selectAll().where('id', '=', r.unit_id).executeTakeFirstOrThrow();
+    await applyVerdict(trx, { ...unit, leased: unit.leased - 1 }, now);
+  }
+  return expired.length;
+}
+
+/** Leases up to `max` units to `volunteerId`. */
+export async function leaseUnits(
+  store: Store,
+  registry: KernelRegistry,
+  volunteerId: string,
+  max: number,
+  kernels: string[] | undefined,
+  now: number,
+): Promise<Lease[]> {
+  return store.db.transaction().execute(async (trx) => {
+    await expireLeases(trx, now);
+    let q = trx
+      .selectFrom('units as u')
+      .selectAll('u')
+      .where('u.want', '>', 0)
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('replicas as r').select('r.id').whereRef('r.unit_id', '=', 'u.id').where('r.volunteer_id', '=', volunteerId))),
+      )
+      .orderBy('u.id')
+      .limit(max);
+    if (kernels) {
+      const wanted = kernels.map((k) => k.split('@')[0] ?? '');
+      if (wanted.length === 0) return [];
+      q = q.where('u.kernel_id', 'in', wanted);
+    }
+    const units = await q.execute();
+    const leases: Lease[] = [];
+    for (const unit of units) {
+      const kernel = registry.entries.get(kernelKey(unit.kernel_id, unit.kernel_version));
+      if (!kernel) continue;
+      const deadline = now + leaseTtlMs(unit.cost_points);
+      const replica = await trx
+        .insertInto('replicas')
+        .values({ unit_id: unit.id, volunteer_id: volunteerId, state: 'leased', outcome: null, leased_at: now, deadline_at: deadline, returned_at: null, result_hash: null, result: null, error: null })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await applyVerdict(trx, { ...unit, leased: unit.leased + 1, replicas: unit.replicas + 1 }, now);
+      leases.push({
+        leaseId: Number(replica.id),
+        unitId: Number(unit.id),
+        jobId: unit.job_id,
+        kernel: { id: kernel.id, version: kernel.version, sha256: kernel.sha256 },
+        input: bytesToBase64(new Uint8Array(unit.input)),
+        outputBytes: unit.output_bytes,
+        costPoints: unit.cost_points,
+        deadline,
+      });
+    }
+    return leases;
+  });
+}

@@ -1,0 +1,54 @@
+/**
+ * @module Volunteer work routes: lease units, submit results (binary body), report errors.
+ */
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { API_PATHS, LeaseRequestSchema, ReportErrorRequestSchema, type LeaseResponse } from '../../shared/api/schemas.ts';
+import { IDLE_RETRY_MS, UNIT_OUTPUT_BYTES_MAX } from '../../shared/limits.ts';
+import { requireVolunteer, type AuthVariables } from '../accounts/auth.ts';
+import type { Store } from '../db/index.ts';
+import { readBytes, readJson } from '../http/body.ts';
+import { ProblemError } from '../http/problem.ts';
+import type { KernelRegistry } from '../kernels/registry.ts';
+import { reportError, submitResult } from '../validation/submit.ts';
+import { leaseUnits } from './leases.ts';
+
+function leaseIdParam(raw: string): number {
+  if (!/^[1-9][0-9]{0,15}$/.test(raw)) throw new ProblemError('lease-not-found', `'${raw.slice(0, 20)}' is not a lease id`);
+  return Number(raw);
+}
+
+export function workRoutes(store: Store, registry: KernelRegistry, now: () => number) {
+  const app = new Hono<{ Variables: AuthVariables }>();
+  app.use('/api/work/*', requireVolunteer(store));
+
+  app.post(API_PATHS.lease, async (c) => {
+    const req = await readJson(c, LeaseRequestSchema, {});
+    const leases = await leaseUnits(store, registry, c.get('volunteerId'), req.max, req.kernels, now());
+    const body: LeaseResponse = leases.length > 0 ? { leases } : { leases, retryAfterMs: IDLE_RETRY_MS };
+    return c.json(body);
+  });
+
+  app.put(
+    '/api/work/leases/:leaseId/result',
+    bodyLimit({
+      maxSize: UNIT_OUTPUT_BYTES_MAX,
+      onError: () => {
+        throw new ProblemError('body-too-large', `a result may have at most ${UNIT_OUTPUT_BYTES_MAX} bytes`);
+      },
+    }),
+    async (c) => {
+      const leaseId = leaseIdParam(c.req.param('leaseId'));
+      const bytes = await readBytes(c);
+      return c.json(await submitResult(store, c.get('volunteerId'), leaseId, bytes, now()));
+    },
+  );
+
+  app.post('/api/work/leases/:leaseId/error', async (c) => {
+    const leaseId = leaseIdParam(c.req.param('leaseId'));
+    const { message } = await readJson(c, ReportErrorRequestSchema);
+    return c.json(await reportError(store, c.get('volunteerId'), leaseId, message, now()));
+  });
+
+  return app;
+}

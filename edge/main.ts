@@ -1,0 +1,25 @@
+/**
+ * @module Starts the edge: opens the store, loads and checks the kernels, serves the API and
+ * the built web app on one port.
+ */
+import { serve } from '@hono/node-server';
+import { createApp } from './app.ts';
+import { readConfig } from './config.ts';
+import { openStore } from './db/index.ts';
+import { loadKernelRegistry } from './kernels/registry.ts';
+
+const config = readConfig();
+const store = await openStore(config.databaseUrl);
+const kernels = await loadKernelRegistry(config.kernelsDir);
+const app = createApp({ store, kernels, webDir: config.webDir });
+const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+  const where = store.dialect === 'sqlite' ? config.databaseUrl : 'PostgreSQL';
+  console.log(`SpareCycles edge on http://${config.host}:${info.port} (store: ${where}; kernels: ${[...kernels.entries.keys()].join(', ') || 'none'})`);
+});
+
+function shutdown(): void {
+  server.close();
+  void store.close().finally(() => process.exit(0));
+}
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);

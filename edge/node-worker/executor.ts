@@ -1,0 +1,40 @@
+/**
+ * @module `UnitExecutor`s backed by Node worker threads, for the Node volunteer worker and
+ * load tests. Cancel terminates the thread; the next unit starts a fresh one.
+ */
+import { Worker } from 'node:worker_threads';
+import * as Comlink from 'comlink/dist/esm/comlink.mjs';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import type { UnitExecutor } from '../../shared/volunteer/work-loop.ts';
+import type { ThreadApi } from './thread.ts';
+
+/** One worker thread as an executor. */
+export function createThreadExecutor(): UnitExecutor & { close(): Promise<void> } {
+  let worker: Worker | undefined;
+  let remote: Comlink.Remote<ThreadApi> | undefined;
+
+  function ensure(): Comlink.Remote<ThreadApi> {
+    if (!remote) {
+      // The thread is TypeScript: load it through tsx, whatever launched this process.
+      worker = new Worker(new URL('./thread.ts', import.meta.url), { execArgv: ['--import', 'tsx'] });
+      remote = Comlink.wrap<ThreadApi>(nodeEndpoint(worker));
+    }
+    return remote;
+  }
+
+  return {
+    async run(module, input, onProgress) {
+      return ensure().run(module, input, Comlink.proxy(onProgress));
+    },
+    cancel() {
+      void worker?.terminate();
+      worker = undefined;
+      remote = undefined;
+    },
+    async close() {
+      await worker?.terminate();
+      worker = undefined;
+      remote = undefined;
+    },
+  };
+}

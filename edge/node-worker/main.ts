@@ -1,0 +1,79 @@
+/**
+ * @module `npm run worker -- --server URL [--threads N] [--units N] [--identity FILE]`: a
+ * volunteer that runs in Node, with one worker thread per core, through the same work loop
+ * and kernel runtime as the browser. For servers that volunteer, and for load tests.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createApiClient } from '../../shared/api/client.ts';
+import { WORKERS_PER_TAB_MAX } from '../../shared/limits.ts';
+import { WorkLoop, createKernelSource } from '../../shared/volunteer/work-loop.ts';
+import { createThreadExecutor } from './executor.ts';
+
+const { values } = parseArgs({
+  options: {
+    server: { type: 'string', default: 'http://127.0.0.1:8787' },
+    threads: { type: 'string', default: String(availableParallelism()) },
+    units: { type: 'string' },
+    identity: { type: 'string', default: 'data/worker-identity.json' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (values.help) {
+  console.log('usage: npm run worker -- --server URL [--threads N] [--units N per thread] [--identity FILE]');
+  process.exit(0);
+}
+const threads = Number(values.threads);
+if (!Number.isInteger(threads) || threads < 1 || threads > WORKERS_PER_TAB_MAX) {
+  console.error(`--threads must be a whole number from 1 to ${WORKERS_PER_TAB_MAX}`);
+  process.exit(2);
+}
+const unitsPerSlotMax = values.units === undefined ? undefined : Number(values.units);
+if (unitsPerSlotMax !== undefined && (!Number.isInteger(unitsPerSlotMax) || unitsPerSlotMax < 1)) {
+  console.error('--units must be a positive whole number');
+  process.exit(2);
+}
+
+const server = values.server.replace(/\/$/, '');
+let token: string | undefined;
+if (existsSync(values.identity)) token = (JSON.parse(readFileSync(values.identity, 'utf8')) as { token: string }).token;
+if (!token) {
+  const created = await createApiClient({ baseUrl: server }).createVolunteer();
+  mkdirSync(dirname(values.identity), { recursive: true });
+  writeFileSync(values.identity, JSON.stringify(created), { mode: 0o600 });
+  token = created.token;
+  console.log(`new volunteer identity ${created.volunteerId} saved in ${values.identity}`);
+}
+const api = createApiClient({ baseUrl: server, token });
+const executors = Array.from({ length: threads }, () => createThreadExecutor());
+let units = 0;
+let points = 0;
+const loop = new WorkLoop({
+  api,
+  kernels: createKernelSource(api, server),
+  executors,
+  unitsPerSlotMax,
+  onEvent(e) {
+    if (e.type === 'submitted') {
+      units++;
+      points += e.creditedPoints;
+      console.log(`[slot ${e.slot}] lease ${e.leaseId}: ${e.outcome}${e.creditedPoints ? ` +${e.creditedPoints} points` : ''} (units ${units}, points ${points})`);
+    } else if (e.type === 'error') {
+      console.error(`[slot ${e.slot}] ${e.message}`);
+    }
+  },
+});
+console.log(`volunteering ${threads} thread(s) to ${server}; Ctrl-C stops`);
+loop.start();
+const stop = async () => {
+  await loop.stop();
+  await Promise.all(executors.map((x) => x.close()));
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());
+await loop.finished();
+await Promise.all(executors.map((x) => x.close()));
+console.log(`done: ${units} units submitted, ${points} points credited`);

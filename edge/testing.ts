@@ -1,0 +1,35 @@
+/**
+ * @module Test helpers for edge suites: an app on a fresh in-memory store with the real
+ * kernels and a settable clock, plus a whole-database snapshot to prove "nothing changed".
+ */
+import { join } from 'node:path';
+import { createApiClient } from '../shared/api/client.ts';
+import { createApp } from './app.ts';
+import { TABLES, openStore, type Store } from './db/index.ts';
+import { loadKernelRegistry, type KernelRegistry } from './kernels/registry.ts';
+
+export const KERNELS_DIST = join(import.meta.dirname, '..', 'kernels', 'dist');
+
+let registry: Promise<KernelRegistry> | undefined;
+
+/** A fresh app on its own store; `clock.now` moves only when a test moves it. */
+export async function makeTestApp(url = ':memory:') {
+  const store = await openStore(url);
+  const kernels = await (registry ??= loadKernelRegistry(KERNELS_DIST));
+  const clock = { now: 1_800_000_000_000 };
+  const app = createApp({ store, kernels, now: () => clock.now });
+  /** A typed client whose requests go to the app in-process. */
+  const client = (token?: string) =>
+    createApiClient({ baseUrl: 'http://edge.test', token, fetch: (input, init) => Promise.resolve(app.request(input as string, init)) });
+  return { app, store, kernels, clock, client };
+}
+
+/** Every row of every table, as one comparable value. */
+export async function snapshot(store: Store): Promise<Record<string, unknown[]>> {
+  const out: Record<string, unknown[]> = {};
+  for (const t of TABLES) {
+    const rows = await store.db.selectFrom(t).selectAll().execute();
+    out[t] = rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v])));
+  }
+  return out;
+}

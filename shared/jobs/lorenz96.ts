@@ -1,0 +1,160 @@
+/**
+ * @module The Lorenz-96 ensemble job kind: its parameters (validated the same way in the
+ * browser form and on the edge), how it is split into units and how unit outputs are
+ * integrated into the customer's result.
+ */
+import { z } from 'zod';
+import {
+  L96_MEMBERS_MAX,
+  L96_MEMBERS_PER_UNIT_MAX,
+  L96_SNAPSHOTS_MAX,
+  L96_STEPS_MAX,
+  L96_UNIT_VAR_STEPS_MAX,
+  L96_VARS_MAX,
+  L96_VARS_MIN,
+  UNIT_OUTPUT_BYTES_MAX,
+  VAR_STEPS_PER_POINT,
+} from '../limits.ts';
+import { mulberry32 } from '../random.ts';
+import {
+  L96_DIAGNOSTICS,
+  decodeL96Output,
+  encodeL96Input,
+  l96OutputBytes,
+  l96Snapshots,
+} from '../kernels/lorenz96.codec.ts';
+
+/** Kernel that runs this job kind, and the version its units are encoded for. */
+export const L96_KERNEL = { id: 'lorenz96', version: 1 } as const;
+
+/** Parameters of a Lorenz-96 ensemble; defaults are the classic chaotic setting (F=8, N=40). */
+export const L96ParamsSchema = z
+  .object({
+    n: z.int().min(L96_VARS_MIN).max(L96_VARS_MAX).default(40),
+    forcing: z.number().min(-1000).max(1000).default(8),
+    dt: z.number().gt(0).max(0.1).default(0.01),
+    steps: z.int().min(1).max(L96_STEPS_MAX).default(1000),
+    snapEvery: z.int().min(1).max(L96_STEPS_MAX).default(100),
+    members: z.int().min(1).max(L96_MEMBERS_MAX).default(16),
+    membersPerUnit: z.int().min(1).max(L96_MEMBERS_PER_UNIT_MAX).default(4),
+    perturbation: z.number().min(0).max(10).default(1e-3),
+    seed: z.int().min(0).max(0xffffffff).default(1),
+  })
+  .superRefine((p, ctx) => {
+    if (p.steps % p.snapEvery !== 0) {
+      ctx.addIssue({ code: 'custom', path: ['snapEvery'], message: `must divide steps (${p.steps})` });
+      return;
+    }
+    const snapshots = l96Snapshots(p.steps, p.snapEvery);
+    if (snapshots > L96_SNAPSHOTS_MAX) {
+      ctx.addIssue({ code: 'custom', path: ['snapEvery'], message: `gives ${snapshots} snapshots, at most ${L96_SNAPSHOTS_MAX}` });
+    }
+    const perUnit = Math.min(p.membersPerUnit, p.members);
+    if (p.n * p.steps * perUnit > L96_UNIT_VAR_STEPS_MAX) {
+      ctx.addIssue({ code: 'custom', path: ['membersPerUnit'], message: `a unit would exceed ${L96_UNIT_VAR_STEPS_MAX} variable-steps` });
+    }
+    if (l96OutputBytes(p.n, perUnit, p.steps, p.snapEvery) > UNIT_OUTPUT_BYTES_MAX) {
+      ctx.addIssue({ code: 'custom', path: ['membersPerUnit'], message: `a unit's output would exceed ${UNIT_OUTPUT_BYTES_MAX} bytes` });
+    }
+  });
+
+export type L96Params = z.output<typeof L96ParamsSchema>;
+
+/** One unit as the splitter makes it. */
+export interface SplitUnit {
+  input: Uint8Array;
+  outputBytes: number;
+  costPoints: number;
+  /** Members this unit integrates (for the assimilator). */
+  members: number;
+}
+
+/**
+ * Initial states of the whole ensemble: every member starts at the unstable equilibrium
+ * x_v = F, plus a uniform perturbation in [-a, a) per variable from a seeded generator, so
+ * the ensemble is reproducible from its parameters alone.
+ */
+export function l96InitialStates(p: L96Params): Float64Array {
+  const rand = mulberry32(p.seed);
+  const x0 = new Float64Array(p.members * p.n);
+  for (let i = 0; i < x0.length; i++) x0[i] = p.forcing + p.perturbation * (2 * rand() - 1);
+  return x0;
+}
+
+/** Splits an ensemble into units of at most `membersPerUnit` members, in member order. */
+export function splitL96(p: L96Params): SplitUnit[] {
+  const x0 = l96InitialStates(p);
+  const units: SplitUnit[] = [];
+  for (let first = 0; first < p.members; first += p.membersPerUnit) {
+    const m = Math.min(p.membersPerUnit, p.members - first);
+    units.push({
+      input: encodeL96Input({
+        n: p.n,
+        m,
+        steps: p.steps,
+        snapEvery: p.snapEvery,
+        dt: p.dt,
+        forcing: p.forcing,
+        x0: x0.subarray(first * p.n, (first + m) * p.n),
+      }),
+      outputBytes: l96OutputBytes(p.n, m, p.steps, p.snapEvery),
+      costPoints: Math.max(1, Math.ceil((p.n * p.steps * m) / VAR_STEPS_PER_POINT)),
+      members: m,
+    });
+  }
+  return units;
+}
+
+/** The integrated result of a Lorenz-96 ensemble job, as the customer downloads it. */
+export interface L96Result {
+  kind: 'lorenz96';
+  params: L96Params;
+  /** Step number of each snapshot (lead time = step × dt). */
+  leadSteps: number[];
+  /** Ensemble mean per snapshot and variable. */
+  mean: number[][];
+  /** Ensemble spread (population standard deviation) per snapshot and variable. */
+  spread: number[][];
+  members: { final: number[]; finalMean: number; finalEnergy: number; meanEnergy: number }[];
+}
+
+/** Integrates the canonical unit outputs (in unit order) into the job's result. */
+export function assimilateL96(p: L96Params, outputs: Uint8Array[]): L96Result {
+  const s = l96Snapshots(p.steps, p.snapEvery);
+  const snaps: Float64Array[] = [];
+  const members: L96Result['members'] = [];
+  outputs.forEach((bytes, u) => {
+    const m = Math.min(p.membersPerUnit, p.members - u * p.membersPerUnit);
+    const out = decodeL96Output(bytes, p.n, m, p.steps, p.snapEvery);
+    for (let j = 0; j < m; j++) {
+      const own = out.snapshots.subarray(j * s * p.n, (j + 1) * s * p.n);
+      snaps.push(own);
+      const d = out.diagnostics.subarray(j * L96_DIAGNOSTICS, (j + 1) * L96_DIAGNOSTICS);
+      members.push({
+        final: Array.from(own.subarray((s - 1) * p.n)),
+        finalMean: d[0]!,
+        finalEnergy: d[1]!,
+        meanEnergy: d[2]!,
+      });
+    }
+  });
+  const mean: number[][] = [];
+  const spread: number[][] = [];
+  for (let t = 0; t < s; t++) {
+    const mu = new Array<number>(p.n).fill(0);
+    const sd = new Array<number>(p.n).fill(0);
+    for (let v = 0; v < p.n; v++) {
+      let sum = 0;
+      for (const x of snaps) sum += x[t * p.n + v]!;
+      const avg = sum / snaps.length;
+      let sq = 0;
+      for (const x of snaps) sq += (x[t * p.n + v]! - avg) ** 2;
+      mu[v] = avg;
+      sd[v] = Math.sqrt(sq / snaps.length);
+    }
+    mean.push(mu);
+    spread.push(sd);
+  }
+  const leadSteps = Array.from({ length: s }, (_, t) => (t + 1) * p.snapEvery);
+  return { kind: 'lorenz96', params: p, leadSteps, mean, spread, members };
+}

@@ -1,0 +1,83 @@
+/**
+ * @module End-to-end harness: starts the real edge (built app, fresh SQLite file, free port)
+ * as a child process and launches Debian's Chromium through playwright-core.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+
+export const ROOT = join(import.meta.dirname, '..', '..');
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** How long a started server may take to answer its health check. */
+const SERVER_START_MS_MAX = 30_000;
+/** Interval between health polls while a server starts. */
+const HEALTH_POLL_MS = 100;
+
+/** A port the OS reports free now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface RunningServer {
+  url: string;
+  databaseUrl: string;
+  process: ChildProcess;
+  output: () => string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Starts `edge/main.ts` on a free port with a fresh SQLite file (or the given database). */
+export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
+  const port = await freePort();
+  const databaseUrl = env.DATABASE_URL ?? join(mkdtempSync(join(tmpdir(), 'sparecycles-')), 'e2e.db');
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'edge', 'main.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PORT: String(port), DATABASE_URL: databaseUrl },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stdout!.on('data', (d) => (log += d));
+  child.stderr!.on('data', (d) => (log += d));
+  const url = `http://127.0.0.1:${port}`;
+  const started = Date.now();
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`edge exited with ${child.exitCode}:\n${log}`);
+    const ok = await fetch(`${url}/api/health`).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (Date.now() - started > SERVER_START_MS_MAX) {
+      child.kill('SIGKILL');
+      throw new Error(`edge did not start within ${SERVER_START_MS_MAX} ms:\n${log}`);
+    }
+    await new Promise((r) => setTimeout(r, HEALTH_POLL_MS));
+  }
+  return {
+    url,
+    databaseUrl,
+    process: child,
+    output: () => log,
+    stop: (signal = 'SIGTERM') =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill(signal);
+      }),
+  };
+}
+
+/** Launches headless Debian Chromium with the flags this sandbox needs. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+}
