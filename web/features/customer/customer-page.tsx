@@ -1,0 +1,151 @@
+/**
+ * @module The customer page: an account (its API key kept in IndexedDB), the Lorenz-96 job
+ * form and the job list.
+ */
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { createApiClient } from '../../../shared/api/client.ts';
+import { describeError, problemOf } from '../../lib/errors.ts';
+import { clearCustomerKey, getCustomerKey, type CustomerIdentity } from '../../storage/db.ts';
+import { CreateCustomerForm, type Created } from './create-customer.tsx';
+import { JobForm } from './job-form.tsx';
+import { JobList } from './job-list.tsx';
+import { useJobs } from './use-jobs.ts';
+
+type Account =
+  | { status: 'loading' }
+  | { status: 'none' }
+  | { status: 'error'; message: string }
+  | { status: 'ready'; identity: CustomerIdentity; fresh?: Created };
+
+export function CustomerPage() {
+  const [account, setAccount] = useState<Account>({ status: 'loading' });
+
+  useEffect(() => {
+    getCustomerKey().then(
+      (identity) => setAccount(identity ? { status: 'ready', identity } : { status: 'none' }),
+      (err: unknown) => setAccount({ status: 'error', message: `This browser's storage is not available. ${describeError(err)}` }),
+    );
+  }, []);
+
+  return (
+    <div class="container customer">
+      <h1>Customers</h1>
+      <p class="lead">Submit compute jobs, follow their progress and download the integrated results.</p>
+      {account.status === 'loading' && (
+        <p class="muted" role="status">
+          Loading…
+        </p>
+      )}
+      {account.status === 'error' && (
+        <p class="alert alert-error" data-testid="form-error" role="alert">
+          {account.message}
+        </p>
+      )}
+      {account.status === 'none' && (
+        <CreateCustomerForm onCreated={(fresh) => setAccount({ status: 'ready', identity: fresh.identity, fresh })} />
+      )}
+      {account.status === 'ready' && (
+        <CustomerArea
+          identity={account.identity}
+          fresh={account.fresh}
+          onForget={() => {
+            clearCustomerKey().then(
+              () => setAccount({ status: 'none' }),
+              (err: unknown) => setAccount({ status: 'error', message: describeError(err) }),
+            );
+          }}
+        />
+      )}
+    </div>
+  );
+}
+
+interface AreaProps {
+  identity: CustomerIdentity;
+  fresh: Created | undefined;
+  onForget: () => void;
+}
+
+function CustomerArea({ identity, fresh, onForget }: AreaProps) {
+  const api = useMemo(() => createApiClient({ token: identity.apiKey }), [identity]);
+  const { jobs, error, refresh, add } = useJobs(api);
+  const [keyShown, setKeyShown] = useState(fresh !== undefined);
+  const rejected = problemOf(error)?.status === 401;
+
+  return (
+    <>
+      {fresh && keyShown && <ApiKeyNotice created={fresh} onDone={() => setKeyShown(false)} />}
+      <p class="muted small">
+        Customer account <span class="mono">{identity.customerId}</span>, its key kept in this browser.
+      </p>
+      <JobForm
+        api={api}
+        onSubmitted={(job) => {
+          add(job);
+          refresh();
+        }}
+      />
+      <section aria-labelledby="jobs-title" class="jobs">
+        <div class="section-head">
+          <h2 id="jobs-title">Your jobs</h2>
+          <button type="button" class="button button-small button-quiet" onClick={refresh}>
+            Refresh
+          </button>
+        </div>
+        {error !== undefined && (
+          <div class="alert alert-error" role="alert">
+            <p>
+              {rejected
+                ? 'The server does not accept this browser’s API key (the account may have been removed).'
+                : `Your jobs could not be loaded. ${describeError(error)}`}
+            </p>
+            {rejected && (
+              <button type="button" class="button button-small" onClick={onForget}>
+                Forget this key and create a new account
+              </button>
+            )}
+          </div>
+        )}
+        {jobs ? <JobList jobs={jobs} apiKey={identity.apiKey} /> : error === undefined && <p class="muted">Loading jobs…</p>}
+      </section>
+    </>
+  );
+}
+
+function ApiKeyNotice({ created, onDone }: { created: Created; onDone: () => void }) {
+  const [copied, setCopied] = useState(false);
+  const key = created.identity.apiKey;
+  return (
+    <section class="card key-card" aria-labelledby="api-key-title">
+      <h2 id="api-key-title">Your API key</h2>
+      <p>
+        <strong>Keep this key somewhere safe: it is shown only once.</strong>{' '}
+        {created.saved
+          ? 'This browser remembers it for this page; you need it for the API and the command line.'
+          : 'This browser could not store it, so copy it now or you will lose access to your jobs.'}
+      </p>
+      <code class="api-key" data-testid="api-key">
+        {key}
+      </code>
+      <div class="form-actions">
+        <button
+          type="button"
+          class="button button-small"
+          onClick={() => {
+            // The Clipboard API exists only in secure contexts; without it, the key stays selectable.
+            const write = navigator.clipboard?.writeText(key) ?? Promise.reject(new Error('no clipboard'));
+            write.then(
+              () => setCopied(true),
+              () => setCopied(false),
+            );
+          }}
+        >
+          {copied ? 'Copied' : 'Copy key'}
+        </button>
+        <button type="button" class="button button-small button-quiet" onClick={onDone}>
+          I have saved it
+        </button>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,76 @@
+/**
+ * @module The browser's unit executors: one dedicated Web Worker each, created on first use.
+ * Cancelling terminates the worker, which is a real cancel of WebAssembly work (a running
+ * `step` cannot be interrupted any other way); the next unit starts a fresh worker.
+ */
+import * as Comlink from 'comlink';
+import type { UnitExecutor } from '../../../shared/volunteer/work-loop.ts';
+import type { KernelWorkerApi } from './kernel-api.ts';
+
+/** A {@link UnitExecutor} that can also let go of its worker when the pool is discarded. */
+export interface WorkerExecutor extends UnitExecutor {
+  dispose(): void;
+}
+
+function abortError(): DOMException {
+  return new DOMException('the unit was cancelled', 'AbortError');
+}
+
+/** One executor backed by one lazily created module worker. */
+export function createWorkerExecutor(): WorkerExecutor {
+  let worker: Worker | undefined;
+  let remote: Comlink.Remote<KernelWorkerApi> | undefined;
+  // Settles the unit in progress when the worker goes away under it: terminate() and a
+  // worker that failed to load both leave comlink's promise pending forever.
+  let fail: ((err: unknown) => void) | undefined;
+
+  function stopWorker(): void {
+    worker?.terminate();
+    worker = undefined;
+    remote = undefined;
+  }
+
+  function start(): Comlink.Remote<KernelWorkerApi> {
+    const w = new Worker(new URL('./kernel.worker.ts', import.meta.url), { type: 'module', name: 'kernel' });
+    w.addEventListener('error', (e) => {
+      // A script error inside the worker (it failed to load, or threw outside a call).
+      e.preventDefault();
+      if (worker !== w) return;
+      stopWorker();
+      fail?.(new Error(`the kernel worker failed${e.message ? `: ${e.message}` : ''}`));
+    });
+    worker = w;
+    remote = Comlink.wrap<KernelWorkerApi>(w);
+    return remote;
+  }
+
+  return {
+    async run(module, input, onProgress) {
+      if (fail) throw new Error('this executor is already running a unit');
+      const r = remote ?? start();
+      const gone = new Promise<never>((_, reject) => {
+        fail = reject;
+      });
+      try {
+        // Errors thrown in the worker arrive as plain Errors with the original `name`.
+        return await Promise.race([r.run(module, input, Comlink.proxy(onProgress)), gone]);
+      } finally {
+        fail = undefined;
+      }
+    },
+    cancel() {
+      if (!worker) return;
+      stopWorker();
+      fail?.(abortError());
+    },
+    dispose() {
+      stopWorker();
+      fail?.(abortError());
+    },
+  };
+}
+
+/** `count` executors, one worker each; no worker starts until a unit runs. */
+export function createExecutorPool(count: number): WorkerExecutor[] {
+  return Array.from({ length: count }, () => createWorkerExecutor());
+}
