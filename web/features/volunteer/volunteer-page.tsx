@@ -15,6 +15,9 @@ import { useVolunteerIdentity } from './use-identity.ts';
 import { initialView, reduceView } from './volunteer-state.ts';
 import { Totals, WorkerList } from './worker-table.tsx';
 
+/** How often the page re-reads the points balance while computing. */
+const POINTS_REFRESH_MS = 3_000;
+
 /** Leave one logical processor to the page and the rest of the machine. */
 function defaultWorkers(): number {
   return clampWorkers((navigator.hardwareConcurrency || 2) - 1);
@@ -90,6 +93,16 @@ export function VolunteerPage() {
     [api, renew],
   );
   useEffect(() => refreshMe(), [refreshMe]);
+  // Results pending a quorum are credited when another volunteer's replica agrees, which
+  // this page does not see as an event of its own: poll while computing.
+  useEffect(() => {
+    if (!running) return;
+    const timer = setInterval(refreshMe, POINTS_REFRESH_MS);
+    return () => {
+      clearInterval(timer);
+      refreshMe();
+    };
+  }, [running, refreshMe]);
 
   function start(): void {
     if (!api || !kernels || session.current) return;
