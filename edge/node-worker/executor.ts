@@ -8,6 +8,13 @@ import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { UnitExecutor } from '../../shared/volunteer/work-loop.ts';
 import type { ThreadApi } from './thread.ts';
 
+/**
+ * The thread's body is TypeScript: the thread registers tsx's loader itself before importing
+ * it, since loader hooks of the launching process do not reach worker threads on Node 20.
+ */
+const THREAD_BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
+  .then(({ register }) => { register(); return import(${JSON.stringify(new URL('./thread.ts', import.meta.url).href)}); })`;
+
 /** One worker thread as an executor. */
 export function createThreadExecutor(): UnitExecutor & { close(): Promise<void> } {
   let worker: Worker | undefined;
@@ -15,8 +22,7 @@ export function createThreadExecutor(): UnitExecutor & { close(): Promise<void> 
 
   function ensure(): Comlink.Remote<ThreadApi> {
     if (!remote) {
-      // The thread is TypeScript: load it through tsx, whatever launched this process.
-      worker = new Worker(new URL('./thread.ts', import.meta.url), { execArgv: ['--import', 'tsx'] });
+      worker = new Worker(THREAD_BOOT, { eval: true });
       remote = Comlink.wrap<ThreadApi>(nodeEndpoint(worker));
     }
     return remote;

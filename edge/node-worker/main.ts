@@ -60,7 +60,8 @@ const loop = new WorkLoop({
       units++;
       points += e.creditedPoints;
       console.log(`[slot ${e.slot}] lease ${e.leaseId}: ${e.outcome}${e.creditedPoints ? ` +${e.creditedPoints} points` : ''} (units ${units}, points ${points})`);
-    } else if (e.type === 'error') {
+    } else if (process.env.WORKER_DEBUG) { console.log(JSON.stringify(e).slice(0, 200)); }
+    if (e.type === 'error') {
       console.error(`[slot ${e.slot}] ${e.message}`);
     }
   },

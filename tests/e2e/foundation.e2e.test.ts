@@ -76,5 +76,5 @@ describe('customer → volunteers → result, in Chromium', () => {
       await page.getByTestId('volunteer-toggle').click();
       await expect.poll(() => page.getByTestId('volunteer-status').textContent(), ui).toContain('Stopped');
     }
-  });
+  }, JOB_DONE_MS_MAX + 4 * UI_STATE_MS_MAX);
 });
