@@ -4,11 +4,11 @@
  * compute it in Web Workers, and the downloaded result equals the TypeScript reference.
  */
 import { readFile } from 'node:fs/promises';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { L96ParamsSchema, assimilateL96, splitL96 } from '../../shared/jobs/lorenz96.ts';
 import { lorenz96Reference } from '../../kernels/lorenz96/reference.ts';
-import { launchChromium, startServer, type RunningServer } from './harness.ts';
+import { useServerAndBrowser } from './harness.ts';
 
 /** How long the whole job may take in the browsers before the test gives up. */
 const JOB_DONE_MS_MAX = 90_000;
@@ -16,23 +16,13 @@ const JOB_DONE_MS_MAX = 90_000;
 const UI_STATE_MS_MAX = 15_000;
 const ui = { timeout: UI_STATE_MS_MAX, interval: 100 };
 
-let server: RunningServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const ctx = useServerAndBrowser();
 
 async function startVolunteer(): Promise<Page> {
-  const context = await browser.newContext();
+  const context = await ctx.browser.newContext();
   const page = await context.newPage();
   page.on('pageerror', (err) => console.error('[volunteer page error]', err));
-  await page.goto(`${server.url}/volunteer`);
+  await page.goto(`${ctx.server.url}/volunteer`);
   await page.getByTestId('worker-count').fill('1');
   await expect.poll(() => page.getByTestId('volunteer-status').textContent(), ui).toContain('Stopped');
   await page.getByTestId('volunteer-toggle').click();
@@ -43,9 +33,9 @@ async function startVolunteer(): Promise<Page> {
 describe('customer → volunteers → result, in Chromium', () => {
   it('computes a submitted ensemble and downloads a result identical to the reference', async () => {
     const params = { n: 40, forcing: 8, dt: 0.01, steps: 400, snapEvery: 100, members: 6, membersPerUnit: 2, perturbation: 0.001, seed: 2026 };
-    const customerContext = await browser.newContext();
+    const customerContext = await ctx.browser.newContext();
     const customer = await customerContext.newPage();
-    await customer.goto(`${server.url}/customer`);
+    await customer.goto(`${ctx.server.url}/customer`);
     await customer.getByTestId('customer-name').fill('E2E Labs');
     await customer.getByTestId('create-customer').click();
     await expect.poll(() => customer.getByTestId('api-key').textContent(), ui).toMatch(/^c_/);

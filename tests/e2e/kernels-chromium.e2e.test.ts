@@ -2,24 +2,14 @@
  * Determinism across realms: the kernel module the edge serves, run in Chromium, gives
  * byte-identical outputs (equal SHA-256) to the same module run in Node.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bytesToBase64, sha256Hex } from '../../shared/base64.ts';
 import { encodeL96Input } from '../../shared/kernels/lorenz96.codec.ts';
 import { runKernel } from '../../shared/kernels/runtime.ts';
 import { makeTestApp } from '../../edge/testing.ts';
-import { launchChromium, startServer, type RunningServer } from './harness.ts';
+import { useServerAndBrowser } from './harness.ts';
 
-let server: RunningServer;
-let browser: Browser;
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const ctx = useServerAndBrowser();
 
 function input(n: number, m: number, steps: number, snapEvery: number, dt: number, forcing: number, seed: number): Uint8Array {
   const x0 = new Float64Array(n * m).map((_, i) => forcing + Math.sin(seed * 1000 + i) * 1e-3);
@@ -40,8 +30,8 @@ describe('kernel determinism, Node vs Chromium', () => {
     const node: Record<string, string> = {};
     for (const [name, bytes] of Object.entries(CASES)) node[name] = await sha256Hex(await runKernel(entry.module, bytes));
 
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/`);
+    const page = await ctx.browser.newPage();
+    await page.goto(`${ctx.server.url}/`);
     // Drives the kernel ABI (shared/kernels/abi.ts) directly in the page's realm.
     const chromium = await page.evaluate(
       async ({ url, cases }) => {
