@@ -16,6 +16,10 @@ import { PROBLEMS, ProblemError, onError, problemResponse, type ProblemSlug } fr
 import { jobRoutes } from './jobs/jobs.routes.ts';
 import { kernelRoutes, type KernelRegistry } from './kernels/registry.ts';
 import { workRoutes } from './leases/work.routes.ts';
+import { authRoutes } from './auth/auth.routes.ts';
+import { licenseRoutes } from './licenses/licenses.routes.ts';
+import { createSimulatedPayments, type PaymentProvider } from './shop/payments.ts';
+import { shopRoutes } from './shop/shop.routes.ts';
 
 export interface AppOptions {
   store: Store;
@@ -24,6 +28,16 @@ export interface AppOptions {
   webDir?: string;
   /** Clock, injectable for tests. @default Date.now */
   now?: () => number;
+  /** Payment provider for shop checkouts. @default the built-in simulator */
+  payments?: PaymentProvider;
+}
+
+/** What every feature's routes are built from. */
+export interface AppDeps {
+  store: Store;
+  kernels: KernelRegistry;
+  now: () => number;
+  payments: PaymentProvider;
 }
 
 /** The Content-Security-Policy: WebAssembly may compile, no inline script or style runs. */
@@ -48,6 +62,7 @@ const CSP = {
 export function createApp(options: AppOptions) {
   const { store, kernels } = options;
   const now = options.now ?? Date.now;
+  const deps: AppDeps = { store, kernels, now, payments: options.payments ?? createSimulatedPayments() };
   const app = new Hono();
   app.onError(onError);
   app.use(secureHeaders({ contentSecurityPolicy: CSP, crossOriginEmbedderPolicy: false }));
@@ -67,6 +82,9 @@ export function createApp(options: AppOptions) {
   app.route('/', kernelRoutes(kernels));
   app.route('/', jobRoutes(store, kernels, now));
   app.route('/', workRoutes(store, kernels, now));
+  app.route('/', authRoutes(deps));
+  app.route('/', shopRoutes(deps));
+  app.route('/', licenseRoutes(deps));
 
   app.get('/problems/:slug', (c) => {
     const slug = c.req.param('slug') as ProblemSlug;

@@ -9,9 +9,10 @@ import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
-import { migrations } from './migrations.ts';
+import { migrations } from './migrations/index.ts';
+import type { Dialect } from './migrations/types.ts';
 
-export type Dialect = 'sqlite' | 'postgres';
+export type { Dialect };
 
 /** An open store: the query builder plus which dialect it speaks. */
 export interface Store {

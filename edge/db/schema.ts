@@ -3,6 +3,10 @@
  * milliseconds; ids that customers or volunteers see are random text, internal ones integers.
  */
 import type { Generated, Insertable, Selectable } from 'kysely';
+import type { AuthTables } from '../auth/tables.ts';
+import type { LedgerTables } from '../ledger/tables.ts';
+import type { LicenseTables } from '../licenses/tables.ts';
+import type { ShopTables } from '../shop/tables.ts';
 
 export interface CustomersTable {
   id: string;
@@ -87,7 +91,7 @@ export interface ReplicasTable {
   error: string | null;
 }
 
-export interface Database {
+export interface Database extends LedgerTables, AuthTables, ShopTables, LicenseTables {
   customers: CustomersTable;
   volunteers: VolunteersTable;
   jobs: JobsTable;

@@ -1,22 +1,12 @@
 /**
- * @module Schema migrations, written once with Kysely's schema builder for both SQLite and
- * PostgreSQL; only column type names differ by dialect.
+ * @module Migration 0001: accounts, jobs, units and replicas.
  */
 import { sql, type Kysely, type Migration } from 'kysely';
-import type { Dialect } from './index.ts';
+import { columnTypes, type Dialect } from './types.ts';
 
-/** Column types that have different names in the two dialects. */
-function types(dialect: Dialect) {
-  return dialect === 'postgres'
-    ? ({ blob: 'bytea', id: 'bigserial', ms: 'bigint' } as const)
-    : ({ blob: 'blob', id: 'integer', ms: 'integer' } as const);
-}
-
-/** Migrations in order; names sort in order. */
-export function migrations(dialect: Dialect): Record<string, Migration> {
-  const t = types(dialect);
+export function foundation(dialect: Dialect): Migration {
+  const t = columnTypes(dialect);
   return {
-    '0001_foundation': {
       async up(db: Kysely<unknown>) {
         await db.schema
           .createTable('customers')
@@ -96,6 +86,5 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('replicas_open_by_deadline').on('replicas').column('deadline_at').where(sql.ref('state'), '=', 'leased').execute();
         await db.schema.createIndex('replicas_by_volunteer').on('replicas').columns(['volunteer_id', 'state']).execute();
       },
-    },
   };
 }

@@ -1,0 +1,23 @@
+/**
+ * @module Schema migrations in order, written once with Kysely's schema builder for both
+ * SQLite and PostgreSQL (only column type names differ, see types.ts). One file each; a
+ * migration, once released, is never edited: changes are new migrations.
+ */
+import type { Migration } from 'kysely';
+import { foundation } from './0001_foundation.ts';
+import { ledger } from './0002_ledger.ts';
+import { auth } from './0003_auth.ts';
+import { shop } from './0004_shop.ts';
+import { licenses } from './0005_licenses.ts';
+import type { Dialect } from './types.ts';
+
+/** Migrations by name; names sort in order. */
+export function migrations(dialect: Dialect): Record<string, Migration> {
+  return {
+    '0001_foundation': foundation(dialect),
+    '0002_ledger': ledger(dialect),
+    '0003_auth': auth(dialect),
+    '0004_shop': shop(dialect),
+    '0005_licenses': licenses(dialect),
+  };
+}
