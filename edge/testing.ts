@@ -2,6 +2,7 @@
  * @module Test helpers for edge suites: an app on a fresh in-memory store with the real
  * kernels and a settable clock, plus a whole-database snapshot to prove "nothing changed".
  */
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createApiClient } from '../shared/api/client.ts';
 import { createApp } from './app.ts';
@@ -32,4 +33,38 @@ export async function snapshot(store: Store): Promise<Record<string, unknown[]>>
     out[t] = rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v])));
   }
   return out;
+}
+
+/** The local PostgreSQL server tests use (DESIGN: several edge nodes can share one). */
+export const PG_TEST_URL = process.env.PG_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/**
+ * A PostgreSQL URL whose connections use a fresh schema of their own, so suites never see
+ * each other's rows; `undefined` when no server answers (then the caller decides: CI fails).
+ */
+export async function freshPgUrl(): Promise<string | undefined> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: PG_TEST_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+  } catch {
+    return undefined;
+  }
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  await client.query(`CREATE SCHEMA ${schema}`);
+  await client.end();
+  const url = new URL(PG_TEST_URL);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return url.toString();
+}
+
+/** Drops the schema a {@link freshPgUrl} made (suites call it when done). */
+export async function dropFreshPg(url: string | undefined): Promise<void> {
+  const schema = url && /search_path=(t_[0-9a-f]+)/.exec(decodeURIComponent(url))?.[1];
+  if (!schema) return;
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: PG_TEST_URL });
+  await client.connect();
+  await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await client.end();
 }

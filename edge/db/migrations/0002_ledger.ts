@@ -1,15 +1,55 @@
 /**
- * @module Migration 0002: Ledger accounts and transfers.
+ * @module Migration 0002: the double-entry ledger — accounts with balances kept per
+ * transfer, immutable transfers, and the resolution state of holds — and the system accounts.
  */
-import type { Kysely, Migration } from 'kysely';
+import { sql, type Kysely, type Migration } from 'kysely';
+import { SYSTEM_ACCOUNTS } from '../../ledger/accounts.ts';
 import { columnTypes, type Dialect } from './types.ts';
 
 export function ledger(dialect: Dialect): Migration {
   const t = columnTypes(dialect);
   return {
     async up(db: Kysely<unknown>) {
-      void t;
-      void db;
+      await db.schema
+        .createTable('ledger_accounts')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('ledger', 'text', (c) => c.notNull())
+        .addColumn('floor', t.amount)
+        .addColumn('debits_posted', t.amount, (c) => c.notNull().defaultTo(0))
+        .addColumn('credits_posted', t.amount, (c) => c.notNull().defaultTo(0))
+        .addColumn('debits_pending', t.amount, (c) => c.notNull().defaultTo(0))
+        .addColumn('credits_pending', t.amount, (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', t.ms, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('ledger_transfers')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('debit_account', 'text', (c) => c.notNull().references('ledger_accounts.id'))
+        .addColumn('credit_account', 'text', (c) => c.notNull().references('ledger_accounts.id'))
+        .addColumn('amount', t.amount, (c) => c.notNull())
+        .addColumn('ledger', 'text', (c) => c.notNull())
+        .addColumn('code', 'text', (c) => c.notNull())
+        .addColumn('ref', 'text')
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('pending_id', 'text')
+        .addColumn('timeout_ms', t.ms)
+        .addColumn('created_at', t.ms, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('ledger_transfers_credit').on('ledger_transfers').columns(['credit_account', 'code', 'created_at']).execute();
+      await db.schema.createIndex('ledger_transfers_debit').on('ledger_transfers').columns(['debit_account', 'created_at']).execute();
+      // Transfers are immutable; what becomes of a hold is recorded here, exactly once.
+      await db.schema
+        .createTable('ledger_holds')
+        .addColumn('id', 'text', (c) => c.primaryKey().references('ledger_transfers.id'))
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('expires_at', t.ms, (c) => c.notNull())
+        .addColumn('resolved_by', 'text')
+        .execute();
+      await db.schema.createIndex('ledger_holds_open').on('ledger_holds').column('expires_at').where(sql.ref('state'), '=', 'pending').execute();
+      await (db as Kysely<{ ledger_accounts: { id: string; ledger: string; floor: number | null; created_at: number } }>)
+        .insertInto('ledger_accounts')
+        .values(SYSTEM_ACCOUNTS.map((a) => ({ id: a.id, ledger: a.ledger, floor: a.floor, created_at: 0 })))
+        .execute();
     },
   };
 }
