@@ -14,6 +14,7 @@ export interface Bench {
 /** Every bench, by name; loaded only when it runs, so one bench's imports never slow another. */
 export const BENCHES: Record<string, () => Promise<Bench>> = {
   kernels: () => import('./kernels.ts'),
+  ledger: () => import('./ledger.ts'),
 };
 
 /** Runs the benches named in `args` (all when empty); returns the process exit code. */

@@ -8,6 +8,8 @@ import type { Store } from '../db/index.ts';
 import { readJson } from '../http/body.ts';
 import { requireVolunteer, type AuthVariables } from './auth.ts';
 import { issueToken, newId } from './tokens.ts';
+import { ACCOUNTS } from '../ledger/accounts.ts';
+import { ledgerIn, ledgerOf } from '../ledger/ledger.ts';
 
 export function accountRoutes(store: Store, now: () => number) {
   const app = new Hono<{ Variables: AuthVariables }>();
@@ -23,13 +25,18 @@ export function accountRoutes(store: Store, now: () => number) {
   app.post(API_PATHS.volunteers, async (c) => {
     const id = newId('v');
     const { token, hash } = issueToken(id);
-    await store.db.insertInto('volunteers').values({ id, token_hash: hash, created_at: now() }).execute();
+    const at = now();
+    await store.db.transaction().execute(async (trx) => {
+      await trx.insertInto('volunteers').values({ id, token_hash: hash, created_at: at }).execute();
+      await ledgerIn(store, trx).ensureAccounts([ACCOUNTS.volunteerPoints(id)], at);
+    });
     return c.json({ volunteerId: id, token } satisfies CreateVolunteerResponse, 201);
   });
 
   app.get(API_PATHS.volunteerMe, requireVolunteer(store), async (c) => {
     const id = c.get('volunteerId');
-    const v = await store.db.selectFrom('volunteers').select(['points', 'results_valid']).where('id', '=', id).executeTakeFirstOrThrow();
+    const v = await store.db.selectFrom('volunteers').select(['results_valid']).where('id', '=', id).executeTakeFirstOrThrow();
+    const balance = await ledgerOf(store).balance(ACCOUNTS.volunteerPoints(id).id);
     const pending = await store.db
       .selectFrom('replicas')
       .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -38,7 +45,7 @@ export function accountRoutes(store: Store, now: () => number) {
       .executeTakeFirstOrThrow();
     return c.json({
       volunteerId: id,
-      points: Number(v.points),
+      points: balance?.posted ?? 0,
       resultsValid: Number(v.results_valid),
       resultsPending: Number(pending.n),
     } satisfies VolunteerMe);

@@ -25,6 +25,10 @@ export interface Store {
 
 /** Connections a PostgreSQL pool may open per edge process. */
 const PG_POOL_CONNECTIONS_MAX = 10;
+/** WAL pages between automatic checkpoints. */
+const SQLITE_WAL_CHECKPOINT_PAGES = 10_000;
+/** Page cache per connection, in KiB: the ledger's indexes are written at random places. */
+const SQLITE_CACHE_KIB = 64 * 1024;
 /** How long SQLite waits for a lock held by another connection before failing. */
 const SQLITE_BUSY_TIMEOUT_MS = 5_000;
 
@@ -53,6 +57,10 @@ export async function openStore(url: string): Promise<Store> {
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma(`synchronous = ${sqliteSynchronous()}`);
     sqlite.pragma('foreign_keys = ON');
+    // Checkpoints fsync; with many small commits the default (1000 pages) checkpoints every
+    // few hundred transfers. 10,000 pages (~40 MB of WAL) cuts that tenfold.
+    sqlite.pragma(`wal_autocheckpoint = ${SQLITE_WAL_CHECKPOINT_PAGES}`);
+    sqlite.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
     sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
     store = { db, dialect: 'sqlite', sqlite, close: () => db.destroy() };

@@ -52,6 +52,12 @@ export function prepare<P extends string>(
 /** One query to run: what a domain generator yields. */
 export type Effect =
   | { op: 'rows'; q: Prepared<string>; args: Record<string, unknown> }
+  /**
+   * Rows that never change once they exist (e.g. an account's ledger and floor): the SQLite
+   * driver may answer from a cache when every wanted row was seen before. PostgreSQL always
+   * queries (the query may lock rows there).
+   */
+  | { op: 'immutableRows'; q: Prepared<string>; args: Record<string, unknown>; ids: string[] }
   | { op: 'exec'; q: Prepared<string>; args: Record<string, unknown> }
   | { op: 'raw'; sql: 'savepoint' | 'release' | 'rollback_to'; name: string };
 
@@ -62,6 +68,8 @@ export type EffectResult = Row[] | number;
 export type Op<T> = Generator<Effect, T, EffectResult>;
 
 export const rows = <P extends string>(q: Prepared<P>, args: Record<P, unknown>): Effect => ({ op: 'rows', q, args });
+/** Rows selected by their `id` column that never change once they exist (cached by id). */
+export const immutableRows = <P extends string>(q: Prepared<P>, args: Record<P, unknown>, ids: string[]): Effect => ({ op: 'immutableRows', q, args, ids });
 export const exec = <P extends string>(q: Prepared<P>, args: Record<P, unknown>): Effect => ({ op: 'exec', q, args });
 
 function bind(slots: string[], args: Record<string, unknown>): unknown[] {
@@ -84,12 +92,16 @@ export interface RunHooks {
  */
 export function runSync<T>(store: Store, sqlite: SQLite.Database, op: Op<T>, hooks?: RunHooks): T {
   const statements = statementCache(sqlite);
+  const immutable = immutableCache(sqlite);
   let step = op.next(undefined as never);
   while (!step.done) {
     const e = step.value;
     hooks?.beforeEffect?.(e);
     let result: EffectResult;
-    if (e.op === 'raw') {
+    const cached = e.op === 'immutableRows' ? cachedRows(immutable, e.ids) : undefined;
+    if (cached) {
+      result = cached;
+    } else if (e.op === 'raw') {
       sqlite.exec(rawSql(e));
       result = 0;
     } else {
@@ -100,11 +112,38 @@ export function runSync<T>(store: Store, sqlite: SQLite.Database, op: Op<T>, hoo
         statements.set(sql, stmt);
       }
       const params = bind(slots, e.args);
-      result = e.op === 'rows' ? (stmt.all(...params) as Row[]) : stmt.run(...params).changes;
+      if (e.op === 'exec') {
+        result = stmt.run(...params).changes;
+      } else {
+        const found = stmt.all(...params) as Row[];
+        if (e.op === 'immutableRows') {
+          if (immutable.size + found.length > IMMUTABLE_CACHE_ENTRIES_MAX) immutable.clear();
+          for (const r of found) immutable.set(r.id as string, r);
+        }
+        result = found;
+      }
     }
     step = op.next(result);
   }
   return step.value;
+}
+
+/** Entries of the immutable-row cache per connection before it starts over. */
+const IMMUTABLE_CACHE_ENTRIES_MAX = 100_000;
+const immutableCaches = new WeakMap<SQLite.Database, Map<string, Row>>();
+function cachedRows(cache: Map<string, Row>, ids: string[]): Row[] | undefined {
+  const out: Row[] = [];
+  for (const id of ids) {
+    const r = cache.get(id);
+    if (!r) return undefined;
+    out.push(r);
+  }
+  return out;
+}
+function immutableCache(sqlite: SQLite.Database): Map<string, Row> {
+  let c = immutableCaches.get(sqlite);
+  if (!c) immutableCaches.set(sqlite, (c = new Map()));
+  return c;
 }
 
 const caches = new WeakMap<SQLite.Database, Map<string, SQLite.Statement>>();
@@ -127,7 +166,7 @@ export async function runAsync<T>(store: Store, trx: Transaction<Database>, op: 
     } else {
       const { sql, slots } = e.q.compile(store.db, store.dialect);
       const r = await trx.executeQuery<Row>(CompiledQuery.raw(sql, bind(slots, e.args)));
-      result = e.op === 'rows' ? r.rows : Number(r.numAffectedRows ?? 0n);
+      result = e.op === 'exec' ? Number(r.numAffectedRows ?? 0n) : r.rows;
     }
     step = op.next(result);
   }
@@ -141,9 +180,25 @@ export async function runAsync<T>(store: Store, trx: Transaction<Database>, op: 
 export async function runInTransaction<T>(store: Store, op: () => Op<T>, hooks?: RunHooks): Promise<T> {
   const sqlite = store.sqlite;
   if (sqlite) {
-    return store.db.connection().execute(async () => sqlite.transaction(() => runSync(store, sqlite, op(), hooks))());
+    const run = () => syncTransaction(sqlite)(store, op(), hooks) as T;
+    // Kysely's SQLite queries are synchronous underneath; between them the connection is
+    // idle unless a Kysely transaction is open and awaiting. Only then must we queue for it.
+    if (!sqlite.inTransaction) return run();
+    return store.db.connection().execute(async () => run());
   }
   return store.db.transaction().execute((trx) => runAsync(store, trx, op(), hooks));
+}
+
+type SyncTransaction = (store: Store, op: Op<unknown>, hooks: RunHooks | undefined) => unknown;
+const syncTransactions = new WeakMap<SQLite.Database, SyncTransaction>();
+/** One better-sqlite3 transaction wrapper per connection (making one costs microseconds). */
+function syncTransaction(sqlite: SQLite.Database): SyncTransaction {
+  let tx = syncTransactions.get(sqlite);
+  if (!tx) {
+    tx = sqlite.transaction((store: Store, op: Op<unknown>, hooks: RunHooks | undefined) => runSync(store, sqlite, op, hooks)) as SyncTransaction;
+    syncTransactions.set(sqlite, tx);
+  }
+  return tx;
 }
 
 /** Runs an op inside a transaction the caller already opened. */

@@ -19,8 +19,6 @@ export interface VolunteersTable {
   id: string;
   token_hash: string;
   created_at: number;
-  /** Points credited for validated results (kept with the credit, in the same transaction). */
-  points: Generated<number>;
   results_valid: Generated<number>;
 }
 

@@ -7,7 +7,7 @@ import type { AccountBalance, AccountSpec, TransferRecord, TransferSpec, Transfe
 
 export interface LedgerApi {
   /** Creates the accounts that don't exist yet (existing ones are left as they are). */
-  ensureAccounts(specs: AccountSpec[]): Promise<void>;
+  ensureAccounts(specs: AccountSpec[], now?: number): Promise<void>;
   /** Applies a batch in order; one status per transfer. Linked chains are all-or-nothing. */
   createTransfers(transfers: TransferSpec[], now: number): Promise<TransferStatus[]>;
   balance(accountId: string): Promise<AccountBalance | undefined>;

@@ -7,7 +7,7 @@ import type { TransferSpec } from './types.ts';
 
 const pgUrl = await freshPgUrl();
 if (!pgUrl && process.env.CI) throw new Error('PostgreSQL is not reachable: CI must run the PostgreSQL ledger tests');
-const stores = [['sqlite', ':memory:'], ...(pgUrl ? [['postgres', pgUrl]] : [])] as const;
+const stores: [string, string][] = [['sqlite', ':memory:'], ...(pgUrl ? [['postgres', pgUrl] as [string, string]] : [])];
 
 describe.each(stores)('ledger on %s', (_name, url) => {
   let store: Store;

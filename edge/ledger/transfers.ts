@@ -5,7 +5,7 @@
  * idempotency check on the client-chosen id, then the balance change with the floor check
  * in the same UPDATE; linked chains are all-or-nothing through a savepoint.
  */
-import { exec, rows, type Op, type Row } from '../db/prepared.ts';
+import { exec, immutableRows, rows, type Op, type Row } from '../db/prepared.ts';
 import * as Q from './queries.ts';
 import type { LedgerName, TransferSpec, TransferStatus } from './types.ts';
 
@@ -70,7 +70,7 @@ function* insert(t: TransferSpec, debit: string, credit: string, amount: number,
 function* applySingleOrPending(t: TransferSpec, now: number): Op<TransferStatus> {
   if (t.debit === t.credit) return 'accounts_must_differ';
   const [a, b] = t.debit < t.credit ? [t.debit, t.credit] : [t.credit, t.debit];
-  const accounts = (yield rows(Q.accountsByIds, { a, b })) as Row[];
+  const accounts = (yield immutableRows(Q.accountsByIds, { a, b }, [a, b])) as Row[];
   const debit = accounts.find((r) => r.id === t.debit);
   const credit = accounts.find((r) => r.id === t.credit);
   if (!debit) return 'debit_account_not_found';

@@ -10,6 +10,8 @@ import type { Store } from '../db/index.ts';
 import type { Database, ReplicaRow, UnitRow } from '../db/schema.ts';
 import { ProblemError } from '../http/problem.ts';
 import { finishJobIfDone } from '../jobs/jobs.ts';
+import { ACCOUNTS } from '../ledger/accounts.ts';
+import { ledgerIn } from '../ledger/ledger.ts';
 import { applyVerdict } from './apply.ts';
 
 /** The caller's replica, or the problem that explains why it can't be used. */
@@ -20,28 +22,44 @@ async function ownReplica(trx: Transaction<Database>, leaseId: number, volunteer
   return replica;
 }
 
-async function credit(trx: Transaction<Database>, replicaIds: number[], volunteerIds: string[], points: number): Promise<void> {
-  if (replicaIds.length === 0) return;
-  await trx.updateTable('replicas').set({ outcome: 'valid', credited_points: points, result: null }).where('id', 'in', replicaIds).execute();
-  for (const v of volunteerIds) {
-    await trx
-      .updateTable('volunteers')
-      .set((eb) => ({ points: eb('points', '+', points), results_valid: eb('results_valid', '+', 1) }))
-      .where('id', '=', v)
-      .execute();
+/**
+ * Credits each agreeing replica's volunteer the unit's server-side cost, as ledger transfers
+ * in the validating transaction (id per replica, so a credit can never happen twice).
+ */
+async function credit(store: Store, trx: Transaction<Database>, unit: UnitRow, replicas: { id: number; volunteer_id: string }[], now: number): Promise<void> {
+  if (replicas.length === 0) return;
+  const points = unit.cost_points;
+  await trx.updateTable('replicas').set({ outcome: 'valid', credited_points: points, result: null }).where('id', 'in', replicas.map((r) => r.id)).execute();
+  const ledger = ledgerIn(store, trx);
+  await ledger.ensureAccounts(replicas.map((r) => ACCOUNTS.volunteerPoints(r.volunteer_id)), now);
+  const statuses = await ledger.createTransfers(
+    replicas.map((r) => ({
+      id: `unit:${unit.id}:replica:${r.id}`,
+      debit: ACCOUNTS.pointsIssued.id,
+      credit: ACCOUNTS.volunteerPoints(r.volunteer_id).id,
+      amount: points,
+      code: 'unit_credit',
+      ref: `job:${unit.job_id}:unit:${unit.id}`,
+    })),
+    now,
+  );
+  const bad = statuses.find((s) => s !== 'ok' && s !== 'exists');
+  if (bad) throw new Error(`crediting unit ${unit.id} failed: ${bad}`);
+  for (const r of replicas) {
+    await trx.updateTable('volunteers').set((eb) => ({ results_valid: eb('results_valid', '+', 1) })).where('id', '=', r.volunteer_id).execute();
   }
 }
 
 /** Marks the unit valid with `hash` as canonical; credits and settles every returned replica. */
-async function decideValid(trx: Transaction<Database>, unit: UnitRow, hash: string, output: Uint8Array, now: number): Promise<void> {
+async function decideValid(store: Store, trx: Transaction<Database>, unit: UnitRow, hash: string, output: Uint8Array, now: number): Promise<void> {
   await trx
     .updateTable('units')
     .set({ state: 'valid', want: 0, canonical_hash: hash, canonical_output: output, decided_at: now })
     .where('id', '=', unit.id)
     .execute();
   const returned = await trx.selectFrom('replicas').select(['id', 'volunteer_id', 'result_hash']).where('unit_id', '=', unit.id).where('state', '=', 'returned').execute();
-  const agreeing = returned.filter((r) => r.result_hash === hash);
-  await credit(trx, agreeing.map((r) => Number(r.id)), agreeing.map((r) => r.volunteer_id), unit.cost_points);
+  const agreeing = returned.filter((r) => r.result_hash === hash).map((r) => ({ id: Number(r.id), volunteer_id: r.volunteer_id }));
+  await credit(store, trx, unit, agreeing, now);
   const others = returned.filter((r) => r.result_hash !== hash).map((r) => Number(r.id));
   if (others.length > 0) await trx.updateTable('replicas').set({ outcome: 'invalid', result: null }).where('id', 'in', others).execute();
   await trx.updateTable('jobs').set((eb) => ({ units_valid: eb('units_valid', '+', 1) })).where('id', '=', unit.job_id).execute();
@@ -74,7 +92,7 @@ export async function submitResult(store: Store, volunteerId: string, leaseId: n
     if (unit.state === 'valid') {
       const outcome: ResultOutcome = unit.canonical_hash === hash ? 'valid' : 'invalid';
       await settle(outcome, null);
-      if (outcome === 'valid') await credit(trx, [leaseId], [volunteerId], unit.cost_points);
+      if (outcome === 'valid') await credit(store, trx, unit, [{ id: leaseId, volunteer_id: volunteerId }], now);
       await trx.updateTable('units').set({ leased }).where('id', '=', unit.id).execute();
       return { leaseId, outcome, creditedPoints: outcome === 'valid' ? unit.cost_points : 0 };
     }
@@ -95,7 +113,7 @@ export async function submitResult(store: Store, volunteerId: string, leaseId: n
     const agree = Number(groups.find((g) => g.result_hash === hash)?.n ?? 0);
     if (agree >= unit.quorum) {
       await trx.updateTable('units').set({ leased }).where('id', '=', unit.id).execute();
-      await decideValid(trx, { ...unit, leased }, hash, output, now);
+      await decideValid(store, trx, { ...unit, leased }, hash, output, now);
       return { leaseId, outcome: 'valid', creditedPoints: unit.cost_points };
     }
     const agreeMax = Math.max(...groups.map((g) => Number(g.n)));

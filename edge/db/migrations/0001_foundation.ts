@@ -20,7 +20,6 @@ export function foundation(dialect: Dialect): Migration {
           .addColumn('id', 'text', (c) => c.primaryKey())
           .addColumn('token_hash', 'text', (c) => c.notNull())
           .addColumn('created_at', t.ms, (c) => c.notNull())
-          .addColumn('points', t.ms, (c) => c.notNull().defaultTo(0))
           .addColumn('results_valid', 'integer', (c) => c.notNull().defaultTo(0))
           .execute();
         await db.schema

@@ -3,7 +3,7 @@
  * transfer, immutable transfers, and the resolution state of holds — and the system accounts.
  */
 import { sql, type Kysely, type Migration } from 'kysely';
-import { SYSTEM_ACCOUNTS } from '../../ledger/accounts.ts';
+import { ACCOUNTS, SYSTEM_ACCOUNTS } from '../../ledger/accounts.ts';
 import { columnTypes, type Dialect } from './types.ts';
 
 export function ledger(dialect: Dialect): Migration {
@@ -36,7 +36,14 @@ export function ledger(dialect: Dialect): Migration {
         .addColumn('created_at', t.ms, (c) => c.notNull())
         .execute();
       await db.schema.createIndex('ledger_transfers_credit').on('ledger_transfers').columns(['credit_account', 'code', 'created_at']).execute();
-      await db.schema.createIndex('ledger_transfers_debit').on('ledger_transfers').columns(['debit_account', 'created_at']).execute();
+      // Debit-side history, except for issuer accounts: every unit credit debits
+      // `points:issued`, and indexing that side would double the hot path's index writes.
+      await db.schema
+        .createIndex('ledger_transfers_debit')
+        .on('ledger_transfers')
+        .columns(['debit_account', 'created_at'])
+        .where(sql.ref('debit_account'), '<>', sql.lit(ACCOUNTS.pointsIssued.id))
+        .execute();
       // Transfers are immutable; what becomes of a hold is recorded here, exactly once.
       await db.schema
         .createTable('ledger_holds')

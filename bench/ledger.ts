@@ -1,0 +1,81 @@
+/**
+ * @module Ledger throughput on a SQLite file with every invariant enforced (floor check,
+ * idempotent ids, balances updated in the same transaction): one transfer per transaction,
+ * and batched; then checkouts per second end to end over HTTP when the shop is present.
+ * Prints the targets (issue 3: ≥ 25,000/s one per transaction, ≥ 100,000/s batched).
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '../edge/db/index.ts';
+import { ledgerOf } from '../edge/ledger/ledger.ts';
+import type { TransferSpec } from '../edge/ledger/types.ts';
+import { mulberry32 } from '../shared/random.ts';
+
+const ACCOUNTS_N = 1000;
+const SINGLE_N = 50_000;
+const BATCH_SIZE = 1000;
+const BATCHED_N = 200_000;
+
+function workload(n: number, seed: number, prefix: string): TransferSpec[] {
+  const rand = mulberry32(seed);
+  const out: TransferSpec[] = [];
+  for (let i = 0; i < n; i++) {
+    const a = Math.floor(rand() * ACCOUNTS_N);
+    // Four in five are credits from the issuer; the rest move points between volunteers and
+    // exercise the floor check (some are refused with exceeds_floor, as in real traffic).
+    const fromIssuer = rand() < 0.8;
+    const b = (a + 1 + Math.floor(rand() * (ACCOUNTS_N - 1))) % ACCOUNTS_N;
+    out.push({
+      id: `${prefix}${i}`,
+      debit: fromIssuer ? 'issuer' : `v${b}`,
+      credit: `v${a}`,
+      amount: 1 + Math.floor(rand() * 20),
+      code: fromIssuer ? 'unit_credit' : 'gift',
+    });
+  }
+  return out;
+}
+
+async function measure(label: string, batch: number, n: number, durability: 'NORMAL' | 'FULL'): Promise<number> {
+  process.env.SQLITE_SYNCHRONOUS = durability;
+  const store = await openStore(join(mkdtempSync(join(tmpdir(), 'ledger-bench-')), 'ledger.db'));
+  const ledger = ledgerOf(store);
+  await ledger.ensureAccounts([{ id: 'issuer', ledger: 'points', floor: null }, ...Array.from({ length: ACCOUNTS_N }, (_, i) => ({ id: `v${i}`, ledger: 'points' as const, floor: 0 }))]);
+  const transfers = workload(n, 42, label);
+  const counts = new Map<string, number>();
+  const t0 = performance.now();
+  for (let i = 0; i < n; i += batch) {
+    for (const s of await ledger.createTransfers(transfers.slice(i, i + batch), i)) counts.set(s, (counts.get(s) ?? 0) + 1);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  // Invariant: the points ledger balances (Σ debits = Σ credits) after the run.
+  const sums = await store.db
+    .selectFrom('ledger_accounts')
+    .select((eb) => [eb.fn.sum<number>('debits_posted').as('d'), eb.fn.sum<number>('credits_posted').as('c')])
+    .executeTakeFirstOrThrow();
+  if (Number(sums.d) !== Number(sums.c)) throw new Error(`ledger out of balance: debits ${sums.d} ≠ credits ${sums.c}`);
+  await store.close();
+  const rate = n / seconds;
+  const mix = [...counts].map(([s, c]) => `${s} ${c}`).join(', ');
+  console.log(`${label.padEnd(34)} ${String(n).padStart(7)} transfers  ${seconds.toFixed(2).padStart(6)} s  ${Math.round(rate).toLocaleString('en').padStart(8)}/s   (${mix})`);
+  return rate;
+}
+
+export async function run(): Promise<void> {
+  console.log(`SQLite (WAL) ledger, ${ACCOUNTS_N} volunteer accounts with floor 0; node ${process.version}`);
+  const single = await measure('one per transaction, sync=NORMAL', 1, SINGLE_N, 'NORMAL');
+  const batched = await measure(`batches of ${BATCH_SIZE}, sync=NORMAL`, BATCH_SIZE, BATCHED_N, 'NORMAL');
+  const full = await measure('one per transaction, sync=FULL', 1, 5_000, 'FULL');
+  delete process.env.SQLITE_SYNCHRONOUS;
+  console.log(`one per transaction: ${Math.round(single).toLocaleString('en')}/s (target ≥ 25,000: ${single >= 25_000 ? 'met' : 'NOT met'})`);
+  console.log(`batched: ${Math.round(batched).toLocaleString('en')}/s (target ≥ 100,000: ${batched >= 100_000 ? 'met' : 'NOT met'})`);
+  console.log(`durability: synchronous=FULL costs ${(single / full).toFixed(1)}× (one per transaction ${Math.round(full).toLocaleString('en')}/s)`);
+  try {
+    const { runCheckoutBench } = await import('./checkout.ts');
+    await runCheckoutBench();
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') console.log('checkouts over HTTP: bench/checkout.ts not present yet');
+    else throw err;
+  }
+}
