@@ -7,6 +7,7 @@ import { createApp } from './app.ts';
 import { readConfig } from './config.ts';
 import { openStore } from './db/index.ts';
 import { loadKernelRegistry } from './kernels/registry.ts';
+import { ledgerOf } from './ledger/ledger.ts';
 
 const config = readConfig();
 const store = await openStore(config.databaseUrl);
@@ -17,7 +18,16 @@ const server = serve({ fetch: app.fetch, port: config.port, hostname: config.hos
   console.log(`SpareCycles edge on http://${config.host}:${info.port} (store: ${where}; kernels: ${[...kernels.entries.keys()].join(', ') || 'none'})`);
 });
 
+/** How often holds past their timeout are voided (checkouts abandoned mid-payment). */
+const HOLD_SWEEP_INTERVAL_MS = 5_000;
+const ledger = ledgerOf(store);
+const sweeper = setInterval(() => {
+  ledger.expirePending(Date.now()).catch((err: unknown) => console.error('[edge] hold sweep failed:', err));
+}, HOLD_SWEEP_INTERVAL_MS);
+sweeper.unref();
+
 function shutdown(): void {
+  clearInterval(sweeper);
   server.close();
   void store.close().finally(() => process.exit(0));
 }
