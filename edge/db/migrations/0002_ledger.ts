@@ -20,6 +20,9 @@ export function ledger(dialect: Dialect): Migration {
         .addColumn('debits_pending', t.amount, (c) => c.notNull().defaultTo(0))
         .addColumn('credits_pending', t.amount, (c) => c.notNull().defaultTo(0))
         .addColumn('created_at', t.ms, (c) => c.notNull())
+        // On SQLite, one B-tree keyed by the text id instead of a rowid table plus an index:
+        // every transfer updates two accounts by id.
+        .modifyEnd(dialect === 'sqlite' ? sql`without rowid` : sql``)
         .execute();
       await db.schema
         .createTable('ledger_transfers')
