@@ -19,6 +19,14 @@ export const LEASE_TTL_MIN_MS = 30_000;
 export const LEASE_TTL_PER_POINT_MS = 2_000;
 /** Lease lifetime ceiling, whatever the cost. */
 export const LEASE_TTL_MAX_MS = 15 * 60_000;
+/** How often a worker tells the server it is still on a unit (well inside LEASE_TTL_MIN_MS). */
+export const HEARTBEAT_INTERVAL_MS = 10_000;
+/** Failed units a job's status lists by name. */
+export const JOB_FAILURES_LISTED_MAX = 100;
+/** How often the progress stream re-reads a job's counts. */
+export const JOB_EVENTS_INTERVAL_MS = 1_000;
+/** How long one progress stream stays open before the client reconnects. */
+export const JOB_EVENTS_STREAM_MS_MAX = 10 * 60_000;
 /** Replicas that must agree bit for bit before a unit is valid. */
 export const QUORUM_DEFAULT = 2;
 /** Replicas a unit may be handed out to before it fails for lack of agreement. */
@@ -60,3 +68,39 @@ export const VAR_STEPS_PER_POINT = 1_000_000;
 export const PRICE_MINOR_PER_POINT = 1;
 /** ISO 4217 code of the currency customers are billed in. */
 export const CURRENCY = 'EUR';
+
+/** License keys: longest key text accepted, so a huge paste is refused before decoding. */
+export const LICENSE_KEY_CHARS_MAX = 2048;
+/** License keys: product and licensee names carried in a key, so keys stay short. */
+export const LICENSE_NAME_CHARS_MAX = 100;
+/** License keys: ids carried in a key (license, product, licensee, transfer, signing key). */
+export const LICENSE_ID_CHARS_MAX = 128;
+/** License keys: activations one key may ever use; each activation is a row kept forever. */
+export const LICENSE_ACTIVATIONS_MAX = 1000;
+/** License keys: longest validity a key may be issued with (ten years). */
+export const LICENSE_VALID_DAYS_MAX = 3660;
+/** License keys: how far a device clock may run behind the issuer's before a fresh key reads as not yet valid. */
+export const LICENSE_CLOCK_SKEW_MS = 5 * 60_000;
+/** License keys: longest device id an application may send when activating. */
+export const LICENSE_DEVICE_ID_CHARS_MAX = 128;
+
+/** Sign-in: shortest password accepted (NIST SP 800-63B §5.1.1.2 asks for at least 8). */
+export const PASSWORD_CHARS_MIN = 10;
+/** Sign-in: longest password accepted, so a huge one cannot make hashing slow. */
+export const PASSWORD_CHARS_MAX = 200;
+/** Sign-in: longest e-mail address (RFC 5321 §4.5.3.1.3 bounds a path to 256 octets). */
+export const EMAIL_CHARS_MAX = 254;
+/** Sign-in: a session ends this long after its last use (sliding expiry). */
+export const SESSION_TTL_MS = 30 * 24 * 3_600_000;
+/** Sign-in: a session ends this long after sign-in at the latest, however often it is used. */
+export const SESSION_LIFETIME_MAX_MS = 180 * 24 * 3_600_000;
+/** Sign-in: a session's expiry moves forward at most this often, so polling does not write per request. */
+export const SESSION_TOUCH_INTERVAL_MS = 60_000;
+/** Sign-in: sessions one user may hold at once; a new sign-in ends the oldest beyond this. */
+export const SESSIONS_PER_USER_MAX = 20;
+/** Sign-in: failed attempts per e-mail address within LOGIN_FAILURE_WINDOW_MS before more are refused. */
+export const LOGIN_FAILURES_MAX = 5;
+/** Sign-in: the window failed attempts are counted in; refusals end when it does. */
+export const LOGIN_FAILURE_WINDOW_MS = 15 * 60_000;
+/** Sign-in: e-mail addresses the in-memory attempt counter tracks at once (bounds its memory). */
+export const LOGIN_LIMITER_ENTRIES_MAX = 10_000;

@@ -10,7 +10,8 @@ import type { Store } from '../db/index.ts';
 import { readJson } from '../http/body.ts';
 import { ProblemError, validationProblem } from '../http/problem.ts';
 import type { KernelRegistry } from '../kernels/registry.ts';
-import { createJob, getOwnJob, toJob } from './jobs.ts';
+import { cancelJob, createJob, getOwnJob, jobFailures, toJob } from './jobs.ts';
+import { streamJobProgress } from './progress.ts';
 
 /** Jobs one listing returns, newest first. */
 const JOB_LIST_MAX = 100;
@@ -37,10 +38,20 @@ export function jobRoutes(store: Store, registry: KernelRegistry, now: () => num
       .orderBy('created_at', 'desc')
       .limit(JOB_LIST_MAX)
       .execute();
-    return c.json({ jobs: rows.map(toJob) });
+    return c.json({ jobs: rows.map((r) => toJob(r)) });
   });
 
-  app.get('/api/jobs/:id', async (c) => c.json(toJob(await getOwnJob(store.db, c.get('customerId'), c.req.param('id')))));
+  app.get('/api/jobs/:id', async (c) => {
+    const job = await getOwnJob(store.db, c.get('customerId'), c.req.param('id'));
+    return c.json(toJob(job, job.units_failed > 0 ? await jobFailures(store.db, job.id) : []));
+  });
+
+  app.post('/api/jobs/:id/cancel', async (c) => c.json(await cancelJob(store, c.get('customerId'), c.req.param('id'), now())));
+
+  app.get('/api/jobs/:id/events', async (c) => {
+    const job = await getOwnJob(store.db, c.get('customerId'), c.req.param('id'));
+    return streamJobProgress(c, store, job.id, now);
+  });
 
   app.get('/api/jobs/:id/result', async (c) => {
     const job = await getOwnJob(store.db, c.get('customerId'), c.req.param('id'));

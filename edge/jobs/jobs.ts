@@ -4,7 +4,7 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { Job } from '../../shared/api/schemas.ts';
-import { CURRENCY, JOB_UNITS_MAX, PRICE_MINOR_PER_POINT, QUORUM_DEFAULT } from '../../shared/limits.ts';
+import { CURRENCY, JOB_FAILURES_LISTED_MAX, JOB_UNITS_MAX, PRICE_MINOR_PER_POINT, QUORUM_DEFAULT } from '../../shared/limits.ts';
 import type { JobRequest } from '../../shared/jobs/kinds.ts';
 import type { Database, JobRow } from '../db/schema.ts';
 import type { Store } from '../db/index.ts';
@@ -16,7 +16,7 @@ import { JOB_KIND_HANDLERS } from './kinds.ts';
 /** Rows per multi-row INSERT, well under SQLite's bound-parameter limit. */
 const UNIT_INSERT_ROWS_MAX = 200;
 
-export function toJob(row: JobRow): Job {
+export function toJob(row: JobRow, failures: Job['failures'] = []): Job {
   return {
     id: row.id,
     kind: row.kind,
@@ -29,7 +29,40 @@ export function toJob(row: JobRow): Job {
     currency: row.currency,
     createdAt: new Date(Number(row.created_at)).toISOString(),
     completedAt: row.completed_at === null ? null : new Date(Number(row.completed_at)).toISOString(),
+    failures,
   };
+}
+
+/** The units of a job that failed, and why (bounded). */
+export async function jobFailures(db: Kysely<Database> | Transaction<Database>, jobId: string): Promise<Job['failures']> {
+  const rows = await db
+    .selectFrom('units')
+    .select(['seq', 'failure'])
+    .where('job_id', '=', jobId)
+    .where('state', '=', 'failed')
+    .orderBy('seq')
+    .limit(JOB_FAILURES_LISTED_MAX)
+    .execute();
+  return rows.map((r) => ({ unit: r.seq, reason: r.failure ?? 'failed' }));
+}
+
+/**
+ * Cancels a running job: undecided units stop being leased at once; outstanding leases learn
+ * it at their next heartbeat, and results that still arrive are kept but not credited.
+ */
+export async function cancelJob(store: Store, customerId: string, jobId: string, now: number): Promise<Job> {
+  return store.db.transaction().execute(async (trx) => {
+    const job = await getOwnJob(trx, customerId, jobId);
+    if (job.status !== 'running') throw new ProblemError('job-not-running', `job ${jobId} is ${job.status}`);
+    await trx
+      .updateTable('units')
+      .set({ state: 'cancelled', want: 0, decided_at: now })
+      .where('job_id', '=', jobId)
+      .where('state', 'in', ['queued', 'in_progress'])
+      .execute();
+    await trx.updateTable('jobs').set({ status: 'cancelled', completed_at: now }).where('id', '=', jobId).execute();
+    return toJob({ ...job, status: 'cancelled', completed_at: now }, await jobFailures(trx, jobId));
+  });
 }
 
 /** Creates a job and all its units in one transaction. */
@@ -91,7 +124,7 @@ export async function createJob(store: Store, registry: KernelRegistry, customer
 }
 
 /** A customer's own job, or a `not-found` problem (another customer's job is not revealed). */
-export async function getOwnJob(db: Kysely<Database>, customerId: string, jobId: string): Promise<JobRow> {
+export async function getOwnJob(db: Kysely<Database> | Transaction<Database>, customerId: string, jobId: string): Promise<JobRow> {
   const row = await db.selectFrom('jobs').selectAll().where('id', '=', jobId).where('customer_id', '=', customerId).executeTakeFirst();
   if (!row) throw new ProblemError('not-found', `no job ${jobId}`);
   return row;

@@ -4,7 +4,8 @@
  * transaction.
  */
 import type { Transaction } from 'kysely';
-import type { Lease } from '../../shared/api/schemas.ts';
+import type { HeartbeatResponse, Lease } from '../../shared/api/schemas.ts';
+import { ProblemError } from '../http/problem.ts';
 import { bytesToBase64 } from '../../shared/base64.ts';
 import { LEASE_TTL_MAX_MS, LEASE_TTL_MIN_MS, LEASE_TTL_PER_POINT_MS } from '../../shared/limits.ts';
 import type { Store } from '../db/index.ts';
@@ -44,12 +45,11 @@ export async function leaseUnits(
   registry: KernelRegistry,
   volunteerId: string,
   max: number,
-  kernels: string[] | undefined,
   now: number,
 ): Promise<Lease[]> {
   return store.db.transaction().execute(async (trx) => {
     await expireLeases(trx, now);
-    let q = trx
+    const q = trx
       .selectFrom('units as u')
       .selectAll('u')
       .where('u.want', '>', 0)
@@ -58,11 +58,6 @@ export async function leaseUnits(
       )
       .orderBy('u.id')
       .limit(max);
-    if (kernels) {
-      const wanted = kernels.map((k) => k.split('@')[0] ?? '');
-      if (wanted.length === 0) return [];
-      q = q.where('u.kernel_id', 'in', wanted);
-    }
     const units = await q.execute();
     const leases: Lease[] = [];
     for (const unit of units) {
@@ -87,5 +82,30 @@ export async function leaseUnits(
       });
     }
     return leases;
+  });
+}
+
+const STOP_REASONS = { valid: 'unit_valid', failed: 'unit_failed', cancelled: 'unit_cancelled' } as const;
+
+/**
+ * A worker is still on its unit: extend the lease, or tell it to stop because the unit was
+ * decided or cancelled meanwhile. A lease that already timed out is not revived (its unit may
+ * have been reissued), but its late result will still be taken while the unit is undecided.
+ */
+export async function heartbeat(store: Store, volunteerId: string, leaseId: number, now: number): Promise<HeartbeatResponse> {
+  return store.db.transaction().execute(async (trx) => {
+    const replica = await trx.selectFrom('replicas').selectAll().where('id', '=', leaseId).executeTakeFirst();
+    if (!replica) throw new ProblemError('lease-not-found', `lease ${leaseId} does not exist`);
+    if (replica.volunteer_id !== volunteerId) throw new ProblemError('lease-not-yours', `lease ${leaseId} was not issued to you`);
+    const unit = await trx.selectFrom('units').select(['state', 'cost_points']).where('id', '=', replica.unit_id).executeTakeFirstOrThrow();
+    const deadline = Number(replica.deadline_at);
+    if (unit.state === 'valid' || unit.state === 'failed' || unit.state === 'cancelled') {
+      return { leaseId, deadline, stop: true, reason: STOP_REASONS[unit.state] };
+    }
+    if (replica.state === 'returned' || replica.state === 'errored') return { leaseId, deadline, stop: true, reason: 'lease_closed' };
+    if (replica.state === 'timed_out') return { leaseId, deadline, stop: false };
+    const extended = Math.max(deadline, now + leaseTtlMs(unit.cost_points));
+    await trx.updateTable('replicas').set({ deadline_at: extended }).where('id', '=', leaseId).execute();
+    return { leaseId, deadline: extended, stop: false };
   });
 }

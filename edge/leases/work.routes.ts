@@ -11,7 +11,7 @@ import { readBytes, readJson } from '../http/body.ts';
 import { ProblemError } from '../http/problem.ts';
 import type { KernelRegistry } from '../kernels/registry.ts';
 import { reportError, submitResult } from '../validation/submit.ts';
-import { leaseUnits } from './leases.ts';
+import { heartbeat, leaseUnits } from './leases.ts';
 
 function leaseIdParam(raw: string): number {
   if (!/^[1-9][0-9]{0,15}$/.test(raw)) throw new ProblemError('lease-not-found', `'${raw.slice(0, 20)}' is not a lease id`);
@@ -24,7 +24,7 @@ export function workRoutes(store: Store, registry: KernelRegistry, now: () => nu
 
   app.post(API_PATHS.lease, async (c) => {
     const req = await readJson(c, LeaseRequestSchema, {});
-    const leases = await leaseUnits(store, registry, c.get('volunteerId'), req.max, req.kernels, now());
+    const leases = await leaseUnits(store, registry, c.get('volunteerId'), req.max, now());
     const body: LeaseResponse = leases.length > 0 ? { leases } : { leases, retryAfterMs: IDLE_RETRY_MS };
     return c.json(body);
   });
@@ -42,6 +42,10 @@ export function workRoutes(store: Store, registry: KernelRegistry, now: () => nu
       const bytes = await readBytes(c);
       return c.json(await submitResult(store, c.get('volunteerId'), leaseId, bytes, now()));
     },
+  );
+
+  app.post('/api/work/leases/:leaseId/heartbeat', async (c) =>
+    c.json(await heartbeat(store, c.get('volunteerId'), leaseIdParam(c.req.param('leaseId')), now())),
   );
 
   app.post('/api/work/leases/:leaseId/error', async (c) => {

@@ -7,6 +7,7 @@ import {
   API_PATHS,
   CreateCustomerResponseSchema,
   CreateVolunteerResponseSchema,
+  HeartbeatResponseSchema,
   JobListSchema,
   JobSchema,
   KernelListSchema,
@@ -86,6 +87,8 @@ export function createApiClient(options: ApiClientOptions = {}) {
         body: output as Uint8Array<ArrayBuffer>,
         headers: { 'content-type': 'application/octet-stream' },
       }),
+    heartbeat: (leaseId: number) => call(HeartbeatResponseSchema, API_PATHS.leaseHeartbeat(leaseId), { method: 'POST' }),
+    cancelJob: (id: string) => call(JobSchema, API_PATHS.jobCancel(id), { method: 'POST' }),
     reportError: (leaseId: number, code: number, message: string) =>
       call(ReportErrorResponseSchema, API_PATHS.leaseError(leaseId), json('POST', { code, message: message.slice(0, 500) })),
   };

@@ -14,6 +14,9 @@ export const API_PATHS = {
   jobs: '/api/jobs',
   job: (id: string) => `/api/jobs/${encodeURIComponent(id)}`,
   jobResult: (id: string) => `/api/jobs/${encodeURIComponent(id)}/result`,
+  jobCancel: (id: string) => `/api/jobs/${encodeURIComponent(id)}/cancel`,
+  jobEvents: (id: string) => `/api/jobs/${encodeURIComponent(id)}/events`,
+  leaseHeartbeat: (leaseId: number) => `/api/work/leases/${leaseId}/heartbeat`,
   lease: '/api/work/lease',
   leaseResult: (leaseId: number) => `/api/work/leases/${leaseId}/result`,
   leaseError: (leaseId: number) => `/api/work/leases/${leaseId}/error`,
@@ -71,14 +74,31 @@ export const JobSchema = z.object({
   currency: z.string(),
   createdAt: z.string(),
   completedAt: z.string().nullable(),
+  /** Units that failed, with why (at most JOB_FAILURES_LISTED_MAX). */
+  failures: z.array(z.object({ unit: z.int(), reason: z.string() })).default([]),
 });
 export type Job = z.output<typeof JobSchema>;
+
+/** A job's live progress, as `GET /api/jobs/:id/events` streams it (server-sent events). */
+export const JobProgressSchema = z.object({
+  jobId: z.string(),
+  status: JobStatusSchema,
+  unitsTotal: z.int(),
+  queued: z.int(),
+  inProgress: z.int(),
+  valid: z.int(),
+  failed: z.int(),
+  cancelled: z.int(),
+  /** Units validated per second over the last measuring window; null before two samples. */
+  unitsPerSecond: z.number().nullable(),
+  /** Seconds until every unit is decided at that rate; null when unknown. */
+  etaSeconds: z.number().nullable(),
+});
+export type JobProgress = z.output<typeof JobProgressSchema>;
 export const JobListSchema = z.object({ jobs: z.array(JobSchema) });
 
 export const LeaseRequestSchema = z.strictObject({
   max: z.int().min(1).max(LEASE_BATCH_MAX).default(1),
-  /** Kernels this client can run, as `id@version`; absent means any. */
-  kernels: z.array(z.string().max(64)).max(32).optional(),
 });
 export type LeaseRequest = z.input<typeof LeaseRequestSchema>;
 
@@ -120,6 +140,16 @@ export const SubmitResultResponseSchema = z.object({
   creditedPoints: z.int(),
 });
 export type SubmitResultResponse = z.output<typeof SubmitResultResponseSchema>;
+
+export const HeartbeatResponseSchema = z.object({
+  leaseId: z.int(),
+  /** Epoch milliseconds the lease now runs until. */
+  deadline: z.int(),
+  /** True when the work is no longer wanted: the client should stop the unit now. */
+  stop: z.boolean(),
+  reason: z.enum(['unit_valid', 'unit_failed', 'unit_cancelled', 'lease_closed']).optional(),
+});
+export type HeartbeatResponse = z.output<typeof HeartbeatResponseSchema>;
 
 export const ReportErrorRequestSchema = z.strictObject({
   code: z.int(),

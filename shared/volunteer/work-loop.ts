@@ -7,7 +7,7 @@ import { ApiError, type ApiClient } from '../api/client.ts';
 import type { KernelInfo, Lease, ResultOutcome } from '../api/schemas.ts';
 import { base64ToBytes, sha256Hex } from '../base64.ts';
 import { checkKernelModule } from '../kernels/abi.ts';
-import { IDLE_RETRY_MS, RETRY_BACKOFF_BASE_MS, RETRY_BACKOFF_MAX_MS, SUBMIT_RETRIES_MAX } from '../limits.ts';
+import { HEARTBEAT_INTERVAL_MS, IDLE_RETRY_MS, RETRY_BACKOFF_BASE_MS, RETRY_BACKOFF_MAX_MS, SUBMIT_RETRIES_MAX } from '../limits.ts';
 
 /** Runs one unit in some isolated realm. Rejects with an error named `AbortError` on cancel. */
 export interface UnitExecutor {
@@ -23,6 +23,8 @@ export type WorkEvent =
   | { type: 'computed'; slot: number; leaseId: number; ms: number }
   | { type: 'submitted'; slot: number; leaseId: number; outcome: ResultOutcome; creditedPoints: number }
   | { type: 'idle'; slot: number; retryAfterMs: number }
+  /** The server no longer wants the unit (decided elsewhere, or its job cancelled): stopped. */
+  | { type: 'dropped'; slot: number; leaseId: number; reason: string }
   | { type: 'error'; slot: number; message: string }
   | { type: 'stopped'; slot: number };
 
@@ -185,6 +187,19 @@ export class WorkLoop {
     const { api, kernels } = this.options;
     let output: Uint8Array;
     const started = performance.now();
+    let dropped: string | undefined;
+    // Heartbeats keep the lease while the unit runs, and learn when it is no longer wanted.
+    const beat = setInterval(() => {
+      api.heartbeat(lease.leaseId).then(
+        (h) => {
+          if (h.stop && !dropped) {
+            dropped = h.reason ?? 'stop';
+            executor.cancel();
+          }
+        },
+        () => undefined, // a missed heartbeat is retried at the next tick; the lease has slack
+      );
+    }, HEARTBEAT_INTERVAL_MS);
     try {
       const module = await kernels.get(lease.kernel);
       output = await executor.run(module, base64ToBytes(lease.input), (done, total) =>
@@ -192,11 +207,18 @@ export class WorkLoop {
       );
     } catch (err) {
       const name = (err as { name?: string })?.name;
-      if (name === 'AbortError' || signal.aborted) throw new DOMException('stopped', 'AbortError');
+      if (signal.aborted) throw new DOMException('stopped', 'AbortError');
+      if (dropped) {
+        this.emit({ type: 'dropped', slot, leaseId: lease.leaseId, reason: dropped });
+        return;
+      }
+      if (name === 'AbortError') throw new DOMException('stopped', 'AbortError');
       // Errors lose their class across a worker boundary: branch on the name.
       const message = (err as Error)?.message ?? String(err);
       await api.reportError(lease.leaseId, name === 'KernelError' ? -1 : -2, message).catch(() => undefined);
       throw err;
+    } finally {
+      clearInterval(beat);
     }
     this.emit({ type: 'computed', slot, leaseId: lease.leaseId, ms: performance.now() - started });
     for (let attempt = 0; ; attempt++) {
