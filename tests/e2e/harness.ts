@@ -39,7 +39,7 @@ export interface RunningServer {
 
 /** Starts `edge/main.ts` on a free port with a fresh SQLite file (or the given database). */
 export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
-  const port = await freePort();
+  const port = env.PORT ? Number(env.PORT) : await freePort();
   const databaseUrl = env.DATABASE_URL ?? join(mkdtempSync(join(tmpdir(), 'sparecycles-')), 'e2e.db');
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'edge', 'main.ts')], {
     cwd: ROOT,
