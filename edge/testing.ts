@@ -14,11 +14,11 @@ export const KERNELS_DIST = join(import.meta.dirname, '..', 'kernels', 'dist');
 let registry: Promise<KernelRegistry> | undefined;
 
 /** A fresh app on its own store; `clock.now` moves only when a test moves it. */
-export async function makeTestApp(url = ':memory:') {
+export async function makeTestApp(url = ':memory:', options: { random?: () => number } = {}) {
   const store = await openStore(url);
   const kernels = await (registry ??= loadKernelRegistry(KERNELS_DIST));
   const clock = { now: 1_800_000_000_000 };
-  const app = createApp({ store, kernels, now: () => clock.now });
+  const app = createApp({ store, kernels, now: () => clock.now, random: options.random });
   /** A typed client whose requests go to the app in-process. */
   const client = (token?: string) =>
     createApiClient({ baseUrl: 'http://edge.test', token, fetch: (input, init) => Promise.resolve(app.request(input as string, init)) });

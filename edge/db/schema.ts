@@ -20,6 +20,11 @@ export interface VolunteersTable {
   token_hash: string;
   created_at: number;
   results_valid: Generated<number>;
+  valid_streak: Generated<number>;
+  quota_daily: Generated<number>;
+  /** UTC day number (epoch ms / DAY_MS) that `quota_used` counts. */
+  quota_day: Generated<number>;
+  quota_used: Generated<number>;
 }
 
 export type JobState = 'running' | 'completed' | 'failed' | 'cancelled';
@@ -54,6 +59,8 @@ export interface UnitsTable {
   output_bytes: number;
   cost_points: number;
   quorum: number;
+  /** The job's quorum; `quorum` drops to 1 while a trusted volunteer holds the unit alone. */
+  quorum_base: Generated<number>;
   state: UnitState;
   /** Replicas still wanted now; > 0 exactly when the unit may be leased (partial index). */
   want: number;
@@ -87,6 +94,8 @@ export interface ReplicasTable {
   result: Uint8Array | null;
   credited_points: Generated<number>;
   error: string | null;
+  /** 1 when leased to a trusted volunteer alone (adaptive replication). */
+  solo: Generated<number>;
 }
 
 export interface Database extends LedgerTables, AuthTables, ShopTables, LicenseTables {

@@ -109,6 +109,7 @@ export async function createJob(store: Store, registry: KernelRegistry, customer
             output_bytes: u.outputBytes,
             cost_points: u.costPoints,
             quorum,
+            quorum_base: quorum,
             state: 'queued' as const,
             want: quorum,
             canonical_hash: null,

@@ -4,7 +4,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { API_PATHS, LeaseRequestSchema, ReportErrorRequestSchema, type LeaseResponse } from '../../shared/api/schemas.ts';
-import { IDLE_RETRY_MS, UNIT_OUTPUT_BYTES_MAX } from '../../shared/limits.ts';
+import { UNIT_OUTPUT_BYTES_MAX } from '../../shared/limits.ts';
 import { requireVolunteer, type AuthVariables } from '../accounts/auth.ts';
 import type { Store } from '../db/index.ts';
 import { readBytes, readJson } from '../http/body.ts';
@@ -18,14 +18,13 @@ function leaseIdParam(raw: string): number {
   return Number(raw);
 }
 
-export function workRoutes(store: Store, registry: KernelRegistry, now: () => number) {
+export function workRoutes(store: Store, registry: KernelRegistry, now: () => number, random: () => number = Math.random) {
   const app = new Hono<{ Variables: AuthVariables }>();
   app.use('/api/work/*', requireVolunteer(store));
 
   app.post(API_PATHS.lease, async (c) => {
     const req = await readJson(c, LeaseRequestSchema, {});
-    const leases = await leaseUnits(store, registry, c.get('volunteerId'), req.max, now());
-    const body: LeaseResponse = leases.length > 0 ? { leases } : { leases, retryAfterMs: IDLE_RETRY_MS };
+    const body: LeaseResponse = await leaseUnits(store, registry, c.get('volunteerId'), req.max, now(), random);
     return c.json(body);
   });
 

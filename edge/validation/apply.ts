@@ -15,6 +15,7 @@ export async function applyVerdict(trx: Transaction<Database>, unit: UnitRow, no
     .set({
       leased: unit.leased,
       replicas: unit.replicas,
+      quorum: unit.quorum,
       errors: unit.errors,
       agree_max: unit.agree_max,
       want: verdict.want,

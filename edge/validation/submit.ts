@@ -13,6 +13,7 @@ import { finishJobIfDone } from '../jobs/jobs.ts';
 import { ACCOUNTS } from '../ledger/accounts.ts';
 import { ledgerIn } from '../ledger/ledger.ts';
 import { applyVerdict } from './apply.ts';
+import { recordBad, recordValid, reverseCredits } from './trust-updates.ts';
 
 /** The caller's replica, or the problem that explains why it can't be used. */
 async function ownReplica(trx: Transaction<Database>, leaseId: number, volunteerId: string): Promise<ReplicaRow> {
@@ -47,6 +48,7 @@ async function credit(store: Store, trx: Transaction<Database>, unit: UnitRow, r
   if (bad) throw new Error(`crediting unit ${unit.id} failed: ${bad}`);
   for (const r of replicas) {
     await trx.updateTable('volunteers').set((eb) => ({ results_valid: eb('results_valid', '+', 1) })).where('id', '=', r.volunteer_id).execute();
+    await recordValid(trx, r.volunteer_id);
   }
 }
 
@@ -57,11 +59,21 @@ async function decideValid(store: Store, trx: Transaction<Database>, unit: UnitR
     .set({ state: 'valid', want: 0, canonical_hash: hash, canonical_output: output, decided_at: now })
     .where('id', '=', unit.id)
     .execute();
-  const returned = await trx.selectFrom('replicas').select(['id', 'volunteer_id', 'result_hash']).where('unit_id', '=', unit.id).where('state', '=', 'returned').execute();
-  const agreeing = returned.filter((r) => r.result_hash === hash).map((r) => ({ id: Number(r.id), volunteer_id: r.volunteer_id }));
+  const returned = await trx
+    .selectFrom('replicas')
+    .select(['id', 'volunteer_id', 'result_hash', 'outcome', 'credited_points'])
+    .where('unit_id', '=', unit.id)
+    .where('state', '=', 'returned')
+    .execute();
+  // A re-checked unit keeps its earlier (solo) replica, already credited: never credit twice.
+  const agreeing = returned.filter((r) => r.result_hash === hash && r.outcome !== 'valid').map((r) => ({ id: Number(r.id), volunteer_id: r.volunteer_id }));
   await credit(store, trx, unit, agreeing, now);
-  const others = returned.filter((r) => r.result_hash !== hash).map((r) => Number(r.id));
-  if (others.length > 0) await trx.updateTable('replicas').set({ outcome: 'invalid', result: null }).where('id', 'in', others).execute();
+  const others = returned.filter((r) => r.result_hash !== hash && r.outcome !== 'invalid');
+  if (others.length > 0) {
+    await trx.updateTable('replicas').set({ outcome: 'invalid', result: null }).where('id', 'in', others.map((r) => Number(r.id))).execute();
+    await reverseCredits(store, trx, unit, others.map((r) => ({ id: Number(r.id), volunteer_id: r.volunteer_id, credited_points: r.credited_points })), now);
+    for (const r of others) await recordBad(trx, r.volunteer_id, now);
+  }
   await trx.updateTable('jobs').set((eb) => ({ units_valid: eb('units_valid', '+', 1) })).where('id', '=', unit.job_id).execute();
   await finishJobIfDone(trx, unit.job_id, now);
 }
@@ -93,6 +105,7 @@ export async function submitResult(store: Store, volunteerId: string, leaseId: n
       const outcome: ResultOutcome = unit.canonical_hash === hash ? 'valid' : 'invalid';
       await settle(outcome, null);
       if (outcome === 'valid') await credit(store, trx, unit, [{ id: leaseId, volunteer_id: volunteerId }], now);
+      else await recordBad(trx, volunteerId, now);
       await trx.updateTable('units').set({ leased }).where('id', '=', unit.id).execute();
       return { leaseId, outcome, creditedPoints: outcome === 'valid' ? unit.cost_points : 0 };
     }
@@ -131,7 +144,8 @@ export async function reportError(store: Store, volunteerId: string, leaseId: nu
     if (replica.state === 'returned') throw new ProblemError('lease-closed', `lease ${leaseId} already has a result`);
     await trx.updateTable('replicas').set({ state: 'errored', returned_at: now, error: message }).where('id', '=', leaseId).execute();
     const leased = unit.leased - (replica.state === 'leased' ? 1 : 0);
-    const state = await applyVerdict(trx, { ...unit, leased, errors: unit.errors + 1 }, now);
+    const state = await applyVerdict(trx, { ...unit, leased, errors: unit.errors + 1, quorum: replica.solo ? unit.quorum_base : unit.quorum }, now);
+    await recordBad(trx, volunteerId, now);
     return { leaseId, unitState: state };
   });
 }

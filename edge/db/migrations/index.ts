@@ -9,6 +9,7 @@ import { ledger } from './0002_ledger.ts';
 import { auth } from './0003_auth.ts';
 import { shop } from './0004_shop.ts';
 import { licenses } from './0005_licenses.ts';
+import { coordinator } from './0006_coordinator.ts';
 import type { Dialect } from './types.ts';
 
 /** Migrations by name; names sort in order. */
@@ -19,5 +20,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0003_auth': auth(dialect),
     '0004_shop': shop(dialect),
     '0005_licenses': licenses(dialect),
+    '0006_coordinator': coordinator(dialect),
   };
 }

@@ -1,0 +1,23 @@
+/**
+ * @module Migration 0006: adaptive replication and per-volunteer daily quotas — each
+ * volunteer's streak of valid results and quota, each unit's base quorum, solo replicas.
+ */
+import type { Kysely, Migration } from 'kysely';
+import { QUORUM_DEFAULT } from '../../../shared/limits.ts';
+import { QUOTA_DAILY_START } from '../../validation/trust.ts';
+import type { Dialect } from './types.ts';
+
+export function coordinator(dialect: Dialect): Migration {
+  void dialect;
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('volunteers').addColumn('valid_streak', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('volunteers').addColumn('quota_daily', 'integer', (c) => c.notNull().defaultTo(QUOTA_DAILY_START)).execute();
+      await db.schema.alterTable('volunteers').addColumn('quota_day', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('volunteers').addColumn('quota_used', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('units').addColumn('quorum_base', 'integer', (c) => c.notNull().defaultTo(QUORUM_DEFAULT)).execute();
+      await db.schema.alterTable('replicas').addColumn('solo', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.createIndex('replicas_solo_by_volunteer').on('replicas').columns(['volunteer_id', 'solo', 'id']).execute();
+    },
+  };
+}
