@@ -15,6 +15,7 @@ export interface Bench {
 export const BENCHES: Record<string, () => Promise<Bench>> = {
   kernels: () => import('./kernels.ts'),
   ledger: () => import('./ledger.ts'),
+  coordinator: () => import('./coordinator.ts'),
 };
 
 /** Runs the benches named in `args` (all when empty); returns the process exit code. */
