@@ -57,6 +57,10 @@ export const L96_MEMBERS_MAX = 4096;
 export const L96_MEMBERS_PER_UNIT_MAX = 256;
 /** Lorenz-96: integration steps per member. */
 export const L96_STEPS_MAX = 1_000_000;
+/** Lorenz-96: consecutive integration windows (iterations) one job may chain. */
+export const L96_CYCLES_MAX = 50;
+/** Iterations any iterative job may run, whatever its kind asks (a loop bound). */
+export const JOB_ITERATIONS_MAX = 1_000;
 /** Lorenz-96: snapshots kept per member (bounds the output size). */
 export const L96_SNAPSHOTS_MAX = 1000;
 /** Lorenz-96: variable-steps (N × steps × members) one unit may ask for: about a minute of work. */

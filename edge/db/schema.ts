@@ -43,6 +43,8 @@ export interface JobsTable {
   currency: string;
   created_at: number;
   completed_at: number | null;
+  /** Current iteration of an iterative job (0 for the first, and for one-shot kinds). */
+  iteration: Generated<number>;
   /** The integrated result (JSON text), set when the job completes. */
   result: string | null;
 }
@@ -52,7 +54,9 @@ export type UnitState = 'queued' | 'in_progress' | 'valid' | 'failed' | 'cancell
 export interface UnitsTable {
   id: Generated<number>;
   job_id: string;
+  /** Position in the job over all iterations; units of one iteration are consecutive. */
   seq: number;
+  iteration: Generated<number>;
   kernel_id: string;
   kernel_version: number;
   input: Uint8Array;

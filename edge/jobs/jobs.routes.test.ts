@@ -4,6 +4,8 @@ import { JobProgressSchema, type Lease } from '../../shared/api/schemas.ts';
 import { base64ToBytes } from '../../shared/base64.ts';
 import { runKernel } from '../../shared/kernels/runtime.ts';
 import { makeTestApp } from '../testing.ts';
+import { L96ParamsSchema, assimilateL96, splitL96 } from '../../shared/jobs/lorenz96.ts';
+import { lorenz96Reference } from '../../kernels/lorenz96/reference.ts';
 
 async function setup() {
   const t = await makeTestApp();
@@ -23,6 +25,28 @@ async function readEvents(res: Response): Promise<unknown[]> {
     .filter((l) => l.startsWith('data:'))
     .map((l) => JSON.parse(l.slice(5)));
 }
+
+describe('iterative jobs', () => {
+  it('chains windows from validated results, ending exactly where one long run ends', async () => {
+    const t = await makeTestApp();
+    const customer = t.client((await t.client().createCustomer('It')).apiKey);
+    const params = { n: 10, steps: 50, snapEvery: 25, members: 4, membersPerUnit: 2, seed: 4, cycles: 3 };
+    const job = await customer.createJob({ kind: 'lorenz96', params });
+    expect(job.unitsTotal).toBe(2);
+    const module = t.kernels.entries.get('lorenz96@1')!.module;
+    const vols = [t.client((await t.client().createVolunteer()).token), t.client((await t.client().createVolunteer()).token)];
+    for (let round = 0; round < 10 && (await customer.job(job.id)).status === 'running'; round++) {
+      for (const v of vols) for (const l of (await v.lease({ max: 16 })).leases) await v.submitResult(l.leaseId, await runKernel(module, base64ToBytes(l.input)));
+    }
+    expect(await customer.job(job.id)).toMatchObject({ status: 'completed', unitsTotal: 6, unitsValid: 6 });
+    const result = (await customer.jobResult(job.id)) as { leadSteps: number[]; members: { final: number[] }[] };
+    expect(result.leadSteps).toEqual([125, 150]);
+    // RK4 state carries over whole, so three windows of 50 steps equal one run of 150.
+    const p = L96ParamsSchema.parse({ ...params, steps: 150, snapEvery: 150, cycles: 1 });
+    const once = assimilateL96(p, splitL96(p).map((u) => lorenz96Reference(u.input)));
+    expect(result.members.map((m) => m.final)).toEqual(once.members.map((m) => m.final));
+  });
+});
 
 describe('job lifecycle', () => {
   it('extends a lease on heartbeat while its unit is open', async () => {

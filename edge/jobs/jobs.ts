@@ -4,8 +4,9 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { Job } from '../../shared/api/schemas.ts';
-import { CURRENCY, JOB_FAILURES_LISTED_MAX, JOB_UNITS_MAX, PRICE_MINOR_PER_POINT, QUORUM_DEFAULT } from '../../shared/limits.ts';
+import { CURRENCY, JOB_FAILURES_LISTED_MAX, JOB_ITERATIONS_MAX, JOB_UNITS_MAX, PRICE_MINOR_PER_POINT, QUORUM_DEFAULT } from '../../shared/limits.ts';
 import type { JobRequest } from '../../shared/jobs/kinds.ts';
+import type { SplitUnit } from '../../shared/jobs/lorenz96.ts';
 import type { Database, JobRow } from '../db/schema.ts';
 import type { Store } from '../db/index.ts';
 import { newId } from '../accounts/tokens.ts';
@@ -77,7 +78,7 @@ export async function createJob(store: Store, registry: KernelRegistry, customer
     ]);
   }
   const quorum = QUORUM_DEFAULT;
-  const points = units.reduce((sum, u) => sum + u.costPoints, 0);
+  const points = handler.unitsQuoted(req.params, units).reduce((sum, u) => sum + u.costPoints, 0);
   const row: JobRow = {
     id: newId('j', 9),
     customer_id: customerId,
@@ -93,16 +94,34 @@ export async function createJob(store: Store, registry: KernelRegistry, customer
     created_at: now,
     completed_at: null,
     result: null,
+    iteration: 0,
   };
   await store.db.transaction().execute(async (trx) => {
     await trx.insertInto('jobs').values(row).execute();
+    await insertUnits(trx, row.id, { id: kernel.id, version: kernel.version }, units, 0, 0, quorum);
+  });
+  return toJob(row);
+}
+
+/** Inserts one iteration's units, numbered from `firstSeq`. */
+async function insertUnits(
+  trx: Transaction<Database>,
+  jobId: string,
+  kernel: { id: string; version: number },
+  units: SplitUnit[],
+  firstSeq: number,
+  iteration: number,
+  quorum: number,
+): Promise<void> {
+  {
     for (let i = 0; i < units.length; i += UNIT_INSERT_ROWS_MAX) {
       await trx
         .insertInto('units')
         .values(
           units.slice(i, i + UNIT_INSERT_ROWS_MAX).map((u, j) => ({
-            job_id: row.id,
-            seq: i + j,
+            job_id: jobId,
+            seq: firstSeq + i + j,
+            iteration,
             kernel_id: kernel.id,
             kernel_version: kernel.version,
             input: u.input,
@@ -120,8 +139,7 @@ export async function createJob(store: Store, registry: KernelRegistry, customer
         )
         .execute();
     }
-  });
-  return toJob(row);
+  }
 }
 
 /** A customer's own job, or a `not-found` problem (another customer's job is not revealed). */
@@ -142,8 +160,28 @@ export async function finishJobIfDone(trx: Transaction<Database>, jobId: string,
     await trx.updateTable('jobs').set({ status: 'failed', completed_at: now }).where('id', '=', jobId).execute();
     return;
   }
-  const units = await trx.selectFrom('units').select(['canonical_output']).where('job_id', '=', jobId).orderBy('seq').execute();
+  const handler = JOB_KIND_HANDLERS[job.kind as JobRequest['kind']];
+  const params: unknown = JSON.parse(job.params);
+  const units = await trx
+    .selectFrom('units')
+    .select(['canonical_output', 'kernel_id', 'kernel_version'])
+    .where('job_id', '=', jobId)
+    .where('iteration', '=', job.iteration)
+    .orderBy('seq')
+    .execute();
   const outputs = units.map((u) => new Uint8Array(u.canonical_output!));
-  const result = JOB_KIND_HANDLERS[job.kind as JobRequest['kind']].assimilate(JSON.parse(job.params), outputs);
+  // Iterative kinds generate the next iteration from this one's validated results.
+  const next = job.iteration + 1 < JOB_ITERATIONS_MAX ? handler.next?.(params, outputs, job.iteration) : null;
+  if (next && next.length > 0) {
+    const kernel = { id: units[0]!.kernel_id, version: units[0]!.kernel_version };
+    await insertUnits(trx, jobId, kernel, next, job.units_total, job.iteration + 1, job.quorum);
+    await trx
+      .updateTable('jobs')
+      .set({ iteration: job.iteration + 1, units_total: job.units_total + next.length })
+      .where('id', '=', jobId)
+      .execute();
+    return;
+  }
+  const result = handler.assimilate(params, outputs);
   await trx.updateTable('jobs').set({ status: 'completed', completed_at: now, result: JSON.stringify(result) }).where('id', '=', jobId).execute();
 }

@@ -43,6 +43,8 @@ export async function recordBad(trx: Transaction<Database>, volunteerId: string,
     .where('r.outcome', '=', 'valid')
     .where('u.state', '=', 'valid')
     .where('j.status', '=', 'running')
+    // Only the current iteration: a later one may already have been built on earlier results.
+    .whereRef('u.iteration', '=', 'j.iteration')
     .orderBy('r.id', 'desc')
     .limit(RECHECK_SOLO_UNITS_MAX)
     .execute();

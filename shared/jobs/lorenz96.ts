@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import {
+  L96_CYCLES_MAX,
   L96_MEMBERS_MAX,
   L96_MEMBERS_PER_UNIT_MAX,
   L96_SNAPSHOTS_MAX,
@@ -39,6 +40,11 @@ export const L96ParamsSchema = z
     membersPerUnit: z.int().min(1).max(L96_MEMBERS_PER_UNIT_MAX).default(4),
     perturbation: z.number().min(0).max(10).default(1e-3),
     seed: z.int().min(0).max(0xffffffff).default(1),
+    /**
+     * Consecutive windows of `steps` steps: window k+1's units start from window k's
+     * validated final states (an iterative job). The result describes the last window.
+     */
+    cycles: z.int().min(1).max(L96_CYCLES_MAX).default(1),
   })
   .superRefine((p, ctx) => {
     if (p.steps % p.snapEvery !== 0) {
@@ -82,8 +88,7 @@ export function l96InitialStates(p: L96Params): Float64Array {
 }
 
 /** Splits an ensemble into units of at most `membersPerUnit` members, in member order. */
-export function splitL96(p: L96Params): SplitUnit[] {
-  const x0 = l96InitialStates(p);
+export function splitL96(p: L96Params, x0: Float64Array = l96InitialStates(p)): SplitUnit[] {
   const units: SplitUnit[] = [];
   for (let first = 0; first < p.members; first += p.membersPerUnit) {
     const m = Math.min(p.membersPerUnit, p.members - first);
@@ -103,6 +108,26 @@ export function splitL96(p: L96Params): SplitUnit[] {
     });
   }
   return units;
+}
+
+/** The final state of every member, from a window's unit outputs (in unit order). */
+export function l96FinalStates(p: L96Params, outputs: Uint8Array[]): Float64Array {
+  const s = l96Snapshots(p.steps, p.snapEvery);
+  const x = new Float64Array(p.members * p.n);
+  outputs.forEach((bytes, u) => {
+    const m = Math.min(p.membersPerUnit, p.members - u * p.membersPerUnit);
+    const out = decodeL96Output(bytes, p.n, m, p.steps, p.snapEvery);
+    for (let j = 0; j < m; j++) {
+      x.set(out.snapshots.subarray((j * s + s - 1) * p.n, (j * s + s) * p.n), (u * p.membersPerUnit + j) * p.n);
+    }
+  });
+  return x;
+}
+
+/** The next window's units, or `null` after the last window (`iteration` counts from 0). */
+export function nextL96(p: L96Params, outputs: Uint8Array[], iteration: number): SplitUnit[] | null {
+  if (iteration + 1 >= p.cycles) return null;
+  return splitL96(p, l96FinalStates(p, outputs));
 }
 
 /** The integrated result of a Lorenz-96 ensemble job, as the customer downloads it. */
@@ -155,6 +180,8 @@ export function assimilateL96(p: L96Params, outputs: Uint8Array[]): L96Result {
     mean.push(mu);
     spread.push(sd);
   }
-  const leadSteps = Array.from({ length: s }, (_, t) => (t + 1) * p.snapEvery);
+  // With several windows the outputs are the last window's: lead times continue from before.
+  const offset = (p.cycles - 1) * p.steps;
+  const leadSteps = Array.from({ length: s }, (_, t) => offset + (t + 1) * p.snapEvery);
   return { kind: 'lorenz96', params: p, leadSteps, mean, spread, members };
 }

@@ -1,6 +1,7 @@
 /**
  * @module Migration 0006: adaptive replication and per-volunteer daily quotas — each
- * volunteer's streak of valid results and quota, each unit's base quorum, solo replicas.
+ * volunteer's streak of valid results and quota, each unit's base quorum, solo replicas;
+ * and the iteration of iterative jobs and their units.
  */
 import type { Kysely, Migration } from 'kysely';
 import { QUORUM_DEFAULT } from '../../../shared/limits.ts';
@@ -17,6 +18,9 @@ export function coordinator(dialect: Dialect): Migration {
       await db.schema.alterTable('volunteers').addColumn('quota_used', 'integer', (c) => c.notNull().defaultTo(0)).execute();
       await db.schema.alterTable('units').addColumn('quorum_base', 'integer', (c) => c.notNull().defaultTo(QUORUM_DEFAULT)).execute();
       await db.schema.alterTable('replicas').addColumn('solo', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      // Iterative jobs: which iteration a job is in, and which one each unit belongs to.
+      await db.schema.alterTable('jobs').addColumn('iteration', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('units').addColumn('iteration', 'integer', (c) => c.notNull().defaultTo(0)).execute();
       await db.schema.createIndex('replicas_solo_by_volunteer').on('replicas').columns(['volunteer_id', 'solo', 'id']).execute();
     },
   };
