@@ -25,6 +25,7 @@ export const L96_FIELDS: readonly FieldSpec[] = [
   { name: 'membersPerUnit', label: 'Members per unit', help: 'Members one volunteer integrates in one unit of work.', integer: true },
   { name: 'perturbation', label: 'Perturbation', help: 'Amplitude of the random initial perturbation of each variable.', integer: false },
   { name: 'seed', label: 'Seed', help: 'Random seed of the perturbations; the same seed gives the same ensemble.', integer: true },
+  { name: 'cycles', label: 'Windows', help: 'Consecutive windows of the steps above; each starts from the previous window’s validated final states.', integer: true },
 ];
 
 /** The schema's defaults: parsing an empty object fills every field. */

@@ -98,6 +98,9 @@ function reduceEvent(view: VolunteerView, e: WorkEvent): VolunteerView {
       };
     case 'idle':
       return withSlot(view, e.slot, () => emptySlot('waiting'));
+    case 'dropped':
+      // The unit was decided elsewhere or its job cancelled: not an error, move on.
+      return withSlot(view, e.slot, () => emptySlot('fetching'));
     case 'error':
       return addError(
         withSlot(view, e.slot, () => emptySlot('retrying')),
