@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createApiClient } from '../shared/api/client.ts';
 import { createApp } from './app.ts';
-import { TABLES, openStore, type Store } from './db/index.ts';
+import { openStore, type Store } from './db/index.ts';
+import type { Database } from './db/schema.ts';
 import { loadKernelRegistry, type KernelRegistry } from './kernels/registry.ts';
 
 export const KERNELS_DIST = join(import.meta.dirname, '..', 'kernels', 'dist');
@@ -25,11 +26,12 @@ export async function makeTestApp(url = ':memory:', options: { random?: () => nu
   return { app, store, kernels, clock, client };
 }
 
-/** Every row of every table, as one comparable value. */
+/** Every row of every table (found by introspection, so new features are covered), as one comparable value. */
 export async function snapshot(store: Store): Promise<Record<string, unknown[]>> {
   const out: Record<string, unknown[]> = {};
-  for (const t of TABLES) {
-    const rows = await store.db.selectFrom(t).selectAll().execute();
+  const tables = (await store.db.introspection.getTables()).map((t) => t.name).filter((n) => !n.startsWith('kysely_')).sort();
+  for (const t of tables) {
+    const rows = await store.db.selectFrom(t as keyof Database).selectAll().execute();
     out[t] = rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v])));
   }
   return out;

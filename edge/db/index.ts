@@ -86,6 +86,3 @@ async function migrate(store: Store): Promise<void> {
     throw new Error(`migration ${failed} failed: ${(error as Error).message ?? String(error)}`);
   }
 }
-
-/** Table names in dependency order, for tests that compare whole-database snapshots. */
-export const TABLES = ['customers', 'volunteers', 'jobs', 'units', 'replicas'] as const;

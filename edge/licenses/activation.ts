@@ -1,0 +1,143 @@
+/**
+ * @module Activating, deactivating and revoking license keys. Activations are counted over a
+ * key's lifetime (`activations_used` only grows), so deactivate/reactivate loops can't mint
+ * more. Every outcome is a status, never a thrown error; the routes map them to problems.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import { verifyLicenseKey, type LicenseVerification } from '../../shared/license/verify.ts';
+import type { Store } from '../db/index.ts';
+import type { Database } from '../db/schema.ts';
+import { publicKeyMap } from './signing-keys.ts';
+
+/** Why a key was refused before its license row was looked at (see verify.ts). */
+export type KeyRefusal = Exclude<LicenseVerification, { status: 'valid' | 'expired' }>;
+
+/** Counts reported with every answer about a known license. */
+export interface ActivationCounts {
+  licenseId: string;
+  activationsUsed: number;
+  activationLimit: number;
+}
+
+export type ActivateResult =
+  | ({ status: 'activated' | 'already_active' } & ActivationCounts)
+  | KeyRefusal
+  | { status: 'expired'; expiredAtMs: number }
+  | { status: 'unknown_license' }
+  | { status: 'revoked'; revokedAt: number; reason: string }
+  | ({ status: 'limit_reached' } & ActivationCounts);
+
+export type DeactivateResult = ({ status: 'deactivated' | 'not_active' } & ActivationCounts) | KeyRefusal | { status: 'unknown_license' };
+
+export type RevokeResult =
+  | { status: 'revoked' | 'already_revoked'; licenseId: string; revokedAt: number; reason: string }
+  | { status: 'unknown_license' };
+
+type LicenseRow = { id: string; key: string; expires_at: number | null; activation_limit: number; activations_used: number; revoked_at: number | null; revoke_reason: string | null };
+
+/** Aborts a transaction with a result (the rollback undoes what the attempt wrote). */
+class Rollback<T> {
+  constructor(readonly result: T) {}
+}
+
+/** The license a key names, when the key is ours: its id and its exact stored text. */
+async function licenseOf(db: Kysely<Database>, key: string, now: number) {
+  const v = await verifyLicenseKey(key, await publicKeyMap(db), now);
+  if (v.status !== 'valid' && v.status !== 'expired') return { refusal: v } as const;
+  const row = await db
+    .selectFrom('licenses')
+    .select(['id', 'key', 'expires_at', 'activation_limit', 'activations_used', 'revoked_at', 'revoke_reason'])
+    .where('id', '=', v.payload.lic)
+    .executeTakeFirst();
+  // A correctly signed key whose row is missing or holds another text (a store restored
+  // from an older backup) is not a license this edge knows.
+  if (!row || row.key !== key.replace(/\s+/g, '')) return { verification: v, row: undefined } as const;
+  return { verification: v, row: normalize(row) } as const;
+}
+
+function normalize(r: LicenseRow): LicenseRow {
+  return { ...r, expires_at: r.expires_at === null ? null : Number(r.expires_at), activation_limit: Number(r.activation_limit), activations_used: Number(r.activations_used), revoked_at: r.revoked_at === null ? null : Number(r.revoked_at) };
+}
+
+const counts = (r: LicenseRow, used = r.activations_used): ActivationCounts => ({ licenseId: r.id, activationsUsed: used, activationLimit: r.activation_limit });
+
+/**
+ * Activates a key on a device: one more lifetime activation unless the device already holds
+ * an open one. The open activation and the count change in one transaction; the count is a
+ * conditional UPDATE, so racing requests can't pass the limit.
+ * @param now epoch milliseconds
+ */
+export async function activateLicense(store: Store, key: string, deviceId: string, now: number): Promise<ActivateResult> {
+  try {
+    return await store.db.transaction().execute(async (trx): Promise<ActivateResult> => {
+      const found = await licenseOf(trx, key, now);
+      if (found.refusal) return found.refusal;
+      const { verification, row } = found;
+      if (!row) return { status: 'unknown_license' };
+      if (row.revoked_at !== null) return { status: 'revoked', revokedAt: row.revoked_at, reason: row.revoke_reason ?? '' };
+      if (verification.status === 'expired') return { status: 'expired', expiredAtMs: verification.expiredAtMs };
+      if (row.expires_at !== null && now >= row.expires_at) return { status: 'expired', expiredAtMs: row.expires_at };
+      const opened = await trx
+        .insertInto('license_activations')
+        .values({ license_id: row.id, device_id: deviceId, activated_at: now, deactivated_at: null })
+        .onConflict((oc) => oc.columns(['license_id', 'device_id']).where('deactivated_at', 'is', null).doNothing())
+        .executeTakeFirst();
+      if (Number(opened.numInsertedOrUpdatedRows ?? 0n) === 0) return { status: 'already_active', ...counts(row) };
+      const used = await trx
+        .updateTable('licenses')
+        .set((eb) => ({ activations_used: eb('activations_used', '+', 1) }))
+        .where('id', '=', row.id)
+        .where('revoked_at', 'is', null)
+        .whereRef('activations_used', '<', 'activation_limit')
+        .returning('activations_used')
+        .executeTakeFirst();
+      if (!used) {
+        const current = await trx.selectFrom('licenses').select(['activations_used', 'revoked_at', 'revoke_reason']).where('id', '=', row.id).executeTakeFirstOrThrow();
+        throw new Rollback<ActivateResult>(
+          current.revoked_at !== null
+            ? { status: 'revoked', revokedAt: Number(current.revoked_at), reason: current.revoke_reason ?? '' }
+            : { status: 'limit_reached', ...counts(row, Number(current.activations_used)) },
+        );
+      }
+      return { status: 'activated', ...counts(row, Number(used.activations_used)) };
+    });
+  } catch (err) {
+    if (err instanceof Rollback) return err.result as ActivateResult;
+    throw err;
+  }
+}
+
+/**
+ * Closes the device's open activation of a key. The lifetime count stays as it is: the
+ * activation was used. Revoked and expired keys may still be deactivated.
+ */
+export async function deactivateLicense(store: Store, key: string, deviceId: string, now: number): Promise<DeactivateResult> {
+  return store.db.transaction().execute(async (trx): Promise<DeactivateResult> => {
+    const found = await licenseOf(trx, key, now);
+    if (found.refusal) return found.refusal;
+    const { row } = found;
+    if (!row) return { status: 'unknown_license' };
+    const closed = await trx
+      .updateTable('license_activations')
+      .set({ deactivated_at: now })
+      .where('license_id', '=', row.id)
+      .where('device_id', '=', deviceId)
+      .where('deactivated_at', 'is', null)
+      .executeTakeFirst();
+    return { status: Number(closed.numUpdatedRows) === 1 ? 'deactivated' : 'not_active', ...counts(row) };
+  });
+}
+
+/** Revokes a license for good; revoking again keeps the first time and reason. */
+export async function revokeLicense(db: Kysely<Database> | Transaction<Database>, licenseId: string, reason: string, now: number): Promise<RevokeResult> {
+  const done = await db
+    .updateTable('licenses')
+    .set({ revoked_at: now, revoke_reason: reason })
+    .where('id', '=', licenseId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  const row = await db.selectFrom('licenses').select(['revoked_at', 'revoke_reason']).where('id', '=', licenseId).executeTakeFirst();
+  if (!row || row.revoked_at === null) return { status: 'unknown_license' };
+  const status = Number(done.numUpdatedRows) === 1 ? 'revoked' : 'already_revoked';
+  return { status, licenseId, revokedAt: Number(row.revoked_at), reason: row.revoke_reason ?? '' };
+}
