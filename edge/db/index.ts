@@ -62,11 +62,36 @@ export async function openStore(url: string): Promise<Store> {
     sqlite.pragma(`wal_autocheckpoint = ${SQLITE_WAL_CHECKPOINT_PAGES}`);
     sqlite.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
     sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     store = { db, dialect: 'sqlite', sqlite, close: () => db.destroy() };
   }
   await migrate(store);
   return store;
+}
+
+/** Prepared statements kept per SQLite connection for Kysely's queries. */
+const STATEMENT_CACHE_MAX = 2_000;
+
+/**
+ * Kysely's SQLite driver prepares every query anew; parsing SQL each time costs more than
+ * running it. This hands it cached statements instead (its connection mutex already makes
+ * their use sequential). The cache starts over when full: queries with variable IN-lists
+ * make distinct SQL.
+ */
+function withStatementCache(sqlite: SQLite.Database) {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let stmt = cache.get(sql);
+      if (!stmt) {
+        if (cache.size >= STATEMENT_CACHE_MAX) cache.clear();
+        stmt = sqlite.prepare(sql);
+        cache.set(sql, stmt);
+      }
+      return stmt;
+    },
+  };
 }
 
 function sqliteSynchronous(): 'NORMAL' | 'FULL' {
