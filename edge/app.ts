@@ -17,6 +17,7 @@ import { jobRoutes } from './jobs/jobs.routes.ts';
 import { kernelRoutes, type KernelRegistry } from './kernels/registry.ts';
 import { workRoutes } from './leases/work.routes.ts';
 import { authRoutes } from './auth/auth.routes.ts';
+import { csrfForSessions } from './auth/csrf.ts';
 import { licenseRoutes } from './licenses/licenses.routes.ts';
 import { createSimulatedPayments, type PaymentProvider } from './shop/payments.ts';
 import { shopRoutes } from './shop/shop.routes.ts';
@@ -30,6 +31,8 @@ export interface AppOptions {
   now?: () => number;
   /** Payment provider for shop checkouts. @default the built-in simulator */
   payments?: PaymentProvider;
+  /** Randomness for spot checks of trusted volunteers, injectable for tests. @default Math.random */
+  random?: () => number;
 }
 
 /** What every feature's routes are built from. */
@@ -76,12 +79,13 @@ export function createApp(options: AppOptions) {
       },
     })(c, next);
   });
+  app.use('/api/*', csrfForSessions());
 
   app.get('/api/health', (c) => c.json({ ok: true, dialect: store.dialect, kernels: [...kernels.entries.keys()] }));
   app.route('/', accountRoutes(store, now));
   app.route('/', kernelRoutes(kernels));
   app.route('/', jobRoutes(store, kernels, now));
-  app.route('/', workRoutes(store, kernels, now));
+  app.route('/', workRoutes(store, kernels, now, options.random));
   app.route('/', authRoutes(deps));
   app.route('/', shopRoutes(deps));
   app.route('/', licenseRoutes(deps));

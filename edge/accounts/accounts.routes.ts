@@ -9,7 +9,8 @@ import { readJson } from '../http/body.ts';
 import { requireVolunteer, type AuthVariables } from './auth.ts';
 import { issueToken, newId } from './tokens.ts';
 import { ACCOUNTS } from '../ledger/accounts.ts';
-import { ledgerIn, ledgerOf } from '../ledger/ledger.ts';
+import { ledgerOf } from '../ledger/ledger.ts';
+import { insertVolunteer } from './volunteers.ts';
 
 export function accountRoutes(store: Store, now: () => number) {
   const app = new Hono<{ Variables: AuthVariables }>();
@@ -23,13 +24,7 @@ export function accountRoutes(store: Store, now: () => number) {
   });
 
   app.post(API_PATHS.volunteers, async (c) => {
-    const id = newId('v');
-    const { token, hash } = issueToken(id);
-    const at = now();
-    await store.db.transaction().execute(async (trx) => {
-      await trx.insertInto('volunteers').values({ id, token_hash: hash, created_at: at }).execute();
-      await ledgerIn(store, trx).ensureAccounts([ACCOUNTS.volunteerPoints(id)], at);
-    });
+    const { id, token } = await store.db.transaction().execute((trx) => insertVolunteer(store, trx, now()));
     return c.json({ volunteerId: id, token } satisfies CreateVolunteerResponse, 201);
   });
 

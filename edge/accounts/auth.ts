@@ -1,10 +1,13 @@
 /**
  * @module Authentication middleware: a volunteer's token or a customer's API key, presented
- * as `Authorization: Bearer <id>.<secret>`.
+ * as `Authorization: Bearer <id>.<secret>`; without that header, the session cookie of a
+ * signed-in user whose account owns a volunteer or customer identity (edge/auth/session.ts).
  */
+import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { Store } from '../db/index.ts';
 import { ProblemError } from '../http/problem.ts';
+import { sessionUserOf } from '../auth/session.ts';
 import { parseToken, secretMatches } from './tokens.ts';
 
 export interface AuthVariables {
@@ -12,17 +15,31 @@ export interface AuthVariables {
   customerId: string;
 }
 
-function bearer(header: string | undefined): { id: string; secret: string } {
-  const m = /^Bearer (\S+)$/.exec(header ?? '');
+function bearer(header: string): { id: string; secret: string } {
+  const m = /^Bearer (\S+)$/.exec(header);
   const parsed = m ? parseToken(m[1]!) : undefined;
   if (!parsed) throw new ProblemError('unauthenticated', 'send Authorization: Bearer <token>');
   return parsed;
 }
 
-/** Requires a volunteer token; sets `volunteerId`. */
+/** The identity a session's account owns, or a problem: 401 signed out, 403 without one. */
+async function fromSession(c: Context, store: Store, pick: 'volunteerId' | 'customerId', what: string): Promise<string> {
+  const user = await sessionUserOf(c, store);
+  if (!user) throw new ProblemError('unauthenticated', 'send Authorization: Bearer <token>, or sign in');
+  const id = user[pick];
+  if (!id) throw new ProblemError('forbidden', `the account of ${user.email} has no ${what} identity`);
+  return id;
+}
+
+/** Requires a volunteer token, or a session whose account owns a volunteer; sets `volunteerId`. */
 export function requireVolunteer(store: Store) {
   return createMiddleware<{ Variables: AuthVariables }>(async function requireVolunteer(c, next) {
-    const { id, secret } = bearer(c.req.header('authorization'));
+    const header = c.req.header('authorization');
+    if (header === undefined) {
+      c.set('volunteerId', await fromSession(c, store, 'volunteerId', 'volunteer'));
+      return next();
+    }
+    const { id, secret } = bearer(header);
     const row = await store.db.selectFrom('volunteers').select('token_hash').where('id', '=', id).executeTakeFirst();
     if (!row || !secretMatches(secret, row.token_hash)) throw new ProblemError('unauthenticated', 'unknown volunteer token');
     c.set('volunteerId', id);
@@ -30,10 +47,15 @@ export function requireVolunteer(store: Store) {
   });
 }
 
-/** Requires a customer API key; sets `customerId`. */
+/** Requires a customer API key, or a session whose account owns a customer; sets `customerId`. */
 export function requireCustomer(store: Store) {
   return createMiddleware<{ Variables: AuthVariables }>(async function requireCustomer(c, next) {
-    const { id, secret } = bearer(c.req.header('authorization'));
+    const header = c.req.header('authorization');
+    if (header === undefined) {
+      c.set('customerId', await fromSession(c, store, 'customerId', 'customer'));
+      return next();
+    }
+    const { id, secret } = bearer(header);
     const row = await store.db.selectFrom('customers').select('key_hash').where('id', '=', id).executeTakeFirst();
     if (!row || !secretMatches(secret, row.key_hash)) throw new ProblemError('unauthenticated', 'unknown API key');
     c.set('customerId', id);

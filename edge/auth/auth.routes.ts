@@ -1,10 +1,107 @@
 /**
- * @module Sign-up, sign-in, sessions and claiming an anonymous volunteer identity.
+ * @module Sign-up, sign-in, sign-out, the signed-in user, and claiming an anonymous
+ * volunteer identity: the account takes over the volunteer id, so every point earned
+ * before (kept by volunteer id in the ledger) stays.
  */
+import type { Context } from 'hono';
 import { Hono } from 'hono';
+import { AUTH_PATHS, ClaimRequestSchema, LoginRequestSchema, SignupRequestSchema, type SessionUserBody } from '../../shared/auth/schemas.ts';
+import { requireVolunteer, type AuthVariables } from '../accounts/auth.ts';
 import type { AppDeps } from '../app.ts';
+import { readJson } from '../http/body.ts';
+import { ProblemError } from '../http/problem.ts';
+import { createLoginLimiter } from './login-limiter.ts';
+import { hashPassword, verifyNothing, verifyPassword } from './passwords.ts';
+import { endSession, requireSession, setSessionClock, startSession, type SessionUser, type SessionVariables } from './session.ts';
+import { claimForNewUser, claimForUser, createUser, findUserByEmail, toSessionUser, volunteerClaimed, type ClaimResult } from './users.ts';
 
+/** The same answer for an unknown e-mail and a wrong password, so neither is revealed. */
+const INVALID_CREDENTIALS = 'the e-mail address or the password is wrong';
+
+/**
+ * @example
+ * app.route('/', authRoutes(deps));
+ */
 export function authRoutes(deps: AppDeps) {
-  void deps;
-  return new Hono();
+  const { store, now } = deps;
+  setSessionClock(store, now);
+  const limiter = createLoginLimiter(now);
+  const app = new Hono<{ Variables: SessionVariables & AuthVariables }>();
+
+  /**
+   * Verifies `password` for the account with `email` under the attempt limit: 429 with
+   * Retry-After while limited, 401 for an unknown e-mail or a wrong password alike.
+   */
+  async function authenticate(c: Context, email: string, password: string) {
+    const limit = limiter.check(email);
+    if (limit.status === 'limited') {
+      c.header('Retry-After', String(Math.ceil(limit.retryAfterMs / 1000)));
+      throw new ProblemError('too-many-attempts', `try again in ${Math.ceil(limit.retryAfterMs / 60_000)} min`);
+    }
+    const user = await findUserByEmail(store, email);
+    const ok = user ? await verifyPassword(password, user.password_hash) : await verifyNothing(password);
+    if (!user || !ok) {
+      limiter.fail(email);
+      throw new ProblemError('invalid-credentials', INVALID_CREDENTIALS);
+    }
+    limiter.succeed(email);
+    return user;
+  }
+
+  async function signedIn(c: Context, user: SessionUser, status: 200 | 201) {
+    await startSession(c, store, user);
+    return c.json(user satisfies SessionUserBody, status);
+  }
+
+  app.post(AUTH_PATHS.signup, async (c) => {
+    const req = await readJson(c, SignupRequestSchema);
+    // Checked before hashing too, so a taken address costs no scrypt run.
+    if (await findUserByEmail(store, req.email)) throw new ProblemError('email-taken', `${req.email} has an account: sign in instead`);
+    const passwordHash = await hashPassword(req.password);
+    const created = await createUser(store, { email: req.email, passwordHash, role: req.role, now: now() });
+    if (created.status === 'email_taken') throw new ProblemError('email-taken', `${req.email} has an account: sign in instead`);
+    return signedIn(c, created.user, 201);
+  });
+
+  app.post(AUTH_PATHS.login, async (c) => {
+    const req = await readJson(c, LoginRequestSchema);
+    const user = await authenticate(c, req.email, req.password);
+    return signedIn(c, toSessionUser(user), 200);
+  });
+
+  app.post(AUTH_PATHS.logout, async (c) => {
+    await endSession(c, store);
+    return c.body(null, 204);
+  });
+
+  app.get(AUTH_PATHS.me, requireSession(store), (c) => c.json(c.var.user satisfies SessionUserBody));
+
+  app.post(
+    AUTH_PATHS.claim,
+    async function bearerOnly(c, next) {
+      // The identity to claim is the one whose token this browser holds, never a session's.
+      if (c.req.header('authorization') === undefined) throw new ProblemError('unauthenticated', "send the anonymous volunteer's token as Authorization: Bearer <token>");
+      await next();
+    },
+    requireVolunteer(store),
+    async (c) => {
+      const volunteerId = c.var.volunteerId;
+      const req = await readJson(c, ClaimRequestSchema);
+      if (await volunteerClaimed(store, volunteerId)) throw new ProblemError('already-claimed', `volunteer ${volunteerId} belongs to an account: sign in instead`);
+      const existing = await findUserByEmail(store, req.email);
+      let result: ClaimResult;
+      if (existing) {
+        // An account with this e-mail takes the identity only with its own password.
+        await authenticate(c, req.email, req.password);
+        result = await claimForUser(store, existing.id, volunteerId);
+      } else {
+        result = await claimForNewUser(store, { volunteerId, email: req.email, passwordHash: await hashPassword(req.password), now: now() });
+      }
+      if (result.status === 'already_claimed') throw new ProblemError('already-claimed', `volunteer ${volunteerId} belongs to an account: sign in instead`);
+      if (result.status === 'email_taken') throw new ProblemError('email-taken', `the account of ${req.email} has a volunteer identity already`);
+      return signedIn(c, result.user, result.status === 'created' ? 201 : 200);
+    },
+  );
+
+  return app;
 }

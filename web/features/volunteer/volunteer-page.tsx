@@ -10,6 +10,7 @@ import { WORKERS_PER_TAB_MAX } from '../../../shared/limits.ts';
 import { WorkLoop, createKernelSource } from '../../../shared/volunteer/work-loop.ts';
 import { describeError, problemOf } from '../../lib/errors.ts';
 import { getSetting, setSetting } from '../../storage/db.ts';
+import { VolunteerAccount } from '../account/volunteer-account.tsx';
 import { createExecutorPool, type WorkerExecutor } from './pool.ts';
 import { useVolunteerIdentity } from './use-identity.ts';
 import { initialView, reduceView } from './volunteer-state.ts';
@@ -249,9 +250,12 @@ export function VolunteerPage() {
         </section>
       )}
 
+      {identity && <VolunteerAccount volunteerId={identity.volunteerId} token={identity.token} />}
+
       {identity && (
         <p class="muted small">
-          Your anonymous volunteer id: <span class="mono">{identity.volunteerId}</span> (kept in this browser).
+          Your volunteer id: <span class="mono" data-testid="volunteer-id">{identity.volunteerId}</span>{' '}
+          {identity.token ? '(kept in this browser).' : '(from your account).'}
         </p>
       )}
     </div>

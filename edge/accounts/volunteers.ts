@@ -1,0 +1,19 @@
+/**
+ * @module Creating a volunteer: its row and its points account, in the caller's transaction,
+ * whether it comes from an anonymous first visit or from a sign-up.
+ */
+import type { Transaction } from 'kysely';
+import type { Store } from '../db/index.ts';
+import type { Database } from '../db/schema.ts';
+import { ACCOUNTS } from '../ledger/accounts.ts';
+import { ledgerIn } from '../ledger/ledger.ts';
+import { issueToken, newId } from './tokens.ts';
+
+/** Inserts a volunteer and opens its points account; returns its id and bearer token. */
+export async function insertVolunteer(store: Store, trx: Transaction<Database>, at: number): Promise<{ id: string; token: string }> {
+  const id = newId('v');
+  const { token, hash } = issueToken(id);
+  await trx.insertInto('volunteers').values({ id, token_hash: hash, created_at: at }).execute();
+  await ledgerIn(store, trx).ensureAccounts([ACCOUNTS.volunteerPoints(id)], at);
+  return { id, token };
+}

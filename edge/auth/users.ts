@@ -1,0 +1,140 @@
+/**
+ * @module Users: creating one for a sign-up (with the customer or volunteer identity it
+ * owns, or the shop it runs), and linking an anonymous volunteer identity to one (the
+ * claim). Results are status unions; a lost race on a unique column reads as its status.
+ */
+import type { Transaction } from 'kysely';
+import { ROLES, type Role, type SignupRole } from '../../shared/auth/schemas.ts';
+import { issueToken, newId } from '../accounts/tokens.ts';
+import type { Store } from '../db/index.ts';
+import type { Database } from '../db/schema.ts';
+import { insertVolunteer } from '../accounts/volunteers.ts';
+import type { SessionUser } from './session.ts';
+import type { UsersTable } from './tables.ts';
+
+/** Roles from their stored comma list; unknown names are dropped. */
+export function parseRoles(text: string): Role[] {
+  return text.split(',').filter((r): r is Role => (ROLES as readonly string[]).includes(r));
+}
+
+function formatRoles(roles: Role[]): string {
+  return [...new Set(roles)].join(',');
+}
+
+export function toSessionUser(row: Pick<UsersTable, 'id' | 'email' | 'roles' | 'volunteer_id' | 'customer_id' | 'shop_id'>): SessionUser {
+  return {
+    userId: row.id,
+    email: row.email,
+    roles: parseRoles(row.roles),
+    volunteerId: row.volunteer_id,
+    customerId: row.customer_id,
+    shopId: row.shop_id,
+  };
+}
+
+export function findUserByEmail(store: Store, email: string) {
+  return store.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+}
+
+/** Whether the volunteer belongs to an account already. */
+export async function volunteerClaimed(store: Store, volunteerId: string): Promise<boolean> {
+  return (await store.db.selectFrom('users').select('id').where('volunteer_id', '=', volunteerId).executeTakeFirst()) !== undefined;
+}
+
+/**
+ * A volunteer identity of a new account. Its bearer token is never handed out: the account's
+ * session is its credential. Its points account exists from the start, as for anonymous ones.
+ */
+
+/** A customer of a new account, named by its e-mail; its API key is never handed out. */
+async function insertCustomer(trx: Transaction<Database>, email: string, at: number): Promise<string> {
+  const id = newId('c');
+  await trx.insertInto('customers').values({ id, name: email, key_hash: issueToken(id).hash, created_at: at }).execute();
+  return id;
+}
+
+export type CreateUserResult = { status: 'created'; user: SessionUser } | { status: 'email_taken' };
+
+export interface NewUser {
+  email: string;
+  passwordHash: string;
+  role: SignupRole;
+  now: number;
+}
+
+/** Creates a user for a sign-up, with what its role owns, in one transaction. */
+export async function createUser(store: Store, input: NewUser): Promise<CreateUserResult> {
+  if (await findUserByEmail(store, input.email)) return { status: 'email_taken' };
+  try {
+    const row = await store.db.transaction().execute(async (trx) => {
+      const row = {
+        id: newId('u'),
+        email: input.email,
+        password_hash: input.passwordHash,
+        roles: formatRoles([input.role]),
+        volunteer_id: input.role === 'volunteer' ? (await insertVolunteer(store, trx, input.now)).id : null,
+        customer_id: input.role === 'customer' ? await insertCustomer(trx, input.email, input.now) : null,
+        shop_id: input.role === 'shop_operator' ? newId('s') : null,
+        created_at: input.now,
+      };
+      await trx.insertInto('users').values(row).execute();
+      return row;
+    });
+    return { status: 'created', user: toSessionUser(row) };
+  } catch (err) {
+    // Another sign-up with this e-mail committed between the check and the insert.
+    if (await findUserByEmail(store, input.email)) return { status: 'email_taken' };
+    throw err;
+  }
+}
+
+export type ClaimResult =
+  | { status: 'created' | 'linked'; user: SessionUser }
+  | { status: 'already_claimed' }
+  /** The account with this e-mail has a volunteer identity of its own already. */
+  | { status: 'email_taken' };
+
+/** Claims `volunteerId` for a new account with this e-mail and password hash. */
+export async function claimForNewUser(store: Store, input: { volunteerId: string; email: string; passwordHash: string; now: number }): Promise<ClaimResult> {
+  const row = {
+    id: newId('u'),
+    email: input.email,
+    password_hash: input.passwordHash,
+    roles: formatRoles(['volunteer']),
+    volunteer_id: input.volunteerId,
+    customer_id: null,
+    shop_id: null,
+    created_at: input.now,
+  };
+  try {
+    await store.db.insertInto('users').values(row).execute();
+    return { status: 'created', user: toSessionUser(row) };
+  } catch (err) {
+    return lostRace(store, input.volunteerId, input.email, err);
+  }
+}
+
+/** Claims `volunteerId` for an existing account that has no volunteer identity yet. */
+export async function claimForUser(store: Store, userId: string, volunteerId: string): Promise<ClaimResult> {
+  const user = await store.db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow();
+  if (user.volunteer_id !== null) return { status: 'email_taken' };
+  const roles = formatRoles([...parseRoles(user.roles), 'volunteer']);
+  try {
+    const done = await store.db
+      .updateTable('users')
+      .set({ volunteer_id: volunteerId, roles })
+      .where('id', '=', userId)
+      .where('volunteer_id', 'is', null)
+      .executeTakeFirst();
+    if (Number(done.numUpdatedRows) !== 1) return { status: 'email_taken' };
+  } catch (err) {
+    return lostRace(store, volunteerId, user.email, err);
+  }
+  return { status: 'linked', user: toSessionUser({ ...user, roles, volunteer_id: volunteerId }) };
+}
+
+async function lostRace(store: Store, volunteerId: string, email: string, err: unknown): Promise<ClaimResult> {
+  if (await volunteerClaimed(store, volunteerId)) return { status: 'already_claimed' };
+  if (await findUserByEmail(store, email)) return { status: 'email_taken' };
+  throw err;
+}
