@@ -5,6 +5,7 @@
  * Prints the targets (issue 3: ≥ 25,000/s one per transaction, ≥ 100,000/s batched).
  */
 import { mkdtempSync } from 'node:fs';
+import SQLite from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../edge/db/index.ts';
@@ -62,6 +63,39 @@ async function measure(label: string, batch: number, n: number, durability: 'NOR
   return rate;
 }
 
+/**
+ * The issue's anchor, measured here side by side: a bare double-entry loop on better-sqlite3
+ * (WAL, synchronous=NORMAL), floor check and idempotent id, no indexes for history, no
+ * holds, no query layer.
+ */
+function bareLoop(n: number, batch: number): number {
+  const db = new SQLite(join(mkdtempSync(join(tmpdir(), 'ledger-bare-')), 'bare.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec('create table accounts (id text primary key, balance integer not null, floor integer)');
+  db.exec('create table transfers (id text primary key, debit text not null, credit text not null, amount integer not null)');
+  const addAccount = db.prepare('insert into accounts values (?, 0, ?)');
+  addAccount.run('issuer', null);
+  for (let i = 0; i < ACCOUNTS_N; i++) addAccount.run(`v${i}`, 0);
+  const insert = db.prepare('insert into transfers values (?, ?, ?, ?) on conflict do nothing');
+  const debit = db.prepare('update accounts set balance = balance - ? where id = ? and (floor is null or balance - ? >= floor)');
+  const credit = db.prepare('update accounts set balance = balance + ? where id = ?');
+  const undo = db.prepare('delete from transfers where id = ?');
+  const one = (t: TransferSpec) => {
+    if (insert.run(t.id, t.debit, t.credit, t.amount).changes === 0) return;
+    if (debit.run(t.amount, t.debit, t.amount).changes === 0) return void undo.run(t.id);
+    credit.run(t.amount, t.credit);
+  };
+  const many = db.transaction((ts: TransferSpec[]) => ts.forEach(one));
+  const transfers = workload(n, 42, `bare${batch}`, 0.8);
+  const t0 = performance.now();
+  for (let i = 0; i < n; i += batch) many(transfers.slice(i, i + batch));
+  const rate = n / ((performance.now() - t0) / 1000);
+  db.close();
+  console.log(`${`bare loop (anchor), batch ${batch}`.padEnd(34)} ${String(n).padStart(7)} transfers  ${((n / rate) as number).toFixed(2).padStart(6)} s  ${Math.round(rate).toLocaleString('en').padStart(8)}/s`);
+  return rate;
+}
+
 export async function run(): Promise<void> {
   console.log(`SQLite (WAL) ledger, ${ACCOUNTS_N} volunteer accounts with floor 0; mixed = 80% issuer credits, 20% volunteer-to-volunteer; node ${process.version}`);
   const single = await measure('one per transaction, sync=NORMAL', 1, SINGLE_N, 'NORMAL');
@@ -70,6 +104,9 @@ export async function run(): Promise<void> {
   const creditsBatched = await measure(`unit credits only, batches of ${BATCH_SIZE}`, BATCH_SIZE, BATCHED_N, 'NORMAL', 1);
   const full = await measure('one per transaction, sync=FULL', 1, 5_000, 'FULL');
   delete process.env.SQLITE_SYNCHRONOUS;
+  const bareSingle = bareLoop(SINGLE_N, 1);
+  const bareBatched = bareLoop(BATCHED_N, BATCH_SIZE);
+  console.log(`ledger / bare loop: ${(single / bareSingle).toFixed(2)} one per transaction, ${(batched / bareBatched).toFixed(2)} batched`);
   console.log(`one per transaction: ${Math.round(single).toLocaleString('en')}/s (target ≥ 25,000: ${single >= 25_000 ? 'met' : 'NOT met'})`);
   console.log(`batched: ${Math.round(batched).toLocaleString('en')}/s (target ≥ 100,000: ${batched >= 100_000 ? 'met' : 'NOT met'})`);
   console.log(`unit credits only (the validation hot path): ${Math.round(credits).toLocaleString('en')}/s one per transaction, ${Math.round(creditsBatched).toLocaleString('en')}/s batched`);
