@@ -8,11 +8,17 @@ import { readConfig } from './config.ts';
 import { openStore } from './db/index.ts';
 import { loadKernelRegistry } from './kernels/registry.ts';
 import { ledgerOf } from './ledger/ledger.ts';
+import { createSimulatedPayments } from './shop/payments.ts';
+import { seedDemoShop } from './shop/seed.ts';
+import { startShopSweeper } from './shop/sweep.ts';
 
 const config = readConfig();
 const store = await openStore(config.databaseUrl);
 const kernels = await loadKernelRegistry(config.kernelsDir);
-const app = createApp({ store, kernels, webDir: config.webDir });
+await seedDemoShop(store, Date.now());
+// One payment provider for the app and the shop's sweeper (the simulator keeps its records in memory).
+const payments = createSimulatedPayments();
+const app = createApp({ store, kernels, webDir: config.webDir, payments });
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
   const where = store.dialect === 'sqlite' ? config.databaseUrl : 'PostgreSQL';
   console.log(`SpareCycles edge on http://${config.host}:${info.port} (store: ${where}; kernels: ${[...kernels.entries.keys()].join(', ') || 'none'})`);
@@ -25,9 +31,11 @@ const sweeper = setInterval(() => {
   ledger.expirePending(Date.now()).catch((err: unknown) => console.error('[edge] hold sweep failed:', err));
 }, HOLD_SWEEP_INTERVAL_MS);
 sweeper.unref();
+const stopShopSweeper = startShopSweeper({ store, now: Date.now, payments });
 
 function shutdown(): void {
   clearInterval(sweeper);
+  stopShopSweeper();
   server.close();
   void store.close().finally(() => process.exit(0));
 }

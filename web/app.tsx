@@ -4,14 +4,19 @@
 import { useEffect, useRef } from 'preact/hooks';
 import { LazyPage, type PageLoader } from './lazy-page.tsx';
 import { Link, usePathname } from './router.tsx';
+import { AccountStatus } from './features/account/account-status.tsx';
 
 const loadVolunteer: PageLoader = () => import('./features/volunteer/volunteer-page.tsx').then((m) => m.VolunteerPage);
 const loadCustomer: PageLoader = () => import('./features/customer/customer-page.tsx').then((m) => m.CustomerPage);
+const loadShop: PageLoader = () => import('./features/shop/shop-page.tsx').then((m) => m.ShopPage);
+const loadAccount: PageLoader = () => import('./features/account/account-page.tsx').then((m) => m.AccountPage);
 
 const TITLES: Record<string, string> = {
   '/': 'SpareCycles',
   '/volunteer': 'Volunteer — SpareCycles',
   '/customer': 'Customers — SpareCycles',
+  '/account': 'Account — SpareCycles',
+  '/shop': 'Shop — SpareCycles',
 };
 
 export function App() {
@@ -54,8 +59,12 @@ function Header() {
             <li>
               <Link href="/customer">Customers</Link>
             </li>
+            <li>
+              <Link href="/shop">Shop</Link>
+            </li>
           </ul>
         </nav>
+        <AccountStatus />
       </div>
     </header>
   );
@@ -69,6 +78,10 @@ function Route({ path }: { path: string }) {
       return <LazyPage load={loadVolunteer} />;
     case '/customer':
       return <LazyPage load={loadCustomer} />;
+    case '/account':
+      return <LazyPage load={loadAccount} />;
+    case '/shop':
+      return <LazyPage load={loadShop} />;
     default:
       return <NotFound />;
   }

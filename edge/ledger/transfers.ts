@@ -118,8 +118,17 @@ function* applyResolution(t: TransferSpec, now: number, as: 'posted' | 'voided' 
     return RESOLVED[now2?.state as string] ?? 'pending_not_found';
   }
   const posted = as === 'posted' ? amount : 0;
-  yield exec(Q.settleDebit, { id: debit, posted, released: holdAmount });
-  yield exec(Q.settleCredit, { id: credit, posted, released: holdAmount });
+  // Rows are written in account-id order, as new transfers lock them (accountsByIds), so a
+  // post and a new hold between the same accounts can't deadlock on PostgreSQL.
+  const settleDebit = exec(Q.settleDebit, { id: debit, posted, released: holdAmount });
+  const settleCredit = exec(Q.settleCredit, { id: credit, posted, released: holdAmount });
+  if (debit < credit) {
+    yield settleDebit;
+    yield settleCredit;
+  } else {
+    yield settleCredit;
+    yield settleDebit;
+  }
   return 'ok';
 }
 

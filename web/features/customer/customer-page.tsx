@@ -4,6 +4,7 @@
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { createApiClient } from '../../../shared/api/client.ts';
+import { CopyButton } from '../../lib/copy-button.tsx';
 import { describeError, problemOf } from '../../lib/errors.ts';
 import { clearCustomerKey, getCustomerKey, type CustomerIdentity } from '../../storage/db.ts';
 import { CreateCustomerForm, type Created } from './create-customer.tsx';
@@ -113,7 +114,6 @@ function CustomerArea({ identity, fresh, onForget }: AreaProps) {
 }
 
 function ApiKeyNotice({ created, onDone }: { created: Created; onDone: () => void }) {
-  const [copied, setCopied] = useState(false);
   const key = created.identity.apiKey;
   return (
     <section class="card key-card" aria-labelledby="api-key-title">
@@ -128,20 +128,7 @@ function ApiKeyNotice({ created, onDone }: { created: Created; onDone: () => voi
         {key}
       </code>
       <div class="form-actions">
-        <button
-          type="button"
-          class="button button-small"
-          onClick={() => {
-            // The Clipboard API exists only in secure contexts; without it, the key stays selectable.
-            const write = navigator.clipboard?.writeText(key) ?? Promise.reject(new Error('no clipboard'));
-            write.then(
-              () => setCopied(true),
-              () => setCopied(false),
-            );
-          }}
-        >
-          {copied ? 'Copied' : 'Copy key'}
-        </button>
+        <CopyButton text={key} />
         <button type="button" class="button button-small button-quiet" onClick={onDone}>
           I have saved it
         </button>

@@ -1,0 +1,78 @@
+/**
+ * @module Running a shop: who may (its shop operator, or the operator), and setting up the
+ * shop's name, points rules and products. A rules change applies to later checkouts; orders
+ * keep the amounts they were priced with.
+ */
+import type { z } from 'zod';
+import { CURRENCY } from '../../shared/limits.ts';
+import type { Product, ProductRequestSchema, Shop, ShopUpsertRequestSchema } from '../../shared/shop/schemas.ts';
+import { newId } from '../accounts/tokens.ts';
+import type { SessionUser } from '../auth/session.ts';
+import type { Store } from '../db/index.ts';
+import { ProblemError } from '../http/problem.ts';
+import { findShop, toProduct, toShop } from './catalog.ts';
+import { ensureShop } from './seed.ts';
+
+/** Whether `user` runs `shopId`: its shop operator, or the operator of the whole system. */
+export function runsShop(user: SessionUser, shopId: string): boolean {
+  return user.roles.includes('operator') || (user.roles.includes('shop_operator') && user.shopId === shopId);
+}
+
+/** Refuses (403 `forbidden`) a user who does not run `shopId`. */
+export function assertRunsShop(user: SessionUser, shopId: string): void {
+  if (!runsShop(user, shopId)) throw new ProblemError('forbidden', `only the operator of shop ${shopId} may do this`);
+}
+
+function ruleColumns(req: z.output<typeof ShopUpsertRequestSchema>) {
+  const { minorPerPoint: r, pointsMin, discountShareMax: s } = req.rules;
+  return { name: req.name, rate_num: r.num, rate_den: r.den, points_min: pointsMin, share_num: s.num, share_den: s.den };
+}
+
+/** Creates the shop (with its ledger accounts) or updates its name and rules. */
+export async function upsertShop(store: Store, shopId: string, req: z.output<typeof ShopUpsertRequestSchema>, now: number): Promise<{ shop: Shop; created: boolean }> {
+  return store.db.transaction().execute(async (trx) => {
+    const created = !(await findShop(trx, shopId));
+    if (created) await ensureShop(store, trx, { id: shopId, currency: CURRENCY, ...ruleColumns(req) }, [], now);
+    else await trx.updateTable('shops').set(ruleColumns(req)).where('id', '=', shopId).execute();
+    return { shop: toShop((await findShop(trx, shopId))!), created };
+  });
+}
+
+function productColumns(req: z.output<typeof ProductRequestSchema>) {
+  return {
+    kind: req.kind,
+    name: req.name,
+    description: req.description,
+    price_minor: req.priceMinor,
+    active: req.active ? 1 : 0,
+    valid_days: req.license?.validDays ?? null,
+    activation_limit: req.license?.activationLimit ?? null,
+  };
+}
+
+/** Adds a product to a shop; its id is chosen here. */
+export async function createProduct(store: Store, shopId: string, req: z.output<typeof ProductRequestSchema>, now: number): Promise<Product> {
+  return store.db.transaction().execute(async (trx) => {
+    const shop = await findShop(trx, shopId);
+    if (!shop) throw new ProblemError('shop-not-found', `no shop ${shopId}; create it first`);
+    const last = await trx
+      .selectFrom('products')
+      .select((eb) => eb.fn.max('position').as('p'))
+      .where('shop_id', '=', shopId)
+      .executeTakeFirst();
+    const row = { id: newId('p'), shop_id: shopId, ...productColumns(req), position: Number(last?.p ?? -1) + 1, created_at: now };
+    await trx.insertInto('products').values(row).execute();
+    return toProduct(row, shop.currency);
+  });
+}
+
+/** Replaces a product of the shop (withdraw it with `active: false`; rows are never deleted). */
+export async function updateProduct(store: Store, shopId: string, productId: string, req: z.output<typeof ProductRequestSchema>): Promise<Product> {
+  return store.db.transaction().execute(async (trx) => {
+    const shop = await findShop(trx, shopId);
+    const done = await trx.updateTable('products').set(productColumns(req)).where('id', '=', productId).where('shop_id', '=', shopId).executeTakeFirst();
+    if (!shop || Number(done.numUpdatedRows) === 0) throw new ProblemError('unknown-product', `shop ${shopId} has no product ${productId}`);
+    const row = await trx.selectFrom('products').selectAll().where('id', '=', productId).executeTakeFirstOrThrow();
+    return toProduct(row, shop.currency);
+  });
+}
