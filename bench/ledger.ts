@@ -11,12 +11,16 @@ import { join } from 'node:path';
 import { openStore } from '../edge/db/index.ts';
 import { ledgerOf } from '../edge/ledger/ledger.ts';
 import type { TransferSpec } from '../edge/ledger/types.ts';
+import { ACCOUNTS } from '../edge/ledger/accounts.ts';
 import { mulberry32 } from '../shared/random.ts';
 
 const ACCOUNTS_N = 1000;
 const SINGLE_N = 50_000;
 const BATCH_SIZE = 1000;
 const BATCHED_N = 200_000;
+
+const ISSUER = ACCOUNTS.pointsIssued.id;
+const volunteer = (i: number) => ACCOUNTS.volunteerPoints(`v_${(Math.imul(i + 1, 2654435761) >>> 0).toString(36).padStart(7, '0')}q3Zx9`).id;
 
 function workload(n: number, seed: number, prefix: string, creditShare: number): TransferSpec[] {
   const rand = mulberry32(seed);
@@ -28,9 +32,10 @@ function workload(n: number, seed: number, prefix: string, creditShare: number):
     const fromIssuer = rand() < creditShare;
     const b = (a + 1 + Math.floor(rand() * (ACCOUNTS_N - 1))) % ACCOUNTS_N;
     out.push({
-      id: `${prefix}${i}`,
-      debit: fromIssuer ? 'issuer' : `v${b}`,
-      credit: `v${a}`,
+      // Ids shaped like the real ones (unit credits, account names), since index entries grow with them.
+      id: `${prefix}:unit:${100_000 + i}:replica:${200_000 + i}`,
+      debit: fromIssuer ? ISSUER : volunteer(b),
+      credit: volunteer(a),
       amount: 1 + Math.floor(rand() * 20),
       code: fromIssuer ? 'unit_credit' : 'gift',
     });
@@ -42,7 +47,7 @@ async function measure(label: string, batch: number, n: number, durability: 'NOR
   process.env.SQLITE_SYNCHRONOUS = durability;
   const store = await openStore(join(mkdtempSync(join(tmpdir(), 'ledger-bench-')), 'ledger.db'));
   const ledger = ledgerOf(store);
-  await ledger.ensureAccounts([{ id: 'issuer', ledger: 'points', floor: null }, ...Array.from({ length: ACCOUNTS_N }, (_, i) => ({ id: `v${i}`, ledger: 'points' as const, floor: 0 }))]);
+  await ledger.ensureAccounts(Array.from({ length: ACCOUNTS_N }, (_, i) => ({ id: volunteer(i), ledger: 'points' as const, floor: 0 })));
   const transfers = workload(n, 42, label, creditShare);
   const counts = new Map<string, number>();
   const t0 = performance.now();
@@ -75,8 +80,8 @@ function bareLoop(n: number, batch: number): number {
   db.exec('create table accounts (id text primary key, balance integer not null, floor integer)');
   db.exec('create table transfers (id text primary key, debit text not null, credit text not null, amount integer not null)');
   const addAccount = db.prepare('insert into accounts values (?, 0, ?)');
-  addAccount.run('issuer', null);
-  for (let i = 0; i < ACCOUNTS_N; i++) addAccount.run(`v${i}`, 0);
+  addAccount.run(ISSUER, null);
+  for (let i = 0; i < ACCOUNTS_N; i++) addAccount.run(volunteer(i), 0);
   const insert = db.prepare('insert into transfers values (?, ?, ?, ?) on conflict do nothing');
   const debit = db.prepare('update accounts set balance = balance - ? where id = ? and (floor is null or balance - ? >= floor)');
   const credit = db.prepare('update accounts set balance = balance + ? where id = ?');
