@@ -15,6 +15,10 @@ import { ACCOUNTS } from '../edge/ledger/accounts.ts';
 import { mulberry32 } from '../shared/random.ts';
 
 const ACCOUNTS_N = 1000;
+/** Issue 3's anchor: the bare loop measured 49,000 transfers/s, one per transaction. */
+const ANCHOR_BARE_SINGLE_PER_S = 49_000;
+const TARGET_SINGLE_PER_S = 25_000;
+const TARGET_BATCHED_PER_S = 100_000;
 const SINGLE_N = 50_000;
 const BATCH_SIZE = 1000;
 const BATCHED_N = 200_000;
@@ -112,8 +116,15 @@ export async function run(): Promise<void> {
   const bareSingle = bareLoop(SINGLE_N, 1);
   const bareBatched = bareLoop(BATCHED_N, BATCH_SIZE);
   console.log(`ledger / bare loop: ${(single / bareSingle).toFixed(2)} one per transaction, ${(batched / bareBatched).toFixed(2)} batched`);
-  console.log(`one per transaction: ${Math.round(single).toLocaleString('en')}/s (target ≥ 25,000: ${single >= 25_000 ? 'met' : 'NOT met'})`);
-  console.log(`batched: ${Math.round(batched).toLocaleString('en')}/s (target ≥ 100,000: ${batched >= 100_000 ? 'met' : 'NOT met'})`);
+  // The issue's targets were set where this bare loop ran at 49,000/s; scale them by what the
+  // same loop does on this machine now, measured in this run.
+  const scale = bareSingle / ANCHOR_BARE_SINGLE_PER_S;
+  const singleTarget = TARGET_SINGLE_PER_S * scale;
+  const batchedTarget = TARGET_BATCHED_PER_S * scale;
+  console.log(`bare loop now ${Math.round(bareSingle).toLocaleString('en')}/s vs the issue's ${ANCHOR_BARE_SINGLE_PER_S.toLocaleString('en')}/s: targets scale by ${scale.toFixed(2)}`);
+  const verdict = (got: number, want: number) => (got >= want ? 'met' : 'NOT met');
+  console.log(`one per transaction: ${Math.round(single).toLocaleString('en')}/s = ${(single / bareSingle).toFixed(2)}× bare (target 25,000 = ${(TARGET_SINGLE_PER_S / ANCHOR_BARE_SINGLE_PER_S).toFixed(2)}× bare → ${Math.round(singleTarget).toLocaleString('en')}/s here: ${verdict(single, singleTarget)}; absolute 25,000: ${verdict(single, TARGET_SINGLE_PER_S)})`);
+  console.log(`batched: ${Math.round(batched).toLocaleString('en')}/s = ${(batched / bareSingle).toFixed(2)}× bare single (target 100,000 = ${(TARGET_BATCHED_PER_S / ANCHOR_BARE_SINGLE_PER_S).toFixed(2)}× → ${Math.round(batchedTarget).toLocaleString('en')}/s here: ${verdict(batched, batchedTarget)}; absolute 100,000: ${verdict(batched, TARGET_BATCHED_PER_S)})`);
   console.log(`unit credits only (the validation hot path): ${Math.round(credits).toLocaleString('en')}/s one per transaction, ${Math.round(creditsBatched).toLocaleString('en')}/s batched`);
   console.log(`durability: synchronous=FULL costs ${(single / full).toFixed(1)}× (one per transaction ${Math.round(full).toLocaleString('en')}/s)`);
   try {
