@@ -1,0 +1,62 @@
+/**
+ * @module The coordinator bench's load generator, in its own process so it does not share an
+ * event loop with the measuring code: keep-alive HTTP straight from node:http, no response
+ * validation, outputs computed once per distinct input. Prints one JSON line of stats.
+ * Usage: tsx bench/coordinator-load.ts URL BATCH TOKENS_JSON DEADLINE_MS
+ */
+import { Agent, request } from 'node:http';
+import { base64ToBytes } from '../shared/base64.ts';
+import { lorenz96Reference } from '../kernels/lorenz96/reference.ts';
+
+const [url, batchArg, tokensJson, deadlineArg] = process.argv.slice(2);
+const base = new URL(url!);
+const batch = Number(batchArg);
+const tokens = JSON.parse(tokensJson!) as string[];
+const deadline = Number(deadlineArg);
+const agent = new Agent({ keepAlive: true, maxSockets: tokens.length });
+
+function call(method: string, path: string, token: string, body?: Buffer | string, type = 'application/json'): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string | number> = { authorization: `Bearer ${token}` };
+    if (body !== undefined) Object.assign(headers, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+    const req = request({ host: base.hostname, port: base.port, path, method, agent, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
+}
+
+const outputs = new Map<string, Buffer>();
+const lat = { lease: [] as number[], submit: [] as number[] };
+let trips = 0;
+let idleRounds = 0;
+await Promise.all(
+  tokens.map(async (token) => {
+    while (Date.now() < deadline) {
+      let t0 = performance.now();
+      const r = await call('POST', '/api/work/lease', token, JSON.stringify({ max: batch }));
+      lat.lease.push(performance.now() - t0);
+      trips++;
+      const { leases } = JSON.parse(r.text) as { leases: { leaseId: number; input: string }[] };
+      if (leases.length === 0) {
+        if (++idleRounds > tokens.length * 3) return;
+        continue;
+      }
+      idleRounds = 0;
+      for (const l of leases) {
+        let out = outputs.get(l.input);
+        if (!out) outputs.set(l.input, (out = Buffer.from(lorenz96Reference(base64ToBytes(l.input)))));
+        t0 = performance.now();
+        const s = await call('PUT', `/api/work/leases/${l.leaseId}/result`, token, out, 'application/octet-stream');
+        if (s.status !== 200) throw new Error(`submit ${s.status}: ${s.text}`);
+        lat.submit.push(performance.now() - t0);
+        trips++;
+      }
+    }
+  }),
+);
+process.stdout.write(JSON.stringify({ trips, lease: lat.lease, submit: lat.submit }) + '\n');
