@@ -31,6 +31,26 @@ async function fromSession(c: Context, store: Store, pick: 'volunteerId' | 'cust
   return id;
 }
 
+/** Volunteer token hashes kept in memory per store; a volunteer asks many times a minute. */
+const TOKEN_HASH_CACHE_MAX = 50_000;
+const tokenHashes = new WeakMap<Store, Map<string, string>>();
+
+/**
+ * A volunteer's stored token hash. Hashes never change once issued, so they are cached
+ * (the presented secret is still checked against it on every request); unknown ids are not.
+ */
+async function volunteerTokenHash(store: Store, id: string): Promise<string | undefined> {
+  let cache = tokenHashes.get(store);
+  if (!cache) tokenHashes.set(store, (cache = new Map()));
+  const cached = cache.get(id);
+  if (cached) return cached;
+  const row = await store.db.selectFrom('volunteers').select('token_hash').where('id', '=', id).executeTakeFirst();
+  if (!row) return undefined;
+  if (cache.size >= TOKEN_HASH_CACHE_MAX) cache.clear();
+  cache.set(id, row.token_hash);
+  return row.token_hash;
+}
+
 /** Requires a volunteer token, or a session whose account owns a volunteer; sets `volunteerId`. */
 export function requireVolunteer(store: Store) {
   return createMiddleware<{ Variables: AuthVariables }>(async function requireVolunteer(c, next) {
@@ -40,8 +60,8 @@ export function requireVolunteer(store: Store) {
       return next();
     }
     const { id, secret } = bearer(header);
-    const row = await store.db.selectFrom('volunteers').select('token_hash').where('id', '=', id).executeTakeFirst();
-    if (!row || !secretMatches(secret, row.token_hash)) throw new ProblemError('unauthenticated', 'unknown volunteer token');
+    const tokenHash = await volunteerTokenHash(store, id);
+    if (!tokenHash || !secretMatches(secret, tokenHash)) throw new ProblemError('unauthenticated', 'unknown volunteer token');
     c.set('volunteerId', id);
     await next();
   });

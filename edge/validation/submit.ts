@@ -46,10 +46,7 @@ async function credit(store: Store, trx: Transaction<Database>, unit: UnitRow, r
   );
   const bad = statuses.find((s) => s !== 'ok' && s !== 'exists');
   if (bad) throw new Error(`crediting unit ${unit.id} failed: ${bad}`);
-  for (const r of replicas) {
-    await trx.updateTable('volunteers').set((eb) => ({ results_valid: eb('results_valid', '+', 1) })).where('id', '=', r.volunteer_id).execute();
-    await recordValid(trx, r.volunteer_id);
-  }
+  for (const r of replicas) await recordValid(trx, r.volunteer_id);
 }
 
 /** Marks the unit valid with `hash` as canonical; credits and settles every returned replica. */

@@ -10,20 +10,24 @@ import type { Database, UnitRow } from '../db/schema.ts';
 import { ACCOUNTS } from '../ledger/accounts.ts';
 import { ledgerIn } from '../ledger/ledger.ts';
 import { judgeUnit } from './unit-state.ts';
-import { RECHECK_SOLO_UNITS_MAX, nextQuota } from './trust.ts';
+import { QUOTA_DAILY_MAX, RECHECK_SOLO_UNITS_MAX, nextQuota } from './trust.ts';
 
-async function setQuota(trx: Transaction<Database>, volunteerId: string, outcome: 'valid' | 'bad', streak: 'inc' | 'reset'): Promise<void> {
-  const v = await trx.selectFrom('volunteers').select(['quota_daily', 'valid_streak']).where('id', '=', volunteerId).executeTakeFirstOrThrow();
-  await trx
-    .updateTable('volunteers')
-    .set({ quota_daily: nextQuota(v.quota_daily, outcome), valid_streak: streak === 'inc' ? v.valid_streak + 1 : 0 })
-    .where('id', '=', volunteerId)
-    .execute();
+async function resetTrust(trx: Transaction<Database>, volunteerId: string): Promise<void> {
+  const v = await trx.selectFrom('volunteers').select(['quota_daily']).where('id', '=', volunteerId).executeTakeFirstOrThrow();
+  await trx.updateTable('volunteers').set({ quota_daily: nextQuota(v.quota_daily, 'bad'), valid_streak: 0 }).where('id', '=', volunteerId).execute();
 }
 
-/** A volunteer's result agreed with the canonical one. */
+/** A volunteer's result agreed with the canonical one: count it, lengthen the streak, grow the quota (one UPDATE). */
 export async function recordValid(trx: Transaction<Database>, volunteerId: string): Promise<void> {
-  await setQuota(trx, volunteerId, 'valid', 'inc');
+  await trx
+    .updateTable('volunteers')
+    .set((eb) => ({
+      results_valid: eb('results_valid', '+', 1),
+      valid_streak: eb('valid_streak', '+', 1),
+      quota_daily: eb.case().when('quota_daily', '<', QUOTA_DAILY_MAX).then(eb('quota_daily', '+', 1)).else(eb.ref('quota_daily')).end(),
+    }))
+    .where('id', '=', volunteerId)
+    .execute();
 }
 
 /**
@@ -31,7 +35,7 @@ export async function recordValid(trx: Transaction<Database>, volunteerId: strin
  * re-open its recent solo results in running jobs so a second volunteer checks each.
  */
 export async function recordBad(trx: Transaction<Database>, volunteerId: string, now: number): Promise<void> {
-  await setQuota(trx, volunteerId, 'bad', 'reset');
+  await resetTrust(trx, volunteerId);
   const solos = await trx
     .selectFrom('replicas as r')
     .innerJoin('units as u', 'u.id', 'r.unit_id')
