@@ -101,7 +101,7 @@ function bareLoop(n: number, batch: number): number {
   for (let i = 0; i < n; i += batch) many(transfers.slice(i, i + batch));
   const rate = n / ((performance.now() - t0) / 1000);
   db.close();
-  console.log(`${`bare loop (anchor), batch ${batch}`.padEnd(34)} ${String(n).padStart(7)} transfers  ${((n / rate) as number).toFixed(2).padStart(6)} s  ${Math.round(rate).toLocaleString('en').padStart(8)}/s`);
+  console.log(`${`bare loop (anchor), batch ${batch}`.padEnd(34)} ${String(n).padStart(7)} transfers  ${(n / rate).toFixed(2).padStart(6)} s  ${Math.round(rate).toLocaleString('en').padStart(8)}/s`);
   return rate;
 }
 

@@ -6,7 +6,6 @@
 import { expect } from 'vitest';
 import { ApiError, createApiClient } from '../../shared/api/client.ts';
 import { createAuthClient } from '../../shared/auth/client.ts';
-import { snapshot } from '../testing.ts';
 import { SESSION_COOKIE } from './session.ts';
 
 /** The origin test requests are addressed to. */
@@ -49,12 +48,6 @@ export function browser(app: RequestingApp, origin = ORIGIN) {
 }
 
 export type Browser = ReturnType<typeof browser>;
-
-/**
- * Every row of every table: edge/testing.ts `snapshot` now introspects them all. Kept under
- * this name for the suites that import it (edge/shop/testing.ts).
- */
-export const snapshotAll = snapshot;
 
 /** The problem an API call failed with (it must fail). */
 export async function problemOf(p: Promise<unknown>) {

@@ -10,7 +10,7 @@ import { bytesToBase64 } from '../../shared/base64.ts';
 import { IDLE_RETRY_MS, LEASE_TTL_MAX_MS, LEASE_TTL_MIN_MS, LEASE_TTL_PER_POINT_MS } from '../../shared/limits.ts';
 import { DAY_MS, leaseSolo, quotaLeft } from '../validation/trust.ts';
 import type { Store } from '../db/index.ts';
-import type { Database } from '../db/schema.ts';
+import type { Database, ReplicaRow } from '../db/schema.ts';
 import { kernelKey, type KernelRegistry } from '../kernels/registry.ts';
 import { applyVerdict } from '../validation/apply.ts';
 
@@ -101,6 +101,14 @@ export async function leaseUnits(
   });
 }
 
+/** The caller's replica (lease), or the problem that explains why it can't be used. */
+export async function ownReplica(trx: Transaction<Database>, leaseId: number, volunteerId: string): Promise<ReplicaRow> {
+  const replica = await trx.selectFrom('replicas').selectAll().where('id', '=', leaseId).executeTakeFirst();
+  if (!replica) throw new ProblemError('lease-not-found', `lease ${leaseId} does not exist`);
+  if (replica.volunteer_id !== volunteerId) throw new ProblemError('lease-not-yours', `lease ${leaseId} was not issued to you`);
+  return replica;
+}
+
 const STOP_REASONS = { valid: 'unit_valid', failed: 'unit_failed', cancelled: 'unit_cancelled' } as const;
 
 /**
@@ -110,9 +118,7 @@ const STOP_REASONS = { valid: 'unit_valid', failed: 'unit_failed', cancelled: 'u
  */
 export async function heartbeat(store: Store, volunteerId: string, leaseId: number, now: number): Promise<HeartbeatResponse> {
   return store.db.transaction().execute(async (trx) => {
-    const replica = await trx.selectFrom('replicas').selectAll().where('id', '=', leaseId).executeTakeFirst();
-    if (!replica) throw new ProblemError('lease-not-found', `lease ${leaseId} does not exist`);
-    if (replica.volunteer_id !== volunteerId) throw new ProblemError('lease-not-yours', `lease ${leaseId} was not issued to you`);
+    const replica = await ownReplica(trx, leaseId, volunteerId);
     const unit = await trx.selectFrom('units').select(['state', 'cost_points']).where('id', '=', replica.unit_id).executeTakeFirstOrThrow();
     const deadline = Number(replica.deadline_at);
     if (unit.state === 'valid' || unit.state === 'failed' || unit.state === 'cancelled') {

@@ -1,30 +1,21 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CreateGrantResponseSchema, IssuedLicenseSchema, LICENSE_PATHS } from '../../shared/license/api.ts';
-import { makeTestApp } from '../testing.ts';
+import { snapshot, type makeTestApp } from '../testing.ts';
 import { issueLicense } from './issue.ts';
-import { OPERATOR, allRows, freshStoreUrl, fullSnapshot, operator, post, problemOf, testDialects, withOperatorToken } from './test-helpers.ts';
+import { OPERATOR, allRows, freshAppEach, operator, post, problemOf, testDialects, withOperatorToken } from './test-helpers.ts';
 
 const GRANT = { productId: 'p_render', productName: 'Render Pro', validDays: 365, activationLimit: 2 };
 
 withOperatorToken();
 
 let t: Awaited<ReturnType<typeof makeTestApp>>;
-let drop: () => Promise<void>;
 const newGrant = async () => CreateGrantResponseSchema.parse(await (await operator(t.app, LICENSE_PATHS.grants, GRANT)).json()).code;
 const volunteer = async () => (await t.client().createVolunteer()) as { volunteerId: string; token: string };
 
 const dialects = await testDialects();
 
 describe.each(dialects)('grants on %s', (dialect) => {
-  beforeEach(async () => {
-    const fresh = await freshStoreUrl(dialect);
-    drop = fresh.drop;
-    t = await makeTestApp(fresh.url);
-  });
-  afterEach(async () => {
-    await t.store.close();
-    await drop();
-  });
+  freshAppEach(dialect, (app) => (t = app));
 
   describe('single-use grants', () => {
     it('gives one license to the first redeemer and 409 to everyone after', async () => {
@@ -70,7 +61,7 @@ describe.each(dialects)('grants on %s', (dialect) => {
       const { key, licenseId } = await issueLicense(t.store.db, { ...GRANT, licenseeId: v.volunteerId, licenseeName: 'V', transferId: 'checkout:1' }, t.clock.now);
       await post(t.app, LICENSE_PATHS.activate, { key, deviceId: 'd1' });
       const code = await newGrant();
-      const before = await fullSnapshot(t.store);
+      const before = await snapshot(t.store);
       const raw = (path: string, body: string, auth?: string) =>
         t.app.request(path, { method: 'POST', headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) }, body });
       const vAuth = `Bearer ${v.token}`;
@@ -104,7 +95,7 @@ describe.each(dialects)('grants on %s', (dialect) => {
         expect.soft(res.headers.get('content-type'), name).toBe('application/problem+json');
         expect.soft(((await res.json()) as { type: string }).type, name).toBe(`/problems/${slug}`);
       }
-      expect(await fullSnapshot(t.store)).toEqual(before);
+      expect(await snapshot(t.store)).toEqual(before);
     });
   });
 });

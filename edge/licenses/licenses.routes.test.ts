@@ -1,11 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LICENSE_PATHS, PublicKeysResponseSchema } from '../../shared/license/api.ts';
 import { base64urlToBytes } from '../../shared/license/base64url.ts';
 import { exportPkcs8, generateLicenseSigningKey, importLicenseSigningKey, signLicense } from '../../shared/license/sign.ts';
 import { verifyLicenseKey } from '../../shared/license/verify.ts';
-import { makeTestApp } from '../testing.ts';
+import type { makeTestApp } from '../testing.ts';
 import { issueLicense, type IssueLicenseInput } from './issue.ts';
-import { allRows, freshStoreUrl, operator, post, problemOf, testDialects, withOperatorToken } from './test-helpers.ts';
+import { allRows, freshAppEach, operator, post, problemOf, testDialects, withOperatorToken } from './test-helpers.ts';
 
 const DAY_MS = 86_400_000;
 const terms = (over: Partial<IssueLicenseInput> = {}): IssueLicenseInput => ({
@@ -22,7 +22,6 @@ const terms = (over: Partial<IssueLicenseInput> = {}): IssueLicenseInput => ({
 withOperatorToken();
 
 let t: Awaited<ReturnType<typeof makeTestApp>>;
-let drop: () => Promise<void>;
 const activate = (key: string, deviceId: string) => post(t.app, LICENSE_PATHS.activate, { key, deviceId });
 const deactivate = (key: string, deviceId: string) => post(t.app, LICENSE_PATHS.deactivate, { key, deviceId });
 const publicKeys = async () => PublicKeysResponseSchema.parse(await (await t.app.request(LICENSE_PATHS.publicKeys)).json());
@@ -31,15 +30,7 @@ const keyMap = async () => Object.fromEntries((await publicKeys()).keys.map((k) 
 const dialects = await testDialects();
 
 describe.each(dialects)('licenses on %s', (dialect) => {
-  beforeEach(async () => {
-    const fresh = await freshStoreUrl(dialect);
-    drop = fresh.drop;
-    t = await makeTestApp(fresh.url);
-  });
-  afterEach(async () => {
-    await t.store.close();
-    await drop();
-  });
+  freshAppEach(dialect, (app) => (t = app));
 
   describe('issuing', () => {
     it('issues a key that verifies offline with the published public key, once per transfer', async () => {

@@ -1,13 +1,15 @@
 /**
  * @module Helpers for the license suites: JSON requests in-process, operator requests, the
- * problem of an answer, and the license tables' rows for "nothing changed" snapshots.
+ * problem of an answer, and one license table's rows.
  */
 import type { Hono } from 'hono';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import type { Problem } from '../../shared/api/schemas.ts';
 import type { Store } from '../db/index.ts';
 import type { Dialect } from '../db/index.ts';
-import { dropFreshPg, freshPgUrl, snapshot } from '../testing.ts';
+import { dropFreshPg, freshPgUrl, makeTestApp } from '../testing.ts';
+
+type TestApp = Awaited<ReturnType<typeof makeTestApp>>;
 
 /** The operator token the suites configure (OPERATOR_TOKEN). */
 export const OPERATOR = 'operator-token-for-tests-0123456789';
@@ -55,12 +57,6 @@ export async function allRows(store: Store, table: (typeof LICENSE_TABLES)[numbe
   return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v])));
 }
 
-/** {@link snapshot} plus the license tables (edge/db TABLES does not list them). */
-export async function fullSnapshot(store: Store): Promise<Record<string, unknown[]>> {
-  const out = await snapshot(store);
-  for (const t of LICENSE_TABLES) out[t] = await allRows(store, t);
-  return out;
-}
 
 /**
  * The dialects the license suites run on: SQLite always, PostgreSQL when a server answers
@@ -79,4 +75,20 @@ export async function freshStoreUrl(dialect: Dialect, sqliteUrl = ':memory:'): P
   const url = await freshPgUrl();
   if (!url) throw new Error('PostgreSQL went away');
   return { url, drop: () => dropFreshPg(url) };
+}
+
+/** Gives every test of the calling suite a fresh app on `dialect`, closed and dropped after it. */
+export function freshAppEach(dialect: Dialect, set: (app: TestApp) => void): void {
+  let app: TestApp | undefined;
+  let drop = async () => {};
+  beforeEach(async () => {
+    const fresh = await freshStoreUrl(dialect);
+    drop = fresh.drop;
+    app = await makeTestApp(fresh.url);
+    set(app);
+  });
+  afterEach(async () => {
+    await app?.store.close();
+    await drop();
+  });
 }

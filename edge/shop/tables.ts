@@ -144,6 +144,3 @@ export interface ShopTables {
   payments: PaymentsTable;
   refunds: RefundsTable;
 }
-
-/** The shop's tables in dependency order (for whole-database snapshots in tests). */
-export const SHOP_TABLES = ['shops', 'products', 'carts', 'cart_lines', 'orders', 'order_lines', 'payments', 'refunds'] as const;

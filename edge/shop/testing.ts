@@ -2,27 +2,18 @@
  * @module Test helpers of the shop suites: an app with the demo shop and a payment provider
  * the test holds, buyers (browsers with a signed-in volunteer account), points credited
  * straight through the ledger (tests only: production credits come from validated work),
- * balances, and a snapshot of every table the shop and its ledger entries touch.
+ * balances, and the whole-database snapshot of edge/testing.ts.
  */
 import { createApp } from '../app.ts';
-import { PASSWORD, browser, snapshotAll } from '../auth/test-browser.ts';
-import type { Store } from '../db/index.ts';
+import { PASSWORD, browser } from '../auth/test-browser.ts';
 import { ACCOUNTS } from '../ledger/accounts.ts';
 import { ledgerOf } from '../ledger/ledger.ts';
-import { makeTestApp } from '../testing.ts';
+import { makeTestApp, snapshot } from '../testing.ts';
 import { createShopClient } from '../../shared/shop/client.ts';
 import { createSimulatedPayments, type PaymentProvider, type SimulatedPayments } from './payments.ts';
 import { DEMO_SHOP_ID, seedDemoShop } from './seed.ts';
-import { SHOP_TABLES } from './tables.ts';
 
 export { DEMO_SHOP_ID };
-
-/** Every row of every table the shop, auth, licenses and the ledger keep. */
-export async function shopSnapshot(store: Store): Promise<Record<string, unknown[]>> {
-  const out = await snapshotAll(store);
-  for (const t of [...SHOP_TABLES, 'licenses'] as const) out[t] = await store.db.selectFrom(t).selectAll().execute();
-  return out;
-}
 
 let seq = 0;
 
@@ -68,7 +59,7 @@ export async function makeShopTest<P extends PaymentProvider = SimulatedPayments
     };
   }
 
-  return { ...base, app, payments, deps, ledger, buyer, credit, balances, snapshot: () => shopSnapshot(base.store) };
+  return { ...base, app, payments, deps, ledger, buyer, credit, balances, snapshot: () => snapshot(base.store) };
 }
 
 export type ShopTest = Awaited<ReturnType<typeof makeShopTest<SimulatedPayments>>>;

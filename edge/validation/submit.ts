@@ -7,21 +7,14 @@ import { createHash } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { ResultOutcome, SubmitResultResponse } from '../../shared/api/schemas.ts';
 import type { Store } from '../db/index.ts';
-import type { Database, ReplicaRow, UnitRow } from '../db/schema.ts';
+import type { Database, UnitRow } from '../db/schema.ts';
 import { ProblemError } from '../http/problem.ts';
 import { finishJobIfDone } from '../jobs/jobs.ts';
+import { ownReplica } from '../leases/leases.ts';
 import { ACCOUNTS } from '../ledger/accounts.ts';
 import { ledgerIn } from '../ledger/ledger.ts';
 import { applyVerdict } from './apply.ts';
 import { recordBad, recordValid, reverseCredits } from './trust-updates.ts';
-
-/** The caller's replica, or the problem that explains why it can't be used. */
-async function ownReplica(trx: Transaction<Database>, leaseId: number, volunteerId: string): Promise<ReplicaRow> {
-  const replica = await trx.selectFrom('replicas').selectAll().where('id', '=', leaseId).executeTakeFirst();
-  if (!replica) throw new ProblemError('lease-not-found', `lease ${leaseId} does not exist`);
-  if (replica.volunteer_id !== volunteerId) throw new ProblemError('lease-not-yours', `lease ${leaseId} was not issued to you`);
-  return replica;
-}
 
 /**
  * Credits each agreeing replica's volunteer the unit's server-side cost, as ledger transfers
@@ -69,7 +62,7 @@ async function decideValid(store: Store, trx: Transaction<Database>, unit: UnitR
   if (others.length > 0) {
     await trx.updateTable('replicas').set({ outcome: 'invalid', result: null }).where('id', 'in', others.map((r) => Number(r.id))).execute();
     await reverseCredits(store, trx, unit, others.map((r) => ({ id: Number(r.id), volunteer_id: r.volunteer_id, credited_points: r.credited_points })), now);
-    for (const r of others) await recordBad(trx, r.volunteer_id, now);
+    for (const r of others) await recordBad(trx, r.volunteer_id);
   }
   await trx.updateTable('jobs').set((eb) => ({ units_valid: eb('units_valid', '+', 1) })).where('id', '=', unit.job_id).execute();
   await finishJobIfDone(trx, unit.job_id, now);
@@ -102,7 +95,7 @@ export async function submitResult(store: Store, volunteerId: string, leaseId: n
       const outcome: ResultOutcome = unit.canonical_hash === hash ? 'valid' : 'invalid';
       await settle(outcome, null);
       if (outcome === 'valid') await credit(store, trx, unit, [{ id: leaseId, volunteer_id: volunteerId }], now);
-      else await recordBad(trx, volunteerId, now);
+      else await recordBad(trx, volunteerId);
       await trx.updateTable('units').set({ leased }).where('id', '=', unit.id).execute();
       return { leaseId, outcome, creditedPoints: outcome === 'valid' ? unit.cost_points : 0 };
     }
@@ -142,7 +135,7 @@ export async function reportError(store: Store, volunteerId: string, leaseId: nu
     await trx.updateTable('replicas').set({ state: 'errored', returned_at: now, error: message }).where('id', '=', leaseId).execute();
     const leased = unit.leased - (replica.state === 'leased' ? 1 : 0);
     const state = await applyVerdict(trx, { ...unit, leased, errors: unit.errors + 1, quorum: replica.solo ? unit.quorum_base : unit.quorum }, now);
-    await recordBad(trx, volunteerId, now);
+    await recordBad(trx, volunteerId);
     return { leaseId, unitState: state };
   });
 }

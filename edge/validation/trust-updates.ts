@@ -34,7 +34,7 @@ export async function recordValid(trx: Transaction<Database>, volunteerId: strin
  * A volunteer returned a bad result (or an error): reset its streak, halve its quota, and
  * re-open its recent solo results in running jobs so a second volunteer checks each.
  */
-export async function recordBad(trx: Transaction<Database>, volunteerId: string, now: number): Promise<void> {
+export async function recordBad(trx: Transaction<Database>, volunteerId: string): Promise<void> {
   await resetTrust(trx, volunteerId);
   const solos = await trx
     .selectFrom('replicas as r')
@@ -64,7 +64,6 @@ export async function recordBad(trx: Transaction<Database>, volunteerId: string,
       .where('id', '=', unit.id)
       .execute();
     await trx.updateTable('jobs').set((eb) => ({ units_valid: eb('units_valid', '-', 1) })).where('id', '=', unit.job_id).execute();
-    void now;
   }
 }
 

@@ -150,7 +150,7 @@ export class WorkLoop {
   }
 
   private async runSlot(slot: number, executor: UnitExecutor, signal: AbortSignal): Promise<void> {
-    const { api, kernels } = this.options;
+    const { api } = this.options;
     const random = this.options.random ?? Math.random;
     let failures = 0;
     let done = 0;
