@@ -1,7 +1,9 @@
 /**
  * @module The coordinator bench's load generator, in its own process so it does not share an
  * event loop with the measuring code: keep-alive HTTP straight from node:http, no response
- * validation, outputs computed once per distinct input. Prints one JSON line of stats.
+ * validation, outputs computed once per distinct input. A batch of leases is returned in one
+ * request (`POST /api/work/results`); single leases by the binary `PUT …/result`. Prints one
+ * JSON line of stats, with the time from its first request to its last answer.
  * Usage: tsx bench/coordinator-load.ts URL BATCH TOKENS_JSON DEADLINE_MS
  */
 import { Agent, request } from 'node:http';
@@ -34,6 +36,7 @@ const outputs = new Map<string, Buffer>();
 const lat = { lease: [] as number[], submit: [] as number[] };
 let trips = 0;
 let idleRounds = 0;
+const started = performance.now();
 await Promise.all(
   tokens.map(async (token) => {
     while (Date.now() < deadline) {
@@ -47,16 +50,27 @@ await Promise.all(
         continue;
       }
       idleRounds = 0;
-      for (const l of leases) {
+      const outs = leases.map((l) => {
         let out = outputs.get(l.input);
         if (!out) outputs.set(l.input, (out = Buffer.from(lorenz96Reference(base64ToBytes(l.input)))));
+        return out;
+      });
+      if (leases.length === 1) {
         t0 = performance.now();
-        const s = await call('PUT', `/api/work/leases/${l.leaseId}/result`, token, out, 'application/octet-stream');
+        const s = await call('PUT', `/api/work/leases/${leases[0]!.leaseId}/result`, token, outs[0]!, 'application/octet-stream');
         if (s.status !== 200) throw new Error(`submit ${s.status}: ${s.text}`);
         lat.submit.push(performance.now() - t0);
-        trips++;
+      } else {
+        const body = JSON.stringify({ results: leases.map((l, i) => ({ leaseId: l.leaseId, output: outs[i]!.toString('base64') })) });
+        t0 = performance.now();
+        const s = await call('POST', '/api/work/results', token, body);
+        if (s.status !== 200 || s.text.includes('"problem"')) throw new Error(`submit ${s.status}: ${s.text.slice(0, 500)}`);
+        lat.submit.push(performance.now() - t0);
       }
+      trips++;
     }
   }),
 );
-process.stdout.write(JSON.stringify({ trips, lease: lat.lease, submit: lat.submit }) + '\n');
+const ms = performance.now() - started;
+const cpu = process.cpuUsage();
+process.stdout.write(JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, trips, lease: lat.lease, submit: lat.submit }) + '\n');

@@ -8,14 +8,17 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { createApiClient } from '../shared/api/client.ts';
+import { JOB_UNITS_MAX } from '../shared/limits.ts';
 import { startServer } from '../tests/e2e/harness.ts';
 
 /** Simulated volunteers (concurrent HTTP clients). */
 const VOLUNTEERS = 16;
-/** Units in the benchmark job; each needs two replicas. */
-const UNITS = 4_000;
+/** Units in the benchmark, over jobs of at most {@link JOB_UNITS_MAX}; each wants two agreeing replicas. */
+const UNITS = Number(process.env.BENCH_COORDINATOR_UNITS ?? 16_000);
 const LOAD_SCRIPT = join(import.meta.dirname, 'coordinator-load.ts');
+const BARE_SCRIPT = join(import.meta.dirname, 'coordinator-bare.ts');
 /** Wall-clock bound of one run. */
 const RUN_MS_MAX = 60_000;
 
@@ -36,24 +39,69 @@ function runLoad(args: string[]): Promise<string> {
   });
 }
 
+type LoadStats = { ms: number; cpuMs: number; trips: number; lease: number[]; submit: number[] };
+type Measured = { unitsPerS: number; tripsPerS: number; line: string };
+
+function describe(stats: LoadStats, units: number): Measured {
+  const seconds = stats.ms / 1000;
+  const unitsPerS = units / seconds;
+  const tripsPerS = stats.trips / seconds;
+  const line =
+    `${Math.round(unitsPerS).toLocaleString('en').padStart(6)} validated units/s, ${Math.round(tripsPerS).toLocaleString('en').padStart(6)} round trips/s, ` +
+    `lease p50 ${percentile(stats.lease, 0.5).toFixed(1)} ms p99 ${percentile(stats.lease, 0.99).toFixed(1)} ms, submit p50 ${percentile(stats.submit, 0.5).toFixed(1)} ms p99 ${percentile(stats.submit, 0.99).toFixed(1)} ms ` +
+    `(${units} units in ${seconds.toFixed(2)} s; load generator busy ${Math.round((100 * stats.cpuMs) / stats.ms)}% of a core)`;
+  return { unitsPerS, tripsPerS, line };
+}
+
+function parseStats(stdout: string): LoadStats {
+  return JSON.parse(stdout.trim().split('\n').pop()!) as LoadStats;
+}
+
+/** The anchor: the bare loop (coordinator-bare.ts) driven by the same load generator. */
+async function runBare(batch: number): Promise<Measured> {
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const child = spawn(process.execPath, ['--import', 'tsx', BARE_SCRIPT, String(port), String(UNITS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+      child.on('exit', (code) => reject(new Error(`bare server exited ${code}`)));
+    });
+    const tokens = Array.from({ length: VOLUNTEERS }, (_, i) => `v${i}`);
+    const stats = parseStats(await runLoad([`http://127.0.0.1:${port}`, String(batch), JSON.stringify(tokens), String(Date.now() + RUN_MS_MAX)]));
+    const { n } = (await (await fetch(`http://127.0.0.1:${port}/validated`)).json()) as { n: number };
+    if (n !== UNITS) throw new Error(`bare loop validated ${n} of ${UNITS} units`);
+    return describe(stats, UNITS);
+  } finally {
+    child.kill();
+  }
+}
+
 async function runOnce(batch: number): Promise<void> {
   const server = await startServer();
   try {
     const anon = createApiClient({ baseUrl: server.url });
     const customer = createApiClient({ baseUrl: server.url, token: (await anon.createCustomer('Bench')).apiKey });
-    const job = await customer.createJob({ kind: 'lorenz96', params: { n: 4, steps: 1, snapEvery: 1, members: UNITS, membersPerUnit: 1, perturbation: 0.5 } });
+    const jobs = [];
+    for (let left = UNITS; left > 0; left -= JOB_UNITS_MAX) {
+      const members = Math.min(left, JOB_UNITS_MAX);
+      jobs.push(await customer.createJob({ kind: 'lorenz96', params: { n: 4, steps: 1, snapEvery: 1, members, membersPerUnit: 1, perturbation: 0.5 } }));
+    }
     const tokens = await Promise.all(Array.from({ length: VOLUNTEERS }, async () => (await anon.createVolunteer()).token));
-    const started = performance.now();
     // The load generator runs in its own process (the edge in a third): see coordinator-load.ts.
     const stdout = await runLoad([server.url, String(batch), JSON.stringify(tokens), String(Date.now() + RUN_MS_MAX)]);
-    const stats = JSON.parse(stdout.trim().split('\n').pop()!) as { trips: number; lease: number[]; submit: number[] };
-    const seconds = (performance.now() - started) / 1000;
-    const final = await customer.job(job.id);
-    if (final.status !== 'completed') throw new Error(`job did not complete within ${RUN_MS_MAX} ms (${final.unitsValid}/${UNITS})`);
-    console.log(
-      `batch ${String(batch).padStart(2)}: ${Math.round(UNITS / seconds).toLocaleString('en').padStart(6)} validated units/s, ${Math.round(stats.trips / seconds).toLocaleString('en').padStart(6)} round trips/s, ` +
-        `lease p50 ${percentile(stats.lease, 0.5).toFixed(1)} ms p99 ${percentile(stats.lease, 0.99).toFixed(1)} ms, submit p50 ${percentile(stats.submit, 0.5).toFixed(1)} ms p99 ${percentile(stats.submit, 0.99).toFixed(1)} ms (${seconds.toFixed(1)} s, process start included)`,
-    );
+    const stats = parseStats(stdout);
+    for (const job of jobs) {
+      const final = await customer.job(job.id);
+      if (final.status !== 'completed') throw new Error(`job ${job.id} did not complete within ${RUN_MS_MAX} ms (${final.unitsValid}/${final.unitsTotal})`);
+    }
+    const db = new Database(server.databaseUrl, { readonly: true });
+    const { replicas } = db.prepare(`select count(*) as replicas from replicas where state = 'returned'`).get() as { replicas: number };
+    db.close();
+    const real = describe(stats, UNITS);
+    const bare = await runBare(batch);
+    console.log(`batch ${String(batch).padStart(2)} edge: ${real.line}, ${(replicas / UNITS).toFixed(3)} results per unit`);
+    console.log(`batch ${String(batch).padStart(2)} bare: ${bare.line}, 2.000 results per unit`);
+    console.log(`batch ${String(batch).padStart(2)} edge/bare: units/s ${(real.unitsPerS / bare.unitsPerS).toFixed(2)}, round trips/s ${(real.tripsPerS / bare.tripsPerS).toFixed(2)}`);
   } finally {
     await server.stop();
   }

@@ -9,6 +9,7 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
+import { API_PATHS } from '../shared/api/schemas.ts';
 import { JSON_BODY_BYTES_MAX } from '../shared/limits.ts';
 import { accountRoutes } from './accounts/accounts.routes.ts';
 import type { Store } from './db/index.ts';
@@ -72,6 +73,7 @@ export function createApp(options: AppOptions) {
   app.use('/api/*', async function jsonBodyLimit(c, next) {
     // Result uploads have their own, larger bound (work.routes.ts).
     if (c.req.method === 'PUT' && c.req.path.endsWith('/result')) return next();
+    if (c.req.method === 'POST' && c.req.path === API_PATHS.results) return next();
     return bodyLimit({
       maxSize: JSON_BODY_BYTES_MAX,
       onError: () => {

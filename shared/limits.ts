@@ -9,6 +9,8 @@ export const JSON_BODY_BYTES_MAX = 64 * 1024;
 export const UNIT_INPUT_BYTES_MAX = 1024 * 1024;
 /** Largest result a volunteer may upload; the edge refuses bigger bodies before reading them. */
 export const UNIT_OUTPUT_BYTES_MAX = 4 * 1024 * 1024;
+/** Largest batch-of-results request body (base64 outputs in JSON); bigger results go one per request. */
+export const RESULTS_BATCH_BYTES_MAX = 16 * 1024 * 1024;
 /** Units one lease request may take, so a worker can prefetch without hoarding. */
 export const LEASE_BATCH_MAX = 16;
 /** Units one job may be split into; bounds the job's rows and the assimilation pass. */
@@ -108,3 +110,42 @@ export const LOGIN_FAILURES_MAX = 5;
 export const LOGIN_FAILURE_WINDOW_MS = 15 * 60_000;
 /** Sign-in: e-mail addresses the in-memory attempt counter tracks at once (bounds its memory). */
 export const LOGIN_LIMITER_ENTRIES_MAX = 10_000;
+
+/** Volunteer client: kernel step length the worker runtime aims for; a pause takes effect within one step. */
+export const KERNEL_STEP_TARGET_MS = 16;
+/** Volunteer client: smallest `step` budget the adaptive runtime uses (kernel work units). */
+export const KERNEL_STEP_BUDGET_MIN = 16;
+/** Volunteer client: largest `step` budget the adaptive runtime uses, so one step stays short on any device. */
+export const KERNEL_STEP_BUDGET_MAX = 1_000_000;
+/** Volunteer client: duty-cycle rest shorter than this is carried over instead of slept (timers are coarse). */
+export const DUTY_REST_MIN_MS = 4;
+/** Volunteer client: longest single rest of the duty cycle, so a throttle change applies soon. */
+export const DUTY_REST_MAX_MS = 1_000;
+/** Volunteer client: lowest CPU share a worker may be throttled to (percent). */
+export const DUTY_PERCENT_MIN = 10;
+/** Volunteer client: units one slot holds at once (the one computing and the prefetched next). */
+export const LEASES_PER_SLOT_MAX = 2;
+/** Volunteer client: finished results kept while they cannot be sent; past it no new work is leased. */
+export const OUTBOX_ENTRIES_MAX = 64;
+/** Volunteer client: bytes of finished results kept while they cannot be sent; past it no new work is leased. */
+export const OUTBOX_BYTES_MAX = 64 * 1024 * 1024;
+/** Volunteer client: answered failures (5xx, 429) of one result's submit before it is dropped with a note. */
+export const OUTBOX_SUBMIT_ATTEMPTS_MAX = 12;
+/** Volunteer client: a result not delivered within this long is dropped with a note (the unit was surely reissued). */
+export const OUTBOX_ENTRY_AGE_MS_MAX = 3 * 24 * 3_600_000;
+/** Volunteer client: how long a paused worker keeps heartbeating its leases before it lets them lapse. */
+export const PAUSED_HEARTBEAT_MS_MAX = 10 * 60_000;
+/** Volunteer client: least compute time between two checkpoints of one unit. */
+export const CHECKPOINT_INTERVAL_MS = 30_000;
+/** Volunteer client: largest checkpoint kept (a whole kernel memory image); bigger ones are not taken. */
+export const CHECKPOINT_BYTES_MAX = 32 * 1024 * 1024;
+/** Volunteer client: notes (dropped results, refusals) kept for the page. */
+export const VOLUNTEER_NOTES_MAX = 20;
+/** Volunteer client: minutes of activity the page's chart shows. */
+export const ACTIVITY_MINUTES = 30;
+/** Volunteer client: kernel versions kept in browser storage per kernel id (older ones are replaced). */
+export const KERNEL_CACHE_VERSIONS_PER_ID_MAX = 1;
+/** Credits listing: rows one request may ask for. */
+export const CREDITS_LISTED_MAX = 100;
+/** Credits listing: how far back "points since" may reach (a local day from any time zone fits). */
+export const CREDITS_SINCE_MS_MAX = 8 * 24 * 3_600_000;

@@ -59,6 +59,11 @@ export type Effect =
    */
   | { op: 'immutableRows'; q: Prepared<string>; args: Record<string, unknown>; ids: string[] }
   | { op: 'exec'; q: Prepared<string>; args: Record<string, unknown> }
+  /**
+   * A query whose shape varies (multi-row INSERTs, IN-lists), built by Kysely per call; for
+   * cold paths only. `rows` says whether its rows or its affected-row count are wanted.
+   */
+  | { op: 'dynamic'; build: (db: Kysely<Database>) => Compilable; rows: boolean }
   | { op: 'raw'; sql: 'savepoint' | 'release' | 'rollback_to'; name: string };
 
 export type Row = Record<string, unknown>;
@@ -71,6 +76,10 @@ export const rows = <P extends string>(q: Prepared<P>, args: Record<P, unknown>)
 /** Rows selected by their `id` column that never change once they exist (cached by id). */
 export const immutableRows = <P extends string>(q: Prepared<P>, args: Record<P, unknown>, ids: string[]): Effect => ({ op: 'immutableRows', q, args, ids });
 export const exec = <P extends string>(q: Prepared<P>, args: Record<P, unknown>): Effect => ({ op: 'exec', q, args });
+/** A query built per call (see the `dynamic` effect); yields rows. */
+export const dynamicRows = (build: (db: Kysely<Database>) => Compilable): Effect => ({ op: 'dynamic', build, rows: true });
+/** A statement built per call (see the `dynamic` effect); yields the affected-row count. */
+export const dynamicExec = (build: (db: Kysely<Database>) => Compilable): Effect => ({ op: 'dynamic', build, rows: false });
 
 function bind(slots: string[], args: Record<string, unknown>): unknown[] {
   return slots.map((s) => args[s]);
@@ -104,6 +113,10 @@ export function runSync<T>(store: Store, sqlite: SQLite.Database, op: Op<T>, hoo
     } else if (e.op === 'raw') {
       sqlite.exec(rawSql(e));
       result = 0;
+    } else if (e.op === 'dynamic') {
+      const q = e.build(store.db).compile();
+      const stmt = sqlite.prepare(q.sql);
+      result = e.rows ? (stmt.all(...q.parameters) as Row[]) : stmt.run(...q.parameters).changes;
     } else {
       const { sql, slots } = e.q.compile(store.db, store.dialect);
       let stmt = statements.get(sql);
@@ -163,6 +176,9 @@ export async function runAsync<T>(store: Store, trx: Transaction<Database>, op: 
     if (e.op === 'raw') {
       await trx.executeQuery(CompiledQuery.raw(rawSql(e)));
       result = 0;
+    } else if (e.op === 'dynamic') {
+      const r = await trx.executeQuery<Row>(e.build(store.db).compile());
+      result = e.rows ? r.rows : Number(r.numAffectedRows ?? 0n);
     } else {
       const { sql, slots } = e.q.compile(store.db, store.dialect);
       const r = await trx.executeQuery<Row>(CompiledQuery.raw(sql, bind(slots, e.args)));
@@ -174,28 +190,83 @@ export async function runAsync<T>(store: Store, trx: Transaction<Database>, op: 
 }
 
 /**
- * Runs an op in a transaction of its own: on SQLite synchronously inside Kysely's connection
- * lock (so no other query interleaves), on PostgreSQL as a Kysely transaction.
+ * Runs an op in a transaction of its own. On SQLite, ops started in the same turn of the
+ * event loop share one commit ("group commit"): each runs in a savepoint of its own, so it
+ * still commits or rolls back alone, and its promise settles only after the shared COMMIT;
+ * a commit costs more than most ops, and concurrent requests pay it once. On PostgreSQL
+ * each op is a Kysely transaction of its own.
  */
-export async function runInTransaction<T>(store: Store, op: () => Op<T>, hooks?: RunHooks): Promise<T> {
+export function runInTransaction<T>(store: Store, op: () => Op<T>, hooks?: RunHooks): Promise<T> {
   const sqlite = store.sqlite;
-  if (sqlite) {
-    const run = () => syncTransaction(sqlite)(store, op(), hooks) as T;
-    // Kysely's SQLite queries are synchronous underneath; between them the connection is
-    // idle unless a Kysely transaction is open and awaiting. Only then must we queue for it.
-    if (!sqlite.inTransaction) return run();
-    return store.db.connection().execute(async () => run());
-  }
-  return store.db.transaction().execute((trx) => runAsync(store, trx, op(), hooks));
+  if (!sqlite) return store.db.transaction().execute((trx) => runAsync(store, trx, op(), hooks));
+  return new Promise<T>((resolve, reject) => {
+    let group = openGroups.get(sqlite);
+    if (!group) {
+      openGroups.set(sqlite, (group = []));
+      setImmediate(() => flushGroup(store, sqlite));
+    }
+    group.push({ op, hooks, resolve: resolve as (v: unknown) => void, reject });
+  });
 }
 
-type SyncTransaction = (store: Store, op: Op<unknown>, hooks: RunHooks | undefined) => unknown;
-const syncTransactions = new WeakMap<SQLite.Database, SyncTransaction>();
+/** Ops one group commit takes; the rest wait for the next one. */
+const GROUP_COMMIT_OPS_MAX = 64;
+const GROUP_SAVEPOINT = 'group_op';
+
+interface Queued {
+  op: () => Op<unknown>;
+  hooks?: RunHooks;
+  resolve: (v: unknown) => void;
+  reject: (err: unknown) => void;
+}
+const openGroups = new WeakMap<SQLite.Database, Queued[]>();
+
+function flushGroup(store: Store, sqlite: SQLite.Database): void {
+  const queued = openGroups.get(sqlite) ?? [];
+  openGroups.delete(sqlite);
+  for (let i = 0; i < queued.length; i += GROUP_COMMIT_OPS_MAX) {
+    const group = queued.slice(i, i + GROUP_COMMIT_OPS_MAX);
+    // Kysely's SQLite queries are synchronous underneath; between them the connection is
+    // idle unless a Kysely transaction is open and awaiting. Only then must we queue for it.
+    if (!sqlite.inTransaction) commitGroup(store, sqlite, group);
+    else void store.db.connection().execute(async () => commitGroup(store, sqlite, group));
+  }
+}
+
+/** Runs `group` in one transaction, each op in a savepoint; settles each op after COMMIT. */
+function commitGroup(store: Store, sqlite: SQLite.Database, group: Queued[]): void {
+  const outcomes: ({ ok: true; value: unknown } | { ok: false; err: unknown })[] = [];
+  try {
+    syncTransaction(sqlite)(() => {
+      for (const q of group) {
+        sqlite.exec(`SAVEPOINT ${GROUP_SAVEPOINT}`);
+        try {
+          outcomes.push({ ok: true, value: runSync(store, sqlite, q.op(), q.hooks) });
+        } catch (err) {
+          sqlite.exec(`ROLLBACK TO SAVEPOINT ${GROUP_SAVEPOINT}`);
+          outcomes.push({ ok: false, err });
+        }
+        sqlite.exec(`RELEASE SAVEPOINT ${GROUP_SAVEPOINT}`);
+      }
+    });
+  } catch (err) {
+    // The COMMIT itself failed (disk full, I/O error): nothing of the group was kept.
+    for (const q of group) q.reject(err);
+    return;
+  }
+  group.forEach((q, i) => {
+    const o = outcomes[i]!;
+    if (o.ok) q.resolve(o.value);
+    else q.reject(o.err);
+  });
+}
+
+const syncTransactions = new WeakMap<SQLite.Database, (body: () => void) => void>();
 /** One better-sqlite3 transaction wrapper per connection (making one costs microseconds). */
-function syncTransaction(sqlite: SQLite.Database): SyncTransaction {
+function syncTransaction(sqlite: SQLite.Database): (body: () => void) => void {
   let tx = syncTransactions.get(sqlite);
   if (!tx) {
-    tx = sqlite.transaction((store: Store, op: Op<unknown>, hooks: RunHooks | undefined) => runSync(store, sqlite, op, hooks)) as SyncTransaction;
+    tx = sqlite.transaction((body: () => void) => body());
     syncTransactions.set(sqlite, tx);
   }
   return tx;
@@ -207,3 +278,4 @@ export async function runInOpenTransaction<T>(store: Store, trx: Transaction<Dat
   if (store.sqlite) return runSync(store, store.sqlite, op, hooks);
   return runAsync(store, trx, op, hooks);
 }
+

@@ -12,6 +12,8 @@ import type { Store } from '../db/index.ts';
 import { newId } from '../accounts/tokens.ts';
 import { ProblemError } from '../http/problem.ts';
 import { kernelKey, type KernelRegistry } from '../kernels/registry.ts';
+import { dynamicExec, exec, rows, runInOpenTransaction, type Op, type Row } from '../db/prepared.ts';
+import * as Q from '../leases/queries.ts';
 import { JOB_KIND_HANDLERS } from './kinds.ts';
 
 /** Rows per multi-row INSERT, well under SQLite's bound-parameter limit. */
@@ -98,47 +100,40 @@ export async function createJob(store: Store, registry: KernelRegistry, customer
   };
   await store.db.transaction().execute(async (trx) => {
     await trx.insertInto('jobs').values(row).execute();
-    await insertUnits(trx, row.id, { id: kernel.id, version: kernel.version }, units, 0, 0, quorum);
+    await runInOpenTransaction(store, trx, insertUnitsOp(row.id, { id: kernel.id, version: kernel.version }, units, 0, 0, quorum));
   });
   return toJob(row);
 }
 
-/** Inserts one iteration's units, numbered from `firstSeq`. */
-async function insertUnits(
-  trx: Transaction<Database>,
+/** Inserts one iteration's units, numbered from `firstSeq` (multi-row INSERTs). */
+function* insertUnitsOp(
   jobId: string,
   kernel: { id: string; version: number },
   units: SplitUnit[],
   firstSeq: number,
   iteration: number,
   quorum: number,
-): Promise<void> {
-  {
-    for (let i = 0; i < units.length; i += UNIT_INSERT_ROWS_MAX) {
-      await trx
-        .insertInto('units')
-        .values(
-          units.slice(i, i + UNIT_INSERT_ROWS_MAX).map((u, j) => ({
-            job_id: jobId,
-            seq: firstSeq + i + j,
-            iteration,
-            kernel_id: kernel.id,
-            kernel_version: kernel.version,
-            input: u.input,
-            output_bytes: u.outputBytes,
-            cost_points: u.costPoints,
-            quorum,
-            quorum_base: quorum,
-            state: 'queued' as const,
-            want: quorum,
-            canonical_hash: null,
-            canonical_output: null,
-            failure: null,
-            decided_at: null,
-          })),
-        )
-        .execute();
-    }
+): Op<void> {
+  for (let i = 0; i < units.length; i += UNIT_INSERT_ROWS_MAX) {
+    const values = units.slice(i, i + UNIT_INSERT_ROWS_MAX).map((u, j) => ({
+      job_id: jobId,
+      seq: firstSeq + i + j,
+      iteration,
+      kernel_id: kernel.id,
+      kernel_version: kernel.version,
+      input: u.input,
+      output_bytes: u.outputBytes,
+      cost_points: u.costPoints,
+      quorum,
+      quorum_base: quorum,
+      state: 'queued' as const,
+      want: quorum,
+      canonical_hash: null,
+      canonical_output: null,
+      failure: null,
+      decided_at: null,
+    }));
+    yield dynamicExec((db) => db.insertInto('units').values(values));
   }
 }
 
@@ -150,38 +145,31 @@ export async function getOwnJob(db: Kysely<Database> | Transaction<Database>, cu
 }
 
 /**
- * Called in the transaction that decided a unit of `jobId`: once every unit is decided, the
- * job is integrated (all valid) or marked failed (naming its failed units).
+ * Counts a unit of `jobId` that was just decided (`valid`, `failed`, or `reopened` for a
+ * valid unit sent back for a check), in the transaction that decided it. Once every unit is
+ * decided, the job is integrated (all valid: the next iteration, or the final result) or
+ * marked failed (naming its failed units).
  */
-export async function finishJobIfDone(trx: Transaction<Database>, jobId: string, now: number): Promise<void> {
-  const job = await trx.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirstOrThrow();
-  if (job.status !== 'running' || job.units_valid + job.units_failed < job.units_total) return;
-  if (job.units_failed > 0) {
-    await trx.updateTable('jobs').set({ status: 'failed', completed_at: now }).where('id', '=', jobId).execute();
+export function* unitDecidedOp(jobId: string, how: 'valid' | 'failed' | 'reopened', now: number): Op<void> {
+  const [job] = (yield rows(Q.countJobUnits, { id: jobId, valid: how === 'valid' ? 1 : how === 'reopened' ? -1 : 0, failed: how === 'failed' ? 1 : 0 })) as Row[];
+  if (!job || job.status !== 'running' || Number(job.units_valid) + Number(job.units_failed) < Number(job.units_total)) return;
+  if (Number(job.units_failed) > 0) {
+    yield exec(Q.finishJob, { id: jobId, status: 'failed', now, result: null });
     return;
   }
-  const handler = JOB_KIND_HANDLERS[job.kind as JobRequest['kind']];
-  const params: unknown = JSON.parse(job.params);
-  const units = await trx
-    .selectFrom('units')
-    .select(['canonical_output', 'kernel_id', 'kernel_version'])
-    .where('job_id', '=', jobId)
-    .where('iteration', '=', job.iteration)
-    .orderBy('seq')
-    .execute();
-  const outputs = units.map((u) => new Uint8Array(u.canonical_output!));
+  const full = ((yield rows(Q.jobById, { id: jobId })) as Row[])[0] as unknown as JobRow;
+  const handler = JOB_KIND_HANDLERS[full.kind as JobRequest['kind']];
+  const params: unknown = JSON.parse(full.params);
+  const units = (yield rows(Q.unitOutputsOfIteration, { job: jobId, iteration: full.iteration })) as Row[];
+  const outputs = units.map((u) => new Uint8Array(u.canonical_output as Uint8Array));
   // Iterative kinds generate the next iteration from this one's validated results.
-  const next = job.iteration + 1 < JOB_ITERATIONS_MAX ? handler.next?.(params, outputs, job.iteration) : null;
+  const next = full.iteration + 1 < JOB_ITERATIONS_MAX ? handler.next?.(params, outputs, full.iteration) : null;
   if (next && next.length > 0) {
-    const kernel = { id: units[0]!.kernel_id, version: units[0]!.kernel_version };
-    await insertUnits(trx, jobId, kernel, next, job.units_total, job.iteration + 1, job.quorum);
-    await trx
-      .updateTable('jobs')
-      .set({ iteration: job.iteration + 1, units_total: job.units_total + next.length })
-      .where('id', '=', jobId)
-      .execute();
+    const kernel = { id: units[0]!.kernel_id as string, version: Number(units[0]!.kernel_version) };
+    yield* insertUnitsOp(jobId, kernel, next, full.units_total, full.iteration + 1, full.quorum);
+    yield exec(Q.advanceJobIteration, { id: jobId, iteration: full.iteration + 1, total: full.units_total + next.length });
     return;
   }
   const result = handler.assimilate(params, outputs);
-  await trx.updateTable('jobs').set({ status: 'completed', completed_at: now, result: JSON.stringify(result) }).where('id', '=', jobId).execute();
+  yield exec(Q.finishJob, { id: jobId, status: 'completed', now, result: JSON.stringify(result) });
 }

@@ -1,16 +1,31 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../../shared/api/client.ts';
 import type { Lease } from '../../shared/api/schemas.ts';
 import { base64ToBytes } from '../../shared/base64.ts';
 import { L96ParamsSchema, assimilateL96, splitL96 } from '../../shared/jobs/lorenz96.ts';
 import { runKernel } from '../../shared/kernels/runtime.ts';
 import { lorenz96Reference } from '../../kernels/lorenz96/reference.ts';
-import { makeTestApp, snapshot } from '../testing.ts';
+import { dropFreshPg, freshPgUrl, makeTestApp, snapshot } from '../testing.ts';
 
 const params = { n: 8, steps: 60, snapEvery: 20, members: 3, membersPerUnit: 2, seed: 7 };
 
-async function setup() {
-  const t = await makeTestApp();
+const pgReachable = (await freshPgUrl().then(async (u) => (await dropFreshPg(u), u !== undefined))) as boolean;
+if (!pgReachable && process.env.CI) throw new Error('PostgreSQL is not reachable: CI must run the coordinator on PostgreSQL too');
+const dialects = ['sqlite', ...(pgReachable ? ['postgres'] : [])] as const;
+
+/** Stores opened by this file's tests, closed (and PostgreSQL schemas dropped) after each test. */
+const opened: { close(): Promise<void>; url: string | undefined }[] = [];
+afterEach(async () => {
+  for (const o of opened.splice(0)) {
+    await o.close();
+    await dropFreshPg(o.url);
+  }
+});
+
+async function setup(dialect: (typeof dialects)[number]) {
+  const url = dialect === 'postgres' ? await freshPgUrl() : ':memory:';
+  const t = await makeTestApp(url);
+  opened.push({ close: () => t.store.close(), url: dialect === 'postgres' ? url : undefined });
   const { apiKey } = await t.client().createCustomer('Acme');
   const customer = t.client(apiKey);
   const job = await customer.createJob({ kind: 'lorenz96', params });
@@ -26,10 +41,10 @@ async function problemOf(p: Promise<unknown>) {
   return (err as ApiError).problem;
 }
 
-describe('lease → compute → submit → validate → integrate', () => {
+describe.each(dialects)('lease → compute → submit → validate → integrate on %s', (dialect) => {
   let t: Awaited<ReturnType<typeof setup>>;
   beforeEach(async () => {
-    t = await setup();
+    t = await setup(dialect);
   });
 
   it('completes a job when two volunteers agree, and credits both exactly once', async () => {
@@ -112,9 +127,9 @@ describe('lease → compute → submit → validate → integrate', () => {
   });
 });
 
-describe('bad input gets a problem and changes nothing', () => {
+describe.each(dialects)('bad input gets a problem and changes nothing on %s', (dialect) => {
   it('refuses every malformed request with problem+json', async () => {
-    const t = await setup();
+    const t = await setup(dialect);
     const v = await t.volunteer();
     const lease = (await v.lease({ max: 1 })).leases[0]!;
     const other = await t.volunteer();
@@ -161,7 +176,7 @@ describe('bad input gets a problem and changes nothing', () => {
   });
 
   it('answers a conflicting second result for one lease with 409 and keeps the first', async () => {
-    const t = await setup();
+    const t = await setup(dialect);
     const v = await t.volunteer();
     const lease = (await v.lease({ max: 1 })).leases[0]!;
     const out = await t.compute(lease);
@@ -171,5 +186,44 @@ describe('bad input gets a problem and changes nothing', () => {
     changed[3]! ^= 0xff;
     expect((await problemOf(v.submitResult(lease.leaseId, changed))).type).toBe('/problems/result-conflict');
     expect(await snapshot(t.store)).toEqual(before);
+  });
+
+  it('takes a batch of results in one request, refusing bad items alone', async () => {
+    const t = await setup(dialect);
+    const [a, b, other] = [await t.volunteer(), await t.volunteer(), await t.volunteer()];
+    const la = (await a.lease({ max: 16 })).leases;
+    const lb = (await b.lease({ max: 16 })).leases;
+    expect(la).toHaveLength(2);
+    const outA = await Promise.all(la.map((l) => t.compute(l)));
+    // a's batch: both good results, and b's lease (not a's): one refused, two taken.
+    const first = await a.submitResults([...la.map((l, i) => ({ leaseId: l.leaseId, output: outA[i]! })), { leaseId: lb[0]!.leaseId, output: outA[0]! }]);
+    expect(first.results.map((r) => ('problem' in r ? r.problem.type : r.outcome))).toEqual(['pending', 'pending', '/problems/lease-not-yours']);
+
+    const before = await snapshot(t.store);
+    // A batch whose every item is bad changes nothing: a conflicting repeat, a wrong size, a foreign lease.
+    const changed = outA[0]!.slice();
+    changed[0]! ^= 1;
+    const bad = await a.submitResults([
+      { leaseId: la[0]!.leaseId, output: changed },
+      { leaseId: la[1]!.leaseId, output: outA[1]!.subarray(8) },
+      { leaseId: lb[1]!.leaseId, output: outA[1]! },
+    ]);
+    expect(bad.results.map((r) => ('problem' in r ? r.problem.type : r.outcome))).toEqual(['/problems/result-conflict', '/problems/result-conflict', '/problems/lease-not-yours']);
+    expect(await snapshot(t.store)).toEqual(before);
+    await expect(problemOf(other.submitResults([]))).resolves.toMatchObject({ type: '/problems/validation' });
+    await expect(problemOf(other.submitResults(Array.from({ length: 17 }, () => ({ leaseId: 1, output: new Uint8Array(8) }))))).resolves.toMatchObject({ type: '/problems/validation' });
+    expect(await snapshot(t.store)).toEqual(before);
+
+    // b's batch validates both units and completes the job; each volunteer is credited once.
+    const second = await b.submitResults(lb.map((l) => ({ leaseId: l.leaseId, output: outA[la.findIndex((x) => x.unitId === l.unitId)]! })));
+    expect(second.results.map((r) => ('problem' in r ? r.problem.type : r.outcome))).toEqual(['valid', 'valid']);
+    const points = la.reduce((s, l) => s + l.costPoints, 0);
+    expect((await a.me()).points).toBe(points);
+    expect((await b.me()).points).toBe(points);
+    expect((await t.customer.job(t.job.id)).status).toBe('completed');
+    // Repeating the batch answers the same and credits nothing more.
+    const again = await b.submitResults(lb.map((l) => ({ leaseId: l.leaseId, output: outA[la.findIndex((x) => x.unitId === l.unitId)]! })));
+    expect(again).toEqual(second);
+    expect((await b.me()).points).toBe(points);
   });
 });

@@ -3,14 +3,15 @@
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { API_PATHS, LeaseRequestSchema, ReportErrorRequestSchema, type LeaseResponse } from '../../shared/api/schemas.ts';
-import { UNIT_OUTPUT_BYTES_MAX } from '../../shared/limits.ts';
+import { API_PATHS, LeaseRequestSchema, ReportErrorRequestSchema, SubmitResultsRequestSchema, type LeaseResponse } from '../../shared/api/schemas.ts';
+import { base64ToBytes } from '../../shared/base64.ts';
+import { RESULTS_BATCH_BYTES_MAX, UNIT_OUTPUT_BYTES_MAX } from '../../shared/limits.ts';
 import { requireVolunteer, type AuthVariables } from '../accounts/auth.ts';
 import type { Store } from '../db/index.ts';
 import { readBytes, readJson } from '../http/body.ts';
 import { ProblemError } from '../http/problem.ts';
 import type { KernelRegistry } from '../kernels/registry.ts';
-import { reportError, submitResult } from '../validation/submit.ts';
+import { reportError, submitResult, submitResults } from '../validation/submit.ts';
 import { heartbeat, leaseUnits } from './leases.ts';
 
 function leaseIdParam(raw: string): number {
@@ -40,6 +41,21 @@ export function workRoutes(store: Store, registry: KernelRegistry, now: () => nu
       const leaseId = leaseIdParam(c.req.param('leaseId'));
       const bytes = await readBytes(c);
       return c.json(await submitResult(store, c.get('volunteerId'), leaseId, bytes, now()));
+    },
+  );
+
+  app.post(
+    API_PATHS.results,
+    bodyLimit({
+      maxSize: RESULTS_BATCH_BYTES_MAX,
+      onError: () => {
+        throw new ProblemError('body-too-large', `a batch of results may have at most ${RESULTS_BATCH_BYTES_MAX} bytes; send big results one per request`);
+      },
+    }),
+    async (c) => {
+      const { results } = await readJson(c, SubmitResultsRequestSchema);
+      const items = results.map((r) => ({ leaseId: r.leaseId, output: base64ToBytes(r.output) }));
+      return c.json({ results: await submitResults(store, c.get('volunteerId'), items, now()) });
     },
   );
 

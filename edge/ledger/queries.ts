@@ -98,3 +98,10 @@ export const resolveHold = prepare('ledger: resolve a pending hold', ['id', 'sta
 export const expiredHolds = prepare('ledger: holds past their timeout', ['now', 'max'], (db, p) =>
   db.selectFrom('ledger_holds').select('id').where('state', '=', sql.lit('pending')).where('expires_at', '<=', p('now')).orderBy('expires_at').limit(p('max')),
 );
+
+export const ensureAccount = prepare('ledger: create an account unless it exists', ['id', 'ledger', 'floor', 'now'], (db, p) =>
+  db
+    .insertInto('ledger_accounts')
+    .values({ id: p('id'), ledger: p('ledger'), floor: p('floor'), created_at: p('now') })
+    .onConflict((oc) => oc.column('id').doNothing()),
+);

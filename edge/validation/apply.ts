@@ -2,31 +2,21 @@
  * @module Writes a unit's new counters together with the verdict {@link judgeUnit} draws from
  * them; a unit that fails here counts against its job, which may then finish.
  */
-import type { Transaction } from 'kysely';
-import type { Database, UnitRow } from '../db/schema.ts';
-import { finishJobIfDone } from '../jobs/jobs.ts';
+import { exec, type Op } from '../db/prepared.ts';
+import type { UnitRow } from '../db/schema.ts';
+import { unitDecidedOp } from '../jobs/jobs.ts';
+import * as Q from '../leases/queries.ts';
 import { judgeUnit } from './unit-state.ts';
 
-/** Persists `unit`'s counters and state; call inside the transaction that changed them. */
-export async function applyVerdict(trx: Transaction<Database>, unit: UnitRow, now: number): Promise<UnitRow['state']> {
+/** Persists `unit`'s counters and state; run inside the transaction that changed them. */
+export function* applyVerdictOp(unit: UnitRow, now: number): Op<UnitRow['state']> {
   const verdict = judgeUnit(unit);
-  await trx
-    .updateTable('units')
-    .set({
-      leased: unit.leased,
-      replicas: unit.replicas,
-      quorum: unit.quorum,
-      errors: unit.errors,
-      agree_max: unit.agree_max,
-      want: verdict.want,
-      state: verdict.state,
-      ...('failure' in verdict ? { failure: verdict.failure, decided_at: now } : {}),
-    })
-    .where('id', '=', unit.id)
-    .execute();
-  if ('failure' in verdict && unit.state !== 'failed') {
-    await trx.updateTable('jobs').set((eb) => ({ units_failed: eb('units_failed', '+', 1) })).where('id', '=', unit.job_id).execute();
-    await finishJobIfDone(trx, unit.job_id, now);
+  const counters = { id: unit.id, leased: unit.leased, replicas: unit.replicas, quorum: unit.quorum, errors: unit.errors, agreeMax: unit.agree_max };
+  if ('failure' in verdict) {
+    yield exec(Q.setUnitFailed, { ...counters, failure: verdict.failure, now });
+    if (unit.state !== 'failed') yield* unitDecidedOp(unit.job_id, 'failed', now);
+  } else {
+    yield exec(Q.setUnitCounters, { ...counters, want: verdict.want, state: verdict.state });
   }
   return verdict.state;
 }

@@ -2,70 +2,68 @@
  * @module Accepting results: idempotent per lease, checked for size, compared by content
  * hash; a unit becomes valid when `quorum` results agree bit for bit, and exactly the
  * agreeing volunteers are credited the unit's server-side cost, in the same transaction.
+ * A batch of results is one transaction, each result in a savepoint of its own, so a bad
+ * item is refused with its problem and changes nothing while the others are taken.
  */
 import { createHash } from 'node:crypto';
-import type { Transaction } from 'kysely';
-import type { ResultOutcome, SubmitResultResponse } from '../../shared/api/schemas.ts';
+import type { ResultOutcome, SubmitResultResponse, SubmitResultsAnswer } from '../../shared/api/schemas.ts';
 import type { Store } from '../db/index.ts';
-import type { Database, UnitRow } from '../db/schema.ts';
+import { exec, rows, runInTransaction, type Op, type Row } from '../db/prepared.ts';
+import type { ReplicaRow, UnitRow } from '../db/schema.ts';
 import { ProblemError } from '../http/problem.ts';
-import { finishJobIfDone } from '../jobs/jobs.ts';
-import { ownReplica } from '../leases/leases.ts';
+import { unitDecidedOp } from '../jobs/jobs.ts';
+import { ownReplicaOp } from '../leases/leases.ts';
+import * as Q from '../leases/queries.ts';
 import { ACCOUNTS } from '../ledger/accounts.ts';
-import { ledgerIn } from '../ledger/ledger.ts';
-import { applyVerdict } from './apply.ts';
-import { recordBad, recordValid, reverseCredits } from './trust-updates.ts';
+import { ensureAccount } from '../ledger/queries.ts';
+import { createTransfersOp } from '../ledger/transfers.ts';
+import { applyVerdictOp } from './apply.ts';
+import { recordBadOp, recordValidOp, reverseCreditsOp } from './trust-updates.ts';
+
+type Returned = { id: number; volunteer_id: string; result_hash: string | null; outcome: string | null; credited_points: number };
 
 /**
  * Credits each agreeing replica's volunteer the unit's server-side cost, as ledger transfers
- * in the validating transaction (id per replica, so a credit can never happen twice).
+ * in the validating transaction (id per replica, so a credit can never happen twice). The
+ * caller has already marked the replicas valid.
  */
-async function credit(store: Store, trx: Transaction<Database>, unit: UnitRow, replicas: { id: number; volunteer_id: string }[], now: number): Promise<void> {
-  if (replicas.length === 0) return;
-  const points = unit.cost_points;
-  await trx.updateTable('replicas').set({ outcome: 'valid', credited_points: points, result: null }).where('id', 'in', replicas.map((r) => r.id)).execute();
-  const ledger = ledgerIn(store, trx);
-  await ledger.ensureAccounts(replicas.map((r) => ACCOUNTS.volunteerPoints(r.volunteer_id)), now);
-  const statuses = await ledger.createTransfers(
-    replicas.map((r) => ({
+function* creditOp(unit: UnitRow, replicas: { id: number; volunteer_id: string }[], now: number): Op<void> {
+  for (const r of replicas) {
+    const account = ACCOUNTS.volunteerPoints(r.volunteer_id);
+    const transfer = {
       id: `unit:${unit.id}:replica:${r.id}`,
       debit: ACCOUNTS.pointsIssued.id,
-      credit: ACCOUNTS.volunteerPoints(r.volunteer_id).id,
-      amount: points,
+      credit: account.id,
+      amount: unit.cost_points,
       code: 'unit_credit',
       ref: `job:${unit.job_id}:unit:${unit.id}`,
-    })),
-    now,
-  );
-  const bad = statuses.find((s) => s !== 'ok' && s !== 'exists');
-  if (bad) throw new Error(`crediting unit ${unit.id} failed: ${bad}`);
-  for (const r of replicas) await recordValid(trx, r.volunteer_id);
+    };
+    let [status] = yield* createTransfersOp([transfer], now);
+    if (status === 'credit_account_not_found') {
+      // Volunteers get their points account when they are created; older ones get it here.
+      yield exec(ensureAccount, { id: account.id, ledger: account.ledger, floor: account.floor, now });
+      [status] = yield* createTransfersOp([transfer], now);
+    }
+    if (status !== 'ok' && status !== 'exists') throw new Error(`crediting unit ${unit.id} failed: ${status}`);
+    yield* recordValidOp(r.volunteer_id);
+  }
 }
 
-/** Marks the unit valid with `hash` as canonical; credits and settles every returned replica. */
-async function decideValid(store: Store, trx: Transaction<Database>, unit: UnitRow, hash: string, output: Uint8Array, now: number): Promise<void> {
-  await trx
-    .updateTable('units')
-    .set({ state: 'valid', want: 0, canonical_hash: hash, canonical_output: output, decided_at: now })
-    .where('id', '=', unit.id)
-    .execute();
-  const returned = await trx
-    .selectFrom('replicas')
-    .select(['id', 'volunteer_id', 'result_hash', 'outcome', 'credited_points'])
-    .where('unit_id', '=', unit.id)
-    .where('state', '=', 'returned')
-    .execute();
+/**
+ * Marks the unit valid with `hash` as canonical; credits `winner` (the replica whose result
+ * decided it, already marked valid) and every other agreeing replica, and settles the rest.
+ */
+function* decideValidOp(unit: UnitRow, hash: string, output: Uint8Array, winner: { id: number; volunteer_id: string }, returned: Returned[], now: number): Op<void> {
+  yield exec(Q.setUnitValid, { id: unit.id, leased: unit.leased, hash, output, now });
   // A re-checked unit keeps its earlier (solo) replica, already credited: never credit twice.
-  const agreeing = returned.filter((r) => r.result_hash === hash && r.outcome !== 'valid').map((r) => ({ id: Number(r.id), volunteer_id: r.volunteer_id }));
-  await credit(store, trx, unit, agreeing, now);
+  const agreeing = returned.filter((r) => r.result_hash === hash && r.outcome !== 'valid');
+  for (const r of agreeing) yield exec(Q.setReplicaOutcome, { id: r.id, outcome: 'valid', credited: unit.cost_points });
+  yield* creditOp(unit, [winner, ...agreeing], now);
   const others = returned.filter((r) => r.result_hash !== hash && r.outcome !== 'invalid');
-  if (others.length > 0) {
-    await trx.updateTable('replicas').set({ outcome: 'invalid', result: null }).where('id', 'in', others.map((r) => Number(r.id))).execute();
-    await reverseCredits(store, trx, unit, others.map((r) => ({ id: Number(r.id), volunteer_id: r.volunteer_id, credited_points: r.credited_points })), now);
-    for (const r of others) await recordBad(trx, r.volunteer_id);
-  }
-  await trx.updateTable('jobs').set((eb) => ({ units_valid: eb('units_valid', '+', 1) })).where('id', '=', unit.job_id).execute();
-  await finishJobIfDone(trx, unit.job_id, now);
+  for (const r of others) yield exec(Q.setReplicaOutcome, { id: r.id, outcome: 'invalid', credited: r.credited_points });
+  yield* reverseCreditsOp(unit, others, now);
+  for (const r of others) yield* recordBadOp(r.volunteer_id, now);
+  yield* unitDecidedOp(unit.job_id, 'valid', now);
 }
 
 /**
@@ -73,69 +71,107 @@ async function decideValid(store: Store, trx: Transaction<Database>, unit: UnitR
  * different bytes for the same lease are a conflict. A late result (lease timed out) is
  * still taken while the unit is undecided, and credited if it agrees.
  */
-export async function submitResult(store: Store, volunteerId: string, leaseId: number, output: Uint8Array, now: number): Promise<SubmitResultResponse> {
-  const hash = createHash('sha256').update(output).digest('hex');
-  return store.db.transaction().execute(async (trx) => {
-    const replica = await ownReplica(trx, leaseId, volunteerId);
-    const unit = await trx.selectFrom('units').selectAll().where('id', '=', replica.unit_id).executeTakeFirstOrThrow();
-    if (replica.state === 'returned') {
-      if (replica.result_hash !== hash) throw new ProblemError('result-conflict', `lease ${leaseId} already has a result with a different hash`);
-      return { leaseId, outcome: replica.outcome ?? 'pending', creditedPoints: replica.credited_points };
-    }
-    if (replica.state === 'errored') throw new ProblemError('lease-closed', `lease ${leaseId} reported an error; it takes no result`);
-    if (output.byteLength !== unit.output_bytes) {
-      throw new ProblemError('result-size', `unit ${unit.id} yields ${unit.output_bytes} bytes, got ${output.byteLength}`);
-    }
-    const wasLeased = replica.state === 'leased';
-    const leased = unit.leased - (wasLeased ? 1 : 0);
-    const settle = async (outcome: ResultOutcome, keep: Uint8Array | null) =>
-      trx.updateTable('replicas').set({ state: 'returned', outcome, returned_at: now, result_hash: hash, result: keep }).where('id', '=', leaseId).execute();
+export function* submitResultOp(volunteerId: string, leaseId: number, output: Uint8Array, hash: string, now: number): Op<SubmitResultResponse> {
+  const replica = yield* ownReplicaOp(leaseId, volunteerId);
+  const unit = ((yield rows(Q.unitById, { id: replica.unit_id })) as Row[])[0] as unknown as UnitRow;
+  if (replica.state === 'returned') {
+    if (replica.result_hash !== hash) throw new ProblemError('result-conflict', `lease ${leaseId} already has a result with a different hash`);
+    return { leaseId, outcome: replica.outcome ?? 'pending', creditedPoints: replica.credited_points };
+  }
+  if (replica.state === 'errored') throw new ProblemError('lease-closed', `lease ${leaseId} reported an error; it takes no result`);
+  if (output.byteLength !== unit.output_bytes) {
+    throw new ProblemError('result-size', `unit ${unit.id} yields ${unit.output_bytes} bytes, got ${output.byteLength}`);
+  }
+  const leased = unit.leased - (replica.state === 'leased' ? 1 : 0);
+  const settle = (outcome: ResultOutcome, keep: Uint8Array | null, credited: number) =>
+    exec(Q.settleReplica, { id: leaseId, outcome, now, hash, result: keep, credited });
+  const me = { id: leaseId, volunteer_id: volunteerId };
 
-    if (unit.state === 'valid') {
-      const outcome: ResultOutcome = unit.canonical_hash === hash ? 'valid' : 'invalid';
-      await settle(outcome, null);
-      if (outcome === 'valid') await credit(store, trx, unit, [{ id: leaseId, volunteer_id: volunteerId }], now);
-      else await recordBad(trx, volunteerId);
-      await trx.updateTable('units').set({ leased }).where('id', '=', unit.id).execute();
-      return { leaseId, outcome, creditedPoints: outcome === 'valid' ? unit.cost_points : 0 };
-    }
-    if (unit.state === 'failed' || unit.state === 'cancelled') {
-      await settle('unit_closed', null);
-      await trx.updateTable('units').set({ leased }).where('id', '=', unit.id).execute();
-      return { leaseId, outcome: 'unit_closed', creditedPoints: 0 };
-    }
+  if (unit.state === 'valid') {
+    const outcome: ResultOutcome = unit.canonical_hash === hash ? 'valid' : 'invalid';
+    yield settle(outcome, null, outcome === 'valid' ? unit.cost_points : 0);
+    if (outcome === 'valid') yield* creditOp(unit, [me], now);
+    else yield* recordBadOp(volunteerId, now);
+    yield exec(Q.setUnitLeased, { id: unit.id, leased });
+    return { leaseId, outcome, creditedPoints: outcome === 'valid' ? unit.cost_points : 0 };
+  }
+  if (unit.state === 'failed' || unit.state === 'cancelled') {
+    yield settle('unit_closed', null, 0);
+    yield exec(Q.setUnitLeased, { id: unit.id, leased });
+    return { leaseId, outcome: 'unit_closed', creditedPoints: 0 };
+  }
 
-    await settle('pending', output);
-    const groups = await trx
-      .selectFrom('replicas')
-      .select(['result_hash', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('unit_id', '=', unit.id)
-      .where('state', '=', 'returned')
-      .groupBy('result_hash')
-      .execute();
-    const agree = Number(groups.find((g) => g.result_hash === hash)?.n ?? 0);
-    if (agree >= unit.quorum) {
-      await trx.updateTable('units').set({ leased }).where('id', '=', unit.id).execute();
-      await decideValid(store, trx, { ...unit, leased }, hash, output, now);
-      return { leaseId, outcome: 'valid', creditedPoints: unit.cost_points };
+  const returned = ((yield rows(Q.returnedOfUnit, { unit: unit.id })) as Row[]).map(returnedOf);
+  const agree = 1 + returned.filter((r) => r.result_hash === hash).length;
+  if (agree >= unit.quorum) {
+    yield settle('valid', null, unit.cost_points);
+    yield* decideValidOp({ ...unit, leased }, hash, output, me, returned, now);
+    return { leaseId, outcome: 'valid', creditedPoints: unit.cost_points };
+  }
+  yield settle('pending', output, 0);
+  const groups = new Map<string | null, number>([[hash, agree]]);
+  for (const r of returned) if (r.result_hash !== hash) groups.set(r.result_hash, (groups.get(r.result_hash) ?? 0) + 1);
+  yield* applyVerdictOp({ ...unit, leased, agree_max: Math.max(...groups.values()) }, now);
+  return { leaseId, outcome: 'pending', creditedPoints: 0 };
+}
+
+function returnedOf(r: Row): Returned {
+  return {
+    id: Number(r.id),
+    volunteer_id: r.volunteer_id as string,
+    result_hash: r.result_hash as string | null,
+    outcome: r.outcome as string | null,
+    credited_points: Number(r.credited_points),
+  };
+}
+
+function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** {@link submitResultOp} in a transaction of its own. */
+export function submitResult(store: Store, volunteerId: string, leaseId: number, output: Uint8Array, now: number): Promise<SubmitResultResponse> {
+  const hash = sha256Hex(output);
+  return runInTransaction(store, () => submitResultOp(volunteerId, leaseId, output, hash, now));
+}
+
+const ITEM_SAVEPOINT = 'result_item';
+
+/**
+ * Takes a batch of results in one transaction. Each item runs in a savepoint: an item
+ * refused with a problem (not yours, conflict, wrong size…) is rolled back alone and
+ * answered with its problem; any other error aborts the whole batch.
+ */
+export function submitResults(store: Store, volunteerId: string, items: { leaseId: number; output: Uint8Array }[], now: number): Promise<SubmitResultsAnswer[]> {
+  const hashed = items.map((it) => ({ ...it, hash: sha256Hex(it.output) }));
+  return runInTransaction(store, function* (): Op<SubmitResultsAnswer[]> {
+    const answers: SubmitResultsAnswer[] = [];
+    for (const it of hashed) {
+      yield { op: 'raw', sql: 'savepoint', name: ITEM_SAVEPOINT };
+      try {
+        answers.push(yield* submitResultOp(volunteerId, it.leaseId, it.output, it.hash, now));
+      } catch (err) {
+        if (!(err instanceof ProblemError)) throw err;
+        yield { op: 'raw', sql: 'rollback_to', name: ITEM_SAVEPOINT };
+        answers.push({ leaseId: it.leaseId, problem: err.toProblem() });
+      }
+      yield { op: 'raw', sql: 'release', name: ITEM_SAVEPOINT };
     }
-    const agreeMax = Math.max(...groups.map((g) => Number(g.n)));
-    await applyVerdict(trx, { ...unit, leased, agree_max: agreeMax }, now);
-    return { leaseId, outcome: 'pending', creditedPoints: 0 };
+    return answers;
   });
 }
 
 /** A volunteer reports that its kernel failed on a lease. */
-export async function reportError(store: Store, volunteerId: string, leaseId: number, message: string, now: number): Promise<{ leaseId: number; unitState: string }> {
-  return store.db.transaction().execute(async (trx) => {
-    const replica = await ownReplica(trx, leaseId, volunteerId);
-    const unit = await trx.selectFrom('units').selectAll().where('id', '=', replica.unit_id).executeTakeFirstOrThrow();
+export function reportError(store: Store, volunteerId: string, leaseId: number, message: string, now: number): Promise<{ leaseId: number; unitState: string }> {
+  return runInTransaction(store, function* (): Op<{ leaseId: number; unitState: string }> {
+    const replica: ReplicaRow = yield* ownReplicaOp(leaseId, volunteerId);
+    const unit = ((yield rows(Q.unitById, { id: replica.unit_id })) as Row[])[0] as unknown as UnitRow;
     if (replica.state === 'errored') return { leaseId, unitState: unit.state };
     if (replica.state === 'returned') throw new ProblemError('lease-closed', `lease ${leaseId} already has a result`);
-    await trx.updateTable('replicas').set({ state: 'errored', returned_at: now, error: message }).where('id', '=', leaseId).execute();
+    yield exec(Q.setReplicaErrored, { id: leaseId, now, error: message });
     const leased = unit.leased - (replica.state === 'leased' ? 1 : 0);
-    const state = await applyVerdict(trx, { ...unit, leased, errors: unit.errors + 1, quorum: replica.solo ? unit.quorum_base : unit.quorum }, now);
-    await recordBad(trx, volunteerId);
+    const state = yield* applyVerdictOp({ ...unit, leased, errors: unit.errors + 1, quorum: replica.solo ? unit.quorum_base : unit.quorum }, now);
+    yield* recordBadOp(volunteerId, now);
     return { leaseId, unitState: state };
   });
 }

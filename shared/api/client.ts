@@ -15,11 +15,13 @@ import {
   ProblemSchema,
   ReportErrorResponseSchema,
   SubmitResultResponseSchema,
+  SubmitResultsResponseSchema,
   VolunteerMeSchema,
   type LeaseRequest,
   type Problem,
 } from './schemas.ts';
 import type { JobRequest } from '../jobs/kinds.ts';
+import { bytesToBase64 } from '../base64.ts';
 
 /** An API answer that was not 2xx, carrying the server's problem details. */
 export class ApiError extends Error {
@@ -87,6 +89,9 @@ export function createApiClient(options: ApiClientOptions = {}) {
         body: output as Uint8Array<ArrayBuffer>,
         headers: { 'content-type': 'application/octet-stream' },
       }),
+    /** Several results in one request; each answer says its outcome or the problem that refused it. */
+    submitResults: (items: { leaseId: number; output: Uint8Array }[]) =>
+      call(SubmitResultsResponseSchema, API_PATHS.results, json('POST', { results: items.map((it) => ({ leaseId: it.leaseId, output: bytesToBase64(it.output) })) })),
     heartbeat: (leaseId: number) => call(HeartbeatResponseSchema, API_PATHS.leaseHeartbeat(leaseId), { method: 'POST' }),
     cancelJob: (id: string) => call(JobSchema, API_PATHS.jobCancel(id), { method: 'POST' }),
     reportError: (leaseId: number, code: number, message: string) =>

@@ -3,7 +3,7 @@
  * to validate and by clients to type their calls. Paths are listed in {@link API_PATHS}.
  */
 import { z } from 'zod';
-import { LEASE_BATCH_MAX } from '../limits.ts';
+import { LEASE_BATCH_MAX, UNIT_OUTPUT_BYTES_MAX } from '../limits.ts';
 
 /** Every API path, so clients never spell one twice. */
 export const API_PATHS = {
@@ -18,6 +18,8 @@ export const API_PATHS = {
   jobEvents: (id: string) => `/api/jobs/${encodeURIComponent(id)}/events`,
   leaseHeartbeat: (leaseId: number) => `/api/work/leases/${leaseId}/heartbeat`,
   lease: '/api/work/lease',
+  /** Several results in one request (JSON, base64 outputs). */
+  results: '/api/work/results',
   leaseResult: (leaseId: number) => `/api/work/leases/${leaseId}/result`,
   leaseError: (leaseId: number) => `/api/work/leases/${leaseId}/error`,
 } as const;
@@ -140,6 +142,20 @@ export const SubmitResultResponseSchema = z.object({
   creditedPoints: z.int(),
 });
 export type SubmitResultResponse = z.output<typeof SubmitResultResponseSchema>;
+
+/** Several results at once (a worker that leased a batch returns it in one request). */
+export const SubmitResultsRequestSchema = z.strictObject({
+  results: z
+    .array(z.strictObject({ leaseId: z.int().positive(), output: z.base64().max(Math.ceil(UNIT_OUTPUT_BYTES_MAX / 3) * 4) }))
+    .min(1)
+    .max(LEASE_BATCH_MAX),
+});
+export type SubmitResultsRequest = z.input<typeof SubmitResultsRequestSchema>;
+/** One answer per item, in the request's order: its outcome, or the problem that refused it (nothing changed for it). */
+export const SubmitResultsAnswerSchema = z.union([SubmitResultResponseSchema, z.object({ leaseId: z.int(), problem: ProblemSchema })]);
+export type SubmitResultsAnswer = z.output<typeof SubmitResultsAnswerSchema>;
+export const SubmitResultsResponseSchema = z.object({ results: z.array(SubmitResultsAnswerSchema) });
+export type SubmitResultsResponse = z.output<typeof SubmitResultsResponseSchema>;
 
 export const HeartbeatResponseSchema = z.object({
   leaseId: z.int(),

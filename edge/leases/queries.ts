@@ -1,0 +1,216 @@
+/**
+ * @module The coordinator's prepared queries (units, replicas, volunteers' trust counters,
+ * jobs' counters), built once per dialect by Kysely (see edge/db/prepared.ts). Predicates
+ * that select a partial index are literals, not parameters: SQLite can only use a partial
+ * index whose WHERE clause it can prove from the query text.
+ */
+import { sql } from 'kysely';
+import { prepare } from '../db/prepared.ts';
+import { QUOTA_DAILY_MAX } from '../validation/trust.ts';
+
+// ---- units
+
+export const unitById = prepare('unit by id', ['id'], (db, p) => db.selectFrom('units').selectAll().where('id', '=', p('id')));
+
+/** Units that want a replica and that `volunteer` holds none of, oldest first (partial index `units_open`). */
+export const openUnitsFor = prepare('open units for a volunteer', ['volunteer', 'max'], (db, p) =>
+  db
+    .selectFrom('units as u')
+    .selectAll('u')
+    .where('u.want', '>', sql.lit(0))
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('replicas as r').select('r.id').whereRef('r.unit_id', '=', 'u.id').where('r.volunteer_id', '=', p('volunteer')))),
+    )
+    .orderBy('u.id')
+    .limit(p('max')),
+);
+
+export const setUnitCounters = prepare(
+  'unit counters and state',
+  ['id', 'leased', 'replicas', 'quorum', 'errors', 'agreeMax', 'want', 'state'],
+  (db, p) =>
+    db
+      .updateTable('units')
+      .set({ leased: p('leased'), replicas: p('replicas'), quorum: p('quorum'), errors: p('errors'), agree_max: p('agreeMax'), want: p('want'), state: p('state') })
+      .where('id', '=', p('id')),
+);
+
+export const setUnitFailed = prepare('unit failed', ['id', 'leased', 'replicas', 'quorum', 'errors', 'agreeMax', 'failure', 'now'], (db, p) =>
+  db
+    .updateTable('units')
+    .set({
+      leased: p('leased'),
+      replicas: p('replicas'),
+      quorum: p('quorum'),
+      errors: p('errors'),
+      agree_max: p('agreeMax'),
+      want: sql.lit(0),
+      state: sql.lit('failed'),
+      failure: p('failure'),
+      decided_at: p('now'),
+    })
+    .where('id', '=', p('id')),
+);
+
+export const setUnitValid = prepare('unit valid', ['id', 'leased', 'hash', 'output', 'now'], (db, p) =>
+  db
+    .updateTable('units')
+    .set({ state: sql.lit('valid'), want: sql.lit(0), leased: p('leased'), canonical_hash: p('hash'), canonical_output: p('output'), decided_at: p('now') })
+    .where('id', '=', p('id')),
+);
+
+export const setUnitLeased = prepare('unit leased count', ['id', 'leased'], (db, p) => db.updateTable('units').set({ leased: p('leased') }).where('id', '=', p('id')));
+
+export const reopenUnit = prepare('re-open a solo unit for a check', ['id', 'quorum', 'want'], (db, p) =>
+  db
+    .updateTable('units')
+    .set({ state: sql.lit('in_progress'), quorum: p('quorum'), agree_max: sql.lit(1), want: p('want'), decided_at: sql.lit(null) })
+    .where('id', '=', p('id')),
+);
+
+export const unitOutputsOfIteration = prepare('validated outputs of an iteration', ['job', 'iteration'], (db, p) =>
+  db
+    .selectFrom('units')
+    .select(['canonical_output', 'kernel_id', 'kernel_version'])
+    .where('job_id', '=', p('job'))
+    .where('iteration', '=', p('iteration'))
+    .orderBy('seq'),
+);
+
+// ---- replicas
+
+export const replicaById = prepare('replica by id', ['id'], (db, p) => db.selectFrom('replicas').selectAll().where('id', '=', p('id')));
+
+export const insertReplica = prepare('insert replica', ['unit', 'volunteer', 'now', 'deadline', 'solo'], (db, p) =>
+  db
+    .insertInto('replicas')
+    .values({
+      unit_id: p('unit'),
+      volunteer_id: p('volunteer'),
+      state: sql.lit('leased'),
+      outcome: sql.lit(null),
+      leased_at: p('now'),
+      deadline_at: p('deadline'),
+      returned_at: sql.lit(null),
+      result_hash: sql.lit(null),
+      result: sql.lit(null),
+      error: sql.lit(null),
+      solo: p('solo'),
+    })
+    .returning('id'),
+);
+
+/** Leases past their deadline, oldest first (partial index `replicas_open_by_deadline`). */
+export const expiredReplicas = prepare('leases past their deadline', ['now', 'max'], (db, p) =>
+  db
+    .selectFrom('replicas')
+    .select(['id', 'unit_id', 'solo'])
+    .where('state', '=', sql.lit('leased'))
+    .where('deadline_at', '<', p('now'))
+    .orderBy('deadline_at')
+    .limit(p('max')),
+);
+
+export const setReplicaTimedOut = prepare('replica timed out', ['id'], (db, p) =>
+  db.updateTable('replicas').set({ state: sql.lit('timed_out') }).where('id', '=', p('id')).where('state', '=', sql.lit('leased')),
+);
+
+export const returnedOfUnit = prepare('returned replicas of a unit', ['unit'], (db, p) =>
+  db
+    .selectFrom('replicas')
+    .select(['id', 'volunteer_id', 'result_hash', 'outcome', 'credited_points'])
+    .where('unit_id', '=', p('unit'))
+    .where('state', '=', sql.lit('returned'))
+    .orderBy('id'),
+);
+
+export const settleReplica = prepare('replica returned', ['id', 'outcome', 'now', 'hash', 'result', 'credited'], (db, p) =>
+  db
+    .updateTable('replicas')
+    .set({ state: sql.lit('returned'), outcome: p('outcome'), returned_at: p('now'), result_hash: p('hash'), result: p('result'), credited_points: p('credited') })
+    .where('id', '=', p('id')),
+);
+
+export const setReplicaOutcome = prepare('replica outcome', ['id', 'outcome', 'credited'], (db, p) =>
+  db.updateTable('replicas').set({ outcome: p('outcome'), credited_points: p('credited'), result: sql.lit(null) }).where('id', '=', p('id')),
+);
+
+export const setReplicaErrored = prepare('replica errored', ['id', 'now', 'error'], (db, p) =>
+  db.updateTable('replicas').set({ state: sql.lit('errored'), returned_at: p('now'), error: p('error') }).where('id', '=', p('id')),
+);
+
+export const extendReplica = prepare('extend a lease', ['id', 'deadline'], (db, p) =>
+  db.updateTable('replicas').set({ deadline_at: p('deadline') }).where('id', '=', p('id')),
+);
+
+export const setReplicaSolo = prepare('replica solo flag', ['id', 'solo'], (db, p) => db.updateTable('replicas').set({ solo: p('solo') }).where('id', '=', p('id')));
+
+export const setReplicaCredited = prepare('replica credited points', ['id', 'credited'], (db, p) =>
+  db.updateTable('replicas').set({ credited_points: p('credited') }).where('id', '=', p('id')),
+);
+
+/** A volunteer's recent solo results in running jobs' current iterations, newest first. */
+export const soloResultsToRecheck = prepare('solo results to re-check', ['volunteer', 'max'], (db, p) =>
+  db
+    .selectFrom('replicas as r')
+    .innerJoin('units as u', 'u.id', 'r.unit_id')
+    .innerJoin('jobs as j', 'j.id', 'u.job_id')
+    .selectAll('u')
+    .select(['r.id as replica_id'])
+    .where('r.volunteer_id', '=', p('volunteer'))
+    .where('r.solo', '=', sql.lit(1))
+    .where('r.outcome', '=', sql.lit('valid'))
+    .where('u.state', '=', sql.lit('valid'))
+    .where('j.status', '=', sql.lit('running'))
+    // Only the current iteration: a later one may already have been built on earlier results.
+    .whereRef('u.iteration', '=', 'j.iteration')
+    .orderBy('r.id', 'desc')
+    .limit(p('max')),
+);
+
+// ---- volunteers
+
+export const volunteerTrust = prepare('volunteer trust and quota', ['id'], (db, p) =>
+  db.selectFrom('volunteers').select(['valid_streak', 'quota_daily', 'quota_day', 'quota_used']).where('id', '=', p('id')),
+);
+
+export const setQuotaUsed = prepare('volunteer quota used', ['id', 'day', 'used'], (db, p) =>
+  db.updateTable('volunteers').set({ quota_day: p('day'), quota_used: p('used') }).where('id', '=', p('id')),
+);
+
+/** A valid result: count it, lengthen the streak, grow the quota (one UPDATE). */
+export const recordValidResult = prepare('volunteer valid result', ['id'], (db, p) =>
+  db
+    .updateTable('volunteers')
+    .set((eb) => ({
+      results_valid: eb('results_valid', '+', sql.lit(1)),
+      valid_streak: eb('valid_streak', '+', sql.lit(1)),
+      quota_daily: eb.case().when('quota_daily', '<', sql.lit(QUOTA_DAILY_MAX)).then(eb('quota_daily', '+', sql.lit(1))).else(eb.ref('quota_daily')).end(),
+    }))
+    .where('id', '=', p('id')),
+);
+
+export const resetTrust = prepare('volunteer trust reset', ['id', 'quota'], (db, p) =>
+  db.updateTable('volunteers').set({ quota_daily: p('quota'), valid_streak: sql.lit(0) }).where('id', '=', p('id')),
+);
+
+// ---- jobs
+
+export const jobById = prepare('job by id', ['id'], (db, p) => db.selectFrom('jobs').selectAll().where('id', '=', p('id')));
+
+/** Counts decided units of a job and returns what deciding whether it is done needs. */
+export const countJobUnits = prepare('job unit counters', ['id', 'valid', 'failed'], (db, p) =>
+  db
+    .updateTable('jobs')
+    .set((eb) => ({ units_valid: eb('units_valid', '+', p('valid')), units_failed: eb('units_failed', '+', p('failed')) }))
+    .where('id', '=', p('id'))
+    .returning(['status', 'units_valid', 'units_failed', 'units_total']),
+);
+
+export const finishJob = prepare('job finished', ['id', 'status', 'now', 'result'], (db, p) =>
+  db.updateTable('jobs').set({ status: p('status'), completed_at: p('now'), result: p('result') }).where('id', '=', p('id')),
+);
+
+export const advanceJobIteration = prepare('job next iteration', ['id', 'iteration', 'total'], (db, p) =>
+  db.updateTable('jobs').set({ iteration: p('iteration'), units_total: p('total') }).where('id', '=', p('id')),
+);
