@@ -7,10 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
-import { API_PATHS } from '../shared/api/schemas.ts';
-import { JSON_BODY_BYTES_MAX } from '../shared/limits.ts';
 import { accountRoutes } from './accounts/accounts.routes.ts';
 import type { Store } from './db/index.ts';
 import { PROBLEMS, ProblemError, onError, problemResponse, type ProblemSlug } from './http/problem.ts';
@@ -70,17 +67,7 @@ export function createApp(options: AppOptions) {
   const app = new Hono();
   app.onError(onError);
   app.use(secureHeaders({ contentSecurityPolicy: CSP, crossOriginEmbedderPolicy: false }));
-  app.use('/api/*', async function jsonBodyLimit(c, next) {
-    // Result uploads have their own, larger bound (work.routes.ts).
-    if (c.req.method === 'PUT' && c.req.path.endsWith('/result')) return next();
-    if (c.req.method === 'POST' && c.req.path === API_PATHS.results) return next();
-    return bodyLimit({
-      maxSize: JSON_BODY_BYTES_MAX,
-      onError: () => {
-        throw new ProblemError('body-too-large', `a request body may have at most ${JSON_BODY_BYTES_MAX} bytes`);
-      },
-    })(c, next);
-  });
+  // Request bodies are bounded where they are read (edge/http/body.ts).
   app.use('/api/*', csrfForSessions());
 
   app.get('/api/health', (c) => c.json({ ok: true, dialect: store.dialect, kernels: [...kernels.entries.keys()] }));

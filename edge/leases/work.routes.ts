@@ -2,7 +2,6 @@
  * @module Volunteer work routes: lease units, submit results (binary body), report errors.
  */
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { API_PATHS, LeaseRequestSchema, ReportErrorRequestSchema, SubmitResultsRequestSchema, type LeaseResponse } from '../../shared/api/schemas.ts';
 import { base64ToBytes } from '../../shared/base64.ts';
 import { RESULTS_BATCH_BYTES_MAX, UNIT_OUTPUT_BYTES_MAX } from '../../shared/limits.ts';
@@ -29,35 +28,17 @@ export function workRoutes(store: Store, registry: KernelRegistry, now: () => nu
     return c.json(body);
   });
 
-  app.put(
-    '/api/work/leases/:leaseId/result',
-    bodyLimit({
-      maxSize: UNIT_OUTPUT_BYTES_MAX,
-      onError: () => {
-        throw new ProblemError('body-too-large', `a result may have at most ${UNIT_OUTPUT_BYTES_MAX} bytes`);
-      },
-    }),
-    async (c) => {
-      const leaseId = leaseIdParam(c.req.param('leaseId'));
-      const bytes = await readBytes(c);
-      return c.json(await submitResult(store, c.get('volunteerId'), leaseId, bytes, now()));
-    },
-  );
+  app.put('/api/work/leases/:leaseId/result', async (c) => {
+    const leaseId = leaseIdParam(c.req.param('leaseId'));
+    const bytes = await readBytes(c, UNIT_OUTPUT_BYTES_MAX);
+    return c.json(await submitResult(store, c.get('volunteerId'), leaseId, bytes, now()));
+  });
 
-  app.post(
-    API_PATHS.results,
-    bodyLimit({
-      maxSize: RESULTS_BATCH_BYTES_MAX,
-      onError: () => {
-        throw new ProblemError('body-too-large', `a batch of results may have at most ${RESULTS_BATCH_BYTES_MAX} bytes; send big results one per request`);
-      },
-    }),
-    async (c) => {
-      const { results } = await readJson(c, SubmitResultsRequestSchema);
-      const items = results.map((r) => ({ leaseId: r.leaseId, output: base64ToBytes(r.output) }));
-      return c.json({ results: await submitResults(store, c.get('volunteerId'), items, now()) });
-    },
-  );
+  app.post(API_PATHS.results, async (c) => {
+    const { results } = await readJson(c, SubmitResultsRequestSchema, undefined, RESULTS_BATCH_BYTES_MAX);
+    const items = results.map((r) => ({ leaseId: r.leaseId, output: base64ToBytes(r.output) }));
+    return c.json({ results: await submitResults(store, c.get('volunteerId'), items, now()) });
+  });
 
   app.post('/api/work/leases/:leaseId/heartbeat', async (c) =>
     c.json(await heartbeat(store, c.get('volunteerId'), leaseIdParam(c.req.param('leaseId')), now())),
