@@ -9,6 +9,7 @@ import { CompiledQuery, type Compilable, type Kysely, type Transaction } from 'k
 import type SQLite from 'better-sqlite3';
 import type { Dialect, Store } from './index.ts';
 import type { Database } from './schema.ts';
+import { withTxRetries } from './retry.ts';
 
 const SLOT = '\u0000slot:';
 
@@ -194,11 +195,12 @@ export async function runAsync<T>(store: Store, trx: Transaction<Database>, op: 
  * event loop share one commit ("group commit"): each runs in a savepoint of its own, so it
  * still commits or rolls back alone, and its promise settles only after the shared COMMIT;
  * a commit costs more than most ops, and concurrent requests pay it once. On PostgreSQL
- * each op is a Kysely transaction of its own.
+ * each op is a Kysely transaction of its own, run again if it lost a deadlock.
  */
 export function runInTransaction<T>(store: Store, op: () => Op<T>, hooks?: RunHooks): Promise<T> {
   const sqlite = store.sqlite;
-  if (!sqlite) return store.db.transaction().execute((trx) => runAsync(store, trx, op(), hooks));
+  // An op is a fresh generator per attempt, so a transaction PostgreSQL aborted runs again whole.
+  if (!sqlite) return withTxRetries(() => store.db.transaction().execute((trx) => runAsync(store, trx, op(), hooks)));
   return new Promise<T>((resolve, reject) => {
     let group = openGroups.get(sqlite);
     if (!group) {

@@ -28,9 +28,11 @@ export function leaseTtlMs(costPoints: number): number {
 /** Marks leases past their deadline `timed_out`, so their units want a new replica. */
 export function* expireLeasesOp(now: number): Op<number> {
   const expired = (yield rows(Q.expiredReplicas, { now, max: EXPIRED_SWEEP_MAX })) as Row[];
+  // Units are locked in id order, as every other path locks them, so sweeps can't deadlock.
+  expired.sort((a, b) => Number(a.unit_id) - Number(b.unit_id));
   for (const r of expired) {
     yield exec(Q.setReplicaTimedOut, { id: r.id });
-    const unit = ((yield rows(Q.unitById, { id: r.unit_id })) as Row[])[0] as unknown as UnitRow;
+    const unit = ((yield rows(Q.unitForUpdate, { id: r.unit_id })) as Row[])[0] as unknown as UnitRow;
     // A unit held alone by a trusted volunteer goes back to its job's quorum when reissued.
     yield* applyVerdictOp({ ...unit, leased: unit.leased - 1, quorum: r.solo ? unit.quorum_base : unit.quorum }, now);
   }
@@ -86,7 +88,7 @@ export function leaseUnits(store: Store, registry: KernelRegistry, volunteerId: 
 
 /** The caller's replica (lease), or the problem that explains why it can't be used. */
 export function* ownReplicaOp(leaseId: number, volunteerId: string): Op<ReplicaRow> {
-  const replica = ((yield rows(Q.replicaById, { id: leaseId })) as Row[])[0] as unknown as ReplicaRow | undefined;
+  const replica = ((yield rows(Q.replicaForUpdate, { id: leaseId })) as Row[])[0] as unknown as ReplicaRow | undefined;
   if (!replica) throw new ProblemError('lease-not-found', `lease ${leaseId} does not exist`);
   if (replica.volunteer_id !== volunteerId) throw new ProblemError('lease-not-yours', `lease ${leaseId} was not issued to you`);
   return replica;

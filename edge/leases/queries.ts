@@ -12,9 +12,19 @@ import { QUOTA_DAILY_MAX } from '../validation/trust.ts';
 
 export const unitById = prepare('unit by id', ['id'], (db, p) => db.selectFrom('units').selectAll().where('id', '=', p('id')));
 
-/** Units that want a replica and that `volunteer` holds none of, oldest first (partial index `units_open`). */
-export const openUnitsFor = prepare('open units for a volunteer', ['volunteer', 'max'], (db, p) =>
-  db
+/** A unit about to be changed: on PostgreSQL its row is locked until the transaction ends. */
+export const unitForUpdate = prepare('unit by id, locked', ['id'], (db, p, dialect) => {
+  const q = db.selectFrom('units').selectAll().where('id', '=', p('id'));
+  return dialect === 'postgres' ? q.forUpdate() : q;
+});
+
+/**
+ * Units that want a replica and that `volunteer` holds none of, oldest first (partial index
+ * `units_open`). On PostgreSQL the rows are locked, and rows another transaction holds are
+ * skipped, not waited for: concurrent leases on several nodes never block each other.
+ */
+export const openUnitsFor = prepare('open units for a volunteer', ['volunteer', 'max'], (db, p, dialect) => {
+  const q = db
     .selectFrom('units as u')
     .selectAll('u')
     .where('u.want', '>', sql.lit(0))
@@ -22,8 +32,9 @@ export const openUnitsFor = prepare('open units for a volunteer', ['volunteer', 
       not(exists(selectFrom('replicas as r').select('r.id').whereRef('r.unit_id', '=', 'u.id').where('r.volunteer_id', '=', p('volunteer')))),
     )
     .orderBy('u.id')
-    .limit(p('max')),
-);
+    .limit(p('max'));
+  return dialect === 'postgres' ? q.forUpdate().skipLocked() : q;
+});
 
 export const setUnitCounters = prepare(
   'unit counters and state',
@@ -79,7 +90,14 @@ export const unitOutputsOfIteration = prepare('validated outputs of an iteration
 
 // ---- replicas
 
-export const replicaById = prepare('replica by id', ['id'], (db, p) => db.selectFrom('replicas').selectAll().where('id', '=', p('id')));
+/**
+ * A replica (lease) by id, locked on PostgreSQL: writers lock a replica before its unit, so
+ * two requests about one lease run one after the other and see each other's writes.
+ */
+export const replicaForUpdate = prepare('replica by id, locked', ['id'], (db, p, dialect) => {
+  const q = db.selectFrom('replicas').selectAll().where('id', '=', p('id'));
+  return dialect === 'postgres' ? q.forUpdate() : q;
+});
 
 export const insertReplica = prepare('insert replica', ['unit', 'volunteer', 'now', 'deadline', 'solo'], (db, p) =>
   db
@@ -100,16 +118,20 @@ export const insertReplica = prepare('insert replica', ['unit', 'volunteer', 'no
     .returning('id'),
 );
 
-/** Leases past their deadline, oldest first (partial index `replicas_open_by_deadline`). */
-export const expiredReplicas = prepare('leases past their deadline', ['now', 'max'], (db, p) =>
-  db
+/**
+ * Leases past their deadline, oldest first (partial index `replicas_open_by_deadline`); on
+ * PostgreSQL locked, skipping those another node's sweep holds.
+ */
+export const expiredReplicas = prepare('leases past their deadline', ['now', 'max'], (db, p, dialect) => {
+  const q = db
     .selectFrom('replicas')
     .select(['id', 'unit_id', 'solo'])
     .where('state', '=', sql.lit('leased'))
     .where('deadline_at', '<', p('now'))
     .orderBy('deadline_at')
-    .limit(p('max')),
-);
+    .limit(p('max'));
+  return dialect === 'postgres' ? q.forUpdate().skipLocked() : q;
+});
 
 export const setReplicaTimedOut = prepare('replica timed out', ['id'], (db, p) =>
   db.updateTable('replicas').set({ state: sql.lit('timed_out') }).where('id', '=', p('id')).where('state', '=', sql.lit('leased')),
@@ -150,8 +172,8 @@ export const setReplicaCredited = prepare('replica credited points', ['id', 'cre
 );
 
 /** A volunteer's recent solo results in running jobs' current iterations, newest first. */
-export const soloResultsToRecheck = prepare('solo results to re-check', ['volunteer', 'max'], (db, p) =>
-  db
+export const soloResultsToRecheck = prepare('solo results to re-check', ['volunteer', 'max'], (db, p, dialect) => {
+  const q = db
     .selectFrom('replicas as r')
     .innerJoin('units as u', 'u.id', 'r.unit_id')
     .innerJoin('jobs as j', 'j.id', 'u.job_id')
@@ -165,14 +187,17 @@ export const soloResultsToRecheck = prepare('solo results to re-check', ['volunt
     // Only the current iteration: a later one may already have been built on earlier results.
     .whereRef('u.iteration', '=', 'j.iteration')
     .orderBy('r.id', 'desc')
-    .limit(p('max')),
-);
+    .limit(p('max'));
+  return dialect === 'postgres' ? q.forUpdate('u') : q;
+});
 
 // ---- volunteers
 
-export const volunteerTrust = prepare('volunteer trust and quota', ['id'], (db, p) =>
-  db.selectFrom('volunteers').select(['valid_streak', 'quota_daily', 'quota_day', 'quota_used']).where('id', '=', p('id')),
-);
+/** A volunteer's trust counters, read to be written back: locked on PostgreSQL. */
+export const volunteerTrust = prepare('volunteer trust and quota', ['id'], (db, p, dialect) => {
+  const q = db.selectFrom('volunteers').select(['valid_streak', 'quota_daily', 'quota_day', 'quota_used']).where('id', '=', p('id'));
+  return dialect === 'postgres' ? q.forUpdate() : q;
+});
 
 export const setQuotaUsed = prepare('volunteer quota used', ['id', 'day', 'used'], (db, p) =>
   db.updateTable('volunteers').set({ quota_day: p('day'), quota_used: p('used') }).where('id', '=', p('id')),

@@ -73,7 +73,7 @@ function* decideValidOp(unit: UnitRow, hash: string, output: Uint8Array, winner:
  */
 export function* submitResultOp(volunteerId: string, leaseId: number, output: Uint8Array, hash: string, now: number): Op<SubmitResultResponse> {
   const replica = yield* ownReplicaOp(leaseId, volunteerId);
-  const unit = ((yield rows(Q.unitById, { id: replica.unit_id })) as Row[])[0] as unknown as UnitRow;
+  const unit = ((yield rows(Q.unitForUpdate, { id: replica.unit_id })) as Row[])[0] as unknown as UnitRow;
   if (replica.state === 'returned') {
     if (replica.result_hash !== hash) throw new ProblemError('result-conflict', `lease ${leaseId} already has a result with a different hash`);
     return { leaseId, outcome: replica.outcome ?? 'pending', creditedPoints: replica.credited_points };
@@ -165,7 +165,7 @@ export function submitResults(store: Store, volunteerId: string, items: { leaseI
 export function reportError(store: Store, volunteerId: string, leaseId: number, message: string, now: number): Promise<{ leaseId: number; unitState: string }> {
   return runInTransaction(store, function* (): Op<{ leaseId: number; unitState: string }> {
     const replica: ReplicaRow = yield* ownReplicaOp(leaseId, volunteerId);
-    const unit = ((yield rows(Q.unitById, { id: replica.unit_id })) as Row[])[0] as unknown as UnitRow;
+    const unit = ((yield rows(Q.unitForUpdate, { id: replica.unit_id })) as Row[])[0] as unknown as UnitRow;
     if (replica.state === 'errored') return { leaseId, unitState: unit.state };
     if (replica.state === 'returned') throw new ProblemError('lease-closed', `lease ${leaseId} already has a result`);
     yield exec(Q.setReplicaErrored, { id: leaseId, now, error: message });
