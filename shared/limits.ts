@@ -111,8 +111,12 @@ export const LOGIN_FAILURE_WINDOW_MS = 15 * 60_000;
 /** Sign-in: e-mail addresses the in-memory attempt counter tracks at once (bounds its memory). */
 export const LOGIN_LIMITER_ENTRIES_MAX = 10_000;
 
-/** Volunteer client: kernel step length the worker runtime aims for; a pause takes effect within one step. */
-export const KERNEL_STEP_TARGET_MS = 16;
+/**
+ * Volunteer client: kernel step length the worker runtime aims for; a pause takes effect within
+ * one step. Each step boundary yields to the worker's event loop (about half a millisecond in a
+ * busy Chromium worker), so shorter steps cost kernel share: 50 ms keeps it near 99%.
+ */
+export const KERNEL_STEP_TARGET_MS = 50;
 /** Volunteer client: smallest `step` budget the adaptive runtime uses (kernel work units). */
 export const KERNEL_STEP_BUDGET_MIN = 16;
 /** Volunteer client: largest `step` budget the adaptive runtime uses, so one step stays short on any device. */
@@ -149,3 +153,28 @@ export const KERNEL_CACHE_VERSIONS_PER_ID_MAX = 1;
 export const CREDITS_LISTED_MAX = 100;
 /** Credits listing: how far back "points since" may reach (a local day from any time zone fits). */
 export const CREDITS_SINCE_MS_MAX = 8 * 24 * 3_600_000;
+
+/** Reception: how long a ticket is accepted after it is issued (an unclaimed admission frees its slot then). */
+export const TICKET_TTL_MS = 30_000;
+/** Reception: clock skew between reception and nodes a ticket's not-before tolerates. */
+export const TICKET_CLOCK_SKEW_MS = 2_000;
+/** Reception: used-ticket ids a node remembers (each only until its ticket expires). */
+export const USED_TICKETS_MAX = 1_000_000;
+/** Reception: how long a claimed admission lasts without being renewed by use. */
+export const ADMISSION_IDLE_MS = 5 * 60_000;
+/** Reception: clients a waiting room holds; past it new arrivals are told to come back later. */
+export const WAITING_ROOM_MAX = 100_000;
+/** Reception: a waiting client that has not asked again for this long has left; its place is freed. */
+export const WAITING_ABANDON_MS = 60_000;
+/** Reception: bounds of the retry interval told to waiting clients. */
+export const WAIT_RETRY_MIN_MS = 1_000;
+export const WAIT_RETRY_MAX_MS = 30_000;
+/** Reception: share of the retry interval randomised so waiting clients don't return in step. */
+export const WAIT_RETRY_JITTER = 0.2;
+/** Reception: measured service times kept per node (and needed before an estimate is "known"). */
+export const SERVICE_SAMPLES_MAX = 512;
+export const SERVICE_SAMPLES_MIN = 20;
+/** Reception: a node silent for this long gets no admissions until it reports again. */
+export const NODE_REPORT_STALE_MS = 5_000;
+/** Reception: how often a node reports its load. */
+export const NODE_REPORT_INTERVAL_MS = 1_000;

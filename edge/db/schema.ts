@@ -102,12 +102,20 @@ export interface ReplicasTable {
   solo: Generated<number>;
 }
 
+/** Tickets a node accepted, until they expire (replay protection across restarts). */
+export interface UsedTicketsTable {
+  id: string;
+  node: string;
+  expires_at: number;
+}
+
 export interface Database extends LedgerTables, AuthTables, ShopTables, LicenseTables {
   customers: CustomersTable;
   volunteers: VolunteersTable;
   jobs: JobsTable;
   units: UnitsTable;
   replicas: ReplicasTable;
+  used_tickets: UsedTicketsTable;
 }
 
 export type UnitRow = Selectable<UnitsTable>;

@@ -62,6 +62,17 @@ export const PROBLEMS = {
   'license-product-not-found': { status: 404, title: 'No contributor license for this product' },
   'grant-not-found': { status: 404, title: 'No such license grant' },
   'grant-already-redeemed': { status: 409, title: 'This license grant was already redeemed' },
+  'ticket-forged': { status: 401, title: 'The ticket is not genuine' },
+  'ticket-not-yet-valid': { status: 401, title: 'The ticket is not valid yet' },
+  'ticket-expired': { status: 401, title: 'The ticket has expired' },
+  'ticket-wrong-node': { status: 421, title: 'The ticket admits to another node' },
+  'ticket-wrong-client': { status: 403, title: 'The ticket was issued to another client' },
+  'ticket-wrong-scope': { status: 403, title: 'The ticket admits to something else' },
+  'ticket-used': { status: 409, title: 'The ticket was already used' },
+  'admission-required': { status: 401, title: 'Admission through reception is required' },
+  'node-full': { status: 503, title: 'This node is at capacity' },
+  'waiting-room-full': { status: 503, title: 'The waiting room is full' },
+  'place-invalid': { status: 400, title: 'The place-in-line token is not genuine' },
   internal: { status: 500, title: 'Internal server error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

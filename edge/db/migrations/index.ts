@@ -10,6 +10,7 @@ import { auth } from './0003_auth.ts';
 import { shop } from './0004_shop.ts';
 import { licenses } from './0005_licenses.ts';
 import { coordinator } from './0006_coordinator.ts';
+import { reception } from './0007_reception.ts';
 import type { Dialect } from './types.ts';
 
 /** Migrations by name; names sort in order. */
@@ -21,5 +22,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0004_shop': shop(dialect),
     '0005_licenses': licenses(dialect),
     '0006_coordinator': coordinator(dialect),
+    '0007_reception': reception(dialect),
   };
 }

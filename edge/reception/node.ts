@@ -1,0 +1,132 @@
+/**
+ * @module A work node's side of admission: it exchanges a valid ticket (verified locally,
+ * no call to reception) for an admission, holds at most `capacity` admissions at once, ends
+ * an admission when its client says so or stops using it, and reports its load, the tickets
+ * it accepted and the service times it measured to reception.
+ */
+import { randomBytes } from 'node:crypto';
+import type { ClaimResponse, NodeReport, TicketScope } from '../../shared/reception/schemas.ts';
+import { ADMISSION_IDLE_MS, SERVICE_SAMPLES_MAX } from '../../shared/limits.ts';
+import type { Store } from '../db/index.ts';
+import { ProblemError, type ProblemSlug } from '../http/problem.ts';
+import { CLAIMED_IDS_PER_REPORT_MAX } from './reception.ts';
+import { UsedTickets, clientBinding, verifyTicket, type TicketKeyring } from './tickets.ts';
+
+interface Admission {
+  scope: TicketScope;
+  client: string;
+  startedAt: number;
+  usedAt: number;
+}
+
+export interface NodeAdmissionsOptions {
+  node: string;
+  url: string;
+  region?: string;
+  capacity: number;
+  ring: TicketKeyring;
+  store?: Store;
+  now?: () => number;
+}
+
+export class NodeAdmissions {
+  private readonly admissions = new Map<string, Admission>();
+  private readonly used = new UsedTickets();
+  private claimedSinceReport: string[] = [];
+  private serviceSinceReport: number[] = [];
+  private readonly refused: Record<string, number> = {};
+  readonly now: () => number;
+
+  constructor(readonly options: NodeAdmissionsOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  private refuse(err: unknown): never {
+    if (err instanceof ProblemError) this.refused[err.slug] = (this.refused[err.slug] ?? 0) + 1;
+    throw err;
+  }
+
+  /** Ends admissions idle past {@link ADMISSION_IDLE_MS} (their clients left), freeing the slots. */
+  private expireIdle(now: number): void {
+    for (const [token, a] of this.admissions) if (now - a.usedAt > ADMISSION_IDLE_MS) this.finish(token, a, now);
+  }
+
+  private finish(token: string, a: Admission, now: number): void {
+    this.admissions.delete(token);
+    this.serviceSinceReport.push(now - a.startedAt);
+    if (this.serviceSinceReport.length > SERVICE_SAMPLES_MAX) this.serviceSinceReport.shift();
+  }
+
+  /** Exchanges a ticket for an admission; every refusal has its own problem type. */
+  async claim(ticket: string, clientKey: string | undefined, scope: TicketScope, addr?: string): Promise<ClaimResponse> {
+    const now = this.now();
+    try {
+      const claims = verifyTicket(this.options.ring, ticket, { node: this.options.node, clientKey, scope, addr }, now, this.used);
+      this.expireIdle(now);
+      if (this.admissions.size >= this.options.capacity) throw new ProblemError('node-full', 'this node is full; ask reception again');
+      if (!this.used.add(claims.id, claims.exp, now)) throw new ProblemError('node-full', 'this node is remembering too many tickets; ask reception again');
+      if (this.options.store) {
+        // The database remembers used tickets across restarts (and across processes sharing it).
+        const r = await this.options.store.db
+          .insertInto('used_tickets')
+          .values({ id: claims.id, node: claims.node, expires_at: claims.exp })
+          .onConflict((oc) => oc.column('id').doNothing())
+          .executeTakeFirst();
+        if (Number(r.numInsertedOrUpdatedRows ?? 0n) === 0) throw new ProblemError('ticket-used', 'the ticket was already used');
+      }
+      const token = randomBytes(24).toString('base64url');
+      this.admissions.set(token, { scope, client: claims.client, startedAt: now, usedAt: now });
+      this.claimedSinceReport.push(claims.id);
+      if (this.claimedSinceReport.length > CLAIMED_IDS_PER_REPORT_MAX) this.claimedSinceReport.shift();
+      return { admission: token, scope, expiresAt: now + ADMISSION_IDLE_MS };
+    } catch (err) {
+      this.refuse(err);
+    }
+  }
+
+  /** Checks an admission for `scope` on a request, and keeps it alive. */
+  check(token: string | undefined, clientKey: string | undefined, scope: TicketScope): void {
+    const now = this.now();
+    const a = token ? this.admissions.get(token) : undefined;
+    if (!a || now - a.usedAt > ADMISSION_IDLE_MS) {
+      if (a && token) this.finish(token, a, now);
+      this.refuse(new ProblemError('admission-required', 'ask reception for a ticket and claim it on this node first'));
+    }
+    if (!clientKey || clientBinding(clientKey) !== a.client) this.refuse(new ProblemError('ticket-wrong-client', 'this admission belongs to another client'));
+    if (a.scope !== scope) this.refuse(new ProblemError('ticket-wrong-scope', `this admission is for ${a.scope}, not ${scope}`));
+    a.usedAt = now;
+  }
+
+  /** Ends an admission (the session or order is over): its ticket is spent and its slot free. */
+  end(token: string | undefined, clientKey: string | undefined): boolean {
+    const a = token ? this.admissions.get(token) : undefined;
+    if (!a || !token || !clientKey || clientBinding(clientKey) !== a.client) return false;
+    this.finish(token, a, this.now());
+    return true;
+  }
+
+  get active(): number {
+    return this.admissions.size;
+  }
+
+  /** The report for reception; drains what it reports once (claimed ids, service times). */
+  takeReport(leasesInFlight = 0): NodeReport & { claimed: string[]; refused: Record<string, number> } {
+    const now = this.now();
+    this.expireIdle(now);
+    this.used.sweep(now);
+    const report = {
+      node: this.options.node,
+      url: this.options.url,
+      region: this.options.region ?? '',
+      capacity: this.options.capacity,
+      active: this.admissions.size,
+      leasesInFlight,
+      serviceMs: this.serviceSinceReport,
+      claimed: this.claimedSinceReport,
+      refused: { ...this.refused } as Partial<Record<ProblemSlug, number>> as Record<string, number>,
+    };
+    this.serviceSinceReport = [];
+    this.claimedSinceReport = [];
+    return report;
+  }
+}

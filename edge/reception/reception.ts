@@ -1,0 +1,245 @@
+/**
+ * @module Reception: admits each client to the least-loaded node with a ticket, or gives it
+ * an honest place in line. Every ticket issued counts against its node at once (until the
+ * node reports it claimed, or it expires unclaimed), so stale load reports can't send a
+ * crowd to one node; nodes that stop reporting get no admissions. Waiting clients keep their
+ * place across reloads with a signed arrival time, are admitted in arrival order, and get a
+ * wait range estimated from the service times nodes measure.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { AdmitResponse, NodeReport, TicketScope } from '../../shared/reception/schemas.ts';
+import {
+  NODE_REPORT_STALE_MS,
+  SERVICE_SAMPLES_MAX,
+  SERVICE_SAMPLES_MIN,
+  TICKET_TTL_MS,
+  WAITING_ABANDON_MS,
+  WAITING_ROOM_MAX,
+  WAIT_RETRY_JITTER,
+  WAIT_RETRY_MAX_MS,
+  WAIT_RETRY_MIN_MS,
+} from '../../shared/limits.ts';
+import { ProblemError } from '../http/problem.ts';
+import { clientBinding, sealTicket, type TicketKeyring } from './tickets.ts';
+
+/** Ticket ids a node may report claimed in one report. */
+export const CLAIMED_IDS_PER_REPORT_MAX = 10_000;
+/** Estimate errors kept for the dashboard's median. */
+const ESTIMATE_ERRORS_MAX = 1_000;
+
+interface NodeState {
+  id: string;
+  url: string;
+  region: string;
+  capacity: number;
+  active: number;
+  leasesInFlight: number;
+  /** Tickets issued for this node and not yet claimed, by id → expiry. */
+  pending: Map<string, number>;
+  service: number[];
+  reportedAt: number;
+  refused: Record<string, number>;
+}
+
+interface Waiting {
+  id: string;
+  arrival: number;
+  seenAt: number;
+  /** Midpoint of the first estimate the client was given (null when none was known). */
+  estimatedMs: number | null;
+}
+
+export interface ReceptionOptions {
+  ring: TicketKeyring;
+  now?: () => number;
+  random?: () => number;
+  /** Signs place-in-line tokens; random per process unless given (places survive a restart only with a fixed key). */
+  placeKey?: Buffer;
+}
+
+/** Load of a node as a share of its capacity, counting tickets not yet claimed. */
+function utilisation(n: NodeState): number {
+  return n.capacity === 0 ? Infinity : (n.active + n.pending.size) / n.capacity;
+}
+
+function percentile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+}
+
+export class Reception {
+  private readonly nodes = new Map<string, NodeState>();
+  /** In arrival order (arrivals only ever append; reloads find their entry by id). */
+  private queue: Waiting[] = [];
+  private readonly byId = new Map<string, Waiting>();
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private readonly placeKey: Buffer;
+  private issued = 0;
+  private readonly estimateErrors: number[] = [];
+
+  constructor(private readonly options: ReceptionOptions) {
+    this.now = options.now ?? Date.now;
+    this.random = options.random ?? Math.random;
+    this.placeKey = options.placeKey ?? randomBytes(32);
+  }
+
+  /** A node's load report; `claimed` lists tickets it accepted since its last report. */
+  report(r: Required<Omit<NodeReport, 'serviceMs'>> & { serviceMs: number[]; claimed?: string[]; refused?: Record<string, number> }): void {
+    const now = this.now();
+    let n = this.nodes.get(r.node);
+    if (!n) {
+      n = { id: r.node, url: r.url, region: r.region, capacity: 0, active: 0, leasesInFlight: 0, pending: new Map(), service: [], reportedAt: now, refused: {} };
+      this.nodes.set(r.node, n);
+    }
+    Object.assign(n, { url: r.url, region: r.region, capacity: r.capacity, active: r.active, leasesInFlight: r.leasesInFlight, reportedAt: now });
+    for (const id of (r.claimed ?? []).slice(0, CLAIMED_IDS_PER_REPORT_MAX)) n.pending.delete(id);
+    if (r.refused) n.refused = { ...r.refused };
+    for (const ms of r.serviceMs) {
+      n.service.push(ms);
+      if (n.service.length > SERVICE_SAMPLES_MAX) n.service.shift();
+    }
+  }
+
+  /** Nodes that reported recently; the others get no admissions. */
+  private live(now: number): NodeState[] {
+    const out: NodeState[] = [];
+    for (const n of this.nodes.values()) {
+      for (const [id, exp] of n.pending) if (exp <= now) n.pending.delete(id);
+      if (now - n.reportedAt <= NODE_REPORT_STALE_MS) out.push(n);
+    }
+    return out;
+  }
+
+  private freeSlots(nodes: NodeState[]): number {
+    return nodes.reduce((s, n) => s + Math.max(0, n.capacity - n.active - n.pending.size), 0);
+  }
+
+  /** Power of two choices among nodes with room; ties go to the client's region, then chance. */
+  private pick(nodes: NodeState[], region: string | undefined): NodeState | undefined {
+    const open = nodes.filter((n) => n.active + n.pending.size < n.capacity);
+    if (open.length <= 1) return open[0];
+    const i = Math.floor(this.random() * open.length);
+    let j = Math.floor(this.random() * (open.length - 1));
+    if (j >= i) j++;
+    const [a, b] = [open[i]!, open[j]!];
+    const ua = utilisation(a);
+    const ub = utilisation(b);
+    if (ua !== ub) return ua < ub ? a : b;
+    if (region && (a.region === region) !== (b.region === region)) return a.region === region ? a : b;
+    return a;
+  }
+
+  private signPlace(id: string, arrival: number): string {
+    const mac = createHmac('sha256', this.placeKey).update(`${id}.${arrival}`).digest('base64url');
+    return `${id}.${arrival}.${mac}`;
+  }
+
+  private openPlace(token: string): { id: string; arrival: number } {
+    const [id, arrivalText, mac] = token.split('.');
+    const expected = id && arrivalText ? createHmac('sha256', this.placeKey).update(`${id}.${arrivalText}`).digest() : undefined;
+    const given = mac ? Buffer.from(mac, 'base64url') : undefined;
+    if (!expected || !given || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw new ProblemError('place-invalid', 'this place-in-line token was not issued here');
+    }
+    return { id: id!, arrival: Number(arrivalText) };
+  }
+
+  /** Drops waiting clients that stopped asking (they left); returns the live line. */
+  private prune(now: number): void {
+    if (this.queue.some((w) => now - w.seenAt > WAITING_ABANDON_MS)) {
+      this.queue = this.queue.filter((w) => {
+        const keep = now - w.seenAt <= WAITING_ABANDON_MS;
+        if (!keep) this.byId.delete(w.id);
+        return keep;
+      });
+    }
+  }
+
+  private estimate(position: number, nodes: NodeState[]): { lowMs: number; highMs: number; known: boolean } {
+    const samples = nodes.flatMap((n) => n.service).sort((a, b) => a - b);
+    const capacity = nodes.reduce((s, n) => s + n.capacity, 0);
+    if (samples.length < SERVICE_SAMPLES_MIN || capacity === 0) return { lowMs: 0, highMs: 0, known: false };
+    // Slots free at about capacity / service time; the client waits for position + 1 of them.
+    const ahead = position + 1;
+    return { lowMs: Math.round((ahead * percentile(samples, 0.25)) / capacity), highMs: Math.round((ahead * percentile(samples, 0.75)) / capacity), known: true };
+  }
+
+  private retryAfter(estimate: { lowMs: number; highMs: number; known: boolean }): number {
+    const base = estimate.known ? (estimate.lowMs + estimate.highMs) / 4 : WAIT_RETRY_MIN_MS * 2;
+    const clamped = Math.min(WAIT_RETRY_MAX_MS, Math.max(WAIT_RETRY_MIN_MS, base));
+    return Math.round(clamped * (1 - WAIT_RETRY_JITTER + 2 * WAIT_RETRY_JITTER * this.random()));
+  }
+
+  private ticketFor(node: NodeState, scope: TicketScope, clientKey: string, now: number): AdmitResponse {
+    const id = randomBytes(12).toString('base64url');
+    const exp = now + TICKET_TTL_MS;
+    node.pending.set(id, exp);
+    this.issued++;
+    const ticket = sealTicket(this.options.ring, { id, node: node.id, client: clientBinding(clientKey), nbf: now, exp, scope });
+    return { status: 'admitted', node: { id: node.id, url: node.url }, ticket, expiresAt: exp };
+  }
+
+  /**
+   * Admits a client (its key binds the ticket) or tells it its place. A client that sends its
+   * place token back keeps its arrival time, and is admitted only when every live client that
+   * arrived before it fits in the free slots too (arrival order).
+   */
+  admit(req: { scope: TicketScope; place?: string; region?: string }, clientKey: string, now = this.now()): AdmitResponse {
+    const nodes = this.live(now);
+    this.prune(now);
+    let waiting = req.place ? this.byId.get(this.openPlace(req.place).id) : undefined;
+    const position = waiting ? this.queue.indexOf(waiting) : this.queue.length;
+    if (position < this.freeSlots(nodes)) {
+      const node = this.pick(nodes, req.region);
+      if (node) {
+        if (waiting) {
+          this.queue.splice(position, 1);
+          this.byId.delete(waiting.id);
+          if (waiting.estimatedMs !== null && now > waiting.arrival) {
+            const actual = now - waiting.arrival;
+            this.estimateErrors.push(Math.abs(waiting.estimatedMs - actual) / actual);
+            if (this.estimateErrors.length > ESTIMATE_ERRORS_MAX) this.estimateErrors.shift();
+          }
+        }
+        return this.ticketFor(node, req.scope, clientKey, now);
+      }
+    }
+    if (!waiting) {
+      if (this.queue.length >= WAITING_ROOM_MAX) throw new ProblemError('waiting-room-full', 'too many people are waiting; try again in a few minutes');
+      // A place token from before a restart (or one that lapsed) starts a new place: its id is unknown here.
+      waiting = { id: randomBytes(9).toString('base64url'), arrival: now, seenAt: now, estimatedMs: null };
+      this.queue.push(waiting);
+      this.byId.set(waiting.id, waiting);
+    }
+    waiting.seenAt = now;
+    const at = this.queue.indexOf(waiting);
+    const estimate = this.estimate(at, nodes);
+    if (waiting.estimatedMs === null && estimate.known) waiting.estimatedMs = (estimate.lowMs + estimate.highMs) / 2 + (now - waiting.arrival);
+    return { status: 'waiting', place: this.signPlace(waiting.id, waiting.arrival), position: at, estimate, retryAfterMs: this.retryAfter(estimate) };
+  }
+
+  /** The operator's view. */
+  status(now = this.now()) {
+    const nodes = this.live(now);
+    const errors = [...this.estimateErrors].sort((a, b) => a - b);
+    return {
+      nodes: [...this.nodes.values()].map((n) => ({
+        id: n.id,
+        url: n.url,
+        region: n.region,
+        capacity: n.capacity,
+        active: n.active,
+        pending: n.pending.size,
+        leasesInFlight: n.leasesInFlight,
+        live: nodes.includes(n),
+        reportAgeMs: now - n.reportedAt,
+        refused: n.refused,
+      })),
+      waiting: this.queue.length,
+      ticketsIssued: this.issued,
+      /** Median absolute percentage error of wait estimates against actual waits (null until measured). */
+      estimateMdape: errors.length > 0 ? percentile(errors, 0.5) : null,
+      estimateSamples: errors.length,
+    };
+  }
+}

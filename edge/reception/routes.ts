@@ -1,0 +1,79 @@
+/**
+ * @module Reception's and nodes' HTTP routes: admission (a ticket or a place in line, with
+ * Retry-After), node load reports (authenticated with the key reception shares with nodes),
+ * the operator's status, and on a node: claiming a ticket and ending an admission.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Context, MiddlewareHandler } from 'hono';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { ADMISSION_HEADER, AdmitRequestSchema, CLIENT_KEY_HEADER, ClaimRequestSchema, NodeReportSchema, RECEPTION_PATHS, type TicketScope } from '../../shared/reception/schemas.ts';
+import { readJson } from '../http/body.ts';
+import { ProblemError } from '../http/problem.ts';
+import { requireOperator } from '../licenses/operator.ts';
+import type { NodeAdmissions } from './node.ts';
+import type { Reception } from './reception.ts';
+
+/** A client key: 32 random bytes, base64url (43 characters). */
+const CLIENT_KEY = /^[A-Za-z0-9_-]{43}$/;
+
+function clientKeyOf(c: Context, required: boolean): string | undefined {
+  const key = c.req.header(CLIENT_KEY_HEADER);
+  if (key !== undefined && CLIENT_KEY.test(key)) return key;
+  if (required) throw new ProblemError('validation', `send your client key (32 random bytes, base64url) in the ${CLIENT_KEY_HEADER} header`);
+  return undefined;
+}
+
+/** The address a request came from (Node server only), for tickets bound to it. */
+function addressOf(c: Context): string | undefined {
+  return (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress;
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** Reception's routes; `reportKey` authenticates nodes' load reports. */
+export function receptionRoutes(reception: Reception, reportKey: string) {
+  const app = new Hono();
+  app.post(RECEPTION_PATHS.admit, async (c) => {
+    const req = await readJson(c, AdmitRequestSchema);
+    const answer = reception.admit(req, clientKeyOf(c, true)!);
+    if (answer.status === 'waiting') c.header('retry-after', String(Math.ceil(answer.retryAfterMs / 1000)));
+    c.header('cache-control', 'no-store');
+    return c.json(answer, answer.status === 'waiting' ? 202 : 200);
+  });
+  app.post(RECEPTION_PATHS.report, async (c) => {
+    const auth = c.req.header('authorization') ?? '';
+    if (!auth.startsWith('Bearer ') || !sameSecret(auth.slice(7), reportKey)) throw new ProblemError('unauthenticated', 'nodes report with the shared reception key');
+    const report = await readJson(c, NodeReportSchema.extend({ claimed: z.array(z.string().max(64)).max(10_000).default([]), refused: z.record(z.string(), z.int()).default({}) }));
+    reception.report(report);
+    return c.body(null, 204);
+  });
+  app.get(RECEPTION_PATHS.status, requireOperator(), (c) => c.json(reception.status()));
+  return app;
+}
+
+/** A node's admission routes. */
+export function nodeRoutes(node: NodeAdmissions) {
+  const app = new Hono();
+  app.post(RECEPTION_PATHS.admission, async (c) => {
+    const { ticket, scope } = await readJson(c, ClaimRequestSchema);
+    return c.json(await node.claim(ticket, clientKeyOf(c, false), scope, addressOf(c)), 201);
+  });
+  app.delete(RECEPTION_PATHS.admission, (c) => {
+    node.end(c.req.header(ADMISSION_HEADER), clientKeyOf(c, false));
+    return c.body(null, 204);
+  });
+  return app;
+}
+
+/** Requires a claimed admission for `scope` (a node's work, checkout and job routes). */
+export function requireAdmission(node: NodeAdmissions, scope: TicketScope): MiddlewareHandler {
+  return async function requireAdmission(c, next) {
+    node.check(c.req.header(ADMISSION_HEADER), clientKeyOf(c, false), scope);
+    await next();
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * @module Reception's contracts, shared by the edge (reception and nodes) and clients:
+ * admission requests and answers (a ticket for the least-loaded node, or an honest place in
+ * line), ticket claims, and the load a node reports.
+ */
+import { z } from 'zod';
+
+/** What a ticket admits its holder to. */
+export const TICKET_SCOPES = ['volunteer', 'checkout', 'jobs'] as const;
+export const TicketScopeSchema = z.enum(TICKET_SCOPES);
+export type TicketScope = z.output<typeof TicketScopeSchema>;
+
+/** The header a client proves its binding with: its own random key (base64url, 32 bytes). */
+export const CLIENT_KEY_HEADER = 'sparecycles-client-key';
+/** The header carrying a claimed admission on a node's API. */
+export const ADMISSION_HEADER = 'sparecycles-admission';
+
+export const RECEPTION_PATHS = {
+  admit: '/api/reception/admit',
+  status: '/api/reception/status',
+  report: '/api/reception/report',
+  /** On a node: exchange a ticket for an admission; DELETE ends it and frees the slot. */
+  admission: '/api/admission',
+} as const;
+
+/** The decrypted content of a ticket (only reception and nodes can read it). */
+export interface TicketClaims {
+  /** Ticket id (single use). */
+  id: string;
+  /** The node it admits to. */
+  node: string;
+  /** SHA-256 (base64url) of the client's key. */
+  client: string;
+  /** The client's address, when reception binds it. */
+  addr?: string;
+  /** Not valid before / expires at, epoch ms. */
+  nbf: number;
+  exp: number;
+  scope: TicketScope;
+}
+
+export const AdmitRequestSchema = z.strictObject({
+  scope: TicketScopeSchema,
+  /** A place-in-line token from an earlier answer: keeps the client's place across reloads. */
+  place: z.string().max(512).optional(),
+  /** A region the client prefers (proximity); breaks ties between equally loaded nodes. */
+  region: z.string().max(32).optional(),
+});
+export type AdmitRequest = z.input<typeof AdmitRequestSchema>;
+
+export const WaitEstimateSchema = z.object({
+  /** Range of the expected wait, in ms. */
+  lowMs: z.int(),
+  highMs: z.int(),
+  /** False while reception has too few measured service times to estimate from. */
+  known: z.boolean(),
+});
+
+export const AdmitResponseSchema = z.discriminatedUnion('status', [
+  z.object({
+    status: z.literal('admitted'),
+    node: z.object({ id: z.string(), url: z.string() }),
+    ticket: z.string(),
+    /** Epoch ms after which the ticket is no longer accepted. */
+    expiresAt: z.int(),
+  }),
+  z.object({
+    status: z.literal('waiting'),
+    /** Signed arrival time: send it back to keep the place. */
+    place: z.string(),
+    /** Clients ahead in line (0: next). */
+    position: z.int(),
+    estimate: WaitEstimateSchema,
+    /** When to ask again (jittered), in ms; also sent as Retry-After. */
+    retryAfterMs: z.int(),
+  }),
+]);
+export type AdmitResponse = z.output<typeof AdmitResponseSchema>;
+
+/** A ticket claimed on its node, for what the client means to do there. */
+export const ClaimRequestSchema = z.strictObject({ ticket: z.string().min(1).max(1024), scope: TicketScopeSchema });
+export const ClaimResponseSchema = z.object({ admission: z.string(), scope: TicketScopeSchema, expiresAt: z.int() });
+export type ClaimResponse = z.output<typeof ClaimResponseSchema>;
+
+/** What a node tells reception about itself. */
+export const NodeReportSchema = z.strictObject({
+  node: z.string().min(1).max(64),
+  url: z.url(),
+  region: z.string().max(32).default(''),
+  /** Admissions the node takes at once. */
+  capacity: z.int().min(0).max(1_000_000),
+  /** Admissions in use now. */
+  active: z.int().min(0),
+  /** Leases handed out and not yet returned. */
+  leasesInFlight: z.int().min(0).default(0),
+  /** How long recent admissions lasted (ms), newest last; feeds the wait estimate. */
+  serviceMs: z.array(z.number().nonnegative()).max(256).default([]),
+});
+export type NodeReport = z.input<typeof NodeReportSchema>;
