@@ -16,6 +16,7 @@ export const BENCHES: Record<string, () => Promise<Bench>> = {
   kernels: () => import('./kernels.ts'),
   ledger: () => import('./ledger.ts'),
   coordinator: () => import('./coordinator.ts'),
+  tickets: () => import('./tickets.ts'),
 };
 
 /** Runs the benches named in `args` (all when empty); returns the process exit code. */

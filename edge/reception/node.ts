@@ -10,7 +10,7 @@ import { ADMISSION_IDLE_MS, SERVICE_SAMPLES_MAX } from '../../shared/limits.ts';
 import type { Store } from '../db/index.ts';
 import { ProblemError, type ProblemSlug } from '../http/problem.ts';
 import { CLAIMED_IDS_PER_REPORT_MAX } from './reception.ts';
-import { UsedTickets, clientBinding, verifyTicket, type TicketKeyring } from './tickets.ts';
+import { UsedTickets, sameClient, verifyTicket, type TicketKeyring } from './tickets.ts';
 
 interface Admission {
   scope: TicketScope;
@@ -92,7 +92,7 @@ export class NodeAdmissions {
       if (a && token) this.finish(token, a, now);
       this.refuse(new ProblemError('admission-required', 'ask reception for a ticket and claim it on this node first'));
     }
-    if (!clientKey || clientBinding(clientKey) !== a.client) this.refuse(new ProblemError('ticket-wrong-client', 'this admission belongs to another client'));
+    if (!sameClient(clientKey, a.client)) this.refuse(new ProblemError('ticket-wrong-client', 'this admission belongs to another client'));
     if (a.scope !== scope) this.refuse(new ProblemError('ticket-wrong-scope', `this admission is for ${a.scope}, not ${scope}`));
     a.usedAt = now;
   }
@@ -100,7 +100,7 @@ export class NodeAdmissions {
   /** Ends an admission (the session or order is over): its ticket is spent and its slot free. */
   end(token: string | undefined, clientKey: string | undefined): boolean {
     const a = token ? this.admissions.get(token) : undefined;
-    if (!a || !token || !clientKey || clientBinding(clientKey) !== a.client) return false;
+    if (!a || !token || !sameClient(clientKey, a.client)) return false;
     this.finish(token, a, this.now());
     return true;
   }

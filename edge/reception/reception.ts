@@ -20,7 +20,7 @@ import {
   WAIT_RETRY_MIN_MS,
 } from '../../shared/limits.ts';
 import { ProblemError } from '../http/problem.ts';
-import { clientBinding, sealTicket, type TicketKeyring } from './tickets.ts';
+import { sealTicket, type TicketKeyring } from './tickets.ts';
 
 /** Ticket ids a node may report claimed in one report. */
 export const CLAIMED_IDS_PER_REPORT_MAX = 10_000;
@@ -175,7 +175,7 @@ export class Reception {
     const exp = now + TICKET_TTL_MS;
     node.pending.set(id, exp);
     this.issued++;
-    const ticket = sealTicket(this.options.ring, { id, node: node.id, client: clientBinding(clientKey), nbf: now, exp, scope });
+    const ticket = sealTicket(this.options.ring, { id, node: node.id, client: clientKey, nbf: now, exp, scope });
     return { status: 'admitted', node: { id: node.id, url: node.url }, ticket, expiresAt: exp };
   }
 

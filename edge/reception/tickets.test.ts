@@ -8,7 +8,7 @@ import { onError } from '../http/problem.ts';
 import { NodeAdmissions } from './node.ts';
 import { Reception } from './reception.ts';
 import { nodeRoutes, receptionRoutes, requireAdmission } from './routes.ts';
-import { clientBinding, randomKeyring, sealTicket } from './tickets.ts';
+import { randomKeyring, sealTicket } from './tickets.ts';
 
 const REPORT_KEY = 'test-report-key-0123456789';
 const newClientKey = () => randomBytes(32).toString('base64url');
@@ -66,7 +66,7 @@ describe('tickets', () => {
     expect(await refusedAs(t.claim('a', flipped, key))).toBe('/problems/ticket-forged');
     expect(await refusedAs(t.claim('a', `zz.${ticket.split('.')[1]}`, key))).toBe('/problems/ticket-forged');
     expect(await refusedAs(t.claim('a', 'hello', key))).toBe('/problems/ticket-forged');
-    const claims = { id: 'x1', node: 'a', client: clientBinding(key), nbf: t.clock.now, exp: t.clock.now + 1000, scope: 'volunteer' as const };
+    const claims = { id: 'x1', node: 'a', client: key, nbf: t.clock.now, exp: t.clock.now + 1000, scope: 'volunteer' as const };
     expect(await refusedAs(t.claim('a', sealTicket(randomKeyring(t.ring.current.kid), claims), key))).toBe('/problems/ticket-forged');
     // Not yet valid, wrong node, wrong client, wrong scope.
     expect(await refusedAs(t.claim('a', sealTicket(t.ring, { ...claims, nbf: t.clock.now + 60_000, exp: t.clock.now + 90_000 }), key))).toBe('/problems/ticket-not-yet-valid');

@@ -8,7 +8,7 @@
  * Token: `<kid>.<base64url(iv ‖ ciphertext ‖ tag)>`, the key id authenticated as AAD, so
  * keys can rotate (every key in the ring opens tickets; the first one seals).
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { TicketClaims, TicketScope } from '../../shared/reception/schemas.ts';
 import { TICKET_CLOCK_SKEW_MS, USED_TICKETS_MAX } from '../../shared/limits.ts';
 import { ProblemError } from '../http/problem.ts';
@@ -21,9 +21,9 @@ const TOKEN_CHARS_MAX = 1024;
 
 export interface TicketKeyring {
   /** The key new tickets are sealed with. */
-  current: { kid: string; key: Buffer };
-  /** Every key tickets may be opened with, by id. */
-  keys: Map<string, Buffer>;
+  current: { kid: string; key: KeyObject; aad: Buffer };
+  /** Every key tickets may be opened with, by id (KeyObjects: cheaper per use than raw bytes). */
+  keys: Map<string, { key: KeyObject; aad: Buffer }>;
 }
 
 /**
@@ -32,15 +32,16 @@ export interface TicketKeyring {
  * const ring = keyringFrom(process.env.TICKET_KEYS!);
  */
 export function keyringFrom(spec: string): TicketKeyring {
-  const keys = new Map<string, Buffer>();
+  const keys = new Map<string, { key: KeyObject; aad: Buffer }>();
   let current: TicketKeyring['current'] | undefined;
   for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
     const [kid, b64] = part.split(':');
     if (!kid || !/^[A-Za-z0-9_-]{1,16}$/.test(kid) || !b64) throw new Error(`ticket key '${part.slice(0, 20)}…' is not kid:base64key`);
     const key = Buffer.from(b64, 'base64');
     if (key.length !== KEY_BYTES) throw new Error(`ticket key ${kid} must be ${KEY_BYTES} bytes, got ${key.length}`);
-    keys.set(kid, key);
-    current ??= { kid, key };
+    const entry = { key: createSecretKey(key), aad: Buffer.from(kid) };
+    keys.set(kid, entry);
+    current ??= { kid, ...entry };
   }
   if (!current) throw new Error('no ticket key given');
   return { current, keys };
@@ -51,16 +52,21 @@ export function randomKeyring(kid = 'k1'): TicketKeyring {
   return keyringFrom(`${kid}:${randomBytes(KEY_BYTES).toString('base64')}`);
 }
 
-/** The binding a ticket carries for a client key (what the client sends, hashed). */
-export function clientBinding(clientKey: string): string {
-  return createHash('sha256').update(clientKey).digest('base64url');
+/**
+ * Whether a presented client key is the one a ticket or admission is bound to. The ticket
+ * carries the key itself (it is encrypted: only reception and nodes read it), so checking
+ * costs a constant-time comparison, not a hash.
+ */
+export function sameClient(presented: string | undefined, bound: string): boolean {
+  if (presented === undefined || presented.length !== bound.length) return false;
+  return timingSafeEqual(Buffer.from(presented), Buffer.from(bound));
 }
 
 /** Seals claims into a ticket. */
 export function sealTicket(ring: TicketKeyring, claims: TicketClaims): string {
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', ring.current.key, iv);
-  cipher.setAAD(Buffer.from(ring.current.kid));
+  cipher.setAAD(ring.current.aad);
   const body = Buffer.concat([cipher.update(JSON.stringify(claims), 'utf8'), cipher.final()]);
   return `${ring.current.kid}.${Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url')}`;
 }
@@ -71,20 +77,22 @@ const forged = (why: string) => new ProblemError('ticket-forged', `the ticket ${
 export function openTicket(ring: TicketKeyring, token: string): TicketClaims {
   if (typeof token !== 'string' || token.length > TOKEN_CHARS_MAX) throw forged('is not a ticket');
   const dot = token.indexOf('.');
-  const key = dot > 0 ? ring.keys.get(token.slice(0, dot)) : undefined;
-  if (!key) throw forged('names no key this node has');
+  const entry = dot > 0 ? ring.keys.get(token.slice(0, dot)) : undefined;
+  if (!entry) throw forged('names no key this node has');
   const raw = Buffer.from(token.slice(dot + 1), 'base64url');
   if (raw.length < IV_BYTES + TAG_BYTES + 2) throw forged('is too short');
-  const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, IV_BYTES));
-  decipher.setAAD(Buffer.from(token.slice(0, dot)));
+  const decipher = createDecipheriv('aes-256-gcm', entry.key, raw.subarray(0, IV_BYTES));
+  decipher.setAAD(entry.aad);
   decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
-  let text: string;
+  let plain: Buffer;
   try {
-    text = Buffer.concat([decipher.update(raw.subarray(IV_BYTES, raw.length - TAG_BYTES)), decipher.final()]).toString('utf8');
+    plain = decipher.update(raw.subarray(IV_BYTES, raw.length - TAG_BYTES));
+    // GCM yields everything from update(); final() only checks the tag.
+    decipher.final();
   } catch {
     throw forged('was changed or sealed with another key');
   }
-  return JSON.parse(text) as TicketClaims;
+  return JSON.parse(plain.toString('utf8')) as TicketClaims;
 }
 
 /**
@@ -136,7 +144,7 @@ export function verifyTicket(ring: TicketKeyring, token: string, expect: TicketE
   if (claims.nbf > now + TICKET_CLOCK_SKEW_MS) throw new ProblemError('ticket-not-yet-valid', `the ticket is valid from ${new Date(claims.nbf).toISOString()}`);
   if (claims.exp <= now) throw new ProblemError('ticket-expired', `the ticket expired at ${new Date(claims.exp).toISOString()}; ask reception again`);
   if (claims.node !== expect.node) throw new ProblemError('ticket-wrong-node', `the ticket admits to node ${claims.node}, this is ${expect.node}`);
-  if (!expect.clientKey || clientBinding(expect.clientKey) !== claims.client || (claims.addr !== undefined && claims.addr !== expect.addr)) {
+  if (!sameClient(expect.clientKey, claims.client) || (claims.addr !== undefined && claims.addr !== expect.addr)) {
     throw new ProblemError('ticket-wrong-client', 'the ticket was issued to another client');
   }
   if (claims.scope !== expect.scope) throw new ProblemError('ticket-wrong-scope', `the ticket admits to ${claims.scope}, not ${expect.scope}`);

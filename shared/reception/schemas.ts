@@ -29,7 +29,7 @@ export interface TicketClaims {
   id: string;
   /** The node it admits to. */
   node: string;
-  /** SHA-256 (base64url) of the client's key. */
+  /** The client's key (the ticket is encrypted, so only reception and nodes see it). */
   client: string;
   /** The client's address, when reception binds it. */
   addr?: string;
