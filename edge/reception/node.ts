@@ -35,6 +35,8 @@ export class NodeAdmissions {
   private claimedSinceReport: string[] = [];
   private serviceSinceReport: number[] = [];
   private readonly refused: Record<string, number> = {};
+  /** Most admissions ever held at once (never above capacity). */
+  peak = 0;
   readonly now: () => number;
 
   constructor(readonly options: NodeAdmissionsOptions) {
@@ -76,6 +78,7 @@ export class NodeAdmissions {
       }
       const token = randomBytes(24).toString('base64url');
       this.admissions.set(token, { scope, client: claims.client, startedAt: now, usedAt: now });
+      this.peak = Math.max(this.peak, this.admissions.size);
       this.claimedSinceReport.push(claims.id);
       if (this.claimedSinceReport.length > CLAIMED_IDS_PER_REPORT_MAX) this.claimedSinceReport.shift();
       return { admission: token, scope, expiresAt: now + ADMISSION_IDLE_MS };
@@ -107,6 +110,12 @@ export class NodeAdmissions {
 
   get active(): number {
     return this.admissions.size;
+  }
+
+  /** Puts back what an undelivered report drained, for the next report. */
+  restore(report: { claimed: string[]; serviceMs?: number[] }): void {
+    this.claimedSinceReport = [...report.claimed, ...this.claimedSinceReport].slice(-CLAIMED_IDS_PER_REPORT_MAX);
+    this.serviceSinceReport = [...(report.serviceMs ?? []), ...this.serviceSinceReport].slice(-SERVICE_SAMPLES_MAX);
   }
 
   /** The report for reception; drains what it reports once (claimed ids, service times). */

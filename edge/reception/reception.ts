@@ -43,6 +43,7 @@ interface NodeState {
 
 interface Waiting {
   id: string;
+  clientKey: string;
   arrival: number;
   seenAt: number;
   /** Midpoint of the first estimate the client was given (null when none was known). */
@@ -55,6 +56,11 @@ export interface ReceptionOptions {
   random?: () => number;
   /** Signs place-in-line tokens; random per process unless given (places survive a restart only with a fixed key). */
   placeKey?: Buffer;
+  /** Bounds, for tests that can't wait real minutes (defaults from shared/limits.ts). */
+  ticketTtlMs?: number;
+  abandonMs?: number;
+  retryMinMs?: number;
+  retryMaxMs?: number;
 }
 
 /** Load of a node as a share of its capacity, counting tickets not yet claimed. */
@@ -71,16 +77,26 @@ export class Reception {
   /** In arrival order (arrivals only ever append; reloads find their entry by id). */
   private queue: Waiting[] = [];
   private readonly byId = new Map<string, Waiting>();
+  /** The same place for a client that lost its token but kept its key (an answer lost in transit). */
+  private readonly byClient = new Map<string, Waiting>();
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly placeKey: Buffer;
   private issued = 0;
   private readonly estimateErrors: number[] = [];
+  private readonly ticketTtlMs: number;
+  private readonly abandonMs: number;
+  private readonly retryMinMs: number;
+  private readonly retryMaxMs: number;
 
   constructor(private readonly options: ReceptionOptions) {
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.placeKey = options.placeKey ?? randomBytes(32);
+    this.ticketTtlMs = options.ticketTtlMs ?? TICKET_TTL_MS;
+    this.abandonMs = options.abandonMs ?? WAITING_ABANDON_MS;
+    this.retryMinMs = options.retryMinMs ?? WAIT_RETRY_MIN_MS;
+    this.retryMaxMs = options.retryMaxMs ?? WAIT_RETRY_MAX_MS;
   }
 
   /** A node's load report; `claimed` lists tickets it accepted since its last report. */
@@ -146,13 +162,18 @@ export class Reception {
 
   /** Drops waiting clients that stopped asking (they left); returns the live line. */
   private prune(now: number): void {
-    if (this.queue.some((w) => now - w.seenAt > WAITING_ABANDON_MS)) {
+    if (this.queue.some((w) => now - w.seenAt > this.abandonMs)) {
       this.queue = this.queue.filter((w) => {
-        const keep = now - w.seenAt <= WAITING_ABANDON_MS;
-        if (!keep) this.byId.delete(w.id);
+        const keep = now - w.seenAt <= this.abandonMs;
+        if (!keep) this.forget(w);
         return keep;
       });
     }
+  }
+
+  private forget(w: Waiting): void {
+    this.byId.delete(w.id);
+    if (this.byClient.get(w.clientKey) === w) this.byClient.delete(w.clientKey);
   }
 
   private estimate(position: number, nodes: NodeState[]): { lowMs: number; highMs: number; known: boolean } {
@@ -165,14 +186,14 @@ export class Reception {
   }
 
   private retryAfter(estimate: { lowMs: number; highMs: number; known: boolean }): number {
-    const base = estimate.known ? (estimate.lowMs + estimate.highMs) / 4 : WAIT_RETRY_MIN_MS * 2;
-    const clamped = Math.min(WAIT_RETRY_MAX_MS, Math.max(WAIT_RETRY_MIN_MS, base));
+    const base = estimate.known ? (estimate.lowMs + estimate.highMs) / 4 : this.retryMinMs * 2;
+    const clamped = Math.min(this.retryMaxMs, Math.max(this.retryMinMs, base));
     return Math.round(clamped * (1 - WAIT_RETRY_JITTER + 2 * WAIT_RETRY_JITTER * this.random()));
   }
 
   private ticketFor(node: NodeState, scope: TicketScope, clientKey: string, now: number): AdmitResponse {
     const id = randomBytes(12).toString('base64url');
-    const exp = now + TICKET_TTL_MS;
+    const exp = now + this.ticketTtlMs;
     node.pending.set(id, exp);
     this.issued++;
     const ticket = sealTicket(this.options.ring, { id, node: node.id, client: clientKey, nbf: now, exp, scope });
@@ -187,14 +208,14 @@ export class Reception {
   admit(req: { scope: TicketScope; place?: string; region?: string }, clientKey: string, now = this.now()): AdmitResponse {
     const nodes = this.live(now);
     this.prune(now);
-    let waiting = req.place ? this.byId.get(this.openPlace(req.place).id) : undefined;
+    let waiting = (req.place ? this.byId.get(this.openPlace(req.place).id) : undefined) ?? this.byClient.get(clientKey);
     const position = waiting ? this.queue.indexOf(waiting) : this.queue.length;
     if (position < this.freeSlots(nodes)) {
       const node = this.pick(nodes, req.region);
       if (node) {
         if (waiting) {
           this.queue.splice(position, 1);
-          this.byId.delete(waiting.id);
+          this.forget(waiting);
           if (waiting.estimatedMs !== null && now > waiting.arrival) {
             const actual = now - waiting.arrival;
             this.estimateErrors.push(Math.abs(waiting.estimatedMs - actual) / actual);
@@ -207,9 +228,10 @@ export class Reception {
     if (!waiting) {
       if (this.queue.length >= WAITING_ROOM_MAX) throw new ProblemError('waiting-room-full', 'too many people are waiting; try again in a few minutes');
       // A place token from before a restart (or one that lapsed) starts a new place: its id is unknown here.
-      waiting = { id: randomBytes(9).toString('base64url'), arrival: now, seenAt: now, estimatedMs: null };
+      waiting = { id: randomBytes(9).toString('base64url'), clientKey, arrival: now, seenAt: now, estimatedMs: null };
       this.queue.push(waiting);
       this.byId.set(waiting.id, waiting);
+      this.byClient.set(clientKey, waiting);
     }
     waiting.seenAt = now;
     const at = this.queue.indexOf(waiting);
@@ -221,6 +243,7 @@ export class Reception {
   /** The operator's view. */
   status(now = this.now()) {
     const nodes = this.live(now);
+    this.prune(now);
     const errors = [...this.estimateErrors].sort((a, b) => a - b);
     return {
       nodes: [...this.nodes.values()].map((n) => ({
