@@ -19,6 +19,7 @@ import { csrfForSessions } from './auth/csrf.ts';
 import { licenseRoutes } from './licenses/licenses.routes.ts';
 import { createSimulatedPayments, type PaymentProvider } from './shop/payments.ts';
 import { shopRoutes } from './shop/shop.routes.ts';
+import { mountReception, type ReceptionMount } from './reception/mount.ts';
 
 export interface AppOptions {
   store: Store;
@@ -31,6 +32,8 @@ export interface AppOptions {
   payments?: PaymentProvider;
   /** Randomness for spot checks of trusted volunteers, injectable for tests. @default Math.random */
   random?: () => number;
+  /** Reception and admission, by the edge's role (edge/reception/mount.ts). @default none */
+  reception?: ReceptionMount;
 }
 
 /** What every feature's routes are built from. */
@@ -69,6 +72,7 @@ export function createApp(options: AppOptions) {
   app.use(secureHeaders({ contentSecurityPolicy: CSP, crossOriginEmbedderPolicy: false }));
   // Request bodies are bounded where they are read (edge/http/body.ts).
   app.use('/api/*', csrfForSessions());
+  mountReception(app, options.reception);
 
   app.get('/api/health', (c) => c.json({ ok: true, dialect: store.dialect, kernels: [...kernels.entries.keys()] }));
   app.route('/', accountRoutes(store, now));

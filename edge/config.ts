@@ -3,23 +3,64 @@
  */
 import { join } from 'node:path';
 
+export type EdgeRole = 'all' | 'reception' | 'node';
+
 export interface EdgeConfig {
   port: number;
   host: string;
   databaseUrl: string;
   kernelsDir: string;
   webDir: string;
+  /** `all` (one process: reception and a node), `reception`, or `node`. */
+  role: EdgeRole;
+  /** This node's id and the URL clients reach it at (nodes; `all` uses its own). */
+  nodeId: string;
+  publicUrl: string;
+  region: string;
+  /** Admissions this node takes at once. */
+  capacity: number;
+  /** Where a node reports its load. */
+  receptionUrl: string | undefined;
+  /** `kid:base64key,…` shared by reception and nodes (random per process for `all` when unset). */
+  ticketKeys: string | undefined;
+  /** The secret nodes authenticate their reports with. */
+  reportKey: string | undefined;
+  /** Whether work, job submission and checkout need a claimed admission (always on `node`). */
+  admissionRequired: boolean;
 }
+
+/** Admissions a node takes at once unless NODE_CAPACITY says otherwise. */
+const NODE_CAPACITY_DEFAULT = 1_000;
 
 /** Reads the configuration; throws a readable error for a bad value. */
 export function readConfig(env: NodeJS.ProcessEnv = process.env, root = process.cwd()): EdgeConfig {
   const port = Number(env.PORT ?? 8787);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got '${env.PORT}'`);
+  const role = (env.EDGE_ROLE ?? 'all') as EdgeRole;
+  if (!['all', 'reception', 'node'].includes(role)) throw new Error(`EDGE_ROLE must be all, reception or node, got '${env.EDGE_ROLE}'`);
+  const host = env.HOST ?? '127.0.0.1';
+  const capacity = Number(env.NODE_CAPACITY ?? NODE_CAPACITY_DEFAULT);
+  if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`NODE_CAPACITY must be a positive integer, got '${env.NODE_CAPACITY}'`);
+  if (role !== 'all' && (!env.TICKET_KEYS || !env.RECEPTION_REPORT_KEY)) {
+    throw new Error(`EDGE_ROLE=${role} needs TICKET_KEYS and RECEPTION_REPORT_KEY shared by reception and its nodes`);
+  }
+  if (role === 'node' && !env.RECEPTION_URL) throw new Error('EDGE_ROLE=node needs RECEPTION_URL');
+  const admission = env.ADMISSION ?? (role === 'node' ? 'required' : 'off');
+  if (admission !== 'required' && admission !== 'off') throw new Error(`ADMISSION must be required or off, got '${admission}'`);
   return {
     port,
-    host: env.HOST ?? '127.0.0.1',
+    host,
     databaseUrl: env.DATABASE_URL ?? join(root, 'data', 'sparecycles.db'),
     kernelsDir: env.KERNELS_DIR ?? join(root, 'kernels', 'dist'),
     webDir: env.WEB_DIR ?? join(root, 'dist', 'web'),
+    role,
+    nodeId: env.NODE_ID ?? `node-${port}`,
+    publicUrl: env.PUBLIC_URL ?? `http://${host}:${port}`,
+    region: env.NODE_REGION ?? '',
+    capacity,
+    receptionUrl: env.RECEPTION_URL,
+    ticketKeys: env.TICKET_KEYS,
+    reportKey: env.RECEPTION_REPORT_KEY,
+    admissionRequired: role === 'node' || admission === 'required',
   };
 }

@@ -11,6 +11,7 @@ import { ledgerOf } from './ledger/ledger.ts';
 import { createSimulatedPayments } from './shop/payments.ts';
 import { seedDemoShop } from './shop/seed.ts';
 import { startShopSweeper } from './shop/sweep.ts';
+import { startReception } from './reception/roles.ts';
 
 const config = readConfig();
 const store = await openStore(config.databaseUrl);
@@ -18,10 +19,11 @@ const kernels = await loadKernelRegistry(config.kernelsDir);
 await seedDemoShop(store, Date.now());
 // One payment provider for the app and the shop's sweeper (the simulator keeps its records in memory).
 const payments = createSimulatedPayments();
-const app = createApp({ store, kernels, webDir: config.webDir, payments });
+const reception = startReception(config);
+const app = createApp({ store, kernels, webDir: config.webDir, payments, reception: reception.mount });
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
   const where = store.dialect === 'sqlite' ? config.databaseUrl : 'PostgreSQL';
-  console.log(`SpareCycles edge on http://${config.host}:${info.port} (store: ${where}; kernels: ${[...kernels.entries.keys()].join(', ') || 'none'})`);
+  console.log(`SpareCycles edge (${config.role}) on http://${config.host}:${info.port} (store: ${where}; kernels: ${[...kernels.entries.keys()].join(', ') || 'none'})`);
 });
 
 /** How often holds past their timeout are voided (checkouts abandoned mid-payment). */
@@ -35,6 +37,7 @@ const stopShopSweeper = startShopSweeper({ store, now: Date.now, payments });
 
 function shutdown(): void {
   clearInterval(sweeper);
+  reception.stop();
   stopShopSweeper();
   server.close();
   void store.close().finally(() => process.exit(0));

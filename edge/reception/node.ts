@@ -5,10 +5,10 @@
  * it accepted and the service times it measured to reception.
  */
 import { randomBytes } from 'node:crypto';
-import type { ClaimResponse, NodeReport, TicketScope } from '../../shared/reception/schemas.ts';
+import type { ClaimResponse, FullNodeReport, TicketScope } from '../../shared/reception/schemas.ts';
 import { ADMISSION_IDLE_MS, SERVICE_SAMPLES_MAX } from '../../shared/limits.ts';
 import type { Store } from '../db/index.ts';
-import { ProblemError, type ProblemSlug } from '../http/problem.ts';
+import { ProblemError } from '../http/problem.ts';
 import { CLAIMED_IDS_PER_REPORT_MAX } from './reception.ts';
 import { UsedTickets, sameClient, verifyTicket, type TicketKeyring } from './tickets.ts';
 
@@ -119,7 +119,7 @@ export class NodeAdmissions {
   }
 
   /** The report for reception; drains what it reports once (claimed ids, service times). */
-  takeReport(leasesInFlight = 0): NodeReport & { claimed: string[]; refused: Record<string, number> } {
+  takeReport(leasesInFlight = 0): FullNodeReport {
     const now = this.now();
     this.expireIdle(now);
     this.used.sweep(now);
@@ -132,7 +132,7 @@ export class NodeAdmissions {
       leasesInFlight,
       serviceMs: this.serviceSinceReport,
       claimed: this.claimedSinceReport,
-      refused: { ...this.refused } as Partial<Record<ProblemSlug, number>> as Record<string, number>,
+      refused: { ...this.refused },
     };
     this.serviceSinceReport = [];
     this.claimedSinceReport = [];

@@ -7,7 +7,7 @@
  * wait range estimated from the service times nodes measure.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { AdmitResponse, NodeReport, TicketScope } from '../../shared/reception/schemas.ts';
+import type { AdmitResponse, FullNodeReport, TicketScope } from '../../shared/reception/schemas.ts';
 import {
   NODE_REPORT_STALE_MS,
   SERVICE_SAMPLES_MAX,
@@ -100,7 +100,7 @@ export class Reception {
   }
 
   /** A node's load report; `claimed` lists tickets it accepted since its last report. */
-  report(r: Required<Omit<NodeReport, 'serviceMs'>> & { serviceMs: number[]; claimed?: string[]; refused?: Record<string, number> }): void {
+  report(r: FullNodeReport): void {
     const now = this.now();
     let n = this.nodes.get(r.node);
     if (!n) {
@@ -108,8 +108,8 @@ export class Reception {
       this.nodes.set(r.node, n);
     }
     Object.assign(n, { url: r.url, region: r.region, capacity: r.capacity, active: r.active, leasesInFlight: r.leasesInFlight, reportedAt: now });
-    for (const id of (r.claimed ?? []).slice(0, CLAIMED_IDS_PER_REPORT_MAX)) n.pending.delete(id);
-    if (r.refused) n.refused = { ...r.refused };
+    for (const id of r.claimed.slice(0, CLAIMED_IDS_PER_REPORT_MAX)) n.pending.delete(id);
+    n.refused = { ...r.refused };
     for (const ms of r.serviceMs) {
       n.service.push(ms);
       if (n.service.length > SERVICE_SAMPLES_MAX) n.service.shift();

@@ -6,8 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { Hono } from 'hono';
-import { z } from 'zod';
-import { ADMISSION_HEADER, AdmitRequestSchema, CLIENT_KEY_HEADER, ClaimRequestSchema, NodeReportSchema, RECEPTION_PATHS, type TicketScope } from '../../shared/reception/schemas.ts';
+import { ADMISSION_HEADER, AdmitRequestSchema, CLIENT_KEY_HEADER, ClaimRequestSchema, FullNodeReportSchema, RECEPTION_PATHS, type TicketScope } from '../../shared/reception/schemas.ts';
 import { readJson } from '../http/body.ts';
 import { ProblemError } from '../http/problem.ts';
 import { requireOperator } from '../licenses/operator.ts';
@@ -48,7 +47,7 @@ export function receptionRoutes(reception: Reception, reportKey: string) {
   app.post(RECEPTION_PATHS.report, async (c) => {
     const auth = c.req.header('authorization') ?? '';
     if (!auth.startsWith('Bearer ') || !sameSecret(auth.slice(7), reportKey)) throw new ProblemError('unauthenticated', 'nodes report with the shared reception key');
-    const report = await readJson(c, NodeReportSchema.extend({ claimed: z.array(z.string().max(64)).max(10_000).default([]), refused: z.record(z.string(), z.int()).default({}) }));
+    const report = await readJson(c, FullNodeReportSchema);
     reception.report(report);
     return c.body(null, 204);
   });

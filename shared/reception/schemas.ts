@@ -97,3 +97,9 @@ export const NodeReportSchema = z.strictObject({
   serviceMs: z.array(z.number().nonnegative()).max(256).default([]),
 });
 export type NodeReport = z.input<typeof NodeReportSchema>;
+/** A report as reception reads it: with the ticket ids claimed since the last one and refusals so far, by reason. */
+export const FullNodeReportSchema = NodeReportSchema.extend({
+  claimed: z.array(z.string().max(64)).max(10_000).default([]),
+  refused: z.record(z.string(), z.int()).default({}),
+});
+export type FullNodeReport = z.output<typeof FullNodeReportSchema>;

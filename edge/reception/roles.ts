@@ -1,0 +1,41 @@
+/**
+ * @module Builds reception and this process's node from the configuration, by role, and
+ * starts the node's load reports (over HTTP to a reception elsewhere, or in-process for `all`).
+ */
+import { randomBytes } from 'node:crypto';
+import type { EdgeConfig } from '../config.ts';
+import { NODE_REPORT_INTERVAL_MS } from '../../shared/limits.ts';
+import type { ReceptionMount } from './mount.ts';
+import { NodeAdmissions } from './node.ts';
+import { Reception } from './reception.ts';
+import { startReporting } from './reporter.ts';
+import { keyringFrom, randomKeyring } from './tickets.ts';
+
+export function startReception(config: Pick<EdgeConfig, 'role' | 'nodeId' | 'publicUrl' | 'region' | 'capacity' | 'receptionUrl' | 'ticketKeys' | 'reportKey' | 'admissionRequired'>): {
+  mount: ReceptionMount;
+  stop: () => void;
+} {
+  const ring = config.ticketKeys ? keyringFrom(config.ticketKeys) : randomKeyring();
+  const reportKey = config.reportKey ?? randomBytes(24).toString('base64url');
+  const reception = config.role === 'node' ? undefined : new Reception({ ring });
+  const admissions =
+    config.role === 'reception' ? undefined : new NodeAdmissions({ node: config.nodeId, url: config.publicUrl, region: config.region, capacity: config.capacity, ring });
+  let stop = () => {};
+  if (admissions && config.role === 'node') {
+    stop = startReporting(admissions, { receptionUrl: config.receptionUrl!, reportKey });
+  } else if (admissions && reception) {
+    // One process: the node reports to its own reception directly.
+    const report = () => reception.report(admissions.takeReport());
+    report();
+    const timer = setInterval(report, NODE_REPORT_INTERVAL_MS);
+    timer.unref();
+    stop = () => clearInterval(timer);
+  }
+  return {
+    mount: {
+      ...(reception ? { reception: { reception, reportKey } } : {}),
+      ...(admissions ? { node: { admissions, required: config.admissionRequired } } : {}),
+    },
+    stop,
+  };
+}
