@@ -4,20 +4,21 @@
  * validation, outputs computed once per distinct input. A batch of leases is returned in one
  * request (`POST /api/work/results`); single leases by the binary `PUT …/result`. Prints one
  * JSON line of stats, with the time from its first request to its last answer.
- * Usage: tsx bench/coordinator-load.ts URL BATCH TOKENS_JSON DEADLINE_MS
+ * Usage: tsx bench/coordinator-load.ts URL[,URL…] BATCH TOKENS_JSON DEADLINE_MS — with several
+ * URLs (nodes sharing one database), volunteer i talks to node i mod n.
  */
 import { Agent, request } from 'node:http';
 import { base64ToBytes } from '../shared/base64.ts';
 import { lorenz96Reference } from '../kernels/lorenz96/reference.ts';
 
 const [url, batchArg, tokensJson, deadlineArg] = process.argv.slice(2);
-const base = new URL(url!);
+const bases = url!.split(',').map((u) => new URL(u));
 const batch = Number(batchArg);
 const tokens = JSON.parse(tokensJson!) as string[];
 const deadline = Number(deadlineArg);
 const agent = new Agent({ keepAlive: true, maxSockets: tokens.length });
 
-function call(method: string, path: string, token: string, body?: Buffer | string, type = 'application/json'): Promise<{ status: number; text: string }> {
+function call(base: URL, method: string, path: string, token: string, body?: Buffer | string, type = 'application/json'): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = { authorization: `Bearer ${token}` };
     if (body !== undefined) Object.assign(headers, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
@@ -38,10 +39,11 @@ let trips = 0;
 let idleRounds = 0;
 const started = performance.now();
 await Promise.all(
-  tokens.map(async (token) => {
+  tokens.map(async (token, v) => {
+    const base = bases[v % bases.length]!;
     while (Date.now() < deadline) {
       let t0 = performance.now();
-      const r = await call('POST', '/api/work/lease', token, JSON.stringify({ max: batch }));
+      const r = await call(base, 'POST', '/api/work/lease', token, JSON.stringify({ max: batch }));
       lat.lease.push(performance.now() - t0);
       trips++;
       const { leases } = JSON.parse(r.text) as { leases: { leaseId: number; input: string }[] };
@@ -57,13 +59,13 @@ await Promise.all(
       });
       if (leases.length === 1) {
         t0 = performance.now();
-        const s = await call('PUT', `/api/work/leases/${leases[0]!.leaseId}/result`, token, outs[0]!, 'application/octet-stream');
+        const s = await call(base, 'PUT', `/api/work/leases/${leases[0]!.leaseId}/result`, token, outs[0]!, 'application/octet-stream');
         if (s.status !== 200) throw new Error(`submit ${s.status}: ${s.text}`);
         lat.submit.push(performance.now() - t0);
       } else {
         const body = JSON.stringify({ results: leases.map((l, i) => ({ leaseId: l.leaseId, output: outs[i]!.toString('base64') })) });
         t0 = performance.now();
-        const s = await call('POST', '/api/work/results', token, body);
+        const s = await call(base, 'POST', '/api/work/results', token, body);
         if (s.status !== 200 || s.text.includes('"problem"')) throw new Error(`submit ${s.status}: ${s.text.slice(0, 500)}`);
         lat.submit.push(performance.now() - t0);
       }

@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import { createApiClient } from '../shared/api/client.ts';
 import { JOB_UNITS_MAX } from '../shared/limits.ts';
 import { startServer } from '../tests/e2e/harness.ts';
+import { dropFreshPg, freshPgUrl } from '../edge/testing.ts';
 
 /** Simulated volunteers (concurrent HTTP clients). */
 const VOLUNTEERS = 16;
@@ -107,8 +108,59 @@ async function runOnce(batch: number): Promise<void> {
   }
 }
 
+/** Units of the PostgreSQL comparison (one node vs two sharing the database). */
+const PG_UNITS = Number(process.env.BENCH_COORDINATOR_PG_UNITS ?? 4_000);
+
+/** Coordinator throughput on PostgreSQL with `nodes` edge processes sharing one fresh schema. */
+async function runPg(nodes: number, batch: number, pgUrl: string): Promise<Measured> {
+  const servers = [];
+  try {
+    // One after the other: each seeds the demo shop on start.
+    for (let i = 0; i < nodes; i++) servers.push(await startServer({ DATABASE_URL: pgUrl }));
+    const anon = createApiClient({ baseUrl: servers[0]!.url });
+    const customer = createApiClient({ baseUrl: servers[0]!.url, token: (await anon.createCustomer('Bench PG')).apiKey });
+    const jobs = [];
+    for (let left = PG_UNITS; left > 0; left -= JOB_UNITS_MAX) {
+      jobs.push(await customer.createJob({ kind: 'lorenz96', params: { n: 4, steps: 1, snapEvery: 1, members: Math.min(left, JOB_UNITS_MAX), membersPerUnit: 1, perturbation: 0.5 } }));
+    }
+    const tokens = await Promise.all(Array.from({ length: VOLUNTEERS }, async () => (await anon.createVolunteer()).token));
+    const stats = parseStats(await runLoad([servers.map((s) => s.url).join(','), String(batch), JSON.stringify(tokens), String(Date.now() + RUN_MS_MAX)]));
+    for (const job of jobs) {
+      const final = await customer.job(job.id);
+      if (final.status !== 'completed') throw new Error(`job ${job.id} did not complete on PostgreSQL (${final.unitsValid}/${final.unitsTotal})`);
+    }
+    return describe(stats, PG_UNITS);
+  } catch (err) {
+    for (const s of servers) console.error(`edge log (${s.url}):\n${s.output().slice(-3000)}`);
+    throw err;
+  } finally {
+    for (const s of servers) await s.stop();
+  }
+}
+
 export async function run(): Promise<void> {
   console.log(`coordinator over HTTP on loopback: ${VOLUNTEERS} simulated volunteers, ${UNITS} units × quorum 2, SQLite; load generator in the same machine`);
   await runOnce(1);
   await runOnce(16);
+  const pgUrl = await freshPgUrl();
+  if (!pgUrl) {
+    console.log('PostgreSQL: not reachable, one-node vs two-node comparison skipped');
+    return;
+  }
+  try {
+    console.log(`PostgreSQL, batch 16, ${PG_UNITS} units, each run on a fresh schema:`);
+    const one = await runPg(1, 16, pgUrl);
+    await dropFreshPg(pgUrl);
+    const pgUrl2 = (await freshPgUrl())!;
+    try {
+      const two = await runPg(2, 16, pgUrl2);
+      console.log(`  1 node:  ${one.line}`);
+      console.log(`  2 nodes: ${two.line}`);
+      console.log(`  2 nodes / 1 node: units/s ${(two.unitsPerS / one.unitsPerS).toFixed(2)} (both nodes and the load generator share this machine's 2 cores with PostgreSQL)`);
+    } finally {
+      await dropFreshPg(pgUrl2);
+    }
+  } finally {
+    await dropFreshPg(pgUrl);
+  }
 }

@@ -31,8 +31,9 @@ export function* expireLeasesOp(now: number): Op<number> {
   // Units are locked in id order, as every other path locks them, so sweeps can't deadlock.
   expired.sort((a, b) => Number(a.unit_id) - Number(b.unit_id));
   for (const r of expired) {
-    yield exec(Q.setReplicaTimedOut, { id: r.id });
     const unit = ((yield rows(Q.unitForUpdate, { id: r.unit_id })) as Row[])[0] as unknown as UnitRow;
+    // Another node's sweep (or the late result itself) may have settled it meanwhile.
+    if ((yield exec(Q.setReplicaTimedOut, { id: r.id })) === 0) continue;
     // A unit held alone by a trusted volunteer goes back to its job's quorum when reissued.
     yield* applyVerdictOp({ ...unit, leased: unit.leased - 1, quorum: r.solo ? unit.quorum_base : unit.quorum }, now);
   }
@@ -88,10 +89,32 @@ export function leaseUnits(store: Store, registry: KernelRegistry, volunteerId: 
 
 /** The caller's replica (lease), or the problem that explains why it can't be used. */
 export function* ownReplicaOp(leaseId: number, volunteerId: string): Op<ReplicaRow> {
-  const replica = ((yield rows(Q.replicaForUpdate, { id: leaseId })) as Row[])[0] as unknown as ReplicaRow | undefined;
+  const replica = ((yield rows(Q.replicaById, { id: leaseId })) as Row[])[0] as unknown as ReplicaRow | undefined;
   if (!replica) throw new ProblemError('lease-not-found', `lease ${leaseId} does not exist`);
   if (replica.volunteer_id !== volunteerId) throw new ProblemError('lease-not-yours', `lease ${leaseId} was not issued to you`);
   return replica;
+}
+
+/**
+ * The caller's replica and its unit, about to be changed. With `locking` (PostgreSQL), the
+ * unit is locked and then the replica re-read under a lock of its own (the lock order every
+ * writer keeps); SQLite runs one writer at a time and reads each once.
+ */
+export function* replicaAndUnitOp(leaseId: number, volunteerId: string, locking: boolean): Op<{ replica: ReplicaRow; unit: UnitRow }> {
+  let replica = yield* ownReplicaOp(leaseId, volunteerId);
+  const unit = ((yield rows(locking ? Q.unitForUpdate : Q.unitById, { id: replica.unit_id })) as Row[])[0] as unknown as UnitRow;
+  if (locking) replica = ((yield rows(Q.replicaForUpdate, { id: leaseId })) as Row[])[0] as unknown as ReplicaRow;
+  return { replica, unit };
+}
+
+/** Locks, in ascending id order, the units of the caller's leases among `leaseIds` (a batch about to be settled). */
+export function* lockUnitsOfLeasesOp(leaseIds: number[]): Op<void> {
+  const units = new Set<number>();
+  for (const id of leaseIds) {
+    const [r] = (yield rows(Q.replicaById, { id })) as Row[];
+    if (r) units.add(Number(r.unit_id));
+  }
+  for (const id of [...units].sort((a, b) => a - b)) yield rows(Q.unitForUpdate, { id });
 }
 
 const STOP_REASONS = { valid: 'unit_valid', failed: 'unit_failed', cancelled: 'unit_cancelled' } as const;

@@ -90,9 +90,12 @@ export const unitOutputsOfIteration = prepare('validated outputs of an iteration
 
 // ---- replicas
 
+export const replicaById = prepare('replica by id', ['id'], (db, p) => db.selectFrom('replicas').selectAll().where('id', '=', p('id')));
+
 /**
- * A replica (lease) by id, locked on PostgreSQL: writers lock a replica before its unit, so
- * two requests about one lease run one after the other and see each other's writes.
+ * A replica (lease) by id, locked on PostgreSQL. Writers lock a unit, then its replicas (in
+ * that order everywhere, units in ascending id order), so two requests about one lease run
+ * one after the other and see each other's writes, and lock waits can't form a cycle.
  */
 export const replicaForUpdate = prepare('replica by id, locked', ['id'], (db, p, dialect) => {
   const q = db.selectFrom('replicas').selectAll().where('id', '=', p('id'));
@@ -119,19 +122,18 @@ export const insertReplica = prepare('insert replica', ['unit', 'volunteer', 'no
 );
 
 /**
- * Leases past their deadline, oldest first (partial index `replicas_open_by_deadline`); on
- * PostgreSQL locked, skipping those another node's sweep holds.
+ * Leases past their deadline, oldest first (partial index `replicas_open_by_deadline`). Not
+ * locked here: the sweep locks each one's unit first, then changes it only if still leased.
  */
-export const expiredReplicas = prepare('leases past their deadline', ['now', 'max'], (db, p, dialect) => {
-  const q = db
+export const expiredReplicas = prepare('leases past their deadline', ['now', 'max'], (db, p) =>
+  db
     .selectFrom('replicas')
     .select(['id', 'unit_id', 'solo'])
     .where('state', '=', sql.lit('leased'))
     .where('deadline_at', '<', p('now'))
     .orderBy('deadline_at')
-    .limit(p('max'));
-  return dialect === 'postgres' ? q.forUpdate().skipLocked() : q;
-});
+    .limit(p('max')),
+);
 
 export const setReplicaTimedOut = prepare('replica timed out', ['id'], (db, p) =>
   db.updateTable('replicas').set({ state: sql.lit('timed_out') }).where('id', '=', p('id')).where('state', '=', sql.lit('leased')),

@@ -12,7 +12,7 @@ import { exec, rows, runInTransaction, type Op, type Row } from '../db/prepared.
 import type { ReplicaRow, UnitRow } from '../db/schema.ts';
 import { ProblemError } from '../http/problem.ts';
 import { unitDecidedOp } from '../jobs/jobs.ts';
-import { ownReplicaOp } from '../leases/leases.ts';
+import { lockUnitsOfLeasesOp, replicaAndUnitOp } from '../leases/leases.ts';
 import * as Q from '../leases/queries.ts';
 import { ACCOUNTS } from '../ledger/accounts.ts';
 import { ensureAccount } from '../ledger/queries.ts';
@@ -71,9 +71,8 @@ function* decideValidOp(unit: UnitRow, hash: string, output: Uint8Array, winner:
  * different bytes for the same lease are a conflict. A late result (lease timed out) is
  * still taken while the unit is undecided, and credited if it agrees.
  */
-export function* submitResultOp(volunteerId: string, leaseId: number, output: Uint8Array, hash: string, now: number): Op<SubmitResultResponse> {
-  const replica = yield* ownReplicaOp(leaseId, volunteerId);
-  const unit = ((yield rows(Q.unitForUpdate, { id: replica.unit_id })) as Row[])[0] as unknown as UnitRow;
+export function* submitResultOp(volunteerId: string, leaseId: number, output: Uint8Array, hash: string, now: number, locking: boolean): Op<SubmitResultResponse> {
+  const { replica, unit } = yield* replicaAndUnitOp(leaseId, volunteerId, locking);
   if (replica.state === 'returned') {
     if (replica.result_hash !== hash) throw new ProblemError('result-conflict', `lease ${leaseId} already has a result with a different hash`);
     return { leaseId, outcome: replica.outcome ?? 'pending', creditedPoints: replica.credited_points };
@@ -132,7 +131,7 @@ function sha256Hex(bytes: Uint8Array): string {
 /** {@link submitResultOp} in a transaction of its own. */
 export function submitResult(store: Store, volunteerId: string, leaseId: number, output: Uint8Array, now: number): Promise<SubmitResultResponse> {
   const hash = sha256Hex(output);
-  return runInTransaction(store, () => submitResultOp(volunteerId, leaseId, output, hash, now));
+  return runInTransaction(store, () => submitResultOp(volunteerId, leaseId, output, hash, now, store.dialect === 'postgres'));
 }
 
 const ITEM_SAVEPOINT = 'result_item';
@@ -144,12 +143,15 @@ const ITEM_SAVEPOINT = 'result_item';
  */
 export function submitResults(store: Store, volunteerId: string, items: { leaseId: number; output: Uint8Array }[], now: number): Promise<SubmitResultsAnswer[]> {
   const hashed = items.map((it) => ({ ...it, hash: sha256Hex(it.output) }));
+  const locking = store.dialect === 'postgres';
   return runInTransaction(store, function* (): Op<SubmitResultsAnswer[]> {
+    // All the batch's units are locked first, in id order, so batches can't deadlock each other.
+    if (locking) yield* lockUnitsOfLeasesOp(hashed.map((it) => it.leaseId));
     const answers: SubmitResultsAnswer[] = [];
     for (const it of hashed) {
       yield { op: 'raw', sql: 'savepoint', name: ITEM_SAVEPOINT };
       try {
-        answers.push(yield* submitResultOp(volunteerId, it.leaseId, it.output, it.hash, now));
+        answers.push(yield* submitResultOp(volunteerId, it.leaseId, it.output, it.hash, now, locking));
       } catch (err) {
         if (!(err instanceof ProblemError)) throw err;
         yield { op: 'raw', sql: 'rollback_to', name: ITEM_SAVEPOINT };
@@ -164,8 +166,7 @@ export function submitResults(store: Store, volunteerId: string, items: { leaseI
 /** A volunteer reports that its kernel failed on a lease. */
 export function reportError(store: Store, volunteerId: string, leaseId: number, message: string, now: number): Promise<{ leaseId: number; unitState: string }> {
   return runInTransaction(store, function* (): Op<{ leaseId: number; unitState: string }> {
-    const replica: ReplicaRow = yield* ownReplicaOp(leaseId, volunteerId);
-    const unit = ((yield rows(Q.unitForUpdate, { id: replica.unit_id })) as Row[])[0] as unknown as UnitRow;
+    const { replica, unit } = yield* replicaAndUnitOp(leaseId, volunteerId, store.dialect === 'postgres');
     if (replica.state === 'errored') return { leaseId, unitState: unit.state };
     if (replica.state === 'returned') throw new ProblemError('lease-closed', `lease ${leaseId} already has a result`);
     yield exec(Q.setReplicaErrored, { id: leaseId, now, error: message });
