@@ -65,6 +65,7 @@ export function* leaseUnitsOp(
     const deadline = now + leaseTtlMs(unit.cost_points);
     const solo = unit.state === 'queued' && unit.replicas === 0 && leaseSolo(v.valid_streak, random);
     const [replica] = (yield rows(Q.insertReplica, { unit: unit.id, volunteer: volunteerId, now, deadline, solo: solo ? 1 : 0 })) as Row[];
+    if (!replica) continue;
     yield* applyVerdictOp({ ...unit, leased: unit.leased + 1, replicas: unit.replicas + 1, quorum: solo ? 1 : unit.quorum }, now);
     leases.push({
       leaseId: Number(replica!.id),

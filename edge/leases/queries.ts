@@ -19,7 +19,8 @@ export const unitForUpdate = prepare('unit by id, locked', ['id'], (db, p, diale
 });
 
 /**
- * Units that want a replica and that `volunteer` holds none of, oldest first (partial index
+ * Units that want a replica and that `volunteer` holds no live replica of (a replica of its
+ * that timed out doesn't count: see {@link insertReplica}), oldest first (partial index
  * `units_open`). On PostgreSQL the rows are locked, and rows another transaction holds are
  * skipped, not waited for: concurrent leases on several nodes never block each other.
  */
@@ -29,7 +30,15 @@ export const openUnitsFor = prepare('open units for a volunteer', ['volunteer', 
     .selectAll('u')
     .where('u.want', '>', sql.lit(0))
     .where(({ not, exists, selectFrom }) =>
-      not(exists(selectFrom('replicas as r').select('r.id').whereRef('r.unit_id', '=', 'u.id').where('r.volunteer_id', '=', p('volunteer')))),
+      not(
+        exists(
+          selectFrom('replicas as r')
+            .select('r.id')
+            .whereRef('r.unit_id', '=', 'u.id')
+            .where('r.volunteer_id', '=', p('volunteer'))
+            .where('r.state', '<>', sql.lit('timed_out')),
+        ),
+      ),
     )
     .orderBy('u.id')
     .limit(p('max'));
@@ -102,6 +111,11 @@ export const replicaForUpdate = prepare('replica by id, locked', ['id'], (db, p,
   return dialect === 'postgres' ? q.forUpdate() : q;
 });
 
+/**
+ * A new lease: a replica row, or the volunteer's own timed-out replica of the unit leased
+ * again (one row per volunteer and unit, so it still never holds two; a volunteer whose lease
+ * answer was lost, in a crash say, can take the unit again once that lease times out).
+ */
 export const insertReplica = prepare('insert replica', ['unit', 'volunteer', 'now', 'deadline', 'solo'], (db, p) =>
   db
     .insertInto('replicas')
@@ -118,6 +132,12 @@ export const insertReplica = prepare('insert replica', ['unit', 'volunteer', 'no
       error: sql.lit(null),
       solo: p('solo'),
     })
+    .onConflict((oc) =>
+      oc
+        .columns(['unit_id', 'volunteer_id'])
+        .doUpdateSet({ state: sql.lit('leased'), leased_at: p('now'), deadline_at: p('deadline'), solo: p('solo') })
+        .where('replicas.state', '=', sql.lit('timed_out')),
+    )
     .returning('id'),
 );
 

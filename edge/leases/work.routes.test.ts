@@ -115,6 +115,29 @@ describe.each(dialects)('lease → compute → submit → validate → integrate
     expect((await slow.me()).points).toBe(ls.costPoints);
   });
 
+  it('gives a volunteer whose lease answer was lost the unit again once that lease times out', async () => {
+    const [a, b] = [await t.volunteer(), await t.volunteer()];
+    // a's first lease answer is lost (a crash, a dropped connection): a never hears of it.
+    const lost = (await a.lease({ max: 1 })).leases[0]!;
+    const lb = (await b.lease({ max: 16 })).leases;
+    expect(lb).toHaveLength(2);
+    // Before the deadline a can't get that unit a second time (it holds a live replica of it).
+    const first = (await a.lease({ max: 16 })).leases;
+    expect(first.map((l) => l.unitId)).not.toContain(lost.unitId);
+    t.clock.now = lost.deadline + 1;
+    // After it, the same row is leased again (never two replicas per volunteer), so with only
+    // two volunteers the unit can still reach its quorum.
+    const again = (await a.lease({ max: 16 })).leases;
+    expect(again.map((l) => l.unitId)).toContain(lost.unitId);
+    // The lease a had heard of timed out too and was renewed in the same row (same lease id).
+    expect(again.map((l) => l.leaseId).sort()).toEqual([lost.leaseId, ...first.map((l) => l.leaseId)].sort());
+    for (const l of again) await a.submitResult(l.leaseId, await t.compute(l));
+    for (const l of lb) await b.submitResult(l.leaseId, await t.compute(l));
+    expect((await t.customer.job(t.job.id)).status).toBe('completed');
+    const rows = await t.store.db.selectFrom('replicas').select(['unit_id', 'volunteer_id']).execute();
+    expect(new Set(rows.map((r) => `${r.unit_id}:${r.volunteer_id}`)).size).toBe(rows.length);
+  });
+
   it('fails a unit after errors_max error reports and fails its job', async () => {
     const vols = await Promise.all([1, 2, 3, 4].map(() => t.volunteer()));
     let failedState = '';
