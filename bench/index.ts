@@ -17,6 +17,8 @@ export const BENCHES: Record<string, () => Promise<Bench>> = {
   ledger: () => import('./ledger.ts'),
   coordinator: () => import('./coordinator.ts'),
   tickets: () => import('./tickets.ts'),
+  volunteer: () => import('./volunteer.ts'),
+  ebm: () => import('./ebm.ts'),
 };
 
 /** Runs the benches named in `args` (all when empty); returns the process exit code. */

@@ -9,9 +9,12 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { accountRoutes } from './accounts/accounts.routes.ts';
+import { creditRoutes } from './accounts/credits.routes.ts';
 import type { Store } from './db/index.ts';
 import { PROBLEMS, ProblemError, onError, problemResponse, type ProblemSlug } from './http/problem.ts';
 import { jobRoutes } from './jobs/jobs.routes.ts';
+import { billingRoutes } from './jobs/billing.routes.ts';
+import { openApiRoutes } from './openapi/openapi.routes.ts';
 import { kernelRoutes, type KernelRegistry } from './kernels/registry.ts';
 import { workRoutes } from './leases/work.routes.ts';
 import { authRoutes } from './auth/auth.routes.ts';
@@ -76,8 +79,11 @@ export function createApp(options: AppOptions) {
 
   app.get('/api/health', (c) => c.json({ ok: true, dialect: store.dialect, kernels: [...kernels.entries.keys()] }));
   app.route('/', accountRoutes(store, now));
+  app.route('/', creditRoutes(store, now));
   app.route('/', kernelRoutes(kernels));
   app.route('/', jobRoutes(store, kernels, now));
+  app.route('/', billingRoutes(deps));
+  app.route('/', openApiRoutes());
   app.route('/', workRoutes(store, kernels, now, options.random));
   app.route('/', authRoutes(deps));
   app.route('/', shopRoutes(deps));

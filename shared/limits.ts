@@ -147,8 +147,6 @@ export const CHECKPOINT_BYTES_MAX = 32 * 1024 * 1024;
 export const VOLUNTEER_NOTES_MAX = 20;
 /** Volunteer client: minutes of activity the page's chart shows. */
 export const ACTIVITY_MINUTES = 30;
-/** Volunteer client: kernel versions kept in browser storage per kernel id (older ones are replaced). */
-export const KERNEL_CACHE_VERSIONS_PER_ID_MAX = 1;
 /** Credits listing: rows one request may ask for. */
 export const CREDITS_LISTED_MAX = 100;
 /** Credits listing: how far back "points since" may reach (a local day from any time zone fits). */
@@ -178,3 +176,30 @@ export const SERVICE_SAMPLES_MIN = 20;
 export const NODE_REPORT_STALE_MS = 5_000;
 /** Reception: how often a node reports its load. */
 export const NODE_REPORT_INTERVAL_MS = 1_000;
+
+/** EBM: grid cells from equator to pole (x = sin latitude); fewer cannot place an ice edge. */
+export const EBM_CELLS_MIN = 8;
+/** EBM: grid cells at most; the tridiagonal solve per step is linear in them. */
+export const EBM_CELLS_MAX = 1024;
+/** EBM: parameter vectors (members) one job may have; bounds the split and the result document. */
+export const EBM_MEMBERS_MAX = 100_000;
+/** EBM: parameter vectors in one unit. */
+export const EBM_MEMBERS_PER_UNIT_MAX = 2_000;
+/** EBM: time steps a member may take to reach equilibrium before it is reported as not converged. */
+export const EBM_STEPS_MAX = 100_000;
+/** EBM: cell-steps (cells × steps × runs) one unit may ask for at most: about a minute of work. */
+export const EBM_UNIT_CELL_STEPS_MAX = 2_000_000_000;
+/** EBM: levels per ranged parameter of a grid sample. */
+export const EBM_GRID_LEVELS_MAX = 100;
+/** EBM: bins of each histogram in the result. */
+export const EBM_HISTOGRAM_BINS = 30;
+/** Customers: money a new customer account starts with in this demo (minor units), so jobs run at once. */
+export const CUSTOMER_TRIAL_CREDIT_MINOR = 100_000;
+/** Customers: largest single top-up through the simulated payment provider (minor units). */
+export const CUSTOMER_TOPUP_MINOR_MAX = 1_000_000;
+/** Customers: how long a job's quote stays held; a job still running then is billed from the balance left. */
+export const JOB_HOLD_TIMEOUT_MS = 7 * 24 * 3_600_000;
+/** Job pages: validated units re-read for a partial result at most this often per client. */
+export const JOB_PARTIAL_INTERVAL_MS = 2_000;
+/** Quotes: the window over which the current volunteer throughput is measured for an ETA. */
+export const THROUGHPUT_WINDOW_MS = 60_000;

@@ -26,6 +26,8 @@ export const PROBLEMS = {
   'result-conflict': { status: 409, title: 'A different result was already submitted for this lease' },
   'job-not-complete': { status: 409, title: 'The job has no result yet' },
   'job-not-running': { status: 409, title: 'The job is not running' },
+  'insufficient-funds': { status: 402, title: 'The balance does not cover the job’s quote' },
+  'payment-declined': { status: 402, title: 'The payment was not made' },
   forbidden: { status: 403, title: 'This account may not do this' },
   'cross-site-request': { status: 403, title: 'A cross-site request with session credentials was refused' },
   'invalid-credentials': { status: 401, title: 'Wrong e-mail or password' },

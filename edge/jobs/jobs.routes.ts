@@ -1,20 +1,28 @@
 /**
- * @module Job routes for customers: submit, list, status, result download.
+ * @module Job routes for customers: quote, submit, list, status, cancel, progress events,
+ * partial results, the result as JSON or CSV, and the invoice.
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { API_PATHS } from '../../shared/api/schemas.ts';
-import { JOB_KINDS, JobRequestSchema } from '../../shared/jobs/kinds.ts';
+import { API_PATHS, CUSTOMER_API_PATHS } from '../../shared/api/schemas.ts';
+import { resultCsv } from '../../shared/jobs/csv.ts';
+import { JOB_KINDS, JobRequestSchema, type JobKind, type JobRequest } from '../../shared/jobs/kinds.ts';
 import { requireCustomer, type AuthVariables } from '../accounts/auth.ts';
 import type { Store } from '../db/index.ts';
+import type { JobRow } from '../db/schema.ts';
 import { readJson } from '../http/body.ts';
 import { ProblemError, validationProblem } from '../http/problem.ts';
 import type { KernelRegistry } from '../kernels/registry.ts';
+import { jobInvoice } from './billing.ts';
 import { cancelJob, createJob, getOwnJob, jobFailures, toJob } from './jobs.ts';
+import { JOB_KIND_HANDLERS } from './kinds.ts';
 import { streamJobProgress } from './progress.ts';
+import { quoteJob } from './quote.ts';
 
 /** Jobs one listing returns, newest first. */
 const JOB_LIST_MAX = 100;
+/** Partial results kept per edge, keyed by job and its count of valid units. */
+const PARTIALS_CACHED_MAX = 64;
 
 export function jobRoutes(store: Store, registry: KernelRegistry, now: () => number) {
   const app = new Hono<{ Variables: AuthVariables }>();
@@ -22,12 +30,13 @@ export function jobRoutes(store: Store, registry: KernelRegistry, now: () => num
   app.use(API_PATHS.jobs, requireCustomer(store));
 
   app.post(API_PATHS.jobs, async (c) => {
-    const raw = await readJson(c, z.unknown());
-    const unknownKind = unknownKindDetail(raw);
-    if (unknownKind) throw new ProblemError('unknown-kind', unknownKind);
-    const parsed = JobRequestSchema.safeParse(raw);
-    if (!parsed.success) throw validationProblem(parsed.error, 'the job description is not valid');
-    return c.json(await createJob(store, registry, c.get('customerId'), parsed.data, now()), 201);
+    const req = readJobRequest(await readJson(c, z.unknown()));
+    return c.json(await createJob(store, registry, c.get('customerId'), req, now()), 201);
+  });
+
+  app.post(CUSTOMER_API_PATHS.jobQuote, async (c) => {
+    const req = readJobRequest(await readJson(c, z.unknown()));
+    return c.json(await quoteJob(store, registry, c.get('customerId'), req, now()));
   });
 
   app.get(API_PATHS.jobs, async (c) => {
@@ -53,18 +62,74 @@ export function jobRoutes(store: Store, registry: KernelRegistry, now: () => num
     return streamJobProgress(c, store, job.id, now);
   });
 
-  app.get('/api/jobs/:id/result', async (c) => {
+  const partials = new Map<string, unknown>();
+  app.get('/api/jobs/:id/partial', async (c) => {
     const job = await getOwnJob(store.db, c.get('customerId'), c.req.param('id'));
-    if (job.status !== 'completed' || job.result === null) {
-      throw new ProblemError('job-not-complete', `job ${job.id} is ${job.status}`);
+    const key = `${job.id}:${job.status}:${job.iteration}:${job.units_valid}`;
+    let doc = partials.get(key);
+    if (doc === undefined) {
+      doc = await partialResult(store, job);
+      if (partials.size >= PARTIALS_CACHED_MAX) partials.delete(partials.keys().next().value!);
+      partials.set(key, doc);
     }
+    return c.json(doc);
+  });
+
+  app.get('/api/jobs/:id/result', async (c) => {
+    const job = completed(await getOwnJob(store.db, c.get('customerId'), c.req.param('id')));
     return c.body(job.result, 200, {
       'content-type': 'application/json',
       'content-disposition': `attachment; filename="job-${job.id}.json"`,
     });
   });
 
+  app.get('/api/jobs/:id/result.csv', async (c) => {
+    const job = completed(await getOwnJob(store.db, c.get('customerId'), c.req.param('id')));
+    return c.body(resultCsv(JSON.parse(job.result) as { kind: string }), 200, {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="job-${job.id}.csv"`,
+    });
+  });
+
+  app.get('/api/jobs/:id/invoice', async (c) => c.json(await jobInvoice(store, await getOwnJob(store.db, c.get('customerId'), c.req.param('id')))));
+
   return app;
+}
+
+function completed(job: JobRow): JobRow & { result: string } {
+  if (job.status !== 'completed' || job.result === null) throw new ProblemError('job-not-complete', `job ${job.id} is ${job.status}`);
+  return job as JobRow & { result: string };
+}
+
+/** Validates a job description: an unknown kind is named before zod's generic union message. */
+function readJobRequest(raw: unknown): JobRequest {
+  const unknownKind = unknownKindDetail(raw);
+  if (unknownKind) throw new ProblemError('unknown-kind', unknownKind);
+  const parsed = JobRequestSchema.safeParse(raw);
+  if (!parsed.success) throw validationProblem(parsed.error, 'the job description is not valid');
+  return parsed.data;
+}
+
+/**
+ * The result so far: a completed job's result trimmed of per-member lists, else what the
+ * validated units of the current iteration integrate to.
+ */
+async function partialResult(store: Store, job: JobRow): Promise<unknown> {
+  const handler = JOB_KIND_HANDLERS[job.kind as JobKind];
+  if (job.status === 'completed' && job.result !== null) return handler.trim(JSON.parse(job.result));
+  const units = await store.db
+    .selectFrom('units')
+    .select(['seq', 'state', 'canonical_output'])
+    .where('job_id', '=', job.id)
+    .where('iteration', '=', job.iteration)
+    .orderBy('seq')
+    .execute();
+  const first = units[0]?.seq ?? 0;
+  const valid = units.filter((u) => u.state === 'valid' && u.canonical_output !== null);
+  return handler.partial(
+    JSON.parse(job.params),
+    valid.map((u) => ({ index: u.seq - first, output: new Uint8Array(u.canonical_output!) })),
+  );
 }
 
 /** Names the unknown kind before zod's generic union message, for a clearer problem. */

@@ -1,10 +1,11 @@
 /**
- * @module Jobs: validated and priced at submission, split into units in the same
- * transaction, finished (integrated or failed) in the transaction that decides their last unit.
+ * @module Jobs: validated and priced at submission, split into units and their price held on
+ * the customer's balance in the same transaction; finished (integrated or failed) and billed
+ * in the transaction that decides their last unit, or that cancels them.
  */
 import type { Kysely, Transaction } from 'kysely';
-import type { Job } from '../../shared/api/schemas.ts';
-import { CURRENCY, JOB_FAILURES_LISTED_MAX, JOB_ITERATIONS_MAX, JOB_UNITS_MAX, PRICE_MINOR_PER_POINT, QUORUM_DEFAULT } from '../../shared/limits.ts';
+import { CUSTOMER_API_PATHS, type Job } from '../../shared/api/schemas.ts';
+import { CURRENCY, JOB_FAILURES_LISTED_MAX, JOB_ITERATIONS_MAX, JOB_UNITS_MAX, QUORUM_DEFAULT } from '../../shared/limits.ts';
 import type { JobRequest } from '../../shared/jobs/kinds.ts';
 import type { SplitUnit } from '../../shared/jobs/lorenz96.ts';
 import type { Database, JobRow } from '../db/schema.ts';
@@ -14,6 +15,7 @@ import { ProblemError } from '../http/problem.ts';
 import { kernelKey, type KernelRegistry } from '../kernels/registry.ts';
 import { dynamicExec, exec, rows, runInOpenTransaction, type Op, type Row } from '../db/prepared.ts';
 import * as Q from '../leases/queries.ts';
+import { costMinor, customerBalance, holdQuoteOp, settleJobOp } from './billing.ts';
 import { JOB_KIND_HANDLERS } from './kinds.ts';
 
 /** Rows per multi-row INSERT, well under SQLite's bound-parameter limit. */
@@ -51,25 +53,31 @@ export async function jobFailures(db: Kysely<Database> | Transaction<Database>, 
 
 /**
  * Cancels a running job: undecided units stop being leased at once; outstanding leases learn
- * it at their next heartbeat, and results that still arrive are kept but not credited.
+ * it at their next heartbeat, and results that still arrive are kept but not credited. The
+ * job is billed for its valid units in the same transaction, and the rest of the hold is
+ * released.
  */
 export async function cancelJob(store: Store, customerId: string, jobId: string, now: number): Promise<Job> {
   return store.db.transaction().execute(async (trx) => {
     const job = await getOwnJob(trx, customerId, jobId);
     if (job.status !== 'running') throw new ProblemError('job-not-running', `job ${jobId} is ${job.status}`);
+    // Units first, then the job row, in the order a validating transaction locks them.
     await trx
       .updateTable('units')
       .set({ state: 'cancelled', want: 0, decided_at: now })
       .where('job_id', '=', jobId)
       .where('state', 'in', ['queued', 'in_progress'])
       .execute();
-    await trx.updateTable('jobs').set({ status: 'cancelled', completed_at: now }).where('id', '=', jobId).execute();
+    // Conditional: a unit validated meanwhile may have completed the job (PostgreSQL).
+    const ended = await trx.updateTable('jobs').set({ status: 'cancelled', completed_at: now }).where('id', '=', jobId).where('status', '=', 'running').executeTakeFirst();
+    if (Number(ended.numUpdatedRows) !== 1) throw new ProblemError('job-not-running', `job ${jobId} ended before it could be cancelled`);
+    await runInOpenTransaction(store, trx, settleJobOp(jobId, now));
     return toJob({ ...job, status: 'cancelled', completed_at: now }, await jobFailures(trx, jobId));
   });
 }
 
-/** Creates a job and all its units in one transaction. */
-export async function createJob(store: Store, registry: KernelRegistry, customerId: string, req: JobRequest, now: number): Promise<Job> {
+/** What a job description splits into and costs; throws a problem when it cannot run here. */
+export function planJob(registry: KernelRegistry, req: JobRequest) {
   const handler = JOB_KIND_HANDLERS[req.kind];
   const kernel = registry.entries.get(kernelKey(handler.kernel.id, handler.kernel.version));
   if (!kernel) throw new ProblemError('kernel-unavailable', `kernel ${handler.kernel.id}@${handler.kernel.version} is not loaded on this server`);
@@ -79,19 +87,29 @@ export async function createJob(store: Store, registry: KernelRegistry, customer
       { path: 'params', message: `too many units (${units.length} > ${JOB_UNITS_MAX}); put more members in each unit` },
     ]);
   }
+  const quoted = handler.unitsQuoted(req.params, units);
+  const points = quoted.reduce((sum, u) => sum + u.costPoints, 0);
   const quorum = QUORUM_DEFAULT;
-  const points = handler.unitsQuoted(req.params, units).reduce((sum, u) => sum + u.costPoints, 0);
+  return { kernel, units, unitsQuoted: quoted.length, points, quorum, priceMinor: costMinor(points, quorum) };
+}
+
+/**
+ * Creates a job and all its units in one transaction, holding its price on the customer's
+ * balance; a balance that does not cover it is refused (402) and nothing is created.
+ */
+export async function createJob(store: Store, registry: KernelRegistry, customerId: string, req: JobRequest, now: number): Promise<Job> {
+  const plan = planJob(registry, req);
   const row: JobRow = {
     id: newId('j', 9),
     customer_id: customerId,
     kind: req.kind,
     params: JSON.stringify(req.params),
     status: 'running',
-    quorum,
-    units_total: units.length,
+    quorum: plan.quorum,
+    units_total: plan.units.length,
     units_valid: 0,
     units_failed: 0,
-    price_minor: points * quorum * PRICE_MINOR_PER_POINT,
+    price_minor: plan.priceMinor,
     currency: CURRENCY,
     created_at: now,
     completed_at: null,
@@ -99,10 +117,23 @@ export async function createJob(store: Store, registry: KernelRegistry, customer
     iteration: 0,
   };
   await store.db.transaction().execute(async (trx) => {
+    const held = await runInOpenTransaction(store, trx, holdQuoteOp(row.id, customerId, plan.priceMinor, now));
+    if (held === 'insufficient') {
+      const { availableMinor } = await customerBalance(store, customerId, trx);
+      throw new ProblemError(
+        'insufficient-funds',
+        `the job costs ${formatMinor(plan.priceMinor)} and ${formatMinor(availableMinor)} is available; top up with POST ${CUSTOMER_API_PATHS.billingTopups}, or make the job smaller`,
+      );
+    }
     await trx.insertInto('jobs').values(row).execute();
-    await runInOpenTransaction(store, trx, insertUnitsOp(row.id, { id: kernel.id, version: kernel.version }, units, 0, 0, quorum));
+    await runInOpenTransaction(store, trx, insertUnitsOp(row.id, { id: plan.kernel.id, version: plan.kernel.version }, plan.units, 0, 0, plan.quorum));
   });
   return toJob(row);
+}
+
+/** An amount for a message, e.g. `12.34 EUR` (the web app formats for the reader's locale). */
+function formatMinor(minor: number): string {
+  return `${(minor / 100).toFixed(2)} ${CURRENCY}`;
 }
 
 /** Inserts one iteration's units, numbered from `firstSeq` (multi-row INSERTs). */
@@ -155,6 +186,7 @@ export function* unitDecidedOp(jobId: string, how: 'valid' | 'failed' | 'reopene
   if (!job || job.status !== 'running' || Number(job.units_valid) + Number(job.units_failed) < Number(job.units_total)) return;
   if (Number(job.units_failed) > 0) {
     yield exec(Q.finishJob, { id: jobId, status: 'failed', now, result: null });
+    yield* settleJobOp(jobId, now);
     return;
   }
   const full = ((yield rows(Q.jobById, { id: jobId })) as Row[])[0] as unknown as JobRow;
@@ -172,4 +204,5 @@ export function* unitDecidedOp(jobId: string, how: 'valid' | 'failed' | 'reopene
   }
   const result = handler.assimilate(params, outputs);
   yield exec(Q.finishJob, { id: jobId, status: 'completed', now, result: JSON.stringify(result) });
+  yield* settleJobOp(jobId, now);
 }

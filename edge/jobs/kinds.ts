@@ -3,7 +3,9 @@
  * splitters, assimilators) live in shared/jobs so the browser and tests use the same code.
  */
 import type { JobKind, JobRequest } from '../../shared/jobs/kinds.ts';
-import { L96_KERNEL, L96ParamsSchema, assimilateL96, nextL96, splitL96, type SplitUnit } from '../../shared/jobs/lorenz96.ts';
+import { EBM_KERNEL, EbmParamsSchema, splitEbm } from '../../shared/jobs/ebm.ts';
+import { assimilateEbm, integrateEbm, type EbmResult } from '../../shared/jobs/ebm-result.ts';
+import { L96_KERNEL, L96ParamsSchema, assimilateL96, integrateL96, nextL96, splitL96, type L96Result, type SplitUnit } from '../../shared/jobs/lorenz96.ts';
 
 /** What the edge needs to know of a job kind. */
 export interface JobKindHandler {
@@ -18,6 +20,24 @@ export interface JobKindHandler {
   next?(params: unknown, outputs: Uint8Array[], iteration: number): SplitUnit[] | null;
   /** Integrates canonical outputs, in unit order, into the result document. */
   assimilate(params: unknown, outputs: Uint8Array[]): unknown;
+  /**
+   * A small result from the validated units of the current iteration so far (`index`: the
+   * unit's place in its iteration), without per-member lists; for the job page while it runs.
+   */
+  partial(params: unknown, units: { index: number; output: Uint8Array }[]): { membersDone: number };
+  /** The final result trimmed the same way as `partial`. */
+  trim(result: unknown): unknown;
+}
+
+/** A Lorenz-96 result without the per-variable fields that grow with N × members. */
+function trimL96(r: L96Result) {
+  const { mean: _mean, spread: _spread, members: _members, ...rest } = r;
+  return rest;
+}
+
+function trimEbm(r: EbmResult) {
+  const { members: _members, ...rest } = r;
+  return rest;
 }
 
 export const JOB_KIND_HANDLERS: Record<JobKind, JobKindHandler> = {
@@ -27,6 +47,16 @@ export const JOB_KIND_HANDLERS: Record<JobKind, JobKindHandler> = {
     unitsQuoted: (params, first) => Array.from({ length: L96ParamsSchema.parse(params).cycles }, () => first).flat(),
     next: (params, outputs, iteration) => nextL96(L96ParamsSchema.parse(params), outputs, iteration),
     assimilate: (params, outputs) => assimilateL96(L96ParamsSchema.parse(params), outputs),
+    partial: (params, units) => trimL96(integrateL96(L96ParamsSchema.parse(params), units)),
+    trim: (result) => trimL96(result as L96Result),
+  },
+  ebm: {
+    kernel: EBM_KERNEL,
+    split: (params) => splitEbm(EbmParamsSchema.parse(params)),
+    unitsQuoted: (_params, first) => first,
+    assimilate: (params, outputs) => assimilateEbm(EbmParamsSchema.parse(params), outputs),
+    partial: (params, units) => integrateEbm(EbmParamsSchema.parse(params), units.map((u) => ({ seq: u.index, output: u.output })), false),
+    trim: (result) => trimEbm(result as EbmResult),
   },
 };
 

@@ -6,12 +6,9 @@ import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { Kysely } from 'kysely';
 import type { JobProgress } from '../../shared/api/schemas.ts';
-import { JOB_EVENTS_INTERVAL_MS, JOB_EVENTS_STREAM_MS_MAX } from '../../shared/limits.ts';
+import { JOB_EVENTS_INTERVAL_MS, JOB_EVENTS_STREAM_MS_MAX, THROUGHPUT_WINDOW_MS } from '../../shared/limits.ts';
 import type { Store } from '../db/index.ts';
 import type { Database } from '../db/schema.ts';
-
-/** Throughput is measured over the units validated in this trailing window. */
-export const THROUGHPUT_WINDOW_MS = 60_000;
 
 /** Reads a job's progress now. */
 export async function jobProgress(db: Kysely<Database>, jobId: string, now: number): Promise<JobProgress> {

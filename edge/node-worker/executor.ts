@@ -5,6 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import * as Comlink from 'comlink/dist/esm/comlink.mjs';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import type { StepControl } from '../../shared/volunteer/unit-runner.ts';
 import type { UnitExecutor } from '../../shared/volunteer/work-loop.ts';
 import type { ThreadApi } from './thread.ts';
 
@@ -19,23 +20,40 @@ const THREAD_BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))
 export function createThreadExecutor(): UnitExecutor & { close(): Promise<void> } {
   let worker: Worker | undefined;
   let remote: Comlink.Remote<ThreadApi> | undefined;
+  let control: StepControl = { paused: false, dutyPercent: 100 };
+  // Settles the unit in progress when the thread is terminated under it (comlink's promise never would).
+  let fail: ((err: unknown) => void) | undefined;
 
   function ensure(): Comlink.Remote<ThreadApi> {
     if (!remote) {
       worker = new Worker(THREAD_BOOT, { eval: true });
       remote = Comlink.wrap<ThreadApi>(nodeEndpoint(worker));
+      void remote.control(control);
     }
     return remote;
   }
 
   return {
-    async run(module, input, onProgress) {
-      return ensure().run(module, input, Comlink.proxy(onProgress));
+    async run(task, hooks) {
+      const onProgress = hooks.onProgress ?? (() => undefined);
+      const gone = new Promise<never>((_, reject) => {
+        fail = reject;
+      });
+      try {
+        return await Promise.race([ensure().run(task, Comlink.proxy(onProgress)), gone]);
+      } finally {
+        fail = undefined;
+      }
+    },
+    control(next) {
+      control = next;
+      if (remote) void remote.control(next).catch(() => undefined);
     },
     cancel() {
       void worker?.terminate();
       worker = undefined;
       remote = undefined;
+      fail?.(new DOMException('the unit was cancelled', 'AbortError'));
     },
     async close() {
       await worker?.terminate();

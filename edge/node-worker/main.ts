@@ -9,7 +9,9 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createApiClient } from '../../shared/api/client.ts';
 import { WORKERS_PER_TAB_MAX } from '../../shared/limits.ts';
-import { WorkLoop, createKernelSource } from '../../shared/volunteer/work-loop.ts';
+import { createKernelSource } from '../../shared/volunteer/kernel-source.ts';
+import { Outbox, memoryOutboxStore } from '../../shared/volunteer/outbox.ts';
+import { WorkLoop } from '../../shared/volunteer/work-loop.ts';
 import { createThreadExecutor } from './executor.ts';
 
 const { values } = parseArgs({
@@ -50,26 +52,38 @@ const api = createApiClient({ baseUrl: server, token });
 const executors = Array.from({ length: threads }, () => createThreadExecutor());
 let units = 0;
 let points = 0;
-const loop = new WorkLoop({
+// Results wait in memory until the edge takes them (a restarting edge, say); Node keeps no
+// state across runs of this worker, the edge reissues what a killed worker held.
+const outbox = new Outbox({
   api,
-  kernels: createKernelSource(api, server),
-  executors,
-  unitsPerSlotMax,
+  store: memoryOutboxStore(),
   onEvent(e) {
-    if (e.type === 'submitted') {
+    if (e.type === 'sent') {
       units++;
       points += e.creditedPoints;
-      console.log(`[slot ${e.slot}] lease ${e.leaseId}: ${e.outcome}${e.creditedPoints ? ` +${e.creditedPoints} points` : ''} (units ${units}, points ${points})`);
-    } else if (process.env.WORKER_DEBUG) { console.log(JSON.stringify(e).slice(0, 200)); }
-    if (e.type === 'error') {
-      console.error(`[slot ${e.slot}] ${e.message}`);
-    }
+      console.log(`lease ${e.leaseId}: ${e.outcome}${e.creditedPoints ? ` +${e.creditedPoints} points` : ''} (units ${units}, points ${points})`);
+    } else if (e.type === 'dropped') {
+      console.error(`lease ${e.leaseId} (unit ${e.unitId}) dropped: ${e.reason}, ${e.detail}`);
+    } else if (process.env.WORKER_DEBUG) console.log(JSON.stringify(e));
+  },
+});
+const loop = new WorkLoop({
+  api,
+  kernels: createKernelSource({ api, baseUrl: server }),
+  executors,
+  outbox,
+  unitsPerSlotMax,
+  onEvent(e) {
+    if (e.type === 'error' || e.type === 'kernel_refused') console.error(`[slot ${e.slot}] ${e.message}`);
+    else if (e.type === 'dropped') console.log(`[slot ${e.slot}] lease ${e.leaseId} dropped: ${e.reason}`);
+    else if (process.env.WORKER_DEBUG) console.log(JSON.stringify(e).slice(0, 200));
   },
 });
 console.log(`volunteering ${threads} thread(s) to ${server}; Ctrl-C stops`);
 loop.start();
 const stop = async () => {
   await loop.stop();
+  outbox.close();
   await Promise.all(executors.map((x) => x.close()));
   process.exit(0);
 };
@@ -77,4 +91,6 @@ process.on('SIGINT', () => void stop());
 process.on('SIGTERM', () => void stop());
 await loop.finished();
 await Promise.all(executors.map((x) => x.close()));
+await outbox.drained();
+outbox.close();
 console.log(`done: ${units} units submitted, ${points} points credited`);

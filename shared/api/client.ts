@@ -17,8 +17,18 @@ import {
   SubmitResultResponseSchema,
   SubmitResultsResponseSchema,
   VolunteerMeSchema,
+  CreditsSchema,
+  VolunteerUnitSchema,
   type LeaseRequest,
   type Problem,
+  BalanceSchema,
+  CUSTOMER_API_PATHS,
+  InvoiceSchema,
+  JobPartialSchema,
+  JobProgressSchema,
+  QuoteSchema,
+  type JobProgress,
+  type TopupRequest,
 } from './schemas.ts';
 import type { JobRequest } from '../jobs/kinds.ts';
 import { bytesToBase64 } from '../base64.ts';
@@ -96,7 +106,74 @@ export function createApiClient(options: ApiClientOptions = {}) {
     cancelJob: (id: string) => call(JobSchema, API_PATHS.jobCancel(id), { method: 'POST' }),
     reportError: (leaseId: number, code: number, message: string) =>
       call(ReportErrorResponseSchema, API_PATHS.leaseError(leaseId), json('POST', { code, message: message.slice(0, 500) })),
+    /** This volunteer's recent credits (newest first) and net points since `since` (epoch ms). */
+    credits: (since: number, limit = 20) =>
+      call(CreditsSchema, `${API_PATHS.volunteerCredits}?${new URLSearchParams({ since: String(since), limit: String(limit) })}`),
+    /** A unit this volunteer returned a result for, with its job's progress. */
+    volunteerUnit: (unitId: number) => call(VolunteerUnitSchema, API_PATHS.volunteerUnit(unitId)),
+    /** Price and ETA of a job description; nothing is created. */
+    quoteJob: (req: z.input<typeof import('../jobs/kinds.ts').JobRequestSchema> | JobRequest) =>
+      call(QuoteSchema, CUSTOMER_API_PATHS.jobQuote, json('POST', req)),
+    /** What the validated units of a job integrate to so far (no per-member lists). */
+    jobPartial: (id: string) => call(JobPartialSchema, CUSTOMER_API_PATHS.jobPartial(id)),
+    jobInvoice: (id: string) => call(InvoiceSchema, CUSTOMER_API_PATHS.jobInvoice(id)),
+    balance: () => call(BalanceSchema, CUSTOMER_API_PATHS.billing),
+    topUp: (req: TopupRequest) => call(BalanceSchema, CUSTOMER_API_PATHS.billingTopups, json('POST', req)),
+    /** The integrated result as CSV text. */
+    jobResultCsv: async (id: string): Promise<string> => {
+      const res = await doFetch(base + CUSTOMER_API_PATHS.jobResultCsv(id), { headers: authHeaders() });
+      if (!res.ok) throw new ApiError(await readProblem(res));
+      return res.text();
+    },
+    /**
+     * The job's progress events (server-sent events read over fetch, so the API key can be
+     * sent, which EventSource cannot), until the stream ends or `signal` aborts.
+     */
+    jobEvents: (id: string, signal?: AbortSignal) => readProgressEvents(doFetch, base + API_PATHS.jobEvents(id), authHeaders(), signal),
   };
+
+  function authHeaders(): Headers {
+    const headers = new Headers();
+    const token = typeof options.token === 'function' ? options.token() : options.token;
+    if (token) headers.set('authorization', `Bearer ${token}`);
+    return headers;
+  }
+}
+
+/** Parses a `text/event-stream` body (WHATWG HTML §9.2) into its `progress` events. */
+async function* readProgressEvents(doFetch: typeof fetch, url: string, headers: Headers, signal?: AbortSignal): AsyncGenerator<JobProgress> {
+  headers.set('accept', 'text/event-stream');
+  const res = await doFetch(url, { headers, signal });
+  if (!res.ok) throw new ApiError(await readProblem(res));
+  if (!res.body) return;
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  let event = 'message';
+  let data: string[] = [];
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      buffer += value;
+      let nl: number;
+      while ((nl = buffer.search(/\r\n|\n|\r/)) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + (buffer.startsWith('\r\n', nl) ? 2 : 1));
+        if (line === '') {
+          if (event === 'progress' && data.length) yield JobProgressSchema.parse(JSON.parse(data.join('\n')));
+          event = 'message';
+          data = [];
+        } else if (line.startsWith('event:')) {
+          event = line.slice(6).trim();
+        } else if (line.startsWith('data:')) {
+          data.push(line.slice(5).replace(/^ /, ''));
+        }
+      }
+    }
+  } finally {
+    // Leaving early (break, abort) must close the connection, not leave it streaming.
+    await reader.cancel().catch(() => undefined);
+  }
 }
 
 export type ApiClient = ReturnType<typeof createApiClient>;

@@ -3,7 +3,7 @@
  * to validate and by clients to type their calls. Paths are listed in {@link API_PATHS}.
  */
 import { z } from 'zod';
-import { LEASE_BATCH_MAX, UNIT_OUTPUT_BYTES_MAX } from '../limits.ts';
+import { CREDITS_LISTED_MAX, CUSTOMER_TOPUP_MINOR_MAX, LEASE_BATCH_MAX, UNIT_OUTPUT_BYTES_MAX } from '../limits.ts';
 
 /** Every API path, so clients never spell one twice. */
 export const API_PATHS = {
@@ -22,6 +22,10 @@ export const API_PATHS = {
   results: '/api/work/results',
   leaseResult: (leaseId: number) => `/api/work/leases/${leaseId}/result`,
   leaseError: (leaseId: number) => `/api/work/leases/${leaseId}/error`,
+  /** A volunteer's recent credits and points since a time (its local midnight, say). */
+  volunteerCredits: '/api/volunteers/me/credits',
+  /** One unit this volunteer returned a result for, with its job. */
+  volunteerUnit: (unitId: number) => `/api/volunteers/me/units/${unitId}`,
 } as const;
 
 /** RFC 9457 problem details, as every API error is answered. */
@@ -172,3 +176,140 @@ export const ReportErrorRequestSchema = z.strictObject({
   message: z.string().max(500),
 });
 export const ReportErrorResponseSchema = z.object({ leaseId: z.int(), unitState: z.string() });
+
+/** `GET /api/volunteers/me/credits?since=&limit=`: epoch ms and rows wanted. */
+export const CreditsQuerySchema = z.object({
+  since: z.coerce.number().int().nonnegative(),
+  limit: z.coerce.number().int().min(1).max(CREDITS_LISTED_MAX).default(20),
+});
+/** One movement of a volunteer's points for a unit: a credit, or the reversal of one (negative). */
+export const CreditSchema = z.object({
+  transferId: z.string(),
+  jobId: z.string(),
+  unitId: z.int(),
+  points: z.int(),
+  kind: z.enum(['credit', 'reversal']),
+  /** Epoch ms. */
+  at: z.int(),
+});
+export type Credit = z.output<typeof CreditSchema>;
+export const CreditsSchema = z.object({
+  /** Net points from units credited at or after `since`. */
+  pointsSince: z.int(),
+  since: z.int(),
+  /** Newest first. */
+  credits: z.array(CreditSchema),
+});
+export type Credits = z.output<typeof CreditsSchema>;
+
+/** A unit as the volunteer who worked on it sees it. */
+export const VolunteerUnitSchema = z.object({
+  unitId: z.int(),
+  jobId: z.string(),
+  jobKind: z.string(),
+  jobStatus: JobStatusSchema,
+  unitsTotal: z.int(),
+  unitsValid: z.int(),
+  unitState: z.enum(['queued', 'in_progress', 'valid', 'failed', 'cancelled']),
+  costPoints: z.int(),
+  results: z.array(
+    z.object({
+      leaseId: z.int(),
+      state: z.enum(['leased', 'returned', 'timed_out', 'errored']),
+      outcome: ResultOutcomeSchema.nullable(),
+      creditedPoints: z.int(),
+      leasedAt: z.int(),
+      returnedAt: z.int().nullable(),
+    }),
+  ),
+});
+export type VolunteerUnit = z.output<typeof VolunteerUnitSchema>;
+
+/** Customer paths added with job quotes, partial results, invoices and billing. */
+export const CUSTOMER_API_PATHS = {
+  /** Price and ETA of a job description, without creating it (same body as `POST /api/jobs`). */
+  jobQuote: '/api/jobs/quote',
+  /** What the validated units of a running job integrate to so far. */
+  jobPartial: (id: string) => `/api/jobs/${encodeURIComponent(id)}/partial`,
+  /** The integrated result as CSV (one row per member, or per lead time). */
+  jobResultCsv: (id: string) => `/api/jobs/${encodeURIComponent(id)}/result.csv`,
+  jobInvoice: (id: string) => `/api/jobs/${encodeURIComponent(id)}/invoice`,
+  /** The customer's balance. */
+  billing: '/api/billing',
+  /** Adds money to the balance through the payment provider. */
+  billingTopups: '/api/billing/topups',
+  openapi: '/api/openapi.json',
+  /** The API reference page, rendered from the OpenAPI document. */
+  docs: '/api/docs',
+} as const;
+
+/** `POST /api/jobs/quote`: what the job would cost and how long the volunteers would take now. */
+export const QuoteSchema = z.object({
+  kind: z.string(),
+  units: z.int(),
+  /** Σ unit points over every iteration. */
+  points: z.int(),
+  quorum: z.int(),
+  /** points × quorum × price per point; held on the balance when the job is submitted. */
+  priceMinor: z.int(),
+  currency: z.string(),
+  /** Unit points validated per second over the last window, all jobs together; null when idle. */
+  pointsPerSecond: z.number().nullable(),
+  /** Points of units still open in running jobs, ahead of this one. */
+  backlogPoints: z.int(),
+  /** Seconds until this job would be done at the current throughput; null when nobody computes. */
+  etaSeconds: z.number().nullable(),
+  availableMinor: z.int(),
+  /** Whether the balance covers the price now. */
+  affordable: z.boolean(),
+});
+export type Quote = z.output<typeof QuoteSchema>;
+
+/** A customer's money, in minor units of `currency`. */
+export const BalanceSchema = z.object({
+  currency: z.string(),
+  /** Posted balance. */
+  balanceMinor: z.int(),
+  /** Reserved by the holds of running jobs. */
+  heldMinor: z.int(),
+  /** What new jobs may hold: balance − held. */
+  availableMinor: z.int(),
+});
+export type Balance = z.output<typeof BalanceSchema>;
+
+export const TopupRequestSchema = z.strictObject({
+  amountMinor: z.int().min(1).max(CUSTOMER_TOPUP_MINOR_MAX),
+  /** A card token from the payment provider's client (the simulator takes tok_ok, tok_decline, tok_timeout). */
+  card: z.string().min(1).max(100),
+  /** Chosen by the client; repeating a top-up with the same key charges once. */
+  idempotencyKey: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
+});
+export type TopupRequest = z.input<typeof TopupRequestSchema>;
+
+/** What a job costs: its quote and hold, the charge of its valid units, and units by state. */
+export const InvoiceSchema = z.object({
+  jobId: z.string(),
+  currency: z.string(),
+  /** held while running; charged or released (nothing owed) when it ended; unbilled for jobs from before billing. */
+  status: z.enum(['unbilled', 'held', 'charged', 'released', 'uncollected']),
+  quorum: z.int(),
+  pricePerPointMinor: z.int(),
+  quoteMinor: z.int(),
+  heldMinor: z.int(),
+  chargedMinor: z.int(),
+  releasedMinor: z.int(),
+  /** Valid units are charged; failed, cancelled and open ones are not. */
+  lines: z.array(
+    z.object({
+      state: z.enum(['valid', 'failed', 'cancelled', 'open']),
+      units: z.int(),
+      points: z.int(),
+      amountMinor: z.int(),
+    }),
+  ),
+  settledAt: z.string().nullable(),
+});
+export type Invoice = z.output<typeof InvoiceSchema>;
+
+/** `GET /api/jobs/:id/partial`: the kind's result document built from the units done so far. */
+export const JobPartialSchema = z.object({ kind: z.string(), membersDone: z.int() }).loose();

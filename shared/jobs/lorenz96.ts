@@ -45,8 +45,13 @@ export const L96ParamsSchema = z
      * validated final states (an iterative job). The result describes the last window.
      */
     cycles: z.int().min(1).max(L96_CYCLES_MAX).default(1),
+    /** The variable whose exceedance probability the result reports (0-based, below n). */
+    eventVar: z.int().min(0).max(L96_VARS_MAX - 1).default(0),
+    /** The event: x[eventVar] above this value. */
+    eventThreshold: z.number().min(-1000).max(1000).default(10),
   })
   .superRefine((p, ctx) => {
+    if (p.eventVar >= p.n) ctx.addIssue({ code: 'custom', path: ['eventVar'], message: `must be below the number of variables (${p.n})` });
     if (p.steps % p.snapEvery !== 0) {
       ctx.addIssue({ code: 'custom', path: ['snapEvery'], message: `must divide steps (${p.steps})` });
       return;
@@ -140,15 +145,34 @@ export interface L96Result {
   mean: number[][];
   /** Ensemble spread (population standard deviation) per snapshot and variable. */
   spread: number[][];
+  /**
+   * Over lead time (one entry per snapshot): model time, the ensemble spread averaged over
+   * variables (root mean square, so it compares with an RMS error), the mean and spread of
+   * the event variable, and the fraction of members with x[eventVar] > eventThreshold.
+   */
+  leadTime: { time: number[]; spreadRms: number[]; eventMean: number[]; eventSpread: number[]; exceedance: number[] };
+  /** Members integrated into this result (all of them once the job completed). */
+  membersDone: number;
   members: { final: number[]; finalMean: number; finalEnergy: number; meanEnergy: number }[];
 }
 
 /** Integrates the canonical unit outputs (in unit order) into the job's result. */
 export function assimilateL96(p: L96Params, outputs: Uint8Array[]): L96Result {
+  return integrateL96(
+    p,
+    outputs.map((output, index) => ({ index, output })),
+  );
+}
+
+/**
+ * Integrates the outputs of some units of the last window (`index`: the unit's place in
+ * the window) into the result: the whole ensemble once all are in, a partial result before.
+ */
+export function integrateL96(p: L96Params, units: { index: number; output: Uint8Array }[]): L96Result {
   const s = l96Snapshots(p.steps, p.snapEvery);
   const snaps: Float64Array[] = [];
   const members: L96Result['members'] = [];
-  outputs.forEach((bytes, u) => {
+  [...units].sort((a, b) => a.index - b.index).forEach(({ index: u, output: bytes }) => {
     const m = Math.min(p.membersPerUnit, p.members - u * p.membersPerUnit);
     const out = decodeL96Output(bytes, p.n, m, p.steps, p.snapEvery);
     for (let j = 0; j < m; j++) {
@@ -183,5 +207,15 @@ export function assimilateL96(p: L96Params, outputs: Uint8Array[]): L96Result {
   // With several windows the outputs are the last window's: lead times continue from before.
   const offset = (p.cycles - 1) * p.steps;
   const leadSteps = Array.from({ length: s }, (_, t) => offset + (t + 1) * p.snapEvery);
-  return { kind: 'lorenz96', params: p, leadSteps, mean, spread, members };
+  const leadTime: L96Result['leadTime'] = { time: [], spreadRms: [], eventMean: [], eventSpread: [], exceedance: [] };
+  for (let t = 0; t < s; t++) {
+    leadTime.time.push(leadSteps[t]! * p.dt);
+    leadTime.spreadRms.push(Math.sqrt(spread[t]!.reduce((sum, sd) => sum + sd * sd, 0) / p.n));
+    leadTime.eventMean.push(mean[t]![p.eventVar]!);
+    leadTime.eventSpread.push(spread[t]![p.eventVar]!);
+    let above = 0;
+    for (const x of snaps) if (x[t * p.n + p.eventVar]! > p.eventThreshold) above++;
+    leadTime.exceedance.push(snaps.length ? above / snaps.length : NaN);
+  }
+  return { kind: 'lorenz96', params: p, leadSteps, mean, spread, leadTime, membersDone: members.length, members };
 }

@@ -2,8 +2,14 @@
  * @module The browser's own storage: one IndexedDB database, `sparecycles`, whose whole
  * shape is the typed {@link SpareCyclesDB} schema (idb). Errors are the browser's own,
  * passed on unchanged.
+ *
+ * Versions: 1 — identities and settings; 2 — the volunteer's finished-but-unsent results
+ * (`outbox`), the leases it holds with their checkpoints (`leases`), kernel bytes
+ * (`kernels`), and the volunteer settings as one record (the v1 `workerCount` moves into it).
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { OutboxEntry } from '../../shared/volunteer/outbox.ts';
+import type { HeldLease } from '../../shared/volunteer/work-loop.ts';
 
 /** An anonymous volunteer identity, created on the first visit to the volunteer page. */
 export interface VolunteerIdentity {
@@ -23,19 +29,55 @@ interface Identities {
   customer: CustomerIdentity;
 }
 
-/** Settings by key, with their value types. */
-export interface Settings {
+/** When the volunteer page pauses on its own. Hours are local, in minutes after midnight. */
+export interface VolunteerSettings {
   /** Web Workers the volunteer page runs. */
   workerCount: number;
+  /** CPU share of each worker, in percent (a duty cycle). */
+  dutyPercent: number;
+  pauseWhenHidden: boolean;
+  /** The visitor marked the device busy. */
+  doNotDisturb: boolean;
+  quietHours: { enabled: boolean; startMinute: number; endMinute: number };
+  /** Pause on battery (not charging) below `minPercent`, where the browser tells. */
+  battery: { enabled: boolean; minPercent: number };
+  /** The visitor pressed Start and not Stop since: a reload resumes computing. */
+  running: boolean;
+}
+
+/** Settings by key, with their value types. */
+export interface Settings {
+  /** Version 1's worker count; version 2 reads it into `volunteer` and keeps it for older tabs. */
+  workerCount: number;
+  volunteer: VolunteerSettings;
+}
+
+/** A finished result not yet acknowledged (shared/volunteer/outbox.ts), for one identity. */
+export type StoredResult = OutboxEntry & { volunteerId: string };
+
+/** A lease held (computing or prefetched), with its latest checkpoint, for one identity. */
+export type StoredLease = HeldLease & { volunteerId: string; leaseId: number };
+
+/** A kernel module's bytes, by `id@version#sha256`. */
+export interface StoredKernel {
+  key: string;
+  id: string;
+  version: number;
+  sha256: string;
+  bytes: Uint8Array;
+  storedAt: number;
 }
 
 export interface SpareCyclesDB extends DBSchema {
   identity: { key: keyof Identities; value: Identities[keyof Identities] };
   settings: { key: keyof Settings; value: Settings[keyof Settings] };
+  outbox: { key: number; value: StoredResult; indexes: { byVolunteer: string } };
+  leases: { key: number; value: StoredLease; indexes: { byVolunteer: string } };
+  kernels: { key: string; value: StoredKernel; indexes: { byId: string } };
 }
 
-const DB_NAME = 'sparecycles';
-const DB_VERSION = 1;
+export const DB_NAME = 'sparecycles';
+export const DB_VERSION = 2;
 
 let opening: Promise<IDBPDatabase<SpareCyclesDB>> | undefined;
 
@@ -43,12 +85,22 @@ let opening: Promise<IDBPDatabase<SpareCyclesDB>> | undefined;
 export function openAppDb(): Promise<IDBPDatabase<SpareCyclesDB>> {
   if (opening) return opening;
   const db = openDB<SpareCyclesDB>(DB_NAME, DB_VERSION, {
-    upgrade(db, oldVersion) {
+    upgrade(db, oldVersion, _newVersion, transaction) {
       // One step per version, each from the version before it, so any old database is
       // brought up to date in order. Never edit a released step: add the next one.
       if (oldVersion < 1) {
         db.createObjectStore('identity');
         db.createObjectStore('settings');
+      }
+      if (oldVersion < 2) {
+        db.createObjectStore('outbox', { keyPath: 'leaseId' }).createIndex('byVolunteer', 'volunteerId');
+        db.createObjectStore('leases', { keyPath: 'leaseId' }).createIndex('byVolunteer', 'volunteerId');
+        db.createObjectStore('kernels', { keyPath: 'key' }).createIndex('byId', 'id');
+        // Version 1 kept only the worker count; it becomes part of the settings record.
+        const settings = transaction.objectStore('settings');
+        void settings.get('workerCount').then((n) => {
+          if (typeof n === 'number') return settings.put(migratedSettings(n), 'volunteer');
+        });
       }
     },
     blocking() {
@@ -65,6 +117,19 @@ export function openAppDb(): Promise<IDBPDatabase<SpareCyclesDB>> {
   });
   opening = db;
   return db;
+}
+
+/** The settings record version 2 makes from version 1's worker count; the rest at defaults. */
+export function migratedSettings(workerCount: number): VolunteerSettings {
+  return {
+    workerCount,
+    dutyPercent: 100,
+    pauseWhenHidden: false,
+    doNotDisturb: false,
+    quietHours: { enabled: false, startMinute: 22 * 60, endMinute: 7 * 60 },
+    battery: { enabled: true, minPercent: 20 },
+    running: false,
+  };
 }
 
 function hasStrings<K extends string>(value: unknown, keys: readonly K[]): value is Record<K, string> {

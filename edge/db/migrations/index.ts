@@ -11,6 +11,7 @@ import { shop } from './0004_shop.ts';
 import { licenses } from './0005_licenses.ts';
 import { coordinator } from './0006_coordinator.ts';
 import { reception } from './0007_reception.ts';
+import { customerBilling } from './0008_customer_billing.ts';
 import type { Dialect } from './types.ts';
 
 /** Migrations by name; names sort in order. */
@@ -23,5 +24,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0005_licenses': licenses(dialect),
     '0006_coordinator': coordinator(dialect),
     '0007_reception': reception(dialect),
+    '0008_customer_billing': customerBilling(dialect),
   };
 }

@@ -1,14 +1,22 @@
 /**
- * @module The customer page: an account (its API key kept in IndexedDB), the Lorenz-96 job
- * form and the job list.
+ * @module The customer page: an account (its API key kept in IndexedDB), its balance, the
+ * job builders (energy-balance-model ensemble, Lorenz-96 ensemble) and the job list; each
+ * job has a page of its own (job-page.tsx).
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { createApiClient } from '../../../shared/api/client.ts';
+import type { Job } from '../../../shared/api/schemas.ts';
 import { CopyButton } from '../../lib/copy-button.tsx';
+import { formatMinor } from '../../lib/format.ts';
+import { Link } from '../../router.tsx';
+import { BalancePanel } from './balance-panel.tsx';
 import { describeError, problemOf } from '../../lib/errors.ts';
 import { clearCustomerKey, getCustomerKey, type CustomerIdentity } from '../../storage/db.ts';
 import { CreateCustomerForm, type Created } from './create-customer.tsx';
+import { EbmForm } from './ebm-form.tsx';
 import { JobForm } from './job-form.tsx';
+import { jobPagePath } from './paths.ts';
+import './customer.css';
 import { JobList } from './job-list.tsx';
 import { useJobs } from './use-jobs.ts';
 
@@ -71,7 +79,14 @@ function CustomerArea({ identity, fresh, onForget }: AreaProps) {
   const api = useMemo(() => createApiClient({ token: identity.apiKey }), [identity]);
   const { jobs, error, refresh, add } = useJobs(api);
   const [keyShown, setKeyShown] = useState(fresh !== undefined);
+  const [kind, setKind] = useState<'ebm' | 'lorenz96'>('lorenz96');
+  const [submitted, setSubmitted] = useState<Job>();
   const rejected = problemOf(error)?.status === 401;
+  const onSubmitted = (job: Job) => {
+    setSubmitted(job);
+    add(job);
+    refresh();
+  };
 
   return (
     <>
@@ -79,13 +94,25 @@ function CustomerArea({ identity, fresh, onForget }: AreaProps) {
       <p class="muted small">
         Customer account <span class="mono">{identity.customerId}</span>, its key kept in this browser.
       </p>
-      <JobForm
-        api={api}
-        onSubmitted={(job) => {
-          add(job);
-          refresh();
-        }}
-      />
+      <BalancePanel api={api} refreshKey={jobs?.map((j) => `${j.id}:${j.status}`).join()} />
+      <div class="kind-switch" role="group" aria-label="Job kind">
+        <button type="button" class="button button-small" data-testid="kind-ebm" aria-pressed={kind === 'ebm'} onClick={() => setKind('ebm')}>
+          Energy-balance-model ensemble
+        </button>
+        <button type="button" class="button button-small" data-testid="kind-lorenz96" aria-pressed={kind === 'lorenz96'} onClick={() => setKind('lorenz96')}>
+          Lorenz-96 ensemble forecast
+        </button>
+      </div>
+      {kind === 'ebm' ? <EbmForm api={api} onSubmitted={onSubmitted} /> : <JobForm api={api} onSubmitted={onSubmitted} />}
+      {submitted && (
+        <p class="alert alert-ok" role="status" data-testid="submitted">
+          Job <span class="mono">{submitted.id}</span> submitted: {submitted.unitsTotal} units, {formatMinor(submitted.priceMinor, submitted.currency)} held on your
+          balance.{' '}
+          <Link href={jobPagePath(submitted.id)} data-testid="job-link">
+            Watch it run
+          </Link>
+        </p>
+      )}
       <section aria-labelledby="jobs-title" class="jobs">
         <div class="section-head">
           <h2 id="jobs-title">Your jobs</h2>

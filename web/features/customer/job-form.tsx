@@ -3,12 +3,11 @@
  * schema the server uses; messages, the browser's or the server's (problem+json `errors`),
  * appear next to their fields.
  */
-import { useRef, useState } from 'preact/hooks';
+import { useMemo, useRef, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
 import type { ApiClient } from '../../../shared/api/client.ts';
 import type { Job } from '../../../shared/api/schemas.ts';
 import { describeError, problemOf } from '../../lib/errors.ts';
-import { formatMinor } from '../../lib/format.ts';
 import {
   L96_DEFAULTS,
   L96_FIELDS,
@@ -20,14 +19,17 @@ import {
   type FieldValues,
   type L96Field,
 } from './l96-fields.ts';
+import { QuotePanel } from './quote-panel.tsx';
+import { useQuote } from './use-quote.ts';
 
 export function JobForm({ api, onSubmitted }: { api: ApiClient; onSubmitted: (job: Job) => void }) {
   const [values, setValues] = useState<FieldValues>(defaultValues);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [formError, setFormError] = useState<string>();
-  const [notice, setNotice] = useState<string>();
   const [busy, setBusy] = useState(false);
   const form = useRef<HTMLFormElement>(null);
+  const current = useMemo(() => checkValues(values), [values]);
+  const quote = useQuote(api, current.status === 'ok' ? { kind: 'lorenz96', params: current.params } : undefined);
 
   function showFieldErrors(next: FieldErrors) {
     setErrors(next);
@@ -40,15 +42,12 @@ export function JobForm({ api, onSubmitted }: { api: ApiClient; onSubmitted: (jo
     e.preventDefault();
     if (busy) return;
     setFormError(undefined);
-    setNotice(undefined);
-    const check = checkValues(values);
+    const check = current;
     if (check.status === 'invalid') return showFieldErrors(check.errors);
     setErrors({});
     setBusy(true);
     try {
-      const job = await api.createJob({ kind: 'lorenz96', params: check.params });
-      onSubmitted(job);
-      setNotice(`Job ${job.id} submitted: ${job.unitsTotal} units, ${formatMinor(job.priceMinor, job.currency)}.`);
+      onSubmitted(await api.createJob({ kind: 'lorenz96', params: check.params }));
     } catch (err) {
       const problem = problemOf(err);
       if (problem?.errors?.length) {
@@ -72,8 +71,8 @@ export function JobForm({ api, onSubmitted }: { api: ApiClient; onSubmitted: (jo
     <form ref={form} class="card job-form" data-testid="job-form" noValidate onSubmit={onSubmit} aria-labelledby="job-form-title">
       <h2 id="job-form-title">New Lorenz-96 ensemble</h2>
       <p class="muted small">
-        Integrates an ensemble of perturbed Lorenz-96 runs; you get the ensemble mean and spread at every snapshot. Empty
-        fields take their default.
+        Integrates an ensemble of perturbed Lorenz-96 runs; you get the ensemble mean and spread at every snapshot, and the
+        probability of an event over lead time. Empty fields take their default.
       </p>
       <div class="field-grid">
         {L96_FIELDS.map((f) => (
@@ -85,11 +84,7 @@ export function JobForm({ api, onSubmitted }: { api: ApiClient; onSubmitted: (jo
           {formError}
         </p>
       )}
-      {notice && (
-        <p class="alert alert-ok" role="status">
-          {notice}
-        </p>
-      )}
+      <QuotePanel state={quote} invalid={current.status === 'invalid'} />
       <div class="form-actions">
         <button type="submit" class="button button-start" data-testid="submit-job" disabled={busy} aria-busy={busy}>
           {busy ? 'Submitting…' : 'Submit job'}

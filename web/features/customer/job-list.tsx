@@ -3,8 +3,11 @@
  * the result download.
  */
 import type { Job, JobStatus } from '../../../shared/api/schemas.ts';
+import { JOB_KIND_TITLES, type JobKind } from '../../../shared/jobs/kinds.ts';
 import { formatMinor, formatTime } from '../../lib/format.ts';
+import { Link } from '../../router.tsx';
 import { DownloadLink } from './download-link.tsx';
+import { jobPagePath } from './paths.ts';
 
 const STATUS_TEXT: Record<JobStatus, string> = {
   running: 'Running',
@@ -24,16 +27,25 @@ export function JobList({ jobs, apiKey }: { jobs: Job[]; apiKey: string }) {
   );
 }
 
+/** Members of a job, from its parameters (EBM: the sampling; Lorenz-96: `members`). */
+function membersOf(job: Job): number | undefined {
+  const p = job.params as { members?: unknown; sampling?: { members?: unknown } };
+  const m = p.members ?? p.sampling?.members;
+  return typeof m === 'number' ? m : undefined;
+}
+
 function JobRow({ job, apiKey }: { job: Job; apiKey: string }) {
-  const members = typeof job.params.members === 'number' ? job.params.members : undefined;
+  const members = membersOf(job);
   return (
     <li class="job-row card" data-testid="job-row" data-job-id={job.id} data-status={job.status}>
       <div class="job-head">
-        <span class="mono job-id">{job.id}</span>
+        <Link href={jobPagePath(job.id)} class="mono job-id" data-testid="job-open">
+          {job.id}
+        </Link>
         <span class={`badge badge-${job.status}`}>{STATUS_TEXT[job.status]}</span>
       </div>
       <p class="small muted">
-        {job.kind === 'lorenz96' ? 'Lorenz-96 ensemble' : job.kind}
+        {JOB_KIND_TITLES[job.kind as JobKind] ?? job.kind}
         {members !== undefined ? `, ${members} members` : ''} · submitted {formatTime(job.createdAt)}
         {job.completedAt ? ` · finished ${formatTime(job.completedAt)}` : ''}
       </p>

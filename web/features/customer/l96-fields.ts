@@ -26,6 +26,8 @@ export const L96_FIELDS: readonly FieldSpec[] = [
   { name: 'perturbation', label: 'Perturbation', help: 'Amplitude of the random initial perturbation of each variable.', integer: false },
   { name: 'seed', label: 'Seed', help: 'Random seed of the perturbations; the same seed gives the same ensemble.', integer: true },
   { name: 'cycles', label: 'Windows', help: 'Consecutive windows of the steps above; each starts from the previous window’s validated final states.', integer: true },
+  { name: 'eventVar', label: 'Event variable', help: 'Which variable (0-based) the event probability is about.', integer: true },
+  { name: 'eventThreshold', label: 'Event threshold', help: 'The event: the event variable above this value; its probability is reported over lead time.', integer: false },
 ];
 
 /** The schema's defaults: parsing an empty object fills every field. */

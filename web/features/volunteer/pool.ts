@@ -1,14 +1,19 @@
 /**
  * @module The browser's unit executors: one dedicated Web Worker each, created on first use.
  * Cancelling terminates the worker, which is a real cancel of WebAssembly work (a running
- * `step` cannot be interrupted any other way); the next unit starts a fresh worker.
+ * `step` cannot be interrupted any other way); the next unit starts a fresh worker. The
+ * compiled `WebAssembly.Module` is posted to the worker with each unit: structured cloning
+ * shares the compiled code, nothing is compiled again.
  */
 import * as Comlink from 'comlink';
+import type { StepControl } from '../../../shared/volunteer/unit-runner.ts';
 import type { UnitExecutor } from '../../../shared/volunteer/work-loop.ts';
-import type { KernelWorkerApi } from './kernel-api.ts';
+import type { KernelWorkerApi, KernelWorkerHooks } from './kernel-api.ts';
 
 /** A {@link UnitExecutor} that can also let go of its worker when the pool is discarded. */
 export interface WorkerExecutor extends UnitExecutor {
+  /** Starts the worker now (so its script loads while the first unit is being leased). */
+  warm(): void;
   dispose(): void;
 }
 
@@ -20,6 +25,7 @@ function abortError(): DOMException {
 export function createWorkerExecutor(): WorkerExecutor {
   let worker: Worker | undefined;
   let remote: Comlink.Remote<KernelWorkerApi> | undefined;
+  let control: StepControl = { paused: false, dutyPercent: 100 };
   // Settles the unit in progress when the worker goes away under it: terminate() and a
   // worker that failed to load both leave comlink's promise pending forever.
   let fail: ((err: unknown) => void) | undefined;
@@ -41,22 +47,35 @@ export function createWorkerExecutor(): WorkerExecutor {
     });
     worker = w;
     remote = Comlink.wrap<KernelWorkerApi>(w);
+    void remote.control(control);
     return remote;
   }
 
   return {
-    async run(module, input, onProgress) {
+    async run(task, hooks) {
       if (fail) throw new Error('this executor is already running a unit');
       const r = remote ?? start();
       const gone = new Promise<never>((_, reject) => {
         fail = reject;
       });
+      const proxied: KernelWorkerHooks = {
+        onProgress: (done, total) => hooks.onProgress?.(done, total),
+        onPaused: (info) => hooks.onPaused?.(info),
+        onCheckpoint: (image, done) => hooks.onCheckpoint?.(image, done),
+      };
       try {
         // Errors thrown in the worker arrive as plain Errors with the original `name`.
-        return await Promise.race([r.run(module, input, Comlink.proxy(onProgress)), gone]);
+        return await Promise.race([r.run(task, Comlink.proxy(proxied)), gone]);
       } finally {
         fail = undefined;
       }
+    },
+    control(next) {
+      control = next;
+      if (remote) remote.control(next).catch(() => undefined);
+    },
+    warm() {
+      if (!remote) start();
     },
     cancel() {
       if (!worker) return;
@@ -70,7 +89,7 @@ export function createWorkerExecutor(): WorkerExecutor {
   };
 }
 
-/** `count` executors, one worker each; no worker starts until a unit runs. */
+/** `count` executors, one worker each; no worker starts until a unit runs (or `warm`). */
 export function createExecutorPool(count: number): WorkerExecutor[] {
   return Array.from({ length: count }, () => createWorkerExecutor());
 }

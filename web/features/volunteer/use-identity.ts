@@ -66,7 +66,7 @@ export function useVolunteerIdentity(): IdentityState {
         const before = current.current;
         setState({ identity: before?.volunteerId === identity.volunteerId && before.token === identity.token ? before : identity });
       },
-      (err: unknown) => alive && setState({ error: `Could not set up your volunteer identity. ${describeError(err)}` }),
+      (err: unknown) => alive && setState({ error: describeError(err) }),
     );
     return () => {
       alive = false;

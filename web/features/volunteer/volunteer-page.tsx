@@ -1,37 +1,31 @@
 /**
  * @module The volunteer page. Consent first (DESIGN.md, "Quality bars"): no worker exists
  * and nothing is leased until the visitor presses Start; while work runs, a banner and the
- * tab title say so; one press of Stop ends it, terminating the workers mid-unit.
+ * tab title say so; one press of Stop ends it, terminating the workers mid-unit. Start
+ * survives a reload (the visitor's choice is kept with the settings), and so does every
+ * finished result (the outbox) and every unit held (resumed after the reload).
  */
-import { useEffect, useMemo, useReducer, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'preact/hooks';
 import { createApiClient } from '../../../shared/api/client.ts';
-import type { VolunteerMe } from '../../../shared/api/schemas.ts';
-import { WORKERS_PER_TAB_MAX } from '../../../shared/limits.ts';
-import { WorkLoop, createKernelSource } from '../../../shared/volunteer/work-loop.ts';
-import { describeError, problemOf } from '../../lib/errors.ts';
-import { getSetting, setSetting } from '../../storage/db.ts';
-import { VolunteerAccount } from '../account/volunteer-account.tsx';
-import { createExecutorPool, type WorkerExecutor } from './pool.ts';
+import type { Credits, VolunteerMe } from '../../../shared/api/schemas.ts';
+import { describeError, problemOf, readableMessage } from '../../lib/errors.ts';
+import { useText, type Messages } from '../../i18n/index.ts';
+import { ActivityChart } from './activity-chart.tsx';
+import { pauseReasons, type PauseReason } from './pause-conditions.ts';
+import { PointsPanel } from './points-panel.tsx';
+import { VolunteerSession } from './session.ts';
+import { SettingsPanel, WorkersField } from './settings-panel.tsx';
+import { formatTime } from './settings.ts';
+import { useDevice } from './use-device.ts';
 import { useVolunteerIdentity } from './use-identity.ts';
-import { initialView, reduceView } from './volunteer-state.ts';
+import { useVolunteerSettings } from './use-settings.ts';
+import { activityBins, initialView, kernelShare, reduceView, throughputPerMinute, type Note } from './volunteer-state.ts';
 import { Totals, WorkerList } from './worker-table.tsx';
 
-/** How often the page re-reads the points balance while computing. */
-const POINTS_REFRESH_MS = 3_000;
-
-/** Leave one logical processor to the page and the rest of the machine. */
-function defaultWorkers(): number {
-  return clampWorkers((navigator.hardwareConcurrency || 2) - 1);
-}
-
-function clampWorkers(n: number): number {
-  return Number.isFinite(n) ? Math.min(WORKERS_PER_TAB_MAX, Math.max(1, Math.trunc(n))) : 1;
-}
-
-interface Session {
-  loop: WorkLoop;
-  pool: WorkerExecutor[];
-}
+/** How often the page re-reads the points while computing (credits arrive when others agree). */
+const POINTS_REFRESH_MS = 5_000;
+/** How often the chart and throughput move on while computing. */
+const CLOCK_TICK_MS = 5_000;
 
 /** Runs `task` once at a time; a call during a run asks for exactly one more run after it. */
 function singleFlight(task: () => Promise<void>): () => void {
@@ -54,208 +48,302 @@ function singleFlight(task: () => Promise<void>): () => void {
   return go;
 }
 
+function localMidnight(): number {
+  const d = new Date();
+  d.setHours(0, 0, 0, 0);
+  return d.getTime();
+}
+
+function reasonText(t: Messages['volunteer'], r: PauseReason): string {
+  switch (r.kind) {
+    case 'doNotDisturb':
+      return t.pauseReasons.doNotDisturb;
+    case 'hidden':
+      return t.pauseReasons.hidden;
+    case 'battery':
+      return t.pauseReasons.battery(r.levelPercent, r.minPercent);
+    case 'hours':
+      return t.pauseReasons.hours(formatTime(r.startMinute), formatTime(r.endMinute));
+  }
+}
+
+function noteText(t: Messages['volunteer'], n: Note): string {
+  switch (n.kind) {
+    case 'dropped':
+      return t.notes.dropped(n.unitId, t.notes.stopReasons[n.reason] ?? n.reason);
+    case 'droppedResult':
+      return t.notes.droppedResult(n.unitId, n.detail);
+    case 'resumedUnit':
+      return t.notes.resumedUnit(n.unitId, n.fromCheckpoint);
+  }
+}
+
 export function VolunteerPage() {
+  const t = useText().volunteer;
   const { identity, error: identityError, retry, renew } = useVolunteerIdentity();
   const api = useMemo(() => (identity ? createApiClient({ token: identity.token }) : undefined), [identity]);
-  // One kernel source per identity: compiled kernels survive Stop and Start.
-  const kernels = useMemo(() => (api ? createKernelSource(api) : undefined), [api]);
+  const { settings, loaded, saveFailed, update } = useVolunteerSettings();
+  const device = useDevice(settings.quietHours);
+  const reasons = pauseReasons(settings, device);
+  const paused = reasons.length > 0;
 
-  const [workersText, setWorkersText] = useState(() => String(defaultWorkers()));
-  const workersTouched = useRef(false);
   const [view, dispatch] = useReducer(reduceView, initialView);
   const [me, setMe] = useState<VolunteerMe>();
+  const [credits, setCredits] = useState<Credits>();
   const [running, setRunning] = useState(false);
-  const session = useRef<Session>();
+  const [resumed, setResumed] = useState(false);
+  const [now, setNow] = useState(() => performance.now());
+  const session = useRef<VolunteerSession>();
+  const startClickedAt = useRef<number>();
+  const autoResumeTried = useRef(false);
   // A fresh identity is made at most once per visit, so a server that refuses every
   // identity cannot make this page create them in a loop.
   const renewed = useRef(false);
 
-  useEffect(() => {
-    getSetting('workerCount').then(
-      (n) => !workersTouched.current && typeof n === 'number' && setWorkersText(String(clampWorkers(n))),
-      () => undefined, // no saved setting: keep the default
-    );
-  }, []);
-
-  const refreshMe = useMemo(
+  const refresh = useMemo(
     () =>
       singleFlight(async () => {
         if (!api) return;
         try {
-          setMe(await api.me());
+          const [m, c] = await Promise.all([api.me(), api.credits(localMidnight())]);
+          setMe(m);
+          setCredits(c);
         } catch (err) {
           // The server no longer knows this identity (a reset database): start afresh.
-          if (problemOf(err)?.status === 401 && !session.current && !renewed.current) {
+          if (problemOf(err)?.status === 401 && !session.current?.running && !renewed.current) {
             renewed.current = true;
             renew();
-          } else dispatch({ type: 'error', text: `Could not refresh your points. ${describeError(err)}` });
+          } else dispatch({ type: 'error', text: t.pointsFailed(describeError(err)) });
         }
       }),
-    [api, renew],
+    [api, renew, t],
   );
-  useEffect(() => refreshMe(), [refreshMe]);
-  // Results pending a quorum are credited when another volunteer's replica agrees, which
-  // this page does not see as an event of its own: poll while computing.
-  useEffect(() => {
-    if (!running) return;
-    const timer = setInterval(refreshMe, POINTS_REFRESH_MS);
-    return () => {
-      clearInterval(timer);
-      refreshMe();
-    };
-  }, [running, refreshMe]);
+  const refreshRef = useRef(refresh);
+  refreshRef.current = refresh;
+  useEffect(() => refresh(), [refresh]);
 
-  function start(): void {
-    if (!api || !kernels || session.current) return;
-    const workers = clampWorkers(Number.parseInt(workersText, 10));
-    setWorkersText(String(workers));
-    setSetting('workerCount', workers).catch(() => undefined); // a setting not saved is no failure
-    const pool = createExecutorPool(workers);
-    const loop: WorkLoop = new WorkLoop({
+  // One session per identity: its outbox sends stored results even before Start.
+  useEffect(() => {
+    if (!api || !identity) return;
+    const s = new VolunteerSession({
       api,
-      kernels,
-      executors: pool,
-      onEvent(event) {
-        // Events of a stopped session (its slots winding down) must not touch a newer one.
-        if (session.current?.loop !== loop) return;
-        dispatch({ type: 'event', event });
-        if (event.type === 'submitted') refreshMe();
+      volunteerId: identity.volunteerId,
+      onWork: (event) => dispatch({ type: 'event', event, at: performance.now() }),
+      onOutbox: (event) => {
+        dispatch({ type: 'outbox', event, at: performance.now() });
+        if (event.type === 'sent') refreshRef.current();
       },
     });
-    session.current = { loop, pool };
-    dispatch({ type: 'start', workers });
+    session.current = s;
+    return () => {
+      s.dispose();
+      if (session.current === s) session.current = undefined;
+      setRunning(false);
+    };
+  }, [api, identity]);
+
+  const control = useMemo(
+    () => ({ paused, dutyPercent: settings.dutyPercent, requestedAt: performance.timeOrigin + performance.now() }),
+    [paused, settings.dutyPercent],
+  );
+  useEffect(() => session.current?.setControl(control), [control, api]);
+
+  const begin = useCallback(() => {
+    const s = session.current;
+    if (!s || s.running) return;
+    startClickedAt.current = performance.now();
+    s.setControl(control);
+    s.start(settings.workerCount);
+    dispatch({ type: 'start', workers: settings.workerCount });
     setRunning(true);
-    loop.start();
+  }, [control, settings.workerCount]);
+
+  // The visitor pressed Start before this page was reloaded (and not Stop): go on.
+  useEffect(() => {
+    if (!loaded || !api || autoResumeTried.current) return;
+    autoResumeTried.current = true;
+    if (settings.running) {
+      setResumed(true);
+      begin();
+    }
+  }, [loaded, api, settings.running, begin]);
+
+  function start(): void {
+    if (!session.current || session.current.running) return;
+    update({ running: true });
+    setResumed(false);
+    begin();
   }
 
   function stop(): void {
-    const s = session.current;
-    if (!s) return;
-    session.current = undefined;
+    update({ running: false });
     setRunning(false);
-    s.loop
-      .stop()
-      .catch((err: unknown) => dispatch({ type: 'error', text: describeError(err) }))
-      .finally(() => s.pool.forEach((ex) => ex.dispose()));
+    const s = session.current;
+    s?.stop(true).catch((err: unknown) => dispatch({ type: 'error', text: describeError(err) }));
   }
 
-  // Leaving the page stops the work: it must never run where the visitor cannot see it.
-  useEffect(() => () => stop(), []);
+  // Points credited when another volunteer agrees arrive without an event here: poll while computing.
+  useEffect(() => {
+    if (!running) return;
+    const timer = setInterval(refresh, POINTS_REFRESH_MS);
+    const tick = setInterval(() => setNow(performance.now()), CLOCK_TICK_MS);
+    return () => {
+      clearInterval(timer);
+      clearInterval(tick);
+      refresh();
+    };
+  }, [running, refresh]);
 
   useEffect(() => {
     if (!running) return;
     const before = document.title;
-    document.title = `● Computing — ${before}`;
+    document.title = `${paused ? `❚❚ ${t.statusPausedTitle}` : t.computingTitle} — ${before}`;
     return () => {
       document.title = before;
     };
-  }, [running]);
+  }, [running, paused, t]);
 
-  const errors = [...(identityError ? [{ id: 0, text: identityError }] : []), ...view.errors];
-  const workersCount = view.slots.length;
+  const at = Math.max(now, view.completions[view.completions.length - 1] ?? 0);
+  const workers = view.slots.length;
+  const share = kernelShare(view);
+  const state = running ? (paused ? 'paused' : 'running') : 'stopped';
+  const firstComputingMs =
+    startClickedAt.current !== undefined && view.firstComputingAt !== undefined ? Math.round(view.firstComputingAt - startClickedAt.current) : undefined;
 
   return (
     <div class="container volunteer">
-      <h1>Volunteer</h1>
-      <p class="lead">
-        Lend your browser's spare time to scientific jobs. Nothing runs until you press <strong>Start computing</strong>,
-        and <strong>Stop</strong> ends it at once. Validated results earn points.
-      </p>
+      <h1>{t.title}</h1>
+      <p class="lead">{t.lead}</p>
 
-      <div
-        class={running ? 'status-banner status-running' : 'status-banner status-stopped'}
-        data-testid="volunteer-status"
-        role="status"
-        aria-live="polite"
-      >
-        {running ? (
+      <div class={`status-banner status-${state}`} data-testid="volunteer-status" data-state={state} role="status" aria-live="polite">
+        {state === 'running' && (
           <>
             <span class="pulse" aria-hidden="true" />
             <span>
-              <strong>Computing</strong> with {workersCount} {workersCount === 1 ? 'worker' : 'workers'} — this tab is
-              using your processor. Press Stop at any time.
+              <strong>{t.computingTitle.replace(/^●\s*/, '')}</strong>{' '}
+              {settings.dutyPercent < 100 ? t.statusComputingThrottled(workers, settings.dutyPercent) : t.statusComputing(workers)}
             </span>
           </>
-        ) : (
+        )}
+        {state === 'paused' && (
           <span>
-            <strong>Stopped</strong> — nothing is running in this tab.
+            <strong>{t.statusPausedTitle}</strong> {t.statusPaused(reasons.map((r) => reasonText(t, r)).join('; '))}
+          </span>
+        )}
+        {state === 'stopped' && (
+          <span>
+            <strong>{t.statusStoppedTitle}</strong> {t.statusStopped}
           </span>
         )}
       </div>
+      {running && resumed && (
+        <p class="muted small" data-testid="resumed-note">
+          {t.resumedNote}
+        </p>
+      )}
 
-      <section class="card controls" aria-label="Controls">
-        <div class="field field-inline">
-          <label for="worker-count">Workers</label>
-          <input
-            id="worker-count"
-            data-testid="worker-count"
-            type="number"
-            inputMode="numeric"
-            min={1}
-            max={WORKERS_PER_TAB_MAX}
-            step={1}
-            value={workersText}
-            disabled={running}
-            aria-describedby="worker-count-help"
-            onInput={(e) => {
-              workersTouched.current = true;
-              const text = e.currentTarget.value;
-              setWorkersText(text);
-              const n = Number.parseInt(text, 10);
-              if (n >= 1 && n <= WORKERS_PER_TAB_MAX) setSetting('workerCount', n).catch(() => undefined);
-            }}
-            onBlur={(e) => setWorkersText(String(clampWorkers(Number.parseInt(e.currentTarget.value, 10))))}
-          />
-          <p id="worker-count-help" class="help">
-            Parallel workers, 1 to {WORKERS_PER_TAB_MAX}. This device reports {navigator.hardwareConcurrency || 'an unknown number of'}{' '}
-            logical processors; leaving one free keeps it responsive.{running ? ' Stop to change it.' : ''}
-          </p>
+      <section class="card controls" aria-labelledby="settings-title">
+        <h2 id="settings-title" class="visually-hidden">
+          {t.settingsTitle}
+        </h2>
+        <div class="controls-row">
+          <WorkersField settings={settings} running={running} update={update} />
+          <button
+            type="button"
+            class={running ? 'button button-stop' : 'button button-start'}
+            data-testid="volunteer-toggle"
+            disabled={!running && (!api || !loaded)}
+            onClick={() => (running ? stop() : start())}
+          >
+            {running ? t.stop : t.start}
+          </button>
         </div>
-        <button
-          type="button"
-          class={running ? 'button button-stop' : 'button button-start'}
-          data-testid="volunteer-toggle"
-          disabled={!running && !api}
-          onClick={() => (running ? stop() : start())}
-        >
-          {running ? 'Stop' : 'Start computing'}
-        </button>
-        {!api && !identityError && <p class="muted">Connecting…</p>}
+        {!api && !identityError && <p class="muted">{t.connecting}</p>}
+        <SettingsPanel settings={settings} running={running} battery={device.battery} update={update} />
+        {saveFailed && (
+          <p class="field-error small" role="alert">
+            {t.settingsSaveFailed}
+          </p>
+        )}
       </section>
 
-      <Totals unitsDone={view.unitsDone} me={me} />
+      {view.kernelRefused && (
+        <section class="alert alert-error" data-testid="kernel-error" role="alert">
+          <h2 class="alert-title">{t.kernelRefusedTitle}</h2>
+          <p>{t.kernelRefused(view.kernelRefused)}</p>
+        </section>
+      )}
 
-      {running && <WorkerList slots={view.slots} />}
+      {view.offline && view.outboxSize > 0 && (
+        <p class="alert alert-warning" data-testid="outbox-offline" role="status">
+          {t.outboxOffline}
+        </p>
+      )}
 
-      {errors.length > 0 && (
-        <section class="alert alert-error" data-testid="volunteer-error" role="alert">
-          <h2 class="alert-title">Recent problems</h2>
+      <Totals
+        unitsDone={view.unitsDone}
+        me={me}
+        pointsToday={credits?.pointsSince}
+        outboxSize={view.outboxSize}
+        perMinute={throughputPerMinute(view, at)}
+        kernelShare={share}
+      />
+      <ActivityChart bins={activityBins(view.completions, at)} />
+      <div
+        hidden
+        data-testid="volunteer-metrics"
+        data-first-computing-ms={firstComputingMs ?? ''}
+        data-kernel-ms={view.slots.reduce((a, s) => a + s.kernelMs, 0).toFixed(1)}
+        data-idle-ms={view.slots.reduce((a, s) => a + s.idleMs, 0).toFixed(1)}
+        data-worker-ms={view.slots.reduce((a, s) => a + s.workerMs, 0).toFixed(1)}
+        data-steps={view.slots.reduce((a, s) => a + s.steps, 0)}
+        data-units={view.unitsDone}
+      />
+
+      {view.slots.length > 0 && running && <WorkerList slots={view.slots} />}
+
+      {view.notes.length > 0 && (
+        <section class="card notes" data-testid="volunteer-notes" aria-labelledby="notes-title">
+          <h2 id="notes-title">{t.notesTitle}</h2>
           <ul>
-            {errors.map((e) => (
-              <li key={e.id}>{e.text}</li>
+            {view.notes.map((n) => (
+              <li key={n.id} data-kind={n.kind}>
+                {noteText(t, n)}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+
+      {(identityError || view.errors.length > 0) && (
+        <section class="alert alert-error" data-testid="volunteer-error" role="alert">
+          <h2 class="alert-title">{t.errorsTitle}</h2>
+          <ul>
+            {identityError && <li>{t.identityFailed(identityError)}</li>}
+            {view.errors.map((e) => (
+              <li key={e.id}>{e.slot !== undefined ? t.workerError(e.slot + 1, readableMessage(e.text)) : e.text}</li>
             ))}
           </ul>
           <div class="alert-actions">
             {identityError && (
               <button type="button" class="button button-small" onClick={retry}>
-                Try again
+                {t.retry}
               </button>
             )}
             {view.errors.length > 0 && (
               <button type="button" class="button button-small button-quiet" onClick={() => dispatch({ type: 'clear-errors' })}>
-                Dismiss
+                {t.dismiss}
               </button>
             )}
           </div>
         </section>
       )}
 
-      {identity && <VolunteerAccount volunteerId={identity.volunteerId} token={identity.token} />}
+      {identity && <PointsPanel credits={credits} volunteerId={identity.volunteerId} token={identity.token} />}
 
       {identity && (
         <p class="muted small">
-          Your volunteer id: <span class="mono" data-testid="volunteer-id">{identity.volunteerId}</span>{' '}
-          {identity.token ? '(kept in this browser).' : '(from your account).'}
+          {t.yourId} <span class="mono" data-testid="volunteer-id">{identity.volunteerId}</span> {identity.token ? t.idKeptHere : t.idFromAccount}
         </p>
       )}
     </div>

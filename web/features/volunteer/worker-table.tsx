@@ -2,11 +2,13 @@
  * @module The per-worker rows and the totals of the volunteer page: presentation only.
  */
 import type { VolunteerMe } from '../../../shared/api/schemas.ts';
-import { PHASE_TEXT, type SlotView } from './volunteer-state.ts';
+import { useText } from '../../i18n/index.ts';
+import type { SlotView } from './volunteer-state.ts';
 
 export function WorkerList({ slots }: { slots: SlotView[] }) {
+  const t = useText().volunteer;
   return (
-    <ul class="worker-list" aria-label="Workers">
+    <ul class="worker-list" aria-label={t.workersListLabel}>
       {slots.map((s, i) => (
         <WorkerRow key={i} index={i} slot={s} />
       ))}
@@ -15,61 +17,85 @@ export function WorkerList({ slots }: { slots: SlotView[] }) {
 }
 
 function WorkerRow({ index, slot }: { index: number; slot: SlotView }) {
+  const t = useText().volunteer;
   const pct = slot.total > 0 ? Math.floor((100 * slot.done) / slot.total) : 0;
   const hasUnit = slot.unitId !== undefined;
   return (
-    <li class="worker-row" data-testid="worker-row" data-phase={slot.phase}>
+    <li
+      class="worker-row"
+      data-testid="worker-row"
+      data-phase={slot.phase}
+      data-lease={slot.leaseId ?? ''}
+      data-done={slot.done}
+      data-steps-after-pause={slot.stepsAfterPause ?? ''}
+    >
       <div class="worker-head">
-        <strong>Worker {index + 1}</strong>
-        <span class="worker-phase">{PHASE_TEXT[slot.phase]}</span>
+        <strong>{t.worker(index + 1)}</strong>
+        <span class="worker-phase">{t.phases[slot.phase]}</span>
       </div>
       <dl class="worker-facts">
         <div>
-          <dt>Unit</dt>
+          <dt>{t.unit}</dt>
           <dd data-testid="worker-unit">{hasUnit ? slot.unitId : '—'}</dd>
         </div>
         <div>
-          <dt>Job</dt>
+          <dt>{t.job}</dt>
           <dd class="mono" title={slot.jobId}>
             {slot.jobId ?? '—'}
           </dd>
         </div>
         <div>
-          <dt>Kernel</dt>
+          <dt>{t.kernel}</dt>
           <dd class="mono">{slot.kernel ?? '—'}</dd>
+        </div>
+        <div>
+          <dt>{t.next}</dt>
+          <dd data-testid="worker-next">{slot.nextUnitId ?? '—'}</dd>
+        </div>
+        <div>
+          <dt>{t.doneByWorker}</dt>
+          <dd>{slot.unitsDone}</dd>
         </div>
       </dl>
       <div class="progress-line">
-        <progress
-          max={slot.total > 0 ? slot.total : 1}
-          value={slot.total > 0 ? slot.done : 0}
-          aria-label={`Worker ${index + 1} progress`}
-        />
+        <progress max={slot.total > 0 ? slot.total : 1} value={slot.total > 0 ? slot.done : 0} aria-label={t.workerProgress(index + 1)} />
         <span class="progress-text">{hasUnit ? `${pct}%` : ''}</span>
       </div>
     </li>
   );
 }
 
-export function Totals({ unitsDone, me }: { unitsDone: number; me: VolunteerMe | undefined }) {
+export interface TotalsProps {
+  unitsDone: number;
+  me: VolunteerMe | undefined;
+  pointsToday: number | undefined;
+  outboxSize: number;
+  perMinute: number;
+  /** Share of worker time inside the kernel, 0…1. */
+  kernelShare: number | undefined;
+}
+
+export function Totals({ unitsDone, me, pointsToday, outboxSize, perMinute, kernelShare }: TotalsProps) {
+  const t = useText().volunteer.totals;
   return (
     <dl class="totals">
-      <div class="total">
-        <dt>Units completed (this visit)</dt>
-        <dd data-testid="units-done">{unitsDone}</dd>
-      </div>
-      <div class="total">
-        <dt>Results pending</dt>
-        <dd data-testid="results-pending">{me?.resultsPending ?? 0}</dd>
-      </div>
-      <div class="total">
-        <dt>Results valid</dt>
-        <dd data-testid="results-valid">{me?.resultsValid ?? 0}</dd>
-      </div>
-      <div class="total">
-        <dt>Points</dt>
-        <dd data-testid="points-total">{me?.points ?? 0}</dd>
-      </div>
+      <Total label={t.pointsTotal} id="points-total" value={me?.points ?? 0} />
+      <Total label={t.pointsToday} id="points-today" value={pointsToday ?? 0} />
+      <Total label={t.unitsDone} id="units-done" value={unitsDone} />
+      <Total label={t.outbox} id="outbox-size" value={outboxSize} />
+      <Total label={t.pending} id="results-pending" value={me?.resultsPending ?? 0} />
+      <Total label={t.valid} id="results-valid" value={me?.resultsValid ?? 0} />
+      <Total label={t.throughput} id="throughput" value={perMinute.toFixed(1)} />
+      <Total label={t.kernelShare} id="kernel-share" value={kernelShare === undefined ? '—' : `${(kernelShare * 100).toFixed(1)}%`} />
     </dl>
+  );
+}
+
+function Total({ label, id, value }: { label: string; id: string; value: string | number }) {
+  return (
+    <div class="total">
+      <dt>{label}</dt>
+      <dd data-testid={id}>{value}</dd>
+    </div>
   );
 }

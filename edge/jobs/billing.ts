@@ -1,0 +1,172 @@
+/**
+ * @module Billing of jobs through the ledger: the quote is held on the customer's balance
+ * (a pending transfer to the operator's revenue) in the transaction that creates the job;
+ * when the job ends (completed, failed or cancelled) the cost of its valid units is posted
+ * from the hold and the rest released, in the transaction that ends it. Transfer ids are
+ * derived from the job id, so every step happens at most once (TigerBeetle-style
+ * idempotency). Also the customer's balance, trial credit and top-ups.
+ */
+import { sql, type Transaction } from 'kysely';
+import type { Invoice } from '../../shared/api/schemas.ts';
+import { CUSTOMER_TRIAL_CREDIT_MINOR, JOB_HOLD_TIMEOUT_MS, PRICE_MINOR_PER_POINT } from '../../shared/limits.ts';
+import type { Store } from '../db/index.ts';
+import { exec, prepare, rows, type Op, type Row } from '../db/prepared.ts';
+import type { Database, JobRow } from '../db/schema.ts';
+import { ACCOUNTS } from '../ledger/accounts.ts';
+import { ledgerIn, ledgerOf } from '../ledger/ledger.ts';
+import { ensureAccount, transferById } from '../ledger/queries.ts';
+import { createTransfersOp, expirePendingOp } from '../ledger/transfers.ts';
+import type { TransferStatus } from '../ledger/types.ts';
+
+/** Ledger transfer ids of one job's billing. */
+export const jobTransferIds = (jobId: string) => ({
+  hold: `job:${jobId}:hold`,
+  charge: `job:${jobId}:charge`,
+  release: `job:${jobId}:release`,
+  /** The charge taken from the balance when the hold had expired before the job ended. */
+  late: `job:${jobId}:charge-late`,
+});
+
+/** What a job's cost is computed from: points of its valid units, quorum, price per point. */
+export function costMinor(points: number, quorum: number): number {
+  return points * quorum * PRICE_MINOR_PER_POINT;
+}
+
+const validPointsOfJob = prepare('job: points of its valid units', ['job'], (db, p) =>
+  db
+    .selectFrom('units')
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('cost_points'), sql.lit(0)).as('points'))
+    .where('job_id', '=', p('job'))
+    .where('state', '=', sql.lit('valid')),
+);
+
+const jobForBilling = prepare('job: owner and quorum', ['id'], (db, p) => db.selectFrom('jobs').select(['customer_id', 'quorum']).where('id', '=', p('id')));
+
+/** Holds the rare late-billing path expires at once (every hold past its time, oldest first). */
+const EXPIRED_HOLDS_SWEPT_MAX = 1000;
+
+function ok(status: TransferStatus | undefined): boolean {
+  return status === 'ok' || status === 'exists';
+}
+
+/**
+ * Gives a customer a money account, with the demo's trial credit on first use (idempotent:
+ * the credit's transfer id is the customer's).
+ */
+export function* ensureCustomerAccountOp(customerId: string, now: number): Op<void> {
+  const account = ACCOUNTS.customerBalance(customerId);
+  const trialId = `customer:${customerId}:trial`;
+  // Read first: a transfer locks both its accounts on PostgreSQL, and every customer's
+  // trial comes from the one external account.
+  if (((yield rows(transferById, { id: trialId })) as Row[]).length > 0) return;
+  yield exec(ensureAccount, { id: account.id, ledger: account.ledger, floor: account.floor, now });
+  const [status] = yield* createTransfersOp(
+    [{ id: trialId, debit: ACCOUNTS.external.id, credit: account.id, amount: CUSTOMER_TRIAL_CREDIT_MINOR, code: 'trial_credit', ref: `customer:${customerId}` }],
+    now,
+  );
+  if (!ok(status)) throw new Error(`trial credit for ${customerId} failed: ${status}`);
+}
+
+/** Holds a job's quote on the customer's balance; `insufficient` when the balance is short. */
+export function* holdQuoteOp(jobId: string, customerId: string, amountMinor: number, now: number): Op<'ok' | 'insufficient'> {
+  yield* ensureCustomerAccountOp(customerId, now);
+  const [status] = yield* createTransfersOp(
+    [
+      {
+        id: jobTransferIds(jobId).hold,
+        debit: ACCOUNTS.customerBalance(customerId).id,
+        credit: ACCOUNTS.operatorRevenue.id,
+        amount: amountMinor,
+        code: 'job_hold',
+        ref: `job:${jobId}`,
+        pending: { timeoutMs: JOB_HOLD_TIMEOUT_MS },
+      },
+    ],
+    now,
+  );
+  if (status === 'exceeds_floor') return 'insufficient';
+  if (!ok(status)) throw new Error(`holding the quote of job ${jobId} failed: ${status}`);
+  return 'ok';
+}
+
+/**
+ * Bills a job that just ended, in the transaction that ends it: posts the cost of its valid
+ * units from the hold (which releases the rest) or voids the hold when nothing is owed. A
+ * job created before billing existed has no hold and is not billed; a hold that expired
+ * (a job running past JOB_HOLD_TIMEOUT_MS) is replaced by a charge on the balance if it
+ * covers it, else the invoice says the charge was not collected.
+ */
+export function* settleJobOp(jobId: string, now: number): Op<void> {
+  const job = ((yield rows(jobForBilling, { id: jobId })) as Row[])[0];
+  if (!job) return;
+  const [sum] = (yield rows(validPointsOfJob, { job: jobId })) as Row[];
+  const amount = costMinor(Number(sum?.points ?? 0), Number(job.quorum));
+  const ids = jobTransferIds(jobId);
+  const ref = `job:${jobId}`;
+  const [status] =
+    amount > 0
+      ? yield* createTransfersOp([{ id: ids.charge, debit: '', credit: '', amount, code: 'job_charge', ref, post: ids.hold }], now)
+      : yield* createTransfersOp([{ id: ids.release, debit: '', credit: '', amount: 0, code: 'job_release', ref, void: ids.hold }], now);
+  if (ok(status) || status === 'pending_not_found') return;
+  if (status === 'pending_expired' && amount > 0) {
+    // Release the expired hold now (the sweeper may not have run), then charge the balance.
+    yield* expirePendingOp(now, EXPIRED_HOLDS_SWEPT_MAX);
+    const customer = ACCOUNTS.customerBalance(String(job.customer_id)).id;
+    const [late] = yield* createTransfersOp([{ id: ids.late, debit: customer, credit: ACCOUNTS.operatorRevenue.id, amount, code: 'job_charge', ref }], now);
+    if (ok(late) || late === 'exceeds_floor') return;
+    throw new Error(`billing job ${jobId} failed: ${late}`);
+  }
+  if (status === 'pending_expired' || status === 'pending_already_posted' || status === 'pending_already_voided') return;
+  throw new Error(`billing job ${jobId} failed: ${status}`);
+}
+
+/**
+ * A customer's money: posted balance, what holds reserve, and what is free to spend (read in
+ * `trx` when one is open). Before the first job the account does not exist: the trial credit.
+ */
+export async function customerBalance(store: Store, customerId: string, trx?: Transaction<Database>): Promise<{ balanceMinor: number; heldMinor: number; availableMinor: number }> {
+  const ledger = trx ? ledgerIn(store, trx) : ledgerOf(store);
+  const b = await ledger.balance(ACCOUNTS.customerBalance(customerId).id);
+  if (!b) return { balanceMinor: CUSTOMER_TRIAL_CREDIT_MINOR, heldMinor: 0, availableMinor: CUSTOMER_TRIAL_CREDIT_MINOR };
+  return { balanceMinor: b.posted, heldMinor: b.debitsPending, availableMinor: b.available };
+}
+
+/** The invoice of a job: what was quoted and held, and what its units cost by state. */
+export async function jobInvoice(store: Store, job: JobRow): Promise<Invoice> {
+  const byState = await store.db
+    .selectFrom('units')
+    .select(['state', (eb) => eb.fn.countAll<number>().as('units'), (eb) => eb.fn.sum<number>('cost_points').as('points')])
+    .where('job_id', '=', job.id)
+    .groupBy('state')
+    .execute();
+  const line = (state: Invoice['lines'][number]['state'], states: string[]) => {
+    const picked = byState.filter((r) => states.includes(r.state));
+    const points = picked.reduce((s, r) => s + Number(r.points ?? 0), 0);
+    return { state, units: picked.reduce((s, r) => s + Number(r.units), 0), points, amountMinor: state === 'valid' ? costMinor(points, job.quorum) : 0 };
+  };
+  const ledger = ledgerOf(store);
+  const ids = jobTransferIds(job.id);
+  const [hold, charge, release, late] = await Promise.all([ledger.transfer(ids.hold), ledger.transfer(ids.charge), ledger.transfer(ids.release), ledger.transfer(ids.late)]);
+  const charged = charge?.amount ?? late?.amount ?? 0;
+  const heldMinor = hold?.amount ?? 0;
+  const settled = charge ?? release ?? late;
+  let status: Invoice['status'];
+  if (!hold) status = 'unbilled';
+  else if (charge || late) status = 'charged';
+  else if (release) status = 'released';
+  else if (hold.state === 'pending') status = 'held';
+  else status = 'uncollected';
+  return {
+    jobId: job.id,
+    currency: job.currency,
+    status,
+    quorum: job.quorum,
+    pricePerPointMinor: PRICE_MINOR_PER_POINT,
+    quoteMinor: Number(job.price_minor),
+    heldMinor,
+    chargedMinor: charged,
+    releasedMinor: hold && hold.state !== 'pending' ? heldMinor - (charge?.amount ?? 0) : 0,
+    lines: [line('valid', ['valid']), line('failed', ['failed']), line('cancelled', ['cancelled']), line('open', ['queued', 'in_progress'])],
+    settledAt: settled ? new Date(settled.createdAt).toISOString() : null,
+  };
+}
