@@ -17,6 +17,7 @@ export const BENCHES: Record<string, () => Promise<Bench>> = {
   ledger: () => import('./ledger.ts'),
   coordinator: () => import('./coordinator.ts'),
   tickets: () => import('./tickets.ts'),
+  reception: () => import('./reception.ts'),
   volunteer: () => import('./volunteer.ts'),
   ebm: () => import('./ebm.ts'),
 };

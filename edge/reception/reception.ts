@@ -26,6 +26,11 @@ import { sealTicket, type TicketKeyring } from './tickets.ts';
 export const CLAIMED_IDS_PER_REPORT_MAX = 10_000;
 /** Estimate errors kept for the dashboard's median. */
 const ESTIMATE_ERRORS_MAX = 1_000;
+/** The range around a pace-based estimate (the line's pace varies). */
+const ESTIMATE_LOW = 0.8;
+const ESTIMATE_HIGH = 1.25;
+/** The window the line's pace is measured over. */
+const PACE_WINDOW_MS = 10_000;
 
 interface NodeState {
   id: string;
@@ -84,6 +89,8 @@ export class Reception {
   private readonly placeKey: Buffer;
   private issued = 0;
   private readonly estimateErrors: number[] = [];
+  /** When waiting clients were admitted, oldest first (the line's recent pace). */
+  private readonly admittedFromLine: number[] = [];
   private readonly ticketTtlMs: number;
   private readonly abandonMs: number;
   private readonly retryMinMs: number;
@@ -176,12 +183,25 @@ export class Reception {
     if (this.byClient.get(w.clientKey) === w) this.byClient.delete(w.clientKey);
   }
 
-  private estimate(position: number, nodes: NodeState[]): { lowMs: number; highMs: number; known: boolean } {
+  /**
+   * The wait of the client at `position`: from the rate at which waiting clients were
+   * admitted lately (it includes everything that slows a line down: service times, clients
+   * slow to come back, nodes not reporting), or before there is one, from the service times
+   * nodes measured and their capacity.
+   */
+  private estimate(position: number, nodes: NodeState[], now: number): { lowMs: number; highMs: number; known: boolean } {
+    const ahead = position + 1;
+    while (this.admittedFromLine.length > 0 && now - this.admittedFromLine[0]! > PACE_WINDOW_MS) this.admittedFromLine.shift();
+    const recent = this.admittedFromLine;
+    const first = recent[0];
+    if (recent.length >= SERVICE_SAMPLES_MIN && first !== undefined && now > first) {
+      const msPerAdmission = (now - first) / recent.length;
+      return { lowMs: Math.round(ahead * msPerAdmission * ESTIMATE_LOW), highMs: Math.round(ahead * msPerAdmission * ESTIMATE_HIGH), known: true };
+    }
     const samples = nodes.flatMap((n) => n.service).sort((a, b) => a - b);
     const capacity = nodes.reduce((s, n) => s + n.capacity, 0);
     if (samples.length < SERVICE_SAMPLES_MIN || capacity === 0) return { lowMs: 0, highMs: 0, known: false };
     // Slots free at about capacity / service time; the client waits for position + 1 of them.
-    const ahead = position + 1;
     return { lowMs: Math.round((ahead * percentile(samples, 0.25)) / capacity), highMs: Math.round((ahead * percentile(samples, 0.75)) / capacity), known: true };
   }
 
@@ -216,6 +236,8 @@ export class Reception {
         if (waiting) {
           this.queue.splice(position, 1);
           this.forget(waiting);
+          this.admittedFromLine.push(now);
+          if (this.admittedFromLine.length > SERVICE_SAMPLES_MAX) this.admittedFromLine.shift();
           if (waiting.estimatedMs !== null && now > waiting.arrival) {
             const actual = now - waiting.arrival;
             this.estimateErrors.push(Math.abs(waiting.estimatedMs - actual) / actual);
@@ -235,7 +257,7 @@ export class Reception {
     }
     waiting.seenAt = now;
     const at = this.queue.indexOf(waiting);
-    const estimate = this.estimate(at, nodes);
+    const estimate = this.estimate(at, nodes, now);
     if (waiting.estimatedMs === null && estimate.known) waiting.estimatedMs = (estimate.lowMs + estimate.highMs) / 2 + (now - waiting.arrival);
     return { status: 'waiting', place: this.signPlace(waiting.id, waiting.arrival), position: at, estimate, retryAfterMs: this.retryAfter(estimate) };
   }
