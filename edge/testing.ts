@@ -70,3 +70,34 @@ export async function dropFreshPg(url: string | undefined): Promise<void> {
   await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   await client.end();
 }
+
+export type TestDialect = 'sqlite' | 'postgres';
+
+/**
+ * The dialects a suite runs on: SQLite always, PostgreSQL when a server answers (required
+ * under CI, where `what` names the suite in the error).
+ */
+export async function testDialects(what: string): Promise<readonly TestDialect[]> {
+  const url = await freshPgUrl();
+  await dropFreshPg(url);
+  if (!url && process.env.CI) throw new Error(`PostgreSQL is not reachable: CI must run ${what} on PostgreSQL too`);
+  return url ? ['sqlite', 'postgres'] : ['sqlite'];
+}
+
+const dialectApps: { close(): Promise<void>; url: string | undefined }[] = [];
+
+/** A fresh test app on `dialect` (PostgreSQL: a schema of its own); {@link closeDialectApps} ends them. */
+export async function makeDialectApp(dialect: TestDialect, options: { random?: () => number } = {}) {
+  const url = dialect === 'postgres' ? await freshPgUrl() : ':memory:';
+  const t = await makeTestApp(url, options);
+  dialectApps.push({ close: () => t.store.close(), url: dialect === 'postgres' ? url : undefined });
+  return t;
+}
+
+/** Closes the apps {@link makeDialectApp} opened and drops their PostgreSQL schemas (call in afterEach). */
+export async function closeDialectApps(): Promise<void> {
+  for (const o of dialectApps.splice(0)) {
+    await o.close();
+    await dropFreshPg(o.url);
+  }
+}

@@ -14,27 +14,16 @@ import { assimilateEbm } from '../../shared/jobs/ebm-result.ts';
 import { CUSTOMER_TRIAL_CREDIT_MINOR, PRICE_MINOR_PER_POINT, QUORUM_DEFAULT } from '../../shared/limits.ts';
 import { runKernel } from '../../shared/kernels/runtime.ts';
 import { ebmReference } from '../../kernels/ebm/reference.ts';
-import { dropFreshPg, freshPgUrl, makeTestApp, snapshot } from '../testing.ts';
+import { closeDialectApps, makeDialectApp, snapshot, testDialects, type TestDialect } from '../testing.ts';
 
-const pgReachable = (await freshPgUrl().then(async (u) => (await dropFreshPg(u), u !== undefined))) as boolean;
-if (!pgReachable && process.env.CI) throw new Error('PostgreSQL is not reachable: CI must run customer billing on PostgreSQL too');
-const dialects = ['sqlite', ...(pgReachable ? ['postgres'] : [])] as const;
-
-const opened: { close(): Promise<void>; url: string | undefined }[] = [];
-afterEach(async () => {
-  for (const o of opened.splice(0)) {
-    await o.close();
-    await dropFreshPg(o.url);
-  }
-});
+const dialects = await testDialects('customer billing');
+afterEach(closeDialectApps);
 
 /** A small sensitivity ensemble: 12 members in 4 units, 40 cells. */
 const EBM = { cells: 40, membersPerUnit: 3, sampling: { method: 'lhs', members: 12, seed: 5 } } as const;
 
-async function setup(dialect: (typeof dialects)[number]) {
-  const url = dialect === 'postgres' ? await freshPgUrl() : ':memory:';
-  const t = await makeTestApp(url);
-  opened.push({ close: () => t.store.close(), url: dialect === 'postgres' ? url : undefined });
+async function setup(dialect: TestDialect) {
+  const t = await makeDialectApp(dialect);
   const { apiKey } = await t.client().createCustomer('Climate Lab');
   const customer = t.client(apiKey);
   const volunteers = [t.client((await t.client().createVolunteer()).token), t.client((await t.client().createVolunteer()).token)];
@@ -167,8 +156,7 @@ describe('bad EBM job descriptions', () => {
   ];
 
   it.each(BAD)('refuses %s by field, charging and changing nothing', async (_name, params, path) => {
-    const t = await makeTestApp();
-    opened.push({ close: () => t.store.close(), url: undefined });
+    const t = await makeDialectApp('sqlite');
     const customer = t.client((await t.client().createCustomer('Careless')).apiKey);
     const before = await snapshot(t.store);
     for (const call of [customer.createJob({ kind: 'ebm', params } as never), customer.quoteJob({ kind: 'ebm', params } as never)]) {

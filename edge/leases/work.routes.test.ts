@@ -5,27 +5,15 @@ import { base64ToBytes } from '../../shared/base64.ts';
 import { L96ParamsSchema, assimilateL96, splitL96 } from '../../shared/jobs/lorenz96.ts';
 import { runKernel } from '../../shared/kernels/runtime.ts';
 import { lorenz96Reference } from '../../kernels/lorenz96/reference.ts';
-import { dropFreshPg, freshPgUrl, makeTestApp, snapshot } from '../testing.ts';
+import { closeDialectApps, makeDialectApp, snapshot, testDialects, type TestDialect } from '../testing.ts';
 
 const params = { n: 8, steps: 60, snapEvery: 20, members: 3, membersPerUnit: 2, seed: 7 };
 
-const pgReachable = (await freshPgUrl().then(async (u) => (await dropFreshPg(u), u !== undefined))) as boolean;
-if (!pgReachable && process.env.CI) throw new Error('PostgreSQL is not reachable: CI must run the coordinator on PostgreSQL too');
-const dialects = ['sqlite', ...(pgReachable ? ['postgres'] : [])] as const;
+const dialects = await testDialects('the coordinator');
+afterEach(closeDialectApps);
 
-/** Stores opened by this file's tests, closed (and PostgreSQL schemas dropped) after each test. */
-const opened: { close(): Promise<void>; url: string | undefined }[] = [];
-afterEach(async () => {
-  for (const o of opened.splice(0)) {
-    await o.close();
-    await dropFreshPg(o.url);
-  }
-});
-
-async function setup(dialect: (typeof dialects)[number]) {
-  const url = dialect === 'postgres' ? await freshPgUrl() : ':memory:';
-  const t = await makeTestApp(url);
-  opened.push({ close: () => t.store.close(), url: dialect === 'postgres' ? url : undefined });
+async function setup(dialect: TestDialect) {
+  const t = await makeDialectApp(dialect);
   const { apiKey } = await t.client().createCustomer('Acme');
   const customer = t.client(apiKey);
   const job = await customer.createJob({ kind: 'lorenz96', params });

@@ -7,7 +7,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import Database from 'better-sqlite3';
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { bytesToBase64, sha256Hex } from '../../shared/base64.ts';
 import { resultCsv } from '../../shared/jobs/csv.ts';
@@ -19,26 +18,15 @@ import { PRICE_MINOR_PER_POINT, QUORUM_DEFAULT } from '../../shared/limits.ts';
 import { runKernel } from '../../shared/kernels/runtime.ts';
 import { ebmReference } from '../../kernels/ebm/reference.ts';
 import { makeTestApp } from '../../edge/testing.ts';
-import { useServerAndBrowser } from './harness.ts';
+import { useServerAndBrowser, startVolunteerPage, UI_STATE_MS_MAX } from './harness.ts';
 
 /** How long the whole job may take in the browsers before the test gives up. */
 const JOB_DONE_MS_MAX = 90_000;
-/** How long one page state (a click's effect) may take to show. */
-const UI_STATE_MS_MAX = 15_000;
 const ui = { timeout: UI_STATE_MS_MAX, interval: 100 };
 
 const ctx = useServerAndBrowser();
 
-async function startVolunteer(): Promise<Page> {
-  const page = await (await ctx.browser.newContext()).newPage();
-  page.on('pageerror', (err) => console.error('[volunteer page error]', err));
-  await page.goto(`${ctx.server.url}/volunteer`);
-  await page.getByTestId('worker-count').fill('1');
-  await expect.poll(() => page.getByTestId('volunteer-status').textContent(), ui).toContain('Stopped');
-  await page.getByTestId('volunteer-toggle').click();
-  await expect.poll(() => page.getByTestId('volunteer-status').textContent(), ui).toContain('Computing');
-  return page;
-}
+const startVolunteer = () => startVolunteerPage(ctx);
 
 /** What the test types into the form, and the same as the job description it must make. */
 const TYPED = { 'sampling.members': '40', 'sampling.seed': '11', membersPerUnit: '10', cells: '40' };

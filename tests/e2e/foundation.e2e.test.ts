@@ -4,31 +4,18 @@
  * compute it in Web Workers, and the downloaded result equals the TypeScript reference.
  */
 import { readFile } from 'node:fs/promises';
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { L96ParamsSchema, assimilateL96, splitL96 } from '../../shared/jobs/lorenz96.ts';
 import { lorenz96Reference } from '../../kernels/lorenz96/reference.ts';
-import { useServerAndBrowser } from './harness.ts';
+import { useServerAndBrowser, startVolunteerPage, UI_STATE_MS_MAX } from './harness.ts';
 
 /** How long the whole job may take in the browsers before the test gives up. */
 const JOB_DONE_MS_MAX = 90_000;
-/** How long one page state (a click's effect) may take to show. */
-const UI_STATE_MS_MAX = 15_000;
 const ui = { timeout: UI_STATE_MS_MAX, interval: 100 };
 
 const ctx = useServerAndBrowser();
 
-async function startVolunteer(): Promise<Page> {
-  const context = await ctx.browser.newContext();
-  const page = await context.newPage();
-  page.on('pageerror', (err) => console.error('[volunteer page error]', err));
-  await page.goto(`${ctx.server.url}/volunteer`);
-  await page.getByTestId('worker-count').fill('1');
-  await expect.poll(() => page.getByTestId('volunteer-status').textContent(), ui).toContain('Stopped');
-  await page.getByTestId('volunteer-toggle').click();
-  await expect.poll(() => page.getByTestId('volunteer-status').textContent(), ui).toContain('Computing');
-  return page;
-}
+const startVolunteer = () => startVolunteerPage(ctx);
 
 describe('customer → volunteers → result, in Chromium', () => {
   it('computes a submitted ensemble and downloads a result identical to the reference', async () => {

@@ -7,8 +7,8 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
-import { afterAll, beforeAll } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect } from 'vitest';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -98,4 +98,20 @@ export function useServerAndBrowser(env: Record<string, string> = {}): { server:
     await ctx.server?.stop();
   });
   return ctx;
+}
+
+/** How long one page state (a click's effect) may take to show. */
+export const UI_STATE_MS_MAX = 15_000;
+
+/** Opens the volunteer page in a fresh browser context with one worker and presses Start. */
+export async function startVolunteerPage(ctx: { server: RunningServer; browser: Browser }): Promise<Page> {
+  const ui = { timeout: UI_STATE_MS_MAX, interval: 100 };
+  const page = await (await ctx.browser.newContext()).newPage();
+  page.on('pageerror', (err) => console.error('[volunteer page error]', err));
+  await page.goto(`${ctx.server.url}/volunteer`);
+  await page.getByTestId('worker-count').fill('1');
+  await expect.poll(() => page.getByTestId('volunteer-status').textContent(), ui).toContain('Stopped');
+  await page.getByTestId('volunteer-toggle').click();
+  await expect.poll(() => page.getByTestId('volunteer-status').textContent(), ui).toContain('Computing');
+  return page;
 }
