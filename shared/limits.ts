@@ -203,3 +203,7 @@ export const JOB_HOLD_TIMEOUT_MS = 7 * 24 * 3_600_000;
 export const JOB_PARTIAL_INTERVAL_MS = 2_000;
 /** Quotes: the window over which the current volunteer throughput is measured for an ETA. */
 export const THROUGHPUT_WINDOW_MS = 60_000;
+/** Reception client: how long a client waits in line before it gives up (and says so). */
+export const ADMISSION_WAIT_MS_MAX = 60 * 60_000;
+/** Reception client: admissions one request may ask for again (its node restarted or failed) before failing. */
+export const READMISSIONS_PER_REQUEST_MAX = 3;

@@ -1,13 +1,17 @@
 /**
- * @module `npm run worker -- --server URL [--threads N] [--units N] [--identity FILE]`: a
- * volunteer that runs in Node, with one worker thread per core, through the same work loop
- * and kernel runtime as the browser. For servers that volunteer, and for load tests.
+ * @module `npm run worker -- --server URL [--reception URL] [--threads N] [--units N] [--identity FILE]`:
+ * a volunteer that runs in Node, with one worker thread per core, through the same work loop
+ * and kernel runtime as the browser. For servers that volunteer, and for load tests. With
+ * `--reception`, work goes to the node reception admits it to (and to another one if that
+ * node fails); `--server` is then only where the identity is created.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
 import { createApiClient } from '../../shared/api/client.ts';
+import { admittedFetch } from '../../shared/reception/admitted-fetch.ts';
 import { WORKERS_PER_TAB_MAX } from '../../shared/limits.ts';
 import { createKernelSource } from '../../shared/volunteer/kernel-source.ts';
 import { Outbox, memoryOutboxStore } from '../../shared/volunteer/outbox.ts';
@@ -17,6 +21,7 @@ import { createThreadExecutor } from './executor.ts';
 const { values } = parseArgs({
   options: {
     server: { type: 'string', default: 'http://127.0.0.1:8787' },
+    reception: { type: 'string' },
     threads: { type: 'string', default: String(availableParallelism()) },
     units: { type: 'string' },
     identity: { type: 'string', default: 'data/worker-identity.json' },
@@ -24,7 +29,7 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log('usage: npm run worker -- --server URL [--threads N] [--units N per thread] [--identity FILE]');
+  console.log('usage: npm run worker -- --server URL [--reception URL] [--threads N] [--units N per thread] [--identity FILE]');
   process.exit(0);
 }
 const threads = Number(values.threads);
@@ -48,7 +53,16 @@ if (!token) {
   token = created.token;
   console.log(`new volunteer identity ${created.volunteerId} saved in ${values.identity}`);
 }
-const api = createApiClient({ baseUrl: server, token });
+// Through reception: a client key of this run binds its tickets; requests go to the admitted node.
+const viaReception = values.reception
+  ? admittedFetch({
+      receptionUrl: values.reception,
+      scope: 'volunteer',
+      clientKey: randomBytes(32).toString('base64url'),
+      onWaiting: (w) => console.log(`waiting for admission: ${w.position} ahead${w.estimate.known ? `, about ${Math.round(w.estimate.lowMs / 1000)}–${Math.round(w.estimate.highMs / 1000)} s` : ''}`),
+    })
+  : undefined;
+const api = viaReception ? createApiClient({ baseUrl: '', token, fetch: viaReception }) : createApiClient({ baseUrl: server, token });
 const executors = Array.from({ length: threads }, () => createThreadExecutor());
 let units = 0;
 let points = 0;
@@ -69,7 +83,7 @@ const outbox = new Outbox({
 });
 const loop = new WorkLoop({
   api,
-  kernels: createKernelSource({ api, baseUrl: server }),
+  kernels: viaReception ? createKernelSource({ api, fetch: viaReception }) : createKernelSource({ api, baseUrl: server }),
   executors,
   outbox,
   unitsPerSlotMax,
