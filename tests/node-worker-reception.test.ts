@@ -3,7 +3,7 @@
  * with `--reception` are admitted (a ticket claimed on the node reception names) and complete
  * a job; a client without an admission is refused.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import { ApiError, createApiClient } from '../shared/api/client.ts';
 import { admittedFetch } from '../shared/reception/admitted-fetch.ts';
 import { L96ParamsSchema, assimilateL96, splitL96 } from '../shared/jobs/lorenz96.ts';
 import { lorenz96Reference } from '../kernels/lorenz96/reference.ts';
-import { ROOT, startServer, type RunningServer } from './e2e/harness.ts';
+import { spawnWorker, startServer, type RunningServer } from './e2e/harness.ts';
 
 /** How long the workers may take to finish the job. */
 const JOB_DONE_MS_MAX = 60_000;
@@ -45,14 +45,11 @@ describe('npm run worker -- --reception', () => {
     expect((direct as ApiError).problem.type).toBe('/problems/admission-required');
 
     const dir = mkdtempSync(join(tmpdir(), 'reception-workers-'));
-    const logs: string[] = [];
+    const logs: (() => string)[] = [];
     for (const name of ['a', 'b']) {
-      const args = ['--import', 'tsx', join(ROOT, 'edge/node-worker/main.ts'), '--server', server.url, '--reception', server.url, '--threads', '1', '--identity', join(dir, `${name}.json`)];
-      const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-      const i = logs.push('') - 1;
-      child.stdout!.on('data', (d) => (logs[i] += d));
-      child.stderr!.on('data', (d) => (logs[i] += d));
-      workers.push(child);
+      const w = spawnWorker(['--server', server.url, '--reception', server.url, '--threads', '1', '--identity', join(dir, `${name}.json`)]);
+      workers.push(w.child);
+      logs.push(w.output);
     }
     const admittedCustomer = createApiClient({
       baseUrl: '',
@@ -65,6 +62,6 @@ describe('npm run worker -- --reception', () => {
       .toBe('completed');
     const p = L96ParamsSchema.parse(params);
     const expected = JSON.parse(JSON.stringify(assimilateL96(p, splitL96(p).map((u) => lorenz96Reference(u.input)))));
-    expect(await admittedCustomer.jobResult(created.id), logs.join('\n')).toEqual(expected);
+    expect(await admittedCustomer.jobResult(created.id), logs.map((l) => l()).join('\n')).toEqual(expected);
   }, JOB_DONE_MS_MAX + 15_000);
 });

@@ -3,7 +3,7 @@
  * worker threads, complete a job on a real edge through the same work loop and runtime as the
  * browser, and the result equals the TypeScript reference.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiClient } from '../shared/api/client.ts';
 import { L96ParamsSchema, assimilateL96, splitL96 } from '../shared/jobs/lorenz96.ts';
 import { lorenz96Reference } from '../kernels/lorenz96/reference.ts';
-import { ROOT, startServer, type RunningServer } from './e2e/harness.ts';
+import { spawnWorker, startServer, type RunningServer } from './e2e/harness.ts';
 
 /** How long the workers may take to finish the job. */
 const JOB_DONE_MS_MAX = 60_000;
@@ -35,17 +35,11 @@ describe('npm run worker', () => {
     const job = await customer.createJob({ kind: 'lorenz96', params });
 
     const dir = mkdtempSync(join(tmpdir(), 'workers-'));
-    const logs: string[] = [];
+    const logs: (() => string)[] = [];
     for (const name of ['a', 'b']) {
-      const identity = join(dir, `${name}.json`);
-      const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'edge/node-worker/main.ts'), '--server', server.url, '--threads', '1', '--identity', identity], {
-        cwd: ROOT,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      const i = logs.push('') - 1;
-      child.stdout!.on('data', (d) => (logs[i] += d));
-      child.stderr!.on('data', (d) => (logs[i] += d));
-      workers.push(child);
+      const w = spawnWorker(['--server', server.url, '--threads', '1', '--identity', join(dir, `${name}.json`)]);
+      workers.push(w.child);
+      logs.push(w.output);
     }
 
     await expect
@@ -59,7 +53,7 @@ describe('npm run worker', () => {
     for (const [i, name] of ['a', 'b'].entries()) {
       const { token } = JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')) as { token: string };
       const me = await createApiClient({ baseUrl: server.url, token }).me();
-      expect(me, logs[i]).toMatchObject({ points: costs, resultsValid: 4, resultsPending: 0 });
+      expect(me, logs[i]!()).toMatchObject({ points: costs, resultsValid: 4, resultsPending: 0 });
     }
   }, JOB_DONE_MS_MAX + 15_000);
 });

@@ -5,7 +5,7 @@
  * volunteers on it are admitted to the other node and carry on with their leases (which live
  * in the shared database), and the job completes with exactly the reference's output.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +18,7 @@ import { admittedFetch } from '../shared/reception/admitted-fetch.ts';
 import { RECEPTION_PATHS } from '../shared/reception/schemas.ts';
 import { lorenz96Reference } from '../kernels/lorenz96/reference.ts';
 import { dropFreshPg, freshPgUrl } from '../edge/testing.ts';
-import { ROOT, freePort, startServer, type RunningServer } from './e2e/harness.ts';
+import { freePort, spawnWorker, startServer, type RunningServer } from './e2e/harness.ts';
 
 const pgUrl = await freshPgUrl();
 if (!pgUrl && process.env.CI) throw new Error('PostgreSQL is not reachable: CI must run the multi-node tests');
@@ -68,14 +68,11 @@ describe.skipIf(!pgUrl)('a node fails during a job', () => {
     const job = await customer.createJob({ kind: 'lorenz96', params });
 
     const dir = mkdtempSync(join(tmpdir(), 'failover-'));
-    const logs: string[] = [];
+    const logs: (() => string)[] = [];
     for (const name of ['a', 'b', 'c']) {
-      const args = ['--import', 'tsx', join(ROOT, 'edge/node-worker/main.ts'), '--server', reception.url, '--reception', reception.url, '--threads', '1', '--identity', join(dir, `${name}.json`)];
-      const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-      const i = logs.push('') - 1;
-      child.stdout!.on('data', (d) => (logs[i] += d));
-      child.stderr!.on('data', (d) => (logs[i] += d));
-      workers.push(child);
+      const w = spawnWorker(['--server', reception.url, '--reception', reception.url, '--threads', '1', '--identity', join(dir, `${name}.json`)]);
+      workers.push(w.child);
+      logs.push(w.output);
     }
     // Once both nodes serve volunteers and some units are valid, kill the busier node.
     await expect.poll(async () => (await customer.job(job.id)).unitsValid, { timeout: JOB_DONE_MS_MAX / 2, interval: 100 }).toBeGreaterThanOrEqual(4);
@@ -90,7 +87,7 @@ describe.skipIf(!pgUrl)('a node fails during a job', () => {
     await expect.poll(async () => (await customer.job(job.id)).status, { timeout: JOB_DONE_MS_MAX, interval: 200 }).toBe('completed');
     const p = L96ParamsSchema.parse(params);
     const expected = JSON.parse(JSON.stringify(assimilateL96(p, splitL96(p).map((u) => lorenz96Reference(u.input)))));
-    expect(await customer.jobResult(job.id), logs.join('\n---\n').slice(-4000)).toEqual(expected);
+    expect(await customer.jobResult(job.id), logs.map((l) => l()).join('\n---\n').slice(-4000)).toEqual(expected);
     console.log(`node ${victim.id} killed with ${victim.active} admissions; reception stopped admitting to it after ${noticedMs} ms`);
   }, JOB_DONE_MS_MAX + 60_000);
 });

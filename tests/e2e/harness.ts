@@ -115,3 +115,12 @@ export async function startVolunteerPage(ctx: { server: RunningServer; browser: 
   await expect.poll(() => page.getByTestId('volunteer-status').textContent(), ui).toContain('Computing');
   return page;
 }
+
+/** Starts a Node volunteer (`npm run worker`, edge/node-worker/main.ts) with `args`; its output is kept for failure messages. */
+export function spawnWorker(args: string[]): { child: ChildProcess; output: () => string } {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'edge/node-worker/main.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout!.on('data', (d) => (log += d));
+  child.stderr!.on('data', (d) => (log += d));
+  return { child, output: () => log };
+}
