@@ -13,6 +13,7 @@ const loadVolunteer: PageLoader = () => import('./features/volunteer/volunteer-p
 const loadCustomer: PageLoader = () => import('./features/customer/customer-page.tsx').then((m) => m.CustomerPage);
 const loadShop: PageLoader = () => import('./features/shop/shop-page.tsx').then((m) => m.ShopPage);
 const loadAccount: PageLoader = () => import('./features/account/account-page.tsx').then((m) => m.AccountPage);
+const loadOperator: PageLoader = () => import('./features/operator/operator-page.tsx').then((m) => m.OperatorPage);
 
 const jobLoaders = new Map<string, PageLoader>();
 /** One loader per job id, so LazyPage sees a new page when the id changes. */
@@ -49,6 +50,7 @@ function titleOf(path: string, titles: Messages['shell']['titles']): string {
     '/customer': titles.customer,
     '/account': titles.account,
     '/shop': titles.shop,
+    '/operator': titles.operator,
   };
   return byPath[path] ?? titles.notFound;
 }
@@ -141,6 +143,8 @@ function Route({ path }: { path: string }) {
       return <LazyPage load={loadAccount} />;
     case '/shop':
       return <LazyPage load={loadShop} />;
+    case '/operator':
+      return <LazyPage load={loadOperator} />;
     default:
       return <NotFound />;
   }

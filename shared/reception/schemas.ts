@@ -103,3 +103,28 @@ export const FullNodeReportSchema = NodeReportSchema.extend({
   refused: z.record(z.string(), z.int()).default({}),
 });
 export type FullNodeReport = z.output<typeof FullNodeReportSchema>;
+
+/** `GET /api/reception/status` (operator): nodes with load and capacity, the line, tickets, estimate error. */
+export const ReceptionStatusSchema = z.object({
+  nodes: z.array(
+    z.object({
+      id: z.string(),
+      url: z.string(),
+      region: z.string(),
+      capacity: z.int(),
+      active: z.int(),
+      /** Tickets issued for the node and not yet claimed. */
+      pending: z.int(),
+      leasesInFlight: z.int(),
+      live: z.boolean(),
+      reportAgeMs: z.number(),
+      /** Tickets the node refused, by problem type. */
+      refused: z.record(z.string(), z.int()),
+    }),
+  ),
+  waiting: z.int(),
+  ticketsIssued: z.int(),
+  estimateMdape: z.number().nullable(),
+  estimateSamples: z.int(),
+});
+export type ReceptionStatus = z.output<typeof ReceptionStatusSchema>;

@@ -20,6 +20,7 @@ export const en = {
       customer: 'Customers — SpareCycles',
       account: 'Account — SpareCycles',
       shop: 'Shop — SpareCycles',
+      operator: 'Operator — SpareCycles',
       notFound: 'Not found — SpareCycles',
     },
     homeTitle: 'Lend your spare cycles to science',

@@ -19,6 +19,7 @@ export const ja: Messages = {
       customer: 'お客様 — SpareCycles',
       account: 'アカウント — SpareCycles',
       shop: 'ショップ — SpareCycles',
+      operator: '運用 — SpareCycles',
       notFound: 'ページが見つかりません — SpareCycles',
     },
     homeTitle: '余っている計算力を科学に',
