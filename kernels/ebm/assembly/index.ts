@@ -255,11 +255,14 @@ function startMember(): void {
 /** r_i = (C/dt·T_i + absorbed_i) + (F − A) for the cell at byte offset `off`. */
 @inline function rhs(t0: usize, aw0: usize, ai0: usize, off: usize, c: f64, f: f64, feedback: bool, hi: f64, lo: f64, h: f64): f64 {
   const t = load<f64>(t0 + off);
-  let absorbed = load<f64>(aw0 + off);
-  if (feedback && t < hi) {
-    const ai = load<f64>(ai0 + off);
-    absorbed = t <= lo ? ai : ai + (absorbed - ai) * ((t - lo) * h);
-  }
+  const aw = load<f64>(aw0 + off);
+  if (!feedback) return c * t + aw + f;
+  // Branch-free (wasm `select`): which side of the freezing ramp a cell is on changes from
+  // cell to cell, so a branch would mispredict. The same value as the branching form: the
+  // ramp is computed either way and only chosen where it applies (NaN takes the ice-free side).
+  const ai = load<f64>(ai0 + off);
+  const ramp = ai + (aw - ai) * ((t - lo) * h);
+  const absorbed = select<f64>(select<f64>(ai, ramp, t <= lo), aw, t < hi);
   return c * t + absorbed + f;
 }
 
