@@ -13,6 +13,7 @@ import { createApiClient } from '../shared/api/client.ts';
 import { JOB_UNITS_MAX } from '../shared/limits.ts';
 import { startServer } from '../tests/e2e/harness.ts';
 import { dropFreshPg, freshPgUrl } from '../edge/testing.ts';
+import { quantiles } from '../shared/jobs/stats.ts';
 
 /** Simulated volunteers (concurrent HTTP clients). */
 const VOLUNTEERS = 16;
@@ -23,10 +24,8 @@ const BARE_SCRIPT = join(import.meta.dirname, 'coordinator-bare.ts');
 /** Wall-clock bound of one run. */
 const RUN_MS_MAX = 60_000;
 
-function percentile(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
-}
+/** The q-quantile of `xs` (type 7, shared/jobs/stats.ts). */
+const percentile = (xs: number[], q: number): number => (xs.length === 0 ? NaN : quantiles(Float64Array.from(xs), [q])[0]!);
 
 /** Runs the load generator process and returns what it printed. */
 function runLoad(args: string[]): Promise<string> {

@@ -5,13 +5,12 @@
  * wait estimates' median absolute percentage error against the actual waits (issue 7).
  */
 import { runSurge, worstOvertaking } from '../tests/reception/surge.ts';
+import { quantiles } from '../shared/jobs/stats.ts';
 
 const CLIENTS = Number(process.env.BENCH_RECEPTION_CLIENTS ?? 3_000);
 
-function percentile(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
-}
+/** The q-quantile of `xs` (type 7, shared/jobs/stats.ts). */
+const percentile = (xs: number[], q: number): number => (xs.length === 0 ? NaN : quantiles(Float64Array.from(xs), [q])[0]!);
 
 export async function run(): Promise<void> {
   const capacities = [60, 40, 20];

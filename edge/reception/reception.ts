@@ -19,6 +19,7 @@ import {
   WAIT_RETRY_MAX_MS,
   WAIT_RETRY_MIN_MS,
 } from '../../shared/limits.ts';
+import { quantileSorted } from '../../shared/jobs/stats.ts';
 import { ProblemError } from '../http/problem.ts';
 import { sealTicket, type TicketKeyring } from './tickets.ts';
 
@@ -71,10 +72,6 @@ export interface ReceptionOptions {
 /** Load of a node as a share of its capacity, counting tickets not yet claimed. */
 function utilisation(n: NodeState): number {
   return n.capacity === 0 ? Infinity : (n.active + n.pending.size) / n.capacity;
-}
-
-function percentile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
 }
 
 export class Reception {
@@ -202,7 +199,7 @@ export class Reception {
     const capacity = nodes.reduce((s, n) => s + n.capacity, 0);
     if (samples.length < SERVICE_SAMPLES_MIN || capacity === 0) return { lowMs: 0, highMs: 0, known: false };
     // Slots free at about capacity / service time; the client waits for position + 1 of them.
-    return { lowMs: Math.round((ahead * percentile(samples, 0.25)) / capacity), highMs: Math.round((ahead * percentile(samples, 0.75)) / capacity), known: true };
+    return { lowMs: Math.round((ahead * quantileSorted(samples, 0.25)) / capacity), highMs: Math.round((ahead * quantileSorted(samples, 0.75)) / capacity), known: true };
   }
 
   private retryAfter(estimate: { lowMs: number; highMs: number; known: boolean }): number {
@@ -283,7 +280,7 @@ export class Reception {
       waiting: this.queue.length,
       ticketsIssued: this.issued,
       /** Median absolute percentage error of wait estimates against actual waits (null until measured). */
-      estimateMdape: errors.length > 0 ? percentile(errors, 0.5) : null,
+      estimateMdape: errors.length > 0 ? quantileSorted(errors, 0.5) : null,
       estimateSamples: errors.length,
     };
   }

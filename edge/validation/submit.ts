@@ -41,21 +41,22 @@ export function* postCreditsOp(credits: PendingCredits, now: number): Op<void> {
   // Each job's row is locked by its counter update until commit: last, and in id order.
   for (const jobId of credits.validated.splice(0).sort()) yield* unitDecidedOp(jobId, 'valid', now);
   const transfers = credits.transfers.splice(0);
-  const volunteers = credits.volunteers.splice(0).sort();
+  // One volunteer per transfer, in the same order (creditOp pushes them together).
+  const volunteers = credits.volunteers.splice(0);
   if (transfers.length > 0) {
     const statuses = yield* createTransfersOp(transfers, now);
     for (const [i, t] of transfers.entries()) {
       let status = statuses[i];
       if (status === 'credit_account_not_found') {
         // Volunteers get their points account when they are created; older ones get it here.
-        const account = ACCOUNTS.volunteerPoints(t.credit.slice(ACCOUNTS.volunteerPoints('').id.length));
+        const account = ACCOUNTS.volunteerPoints(volunteers[i]!);
         yield exec(ensureAccount, { id: account.id, ledger: account.ledger, floor: account.floor, now });
         [status] = yield* createTransfersOp([t], now);
       }
       if (status !== 'ok' && status !== 'exists') throw new Error(`credit ${t.id} failed: ${status}`);
     }
   }
-  for (const v of volunteers) yield* recordValidOp(v);
+  for (const v of volunteers.sort()) yield* recordValidOp(v);
 }
 
 /**
