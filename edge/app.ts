@@ -23,6 +23,7 @@ import { licenseRoutes } from './licenses/licenses.routes.ts';
 import { createSimulatedPayments, type PaymentProvider } from './shop/payments.ts';
 import { shopRoutes } from './shop/shop.routes.ts';
 import { mountReception, type ReceptionMount } from './reception/mount.ts';
+import { connectSrcOf, corsForApp, receptionConfigRoutes } from './reception/browser.ts';
 
 export interface AppOptions {
   store: Store;
@@ -47,7 +48,10 @@ export interface AppDeps {
   payments: PaymentProvider;
 }
 
-/** The Content-Security-Policy: WebAssembly may compile, no inline script or style runs. */
+/**
+ * The Content-Security-Policy: WebAssembly may compile, no inline script or style runs; the
+ * page connects to its own origin and, through reception, to the nodes (added per request).
+ */
 const CSP = {
   defaultSrc: ["'self'"],
   scriptSrc: ["'self'", "'wasm-unsafe-eval'"],
@@ -72,9 +76,12 @@ export function createApp(options: AppOptions) {
   const deps: AppDeps = { store, kernels, now, payments: options.payments ?? createSimulatedPayments() };
   const app = new Hono();
   app.onError(onError);
-  app.use(secureHeaders({ contentSecurityPolicy: CSP, crossOriginEmbedderPolicy: false }));
+  app.use(secureHeaders({ contentSecurityPolicy: { ...CSP, connectSrc: [...CSP.connectSrc, connectSrcOf(options.reception)] }, crossOriginEmbedderPolicy: false }));
+  // Before every check, so a preflight is answered and refusals carry CORS headers for the app's origins.
+  app.use('*', corsForApp(options.reception?.browser?.appOrigins ?? []));
   // Request bodies are bounded where they are read (edge/http/body.ts).
   app.use('/api/*', csrfForSessions());
+  app.route('/', receptionConfigRoutes(options.reception));
   mountReception(app, options.reception);
 
   app.get('/api/health', (c) => c.json({ ok: true, dialect: store.dialect, kernels: [...kernels.entries.keys()] }));

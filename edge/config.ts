@@ -27,6 +27,26 @@ export interface EdgeConfig {
   reportKey: string | undefined;
   /** Whether work, job submission and checkout need a claimed admission (always on `node`). */
   admissionRequired: boolean;
+  /** Origins of web pages (the app served elsewhere) allowed to call this edge across origins (CORS). */
+  appOrigins: string[];
+}
+
+/** Parses `APP_ORIGINS` (comma-separated origins such as `https://app.example`); throws on anything else. */
+export function parseOrigins(value: string | undefined): string[] {
+  const origins: string[] = [];
+  for (const part of (value ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    let url: URL | undefined;
+    try {
+      url = new URL(part);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== part.replace(/\/$/, '')) {
+      throw new Error(`APP_ORIGINS must be origins like https://app.example (scheme, host, optional port; no path), got '${part}'`);
+    }
+    origins.push(url.origin);
+  }
+  return origins;
 }
 
 /** Admissions a node takes at once unless NODE_CAPACITY says otherwise. */
@@ -62,5 +82,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, root = process.
     ticketKeys: env.TICKET_KEYS,
     reportKey: env.RECEPTION_REPORT_KEY,
     admissionRequired: role === 'node' || admission === 'required',
+    appOrigins: parseOrigins(env.APP_ORIGINS),
   };
 }

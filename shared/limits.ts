@@ -207,3 +207,9 @@ export const THROUGHPUT_WINDOW_MS = 60_000;
 export const ADMISSION_WAIT_MS_MAX = 60 * 60_000;
 /** Reception client: admissions one request may ask for again (its node restarted or failed) before failing. */
 export const READMISSIONS_PER_REQUEST_MAX = 3;
+/** Reception client: tickets in a row a node may refuse (expired on the way, full, wrong client) before the client stops and says so, instead of looping between reception and the node. */
+export const TICKET_CLAIMS_PER_ADMISSION_MAX = 5;
+/** Waiting room (browser): how long the admission chime sounds. */
+export const ADMISSION_CHIME_MS = 200;
+/** Waiting room (browser): how often the countdown to the next retry is redrawn. */
+export const WAITING_ROOM_TICK_MS = 250;

@@ -6,8 +6,9 @@
  * hono/csrf checks the content types a cross-site HTML form or a CORS-"simple" request can
  * send (form encodings, text/plain, none). Other types (application/json,
  * application/octet-stream) can only be sent cross-site after a CORS preflight, which this
- * API never grants: it sends no Access-Control-Allow-* headers. Enabling credentialed CORS
- * would require checking every content type here.
+ * API grants only to the operator's own app origins (`APP_ORIGINS`, edge/reception/browser.ts:
+ * pages served by reception calling nodes); every other origin gets no Access-Control-Allow-*
+ * header. Granting CORS to any other origin would require checking every content type here.
  */
 import { createMiddleware } from 'hono/factory';
 import { csrf } from 'hono/csrf';

@@ -14,6 +14,8 @@ import { nodeRoutes, receptionRoutes, requireAdmission } from './routes.ts';
 export interface ReceptionMount {
   reception?: { reception: Reception; reportKey: string };
   node?: { admissions: NodeAdmissions; required: boolean };
+  /** What browsers are told (edge/reception/browser.ts): pages allowed across origins, and where reception is ('' for here). */
+  browser?: { appOrigins: string[]; receptionUrl: string };
 }
 
 /** Adds reception's and the node's routes, and the admission checks, before the feature routes. */

@@ -11,7 +11,7 @@ import { Reception } from './reception.ts';
 import { startReporting } from './reporter.ts';
 import { keyringFrom, randomKeyring } from './tickets.ts';
 
-export function startReception(config: Pick<EdgeConfig, 'role' | 'nodeId' | 'publicUrl' | 'region' | 'capacity' | 'receptionUrl' | 'ticketKeys' | 'reportKey' | 'admissionRequired'>): {
+export function startReception(config: Pick<EdgeConfig, 'role' | 'nodeId' | 'publicUrl' | 'region' | 'capacity' | 'receptionUrl' | 'ticketKeys' | 'reportKey' | 'admissionRequired'> & Partial<Pick<EdgeConfig, 'appOrigins'>>): {
   mount: ReceptionMount;
   stop: () => void;
 } {
@@ -35,6 +35,8 @@ export function startReception(config: Pick<EdgeConfig, 'role' | 'nodeId' | 'pub
     mount: {
       ...(reception ? { reception: { reception, reportKey } } : {}),
       ...(admissions ? { node: { admissions, required: config.admissionRequired } } : {}),
+      // Pages reach reception here (same origin) unless this is a node, whose reception is elsewhere.
+      browser: { appOrigins: config.appOrigins ?? [], receptionUrl: config.role === 'node' ? config.receptionUrl! : '' },
     },
     stop,
   };

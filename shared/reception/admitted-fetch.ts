@@ -4,10 +4,37 @@
  * then sends each request to that node with the admission. When the node no longer knows
  * the admission (it restarted, or the admission lapsed) or cannot be reached (it failed), it
  * asks reception again, which may name another node. Give it to `createApiClient` with an
- * empty `baseUrl`: paths are resolved against the current node.
+ * empty `baseUrl`: paths are resolved against the current node. `end()` gives the admission
+ * back when the session or order is over, so the node's slot frees at once.
+ *
+ * Failures to be admitted are {@link AdmissionError}s (branch on `name` and `reason`), so a
+ * page can say what went wrong: reception unreachable or refusing, tickets refused, too long
+ * in line.
  */
 import { ADMISSION_HEADER, AdmitResponseSchema, CLIENT_KEY_HEADER, ClaimResponseSchema, RECEPTION_PATHS, type AdmitResponse, type TicketScope } from './schemas.ts';
-import { ADMISSION_WAIT_MS_MAX, READMISSIONS_PER_REQUEST_MAX } from '../limits.ts';
+import { ADMISSION_WAIT_MS_MAX, READMISSIONS_PER_REQUEST_MAX, TICKET_CLAIMS_PER_ADMISSION_MAX } from '../limits.ts';
+
+/** Why a client was not admitted. */
+export type AdmissionFailure = 'reception-unreachable' | 'reception-refused' | 'ticket-refused' | 'wait-too-long';
+
+/** A client could not be admitted; `reason` says why, `detail` what the server said. */
+export class AdmissionError extends Error {
+  override name = 'AdmissionError';
+  constructor(
+    readonly reason: AdmissionFailure,
+    readonly detail: string,
+    /** The HTTP status of the answer that failed, when there was one. */
+    readonly status?: number,
+  ) {
+    super(`${reason}: ${detail}`);
+  }
+}
+
+/** The fetch {@link admittedFetch} returns, with a way to give the admission back. */
+export type AdmittedFetch = typeof fetch & {
+  /** Ends the admission on its node (best effort) and forgets it; the next request asks reception again. */
+  end(): Promise<void>;
+};
 
 export interface AdmittedFetchOptions {
   receptionUrl: string;
@@ -18,6 +45,10 @@ export interface AdmittedFetchOptions {
   /** Told each time the client is put (or kept) in line. */
   onWaiting?: (answer: Extract<AdmitResponse, { status: 'waiting' }>) => void;
   signal?: AbortSignal;
+  /** A place-in-line token kept from an earlier visit: the client keeps its place. */
+  place?: string;
+  /** Told when a ticket is claimed on a node. */
+  onAdmitted?: (node: { id: string; url: string }) => void;
 }
 
 interface Admission {
@@ -38,24 +69,43 @@ async function problemType(res: Response): Promise<string | undefined> {
   return ((await res.clone().json()) as { type?: string }).type;
 }
 
-export function admittedFetch(options: AdmittedFetchOptions): typeof fetch {
+/** Asks reception once; a network failure or a refusal becomes an {@link AdmissionError}. */
+async function askReception(doFetch: typeof fetch, url: string, init: RequestInit): Promise<AdmitResponse> {
+  let res: Response;
+  try {
+    res = await doFetch(url, init);
+  } catch (err) {
+    if (init.signal?.aborted) throw err;
+    throw new AdmissionError('reception-unreachable', err instanceof Error ? err.message : String(err));
+  }
+  if (!res.ok && res.status !== 202) {
+    const text = await res.text().catch(() => '');
+    throw new AdmissionError(res.status >= 500 ? 'reception-unreachable' : 'reception-refused', text.slice(0, 300) || `HTTP ${res.status}`, res.status);
+  }
+  const parsed = AdmitResponseSchema.safeParse(await res.json().catch(() => undefined));
+  if (!parsed.success) throw new AdmissionError('reception-refused', 'reception sent an answer this client does not understand', res.status);
+  return parsed.data;
+}
+
+export function admittedFetch(options: AdmittedFetchOptions): AdmittedFetch {
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   const reception = options.receptionUrl.replace(/\/$/, '');
   let current: Promise<Admission> | undefined;
-  let place: string | undefined;
+  let place: string | undefined = options.place;
 
   async function admit(): Promise<Admission> {
     const until = Date.now() + ADMISSION_WAIT_MS_MAX;
+    let refusals = 0;
+    let lastRefusal = '';
     for (;;) {
-      if (Date.now() > until) throw new Error(`not admitted within ${ADMISSION_WAIT_MS_MAX} ms`);
-      const res = await doFetch(reception + RECEPTION_PATHS.admit, {
+      if (Date.now() > until) throw new AdmissionError('wait-too-long', `not admitted within ${ADMISSION_WAIT_MS_MAX} ms`);
+      if (refusals >= TICKET_CLAIMS_PER_ADMISSION_MAX) throw new AdmissionError('ticket-refused', lastRefusal);
+      const answer = await askReception(doFetch, reception + RECEPTION_PATHS.admit, {
         method: 'POST',
         headers: { 'content-type': 'application/json', [CLIENT_KEY_HEADER]: options.clientKey },
         body: JSON.stringify({ scope: options.scope, ...(place ? { place } : {}) }),
         signal: options.signal,
       });
-      if (!res.ok && res.status !== 202) throw new Error(`reception answered ${res.status}: ${await res.text()}`);
-      const answer = AdmitResponseSchema.parse(await res.json());
       if (answer.status === 'waiting') {
         place = answer.place;
         options.onWaiting?.(answer);
@@ -70,13 +120,30 @@ export function admittedFetch(options: AdmittedFetchOptions): typeof fetch {
         body: JSON.stringify({ ticket: answer.ticket, scope: options.scope }),
         signal: options.signal,
       });
-      // A ticket that expired on the way, or a node that filled or failed meanwhile: ask again.
-      if (claim.status !== 201) continue;
+      // A ticket that expired on the way, or a node that filled or failed meanwhile: ask again (bounded).
+      if (claim.status !== 201) {
+        refusals++;
+        lastRefusal = `${answer.node.id} answered ${claim.status}: ${(await claim.text().catch(() => '')).slice(0, 300)}`;
+        continue;
+      }
+      options.onAdmitted?.(answer.node);
       return { nodeUrl, admission: ClaimResponseSchema.parse(await claim.json()).admission };
     }
   }
 
-  return async function fetchAdmitted(input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> {
+  async function end(): Promise<void> {
+    const admitting = current;
+    current = undefined;
+    if (!admitting) return;
+    const admission = await admitting.catch(() => undefined);
+    if (!admission) return;
+    await doFetch(admission.nodeUrl + RECEPTION_PATHS.admission, {
+      method: 'DELETE',
+      headers: { [CLIENT_KEY_HEADER]: options.clientKey, [ADMISSION_HEADER]: admission.admission },
+    }).catch(() => undefined); // an unreachable node frees the slot when the admission idles out
+  }
+
+  return Object.assign(async function fetchAdmitted(input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> {
     const path = typeof input === 'string' ? input : input instanceof URL ? input.pathname + input.search : new URL(input.url).pathname;
     for (let attempt = 0; ; attempt++) {
       const admitting = (current ??= admit());
@@ -105,5 +172,5 @@ export function admittedFetch(options: AdmittedFetchOptions): typeof fetch {
       }
       return res;
     }
-  };
+  }, { end });
 }

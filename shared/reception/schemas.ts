@@ -21,7 +21,18 @@ export const RECEPTION_PATHS = {
   report: '/api/reception/report',
   /** On a node: exchange a ticket for an admission; DELETE ends it and frees the slot. */
   admission: '/api/admission',
+  /** On every edge: whether this site's browser clients go through reception, and where it is. */
+  config: '/api/reception/config',
 } as const;
+
+/** `GET /api/reception/config`: how the web app reaches work on this site. */
+export const ReceptionConfigSchema = z.object({
+  /** Volunteer work, job submission and checkout need an admission from reception. */
+  required: z.boolean(),
+  /** Where reception is; empty when it is this page's own origin. */
+  receptionUrl: z.string(),
+});
+export type ReceptionConfig = z.output<typeof ReceptionConfigSchema>;
 
 /** The decrypted content of a ticket (only reception and nodes can read it). */
 export interface TicketClaims {
