@@ -176,13 +176,13 @@ export async function getOwnJob(db: Kysely<Database> | Transaction<Database>, cu
 }
 
 /**
- * Counts a unit of `jobId` that was just decided (`valid`, `failed`, or `reopened` for a
- * valid unit sent back for a check), in the transaction that decided it. Once every unit is
+ * Counts `count` units of `jobId` that were just decided (`valid`, `failed`, or `reopened`
+ * for a valid unit sent back for a check), in the transaction that decided them. Once every unit is
  * decided, the job is integrated (all valid: the next iteration, or the final result) or
  * marked failed (naming its failed units).
  */
-export function* unitDecidedOp(jobId: string, how: 'valid' | 'failed' | 'reopened', now: number): Op<void> {
-  const [job] = (yield rows(Q.countJobUnits, { id: jobId, valid: how === 'valid' ? 1 : how === 'reopened' ? -1 : 0, failed: how === 'failed' ? 1 : 0 })) as Row[];
+export function* unitDecidedOp(jobId: string, how: 'valid' | 'failed' | 'reopened', now: number, count = 1): Op<void> {
+  const [job] = (yield rows(Q.countJobUnits, { id: jobId, valid: how === 'valid' ? count : how === 'reopened' ? -count : 0, failed: how === 'failed' ? count : 0 })) as Row[];
   if (!job || job.status !== 'running' || Number(job.units_valid) + Number(job.units_failed) < Number(job.units_total)) return;
   if (Number(job.units_failed) > 0) {
     yield exec(Q.finishJob, { id: jobId, status: 'failed', now, result: null });

@@ -38,8 +38,11 @@ export class PendingCredits {
 
 /** Counts the validated units in their jobs, posts the credits and counts the volunteers' valid results; empties `credits`. */
 export function* postCreditsOp(credits: PendingCredits, now: number): Op<void> {
-  // Each job's row is locked by its counter update until commit: last, and in id order.
-  for (const jobId of credits.validated.splice(0).sort()) yield* unitDecidedOp(jobId, 'valid', now);
+  // Each job's row is locked by its counter update until commit: last, in id order, and
+  // once per job however many of its units this transaction validated.
+  const perJob = new Map<string, number>();
+  for (const jobId of credits.validated.splice(0)) perJob.set(jobId, (perJob.get(jobId) ?? 0) + 1);
+  for (const jobId of [...perJob.keys()].sort()) yield* unitDecidedOp(jobId, 'valid', now, perJob.get(jobId));
   const transfers = credits.transfers.splice(0);
   // One volunteer per transfer, in the same order (creditOp pushes them together).
   const volunteers = credits.volunteers.splice(0);

@@ -12,6 +12,7 @@ import { licenses } from './0005_licenses.ts';
 import { coordinator } from './0006_coordinator.ts';
 import { reception } from './0007_reception.ts';
 import { customerBilling } from './0008_customer_billing.ts';
+import { replicaIndexes } from './0009_replica_indexes.ts';
 import type { Dialect } from './types.ts';
 
 /** Migrations by name; names sort in order. */
@@ -25,5 +26,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0006_coordinator': coordinator(dialect),
     '0007_reception': reception(dialect),
     '0008_customer_billing': customerBilling(dialect),
+    '0009_replica_indexes': replicaIndexes(dialect),
   };
 }
