@@ -120,5 +120,9 @@ export interface Database extends LedgerTables, AuthTables, ShopTables, LicenseT
 
 export type UnitRow = Selectable<UnitsTable>;
 export type ReplicaRow = Selectable<ReplicasTable>;
+/** A unit without its input and canonical output bytes: all that deciding about it reads. */
+export type UnitHead = Omit<UnitRow, 'input' | 'canonical_output'>;
+/** A replica without its result bytes and error text. */
+export type ReplicaHead = Omit<ReplicaRow, 'result' | 'error'>;
 export type JobRow = Selectable<JobsTable>;
 export type NewUnit = Insertable<UnitsTable>;

@@ -10,7 +10,7 @@ import { IDLE_RETRY_MS, LEASE_TTL_MAX_MS, LEASE_TTL_MIN_MS, LEASE_TTL_PER_POINT_
 import { DAY_MS, leaseSolo, quotaLeft } from '../validation/trust.ts';
 import type { Store } from '../db/index.ts';
 import { exec, rows, runInTransaction, type Op, type Row } from '../db/prepared.ts';
-import type { ReplicaRow, UnitRow } from '../db/schema.ts';
+import type { ReplicaHead, UnitHead, UnitRow } from '../db/schema.ts';
 import { kernelKey, type KernelRegistry } from '../kernels/registry.ts';
 import { applyVerdictOp } from '../validation/apply.ts';
 import * as Q from './queries.ts';
@@ -31,7 +31,7 @@ export function* expireLeasesOp(now: number): Op<number> {
   // Units are locked in id order, as every other path locks them, so sweeps can't deadlock.
   expired.sort((a, b) => Number(a.unit_id) - Number(b.unit_id));
   for (const r of expired) {
-    const unit = ((yield rows(Q.unitForUpdate, { id: r.unit_id })) as Row[])[0] as unknown as UnitRow;
+    const unit = ((yield rows(Q.unitForUpdate, { id: r.unit_id })) as Row[])[0] as unknown as UnitHead;
     // Another node's sweep (or the late result itself) may have settled it meanwhile.
     if ((yield exec(Q.setReplicaTimedOut, { id: r.id })) === 0) continue;
     // A unit held alone by a trusted volunteer goes back to its job's quorum when reissued.
@@ -89,8 +89,8 @@ export function leaseUnits(store: Store, registry: KernelRegistry, volunteerId: 
 }
 
 /** The caller's replica (lease), or the problem that explains why it can't be used. */
-export function* ownReplicaOp(leaseId: number, volunteerId: string): Op<ReplicaRow> {
-  const replica = ((yield rows(Q.replicaById, { id: leaseId })) as Row[])[0] as unknown as ReplicaRow | undefined;
+export function* ownReplicaOp(leaseId: number, volunteerId: string): Op<ReplicaHead> {
+  const replica = ((yield rows(Q.replicaById, { id: leaseId })) as Row[])[0] as unknown as ReplicaHead | undefined;
   if (!replica) throw new ProblemError('lease-not-found', `lease ${leaseId} does not exist`);
   if (replica.volunteer_id !== volunteerId) throw new ProblemError('lease-not-yours', `lease ${leaseId} was not issued to you`);
   return replica;
@@ -101,10 +101,10 @@ export function* ownReplicaOp(leaseId: number, volunteerId: string): Op<ReplicaR
  * unit is locked and then the replica re-read under a lock of its own (the lock order every
  * writer keeps); SQLite runs one writer at a time and reads each once.
  */
-export function* replicaAndUnitOp(leaseId: number, volunteerId: string, locking: boolean): Op<{ replica: ReplicaRow; unit: UnitRow }> {
+export function* replicaAndUnitOp(leaseId: number, volunteerId: string, locking: boolean): Op<{ replica: ReplicaHead; unit: UnitHead }> {
   let replica = yield* ownReplicaOp(leaseId, volunteerId);
-  const unit = ((yield rows(locking ? Q.unitForUpdate : Q.unitById, { id: replica.unit_id })) as Row[])[0] as unknown as UnitRow;
-  if (locking) replica = ((yield rows(Q.replicaForUpdate, { id: leaseId })) as Row[])[0] as unknown as ReplicaRow;
+  const unit = ((yield rows(locking ? Q.unitForUpdate : Q.unitById, { id: replica.unit_id })) as Row[])[0] as unknown as UnitHead;
+  if (locking) replica = ((yield rows(Q.replicaForUpdate, { id: leaseId })) as Row[])[0] as unknown as ReplicaHead;
   return { replica, unit };
 }
 
@@ -128,7 +128,7 @@ const STOP_REASONS = { valid: 'unit_valid', failed: 'unit_failed', cancelled: 'u
 export function heartbeat(store: Store, volunteerId: string, leaseId: number, now: number): Promise<HeartbeatResponse> {
   return runInTransaction(store, function* (): Op<HeartbeatResponse> {
     const replica = yield* ownReplicaOp(leaseId, volunteerId);
-    const unit = ((yield rows(Q.unitById, { id: replica.unit_id })) as Row[])[0] as unknown as UnitRow;
+    const unit = ((yield rows(Q.unitById, { id: replica.unit_id })) as Row[])[0] as unknown as UnitHead;
     const deadline = Number(replica.deadline_at);
     if (unit.state === 'valid' || unit.state === 'failed' || unit.state === 'cancelled') {
       return { leaseId, deadline, stop: true, reason: STOP_REASONS[unit.state] };

@@ -6,15 +6,29 @@
  */
 import { sql } from 'kysely';
 import { prepare } from '../db/prepared.ts';
+import type { ReplicaHead, UnitHead } from '../db/schema.ts';
 import { QUOTA_DAILY_MAX } from '../validation/trust.ts';
 
 // ---- units
 
-export const unitById = prepare('unit by id', ['id'], (db, p) => db.selectFrom('units').selectAll().where('id', '=', p('id')));
+/**
+ * The columns of a {@link UnitHead}: every read that decides about a unit leaves its bytes
+ * out, since copying two blobs into buffers costs as much as the rest of the row.
+ */
+const UNIT_HEAD_COLUMNS = [
+  'id', 'job_id', 'seq', 'iteration', 'kernel_id', 'kernel_version', 'output_bytes', 'cost_points', 'quorum', 'quorum_base',
+  'state', 'want', 'leased', 'replicas', 'errors', 'agree_max', 'canonical_hash', 'failure', 'decided_at',
+] as const satisfies readonly (keyof UnitHead)[];
+/** The columns of a {@link ReplicaHead}. */
+const REPLICA_HEAD_COLUMNS = [
+  'id', 'unit_id', 'volunteer_id', 'state', 'outcome', 'leased_at', 'deadline_at', 'returned_at', 'result_hash', 'credited_points', 'solo',
+] as const satisfies readonly (keyof ReplicaHead)[];
+
+export const unitById = prepare('unit by id', ['id'], (db, p) => db.selectFrom('units').select(UNIT_HEAD_COLUMNS).where('id', '=', p('id')));
 
 /** A unit about to be changed: on PostgreSQL its row is locked until the transaction ends. */
 export const unitForUpdate = prepare('unit by id, locked', ['id'], (db, p, dialect) => {
-  const q = db.selectFrom('units').selectAll().where('id', '=', p('id'));
+  const q = db.selectFrom('units').select(UNIT_HEAD_COLUMNS).where('id', '=', p('id'));
   return dialect === 'postgres' ? q.forUpdate() : q;
 });
 
@@ -99,7 +113,7 @@ export const unitOutputsOfIteration = prepare('validated outputs of an iteration
 
 // ---- replicas
 
-export const replicaById = prepare('replica by id', ['id'], (db, p) => db.selectFrom('replicas').selectAll().where('id', '=', p('id')));
+export const replicaById = prepare('replica by id', ['id'], (db, p) => db.selectFrom('replicas').select(REPLICA_HEAD_COLUMNS).where('id', '=', p('id')));
 
 /**
  * A replica (lease) by id, locked on PostgreSQL. Writers lock a unit, then its replicas (in
@@ -107,7 +121,7 @@ export const replicaById = prepare('replica by id', ['id'], (db, p) => db.select
  * one after the other and see each other's writes, and lock waits can't form a cycle.
  */
 export const replicaForUpdate = prepare('replica by id, locked', ['id'], (db, p, dialect) => {
-  const q = db.selectFrom('replicas').selectAll().where('id', '=', p('id'));
+  const q = db.selectFrom('replicas').select(REPLICA_HEAD_COLUMNS).where('id', '=', p('id'));
   return dialect === 'postgres' ? q.forUpdate() : q;
 });
 

@@ -3,13 +3,13 @@
  * them; a unit that fails here counts against its job, which may then finish.
  */
 import { exec, type Op } from '../db/prepared.ts';
-import type { UnitRow } from '../db/schema.ts';
+import type { UnitHead } from '../db/schema.ts';
 import { unitDecidedOp } from '../jobs/jobs.ts';
 import * as Q from '../leases/queries.ts';
 import { judgeUnit } from './unit-state.ts';
 
 /** Persists `unit`'s counters and state; run inside the transaction that changed them. */
-export function* applyVerdictOp(unit: UnitRow, now: number): Op<UnitRow['state']> {
+export function* applyVerdictOp(unit: UnitHead, now: number): Op<UnitHead['state']> {
   const verdict = judgeUnit(unit);
   const counters = { id: unit.id, leased: unit.leased, replicas: unit.replicas, quorum: unit.quorum, errors: unit.errors, agreeMax: unit.agree_max };
   if ('failure' in verdict) {

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import type { ResultOutcome, SubmitResultResponse, SubmitResultsAnswer } from '../../shared/api/schemas.ts';
 import type { Store } from '../db/index.ts';
 import { exec, rows, runInTransaction, type Op, type Row } from '../db/prepared.ts';
-import type { ReplicaRow, UnitRow } from '../db/schema.ts';
+import type { ReplicaHead, UnitHead } from '../db/schema.ts';
 import { ProblemError } from '../http/problem.ts';
 import { unitDecidedOp } from '../jobs/jobs.ts';
 import { lockUnitsOfLeasesOp, replicaAndUnitOp } from '../leases/leases.ts';
@@ -68,7 +68,7 @@ export function* postCreditsOp(credits: PendingCredits, now: number): Op<void> {
  * caller has already marked the replicas valid. With `pending`, the credits wait for
  * {@link postCreditsOp}; without, they are posted now.
  */
-function* creditOp(unit: UnitRow, replicas: { id: number; volunteer_id: string }[], now: number, pending?: PendingCredits): Op<void> {
+function* creditOp(unit: UnitHead, replicas: { id: number; volunteer_id: string }[], now: number, pending?: PendingCredits): Op<void> {
   const into = pending ?? new PendingCredits();
   for (const r of replicas) {
     into.transfers.push({
@@ -94,7 +94,7 @@ function* recordBadAfterOp(volunteerId: string, now: number, pending?: PendingCr
  * Marks the unit valid with `hash` as canonical; credits `winner` (the replica whose result
  * decided it, already marked valid) and every other agreeing replica, and settles the rest.
  */
-function* decideValidOp(unit: UnitRow, hash: string, output: Uint8Array, winner: { id: number; volunteer_id: string }, returned: Returned[], now: number, pending?: PendingCredits): Op<void> {
+function* decideValidOp(unit: UnitHead, hash: string, output: Uint8Array, winner: { id: number; volunteer_id: string }, returned: Returned[], now: number, pending?: PendingCredits): Op<void> {
   yield exec(Q.setUnitValid, { id: unit.id, leased: unit.leased, hash, output, now });
   // A re-checked unit keeps its earlier (solo) replica, already credited: never credit twice.
   const agreeing = returned.filter((r) => r.result_hash === hash && r.outcome !== 'valid');

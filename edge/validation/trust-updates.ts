@@ -5,7 +5,7 @@
  * check disproves has its credit reversed.
  */
 import { exec, rows, type Op, type Row } from '../db/prepared.ts';
-import type { UnitRow } from '../db/schema.ts';
+import type { UnitHead } from '../db/schema.ts';
 import { unitDecidedOp } from '../jobs/jobs.ts';
 import * as Q from '../leases/queries.ts';
 import { ACCOUNTS } from '../ledger/accounts.ts';
@@ -28,7 +28,7 @@ export function* recordBadOp(volunteerId: string, now: number): Op<void> {
   const solos = (yield rows(Q.soloResultsToRecheck, { volunteer: volunteerId, max: RECHECK_SOLO_UNITS_MAX })) as Row[];
   for (const s of solos) {
     const { replica_id, ...row } = s;
-    const unit = row as unknown as UnitRow;
+    const unit = row as unknown as UnitHead;
     // Mark the solo replica as re-checked (2), so it is not re-opened twice.
     yield exec(Q.setReplicaSolo, { id: replica_id, solo: 2 });
     const verdict = judgeUnit({ ...unit, state: 'in_progress', quorum: unit.quorum_base, agree_max: 1 });
@@ -42,7 +42,7 @@ export function* recordBadOp(volunteerId: string, now: number): Op<void> {
  * result a check disproved). A reversal the volunteer's balance can't cover is skipped: the
  * points were already spent, and the floor is never broken.
  */
-export function* reverseCreditsOp(unit: UnitRow, replicas: { id: number; volunteer_id: string; credited_points: number }[], now: number): Op<void> {
+export function* reverseCreditsOp(unit: UnitHead, replicas: { id: number; volunteer_id: string; credited_points: number }[], now: number): Op<void> {
   const credited = replicas.filter((r) => r.credited_points > 0);
   if (credited.length === 0) return;
   const statuses = yield* createTransfersOp(
