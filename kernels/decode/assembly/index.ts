@@ -1,0 +1,483 @@
+/**
+ * @module Translation decoding kernel: the kernel ABI of shared/kernels/abi.ts over the byte
+ * layout of shared/kernels/decode.codec.ts. Stack decoding (Koehn 2010, ch. 6) of each
+ * sentence with word-based options: stack s holds hypotheses covering s source words; each
+ * hypothesis of stack s is extended by one untranslated word within the reordering window
+ * (at most D positions past the first untranslated word) and one of that word's options, into
+ * stack s + 1. One work unit is the expansion of one stack.
+ *
+ * Score of an extension (operation order shared bit for bit with ../reference.ts and
+ * ../decode.c; IEEE binary64, no fused multiply-add):
+ *   s = h.score + option.score;  s = s − dw·|j − (h.last + 1)|
+ *   per target word t (t1, then t2): s = s + (λ·lm(w1, w2, t) + wp); (w1, w2) = (w2, t)
+ *   future = h.future − fw[type_j];  estimate = s + future
+ * where fw[v] = max over v's options of option.score + Σ_t (λ·lm(t) + wp) (unigram LM, the
+ * optimistic cost of translating v later), and a sentence starts with future = Σ_j fw[type_j]
+ * (ascending j, from 0), state (NONE, <s>), last = −1. A finished hypothesis scores
+ * s + λ·lm(w1, w2, </s>).
+ * lm(a, b, w) in backoff form (ARPA): the trigram's log p if held; else bow(a b) (0 if not
+ * held) + the bigram's log p if held; else + bow(b) + the unigram's log p, or the unknown
+ * word's log probability.
+ * Stacks: recombination on (coverage, w1, w2, last) keeps the higher score (a tie keeps the
+ * one already there); a full stack (B) replaces its worst estimate (the first in slot order
+ * among equals) when the new estimate is strictly higher. The best finished hypothesis is
+ * the first in slot order with the highest final score.
+ *
+ * Memory (one instance runs one unit, nothing is freed): the input at a 16-aligned base, then
+ * the LM hash table (open addressing, linear probing, at most half full), fw per type, stack
+ * counts, the back-tracked path, the hypotheses ((maxLen + 1)·B of 48 bytes), the output.
+ */
+import {
+  DECODE_BEAM_MAX,
+  DECODE_DISTORTION_MAX,
+  DECODE_ERR_BEAM,
+  DECODE_ERR_DISTORTION,
+  DECODE_ERR_INIT_TWICE,
+  DECODE_ERR_INPUT_LENGTH,
+  DECODE_ERR_LAYOUT,
+  DECODE_ERR_LM_DUPLICATE,
+  DECODE_ERR_LM_ENTRY,
+  DECODE_ERR_NOT_READY,
+  DECODE_ERR_OPTION,
+  DECODE_ERR_OPTION_STARTS,
+  DECODE_ERR_OUT_OF_MEMORY,
+  DECODE_ERR_RESERVED,
+  DECODE_ERR_SENTENCE_LENGTH,
+  DECODE_ERR_SHORT_INPUT,
+  DECODE_ERR_WEIGHTS,
+  DECODE_ERR_WORD,
+  DECODE_SENTENCE_TOKENS_MAX,
+} from '../codes';
+
+const HEADER: usize = 64;
+const NONE: u32 = 0xffffffff;
+const BOS: u32 = 0;
+const EOS: u32 = 1;
+const HYP: usize = 48;
+const CANONICAL_NAN: u64 = 0x7ff8000000000000;
+const PAGE_BYTES_LOG2: u64 = 16;
+/** 2 GiB: every pointer and length then stays positive as the i32 JavaScript sees. */
+const MEMORY_PAGES_MAX: u64 = 32768;
+
+// The unit, as init() parsed it.
+let inPtr: usize = 0;
+let inLen: usize = 0;
+let initCalled = false;
+let ready = false;
+let sCount: u32 = 0;
+let vCount: u32 = 0;
+let beam: u32 = 0;
+let dLimit: u32 = 0;
+let lmW: f64 = 0;
+let wp: f64 = 0;
+let dw: f64 = 0;
+let unk: f64 = 0;
+let lensP: usize = 0;
+let wordsP: usize = 0;
+let startsP: usize = 0;
+let optP: usize = 0;
+let lmP: usize = 0;
+let tabP: usize = 0;
+let tabMask: u32 = 0;
+let fwP: usize = 0;
+let countP: usize = 0;
+let pathP: usize = 0;
+let hypP: usize = 0;
+let outPtr: usize = 0;
+let outLen: usize = 0;
+let workTotal: f64 = 0;
+
+// Progress, kept between step() calls.
+let sentence: u32 = 0;
+let sentenceStarted = false;
+let stack: u32 = 0;
+let n: u32 = 0;
+let wordAt: usize = 0;
+let outAt: usize = 0;
+let workDone: f64 = 0;
+
+/** Grows the memory so bytes [0, end) exist; false when wasm32 cannot hold them. */
+function ensureMemory(end: u64): bool {
+  const pages = (end + 0xffff) >> PAGE_BYTES_LOG2;
+  if (pages > MEMORY_PAGES_MAX) return false;
+  const have = <u64>memory.size();
+  return pages <= have || memory.grow(<i32>(pages - have)) >= 0;
+}
+
+@inline function finite(v: f64): bool {
+  return v - v == 0;
+}
+
+@inline function hash3(a: u32, b: u32, c: u32): u32 {
+  let h = a * 0x9e3779b1;
+  h = (h ^ b) * 0x85ebca77;
+  h = (h ^ c) * 0xc2b2ae3d;
+  return h ^ (h >> 16);
+}
+
+/** The LM entry with key (a, b, c), or 0. */
+@inline function find(tab: usize, mask: u32, lm: usize, a: u32, b: u32, c: u32): usize {
+  let i = hash3(a, b, c) & mask;
+  while (true) {
+    const slot = load<u32>(tab + (<usize>i << 2));
+    if (slot == 0) return 0;
+    const e = lm + (<usize>(slot - 1) << 5);
+    if (load<u32>(e) == a && load<u32>(e, 4) == b && load<u32>(e, 8) == c) return e;
+    i = (i + 1) & mask;
+  }
+}
+
+/** log p(w | a b) with backoff (see the module comment); a may be NONE. */
+function lm(a: u32, b: u32, w: u32): f64 {
+  const tab = tabP;
+  const mask = tabMask;
+  const base = lmP;
+  let e = find(tab, mask, base, a, b, w);
+  if (e != 0) return load<f64>(e, 16);
+  let bo: f64 = 0;
+  if (a != NONE) {
+    const c = find(tab, mask, base, NONE, a, b);
+    if (c != 0) bo = load<f64>(c, 24);
+    e = find(tab, mask, base, NONE, b, w);
+    if (e != 0) return bo + load<f64>(e, 16);
+  }
+  const c = find(tab, mask, base, NONE, NONE, b);
+  if (c != 0) bo = bo + load<f64>(c, 24);
+  e = find(tab, mask, base, NONE, NONE, w);
+  return e != 0 ? bo + load<f64>(e, 16) : bo + unk;
+}
+
+function unigram(w: u32): f64 {
+  const e = find(tabP, tabMask, lmP, NONE, NONE, w);
+  return e != 0 ? load<f64>(e, 16) : unk;
+}
+
+/** Reserves `len` input bytes and returns where the caller must copy them (0 if too big). */
+export function input_alloc(len: usize): usize {
+  const base = (__heap_base + 15) & ~(<usize>15);
+  if (!ensureMemory(<u64>base + <u64>len)) return 0;
+  inPtr = base;
+  inLen = len;
+  return base;
+}
+
+/** Parses and checks the unit, builds the LM table and the future costs; 0 or a DECODE_ERR_* code. */
+export function init(): i32 {
+  if (initCalled) return DECODE_ERR_INIT_TWICE;
+  initCalled = true;
+  if (inPtr == 0 || inLen < HEADER) return DECODE_ERR_SHORT_INPUT;
+  if (load<u32>(inPtr) != 1) return DECODE_ERR_LAYOUT;
+  sCount = load<u32>(inPtr, 4);
+  vCount = load<u32>(inPtr, 8);
+  const oCount = load<u32>(inPtr, 12);
+  const lCount = load<u32>(inPtr, 16);
+  beam = load<u32>(inPtr, 20);
+  dLimit = load<u32>(inPtr, 24);
+  if (beam < 1 || beam > <u32>DECODE_BEAM_MAX) return DECODE_ERR_BEAM;
+  if (dLimit > <u32>DECODE_DISTORTION_MAX) return DECODE_ERR_DISTORTION;
+  if (load<u32>(inPtr, 28) != 0) return DECODE_ERR_RESERVED;
+  lmW = load<f64>(inPtr, 32);
+  wp = load<f64>(inPtr, 40);
+  dw = load<f64>(inPtr, 48);
+  unk = load<f64>(inPtr, 56);
+  if (!finite(lmW) || !finite(wp) || !finite(dw) || !finite(unk)) return DECODE_ERR_WEIGHTS;
+  const len = <u64>inLen;
+  if (<u64>HEADER + 4 * <u64>sCount > len) return DECODE_ERR_INPUT_LENGTH;
+  lensP = inPtr + HEADER;
+  let words: u64 = 0;
+  let maxLen: u32 = 0;
+  for (let i: u32 = 0; i < sCount; i++) {
+    const l = load<u32>(lensP + (<usize>i << 2));
+    if (l > <u32>DECODE_SENTENCE_TOKENS_MAX) return DECODE_ERR_SENTENCE_LENGTH;
+    words += l;
+    if (l > maxLen) maxLen = l;
+  }
+  const optAt = (<u64>HEADER + 4 * (<u64>sCount + words + <u64>vCount + 1) + 7) & ~(<u64>7);
+  if (optAt + 16 * <u64>oCount + 32 * <u64>lCount != len) return DECODE_ERR_INPUT_LENGTH;
+  wordsP = lensP + (<usize>sCount << 2);
+  startsP = wordsP + (<usize>words << 2);
+  optP = inPtr + <usize>optAt;
+  lmP = optP + (<usize>oCount << 4);
+  for (let i: usize = 0; i < <usize>words; i++) if (load<u32>(wordsP + (i << 2)) >= vCount) return DECODE_ERR_WORD;
+  if (load<u32>(startsP) != 0 || load<u32>(startsP + (<usize>vCount << 2)) != oCount) return DECODE_ERR_OPTION_STARTS;
+  for (let v: u32 = 0; v < vCount; v++) {
+    if (load<u32>(startsP + (<usize>(v + 1) << 2)) <= load<u32>(startsP + (<usize>v << 2))) return DECODE_ERR_OPTION_STARTS;
+  }
+  for (let o: u32 = 0; o < oCount; o++) {
+    const p = optP + (<usize>o << 4);
+    const t1 = load<u32>(p);
+    const t2 = load<u32>(p, 4);
+    if (t1 == NONE && t2 != NONE) return DECODE_ERR_OPTION;
+    if (t1 == BOS || t1 == EOS || t2 == BOS || t2 == EOS || !finite(load<f64>(p, 8))) return DECODE_ERR_OPTION;
+  }
+
+  // Work memory: table, fw, counts, path, hypotheses, output.
+  let cap: u32 = 16;
+  while (<u64>cap < 2 * <u64>lCount) cap <<= 1;
+  const tabAt = (<u64>inPtr + len + 15) & ~(<u64>15);
+  const fwAt = tabAt + 4 * <u64>cap;
+  const countAt = (fwAt + 8 * <u64>vCount + 15) & ~(<u64>15);
+  const pathAt = countAt + 4 * (<u64>DECODE_SENTENCE_TOKENS_MAX + 1);
+  const hypAt = (pathAt + 4 * <u64>DECODE_SENTENCE_TOKENS_MAX + 15) & ~(<u64>15);
+  const outAt0 = hypAt + <u64>HYP * (<u64>maxLen + 1) * <u64>beam;
+  const outBytes = 16 * <u64>sCount + 16 * words;
+  if (!ensureMemory(outAt0 + outBytes)) return DECODE_ERR_OUT_OF_MEMORY;
+  tabP = <usize>tabAt;
+  tabMask = cap - 1;
+  fwP = <usize>fwAt;
+  countP = <usize>countAt;
+  pathP = <usize>pathAt;
+  hypP = <usize>hypAt;
+  outPtr = <usize>outAt0;
+  outLen = <usize>outBytes;
+  // Fresh pages are zero; the table is the only region that must start empty.
+  memory.fill(tabP, 0, <usize>cap << 2);
+
+  for (let k: u32 = 0; k < lCount; k++) {
+    const e = lmP + (<usize>k << 5);
+    const a = load<u32>(e);
+    const b = load<u32>(e, 4);
+    const c = load<u32>(e, 8);
+    if (c == NONE || (a != NONE && b == NONE) || load<u32>(e, 12) != 0) return DECODE_ERR_LM_ENTRY;
+    if (!finite(load<f64>(e, 16)) || !finite(load<f64>(e, 24))) return DECODE_ERR_LM_ENTRY;
+    let i = hash3(a, b, c) & tabMask;
+    while (true) {
+      const slot = load<u32>(tabP + (<usize>i << 2));
+      if (slot == 0) break;
+      const f = lmP + (<usize>(slot - 1) << 5);
+      if (load<u32>(f) == a && load<u32>(f, 4) == b && load<u32>(f, 8) == c) return DECODE_ERR_LM_DUPLICATE;
+      i = (i + 1) & tabMask;
+    }
+    store<u32>(tabP + (<usize>i << 2), k + 1);
+  }
+  for (let v: u32 = 0; v < vCount; v++) {
+    const o0 = load<u32>(startsP + (<usize>v << 2));
+    const o1 = load<u32>(startsP + (<usize>(v + 1) << 2));
+    let best: f64 = 0;
+    for (let o = o0; o < o1; o++) {
+      const p = optP + (<usize>o << 4);
+      const t1 = load<u32>(p);
+      const t2 = load<u32>(p, 4);
+      let e = load<f64>(p, 8);
+      if (t1 != NONE) e = e + (lmW * unigram(t1) + wp);
+      if (t2 != NONE) e = e + (lmW * unigram(t2) + wp);
+      if (o == o0 || e > best) best = e;
+    }
+    store<f64>(fwP + (<usize>v << 3), best);
+  }
+  workTotal = <f64>words;
+  wordAt = wordsP;
+  outAt = outPtr;
+  ready = true;
+  return 0;
+}
+
+/** Clears the stacks and puts the empty hypothesis of the current sentence in stack 0. */
+function startSentence(): void {
+  n = load<u32>(lensP + (<usize>sentence << 2));
+  memory.fill(countP, 0, (<usize>n + 1) << 2);
+  let future: f64 = 0;
+  for (let j: u32 = 0; j < n; j++) future += load<f64>(fwP + (<usize>load<u32>(wordAt + (<usize>j << 2)) << 3));
+  const h = hypP;
+  store<f64>(h, 0);
+  store<f64>(h, future, 8);
+  store<u64>(h, 0, 16);
+  store<u32>(h, NONE, 24);
+  store<u32>(h, BOS, 28);
+  store<i32>(h, -1, 32);
+  store<i32>(h, -1, 36);
+  store<i32>(countP, 1);
+  stack = 0;
+  sentenceStarted = true;
+}
+
+/** Puts a hypothesis into stack t: recombined, appended, replacing the worst, or dropped. */
+@inline function insert(t: u32, score: f64, future: f64, cov: u64, w1: u32, w2: u32, last: i32, back: i32, opt: u32): void {
+  const b = beam;
+  const base = hypP + HYP * <usize>t * <usize>b;
+  const cp = countP + (<usize>t << 2);
+  const cnt = load<u32>(cp);
+  for (let k: u32 = 0; k < cnt; k++) {
+    const p = base + HYP * <usize>k;
+    if (load<u64>(p, 16) == cov && load<u32>(p, 24) == w1 && load<u32>(p, 28) == w2 && load<i32>(p, 32) == last) {
+      if (score > load<f64>(p)) {
+        store<f64>(p, score);
+        store<i32>(p, back, 36);
+        store<u32>(p, opt, 40);
+      }
+      return;
+    }
+  }
+  const est = score + future;
+  let slot = cnt;
+  if (cnt < b) {
+    store<u32>(cp, cnt + 1);
+  } else {
+    let worst: u32 = 0;
+    let worstEst = load<f64>(base) + load<f64>(base, 8);
+    for (let k: u32 = 1; k < cnt; k++) {
+      const p = base + HYP * <usize>k;
+      const e = load<f64>(p) + load<f64>(p, 8);
+      if (e < worstEst) {
+        worstEst = e;
+        worst = k;
+      }
+    }
+    if (!(est > worstEst)) return;
+    slot = worst;
+  }
+  const p = base + HYP * <usize>slot;
+  store<f64>(p, score);
+  store<f64>(p, future, 8);
+  store<u64>(p, cov, 16);
+  store<u32>(p, w1, 24);
+  store<u32>(p, w2, 28);
+  store<i32>(p, last, 32);
+  store<i32>(p, back, 36);
+  store<u32>(p, opt, 40);
+}
+
+/** Extends every hypothesis of stack s into stack s + 1. */
+function expandStack(s: u32): void {
+  const b = beam;
+  const cnt = load<u32>(countP + (<usize>s << 2));
+  const words = wordAt;
+  const len = n;
+  const d = dLimit;
+  const ops = optP;
+  const starts = startsP;
+  const fw = fwP;
+  const lw = lmW;
+  const pen = wp;
+  const dwt = dw;
+  for (let k: u32 = 0; k < cnt; k++) {
+    const hi = s * b + k;
+    const h = hypP + HYP * <usize>hi;
+    const score = load<f64>(h);
+    const future = load<f64>(h, 8);
+    const cov = load<u64>(h, 16);
+    const hw1 = load<u32>(h, 24);
+    const hw2 = load<u32>(h, 28);
+    const last = load<i32>(h, 32);
+    const first = <u32>ctz(~cov);
+    const end = first + d < len - 1 ? first + d : len - 1;
+    for (let j = first; j <= end; j++) {
+      if (((cov >> <u64>j) & 1) != 0) continue;
+      const type = load<u32>(words + (<usize>j << 2));
+      const o0 = load<u32>(starts + (<usize>type << 2));
+      const o1 = load<u32>(starts + (<usize>(type + 1) << 2));
+      let jump = <i32>j - (last + 1);
+      if (jump < 0) jump = -jump;
+      const fut = future - load<f64>(fw + (<usize>type << 3));
+      const nc = cov | (<u64>1 << <u64>j);
+      for (let o = o0; o < o1; o++) {
+        const p = ops + (<usize>o << 4);
+        const t1 = load<u32>(p);
+        const t2 = load<u32>(p, 4);
+        let sc = score + load<f64>(p, 8);
+        sc = sc - dwt * <f64>jump;
+        let w1 = hw1;
+        let w2 = hw2;
+        if (t1 != NONE) {
+          sc = sc + (lw * lm(w1, w2, t1) + pen);
+          w1 = w2;
+          w2 = t1;
+        }
+        if (t2 != NONE) {
+          sc = sc + (lw * lm(w1, w2, t2) + pen);
+          w1 = w2;
+          w2 = t2;
+        }
+        insert(s + 1, sc, fut, nc, w1, w2, <i32>j, <i32>hi, o);
+      }
+    }
+  }
+}
+
+/** Picks the best finished hypothesis, follows it back and writes the sentence's output. */
+function finishSentence(): void {
+  const b = beam;
+  const base = hypP + HYP * <usize>n * <usize>b;
+  const cnt = load<u32>(countP + (<usize>n << 2));
+  let best: u32 = 0;
+  let bestScore: f64 = 0;
+  for (let k: u32 = 0; k < cnt; k++) {
+    const p = base + HYP * <usize>k;
+    const f = load<f64>(p) + lmW * lm(load<u32>(p, 24), load<u32>(p, 28), EOS);
+    if (k == 0 || f > bestScore) {
+      bestScore = f;
+      best = k;
+    }
+  }
+  // Back pointers from the best to the empty hypothesis: one hop per source word.
+  let hi = <i32>(n * b + best);
+  for (let s = <i32>n - 1; s >= 0; s--) {
+    store<i32>(pathP + (<usize>s << 2), hi);
+    hi = load<i32>(hypP + HYP * <usize>hi, 36);
+  }
+  const o = outAt;
+  store<u64>(o, bestScore != bestScore ? CANONICAL_NAN : reinterpret<u64>(bestScore));
+  let m: u32 = 0;
+  for (let s: u32 = 0; s < n; s++) {
+    const h = hypP + HYP * <usize>load<i32>(pathP + (<usize>s << 2));
+    const src = load<u32>(h, 32);
+    const p = optP + (<usize>load<u32>(h, 40) << 4);
+    const t1 = load<u32>(p);
+    const t2 = load<u32>(p, 4);
+    if (t1 != NONE) {
+      store<u32>(o + 16 + (<usize>m << 3), t1);
+      store<u32>(o + 20 + (<usize>m << 3), src);
+      m++;
+    }
+    if (t2 != NONE) {
+      store<u32>(o + 16 + (<usize>m << 3), t2);
+      store<u32>(o + 20 + (<usize>m << 3), src);
+      m++;
+    }
+  }
+  store<u32>(o, m, 8);
+  outAt = o + 16 + (<usize>n << 4);
+  wordAt += <usize>n << 2;
+  sentence++;
+  sentenceStarted = false;
+}
+
+/**
+ * Expands at most `budget` stacks, sentences in order. `budget` is an f64 so any JS number
+ * arrives unchanged (an i32 would wrap 2^32 to 0); below 1 or NaN it does nothing.
+ */
+export function step(budget: f64): i32 {
+  if (!ready) return DECODE_ERR_NOT_READY;
+  let left = Math.floor(budget);
+  while (sentence < sCount && left >= 1) {
+    if (!sentenceStarted) startSentence();
+    while (stack < n && left >= 1) {
+      expandStack(stack);
+      stack++;
+      left -= 1;
+      workDone += 1;
+    }
+    if (stack == n) finishSentence();
+  }
+  return sentence < sCount ? 1 : 0;
+}
+
+/** Stacks expanded so far. */
+export function work_done(): f64 {
+  return workDone;
+}
+
+/** Stacks in the unit: its number of source words; 0 before a successful init. */
+export function work_total(): f64 {
+  return ready ? workTotal : 0;
+}
+
+/** Where the output bytes start (valid once step() returned 0). */
+export function output_ptr(): usize {
+  return outPtr;
+}
+
+/** Output length in bytes: Σ (16 + 16·n_i). */
+export function output_len(): usize {
+  return outLen;
+}
