@@ -213,3 +213,5 @@ export const TICKET_CLAIMS_PER_ADMISSION_MAX = 5;
 export const ADMISSION_CHIME_MS = 200;
 /** Waiting room (browser): how often the countdown to the next retry is redrawn. */
 export const WAITING_ROOM_TICK_MS = 250;
+/** Waiting room (browser): times in a row the page asks an unreachable (or 5xx) reception again, with backoff, before it gives up and says so. */
+export const RECEPTION_UNREACHABLE_RETRIES_MAX = 5;
