@@ -2,11 +2,13 @@
  * @module English UI text of the app shell and the volunteer page, in one place. Japanese
  * (ja.ts) has the same shape, checked by the type {@link Messages}.
  */
+import { receptionEn } from './reception.ts';
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 export const en = {
   langName: 'English',
+  reception: receptionEn,
   shell: {
     brand: 'SpareCycles',
     skip: 'Skip to content',

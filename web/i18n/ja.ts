@@ -2,10 +2,12 @@
  * @module 日本語の UI テキスト(アプリの枠とボランティアページ)。en.ts と同じ形で、型
  * {@link Messages} が揃っていることを確かめる。
  */
+import { receptionJa } from './reception.ts';
 import type { Messages } from './en.ts';
 
 export const ja: Messages = {
   langName: '日本語',
+  reception: receptionJa,
   shell: {
     brand: 'SpareCycles',
     skip: '本文へ移動',

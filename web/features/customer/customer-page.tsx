@@ -19,6 +19,9 @@ import { jobPagePath } from './paths.ts';
 import './customer.css';
 import { JobList } from './job-list.tsx';
 import { useJobs } from './use-jobs.ts';
+import { withAdmittedSubmit } from '../reception/admitted-clients.ts';
+import { useAdmission } from '../reception/use-admission.ts';
+import { WaitingRoom } from '../reception/waiting-room.tsx';
 
 type Account =
   | { status: 'loading' }
@@ -76,7 +79,10 @@ interface AreaProps {
 }
 
 function CustomerArea({ identity, fresh, onForget }: AreaProps) {
-  const api = useMemo(() => createApiClient({ token: identity.apiKey }), [identity]);
+  const plainApi = useMemo(() => createApiClient({ token: identity.apiKey }), [identity]);
+  // Submitting a job goes through reception when this site requires admission.
+  const reception = useAdmission('jobs');
+  const api = useMemo(() => withAdmittedSubmit(plainApi, reception.admission, identity.apiKey), [plainApi, reception.admission, identity]);
   const { jobs, error, refresh, add } = useJobs(api);
   const [keyShown, setKeyShown] = useState(fresh !== undefined);
   const [kind, setKind] = useState<'ebm' | 'lorenz96'>('lorenz96');
@@ -103,6 +109,7 @@ function CustomerArea({ identity, fresh, onForget }: AreaProps) {
           Lorenz-96 ensemble forecast
         </button>
       </div>
+      <WaitingRoom view={reception} />
       {kind === 'ebm' ? <EbmForm api={api} onSubmitted={onSubmitted} /> : <JobForm api={api} onSubmitted={onSubmitted} />}
       {submitted && (
         <p class="alert alert-ok" role="status" data-testid="submitted">

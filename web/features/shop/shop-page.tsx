@@ -12,6 +12,7 @@ import { CatalogList } from './catalog-list.tsx';
 import { ORDER_STATUS_LABEL, isGoodOutcome, outcomeMessage } from './messages.ts';
 import { OrderHistory } from './order-history.tsx';
 import { useShop } from './use-shop.ts';
+import { WaitingRoom } from '../reception/waiting-room.tsx';
 import './shop.css';
 
 export function ShopPage() {
@@ -70,6 +71,7 @@ export function ShopPage() {
         </div>
         {signedIn && shop.catalog && (
           <aside class="shop-carts" aria-label="Carts">
+            <WaitingRoom view={shop.reception} />
             {[...shop.carts.values()]
               .filter((c) => c.lines.length > 0)
               .map((cart) => {

@@ -7,6 +7,8 @@ import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { createShopClient } from '../../../shared/shop/client.ts';
 import type { Cart, Catalog, Order, ShopMe } from '../../../shared/shop/schemas.ts';
 import { describeError } from '../../lib/errors.ts';
+import { withAdmittedCheckout } from '../reception/admitted-clients.ts';
+import { useAdmission, type AdmissionView } from '../reception/use-admission.ts';
 
 export interface ShopState {
   catalog: Catalog | undefined;
@@ -23,6 +25,8 @@ export interface ShopState {
   placeOrder(cart: Cart, points: number, cardToken: string, idempotencyKey: string): Promise<Order>;
   /** Loads points, carts and orders again. */
   refresh(): Promise<void>;
+  /** Checkout's way through reception (its waiting room), when the site requires admission. */
+  reception: AdmissionView;
 }
 
 /** A fresh idempotency key for one checkout attempt (hex; `crypto.randomUUID` needs a secure context). */
@@ -32,7 +36,9 @@ export function newCheckoutKey(): string {
 }
 
 export function useShop(signedIn: boolean): ShopState {
-  const api = useMemo(() => createShopClient(), []);
+  // Checkout goes through reception when the site requires it; the node must see the session cookie.
+  const reception = useAdmission('checkout', 'include');
+  const api = useMemo(() => withAdmittedCheckout(createShopClient(), reception.admission), [reception.admission]);
   const [catalog, setCatalog] = useState<Catalog>();
   const [me, setMe] = useState<ShopMe>();
   const [carts, setCarts] = useState<Map<string, Cart>>(new Map());
@@ -97,5 +103,5 @@ export function useShop(signedIn: boolean): ShopState {
     [api, refresh],
   );
 
-  return { catalog, me, carts, orders, loadError, add, setQuantity, placeOrder, refresh };
+  return { catalog, me, carts, orders, loadError, add, setQuantity, placeOrder, refresh, reception };
 }

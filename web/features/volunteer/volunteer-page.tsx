@@ -10,6 +10,8 @@ import { createApiClient } from '../../../shared/api/client.ts';
 import type { Credits, VolunteerMe } from '../../../shared/api/schemas.ts';
 import { describeError, problemOf, readableMessage } from '../../lib/errors.ts';
 import { useText, type Messages } from '../../i18n/index.ts';
+import { useAdmission } from '../reception/use-admission.ts';
+import { WaitingRoom } from '../reception/waiting-room.tsx';
 import { ActivityChart } from './activity-chart.tsx';
 import { pauseReasons, type PauseReason } from './pause-conditions.ts';
 import { PointsPanel } from './points-panel.tsx';
@@ -82,6 +84,12 @@ export function VolunteerPage() {
   const t = useText().volunteer;
   const { identity, error: identityError, retry, renew } = useVolunteerIdentity();
   const api = useMemo(() => (identity ? createApiClient({ token: identity.token }) : undefined), [identity]);
+  // Work goes through reception when this site requires admission; identity and points stay on this origin.
+  const reception = useAdmission('volunteer');
+  const workApi = useMemo(
+    () => (!identity || !api || !reception.ready ? undefined : reception.admission ? createApiClient({ token: identity.token, fetch: reception.admission.fetch }) : api),
+    [api, identity, reception.ready, reception.admission],
+  );
   const { settings, loaded, saveFailed, update } = useVolunteerSettings();
   const device = useDevice(settings.quietHours);
   const reasons = pauseReasons(settings, device);
@@ -124,9 +132,9 @@ export function VolunteerPage() {
 
   // One session per identity: its outbox sends stored results even before Start.
   useEffect(() => {
-    if (!api || !identity) return;
+    if (!workApi || !identity) return;
     const s = new VolunteerSession({
-      api,
+      api: workApi,
       volunteerId: identity.volunteerId,
       onWork: (event) => dispatch({ type: 'event', event, at: performance.now() }),
       onOutbox: (event) => {
@@ -140,7 +148,7 @@ export function VolunteerPage() {
       if (session.current === s) session.current = undefined;
       setRunning(false);
     };
-  }, [api, identity]);
+  }, [workApi, identity]);
 
   const control = useMemo(
     () => ({ paused, dutyPercent: settings.dutyPercent, requestedAt: performance.timeOrigin + performance.now() }),
@@ -160,13 +168,13 @@ export function VolunteerPage() {
 
   // The visitor pressed Start before this page was reloaded (and not Stop): go on.
   useEffect(() => {
-    if (!loaded || !api || autoResumeTried.current) return;
+    if (!loaded || !workApi || autoResumeTried.current) return;
     autoResumeTried.current = true;
     if (settings.running) {
       setResumed(true);
       begin();
     }
-  }, [loaded, api, settings.running, begin]);
+  }, [loaded, workApi, settings.running, begin]);
 
   function start(): void {
     if (!session.current || session.current.running) return;
@@ -179,7 +187,9 @@ export function VolunteerPage() {
     update({ running: false });
     setRunning(false);
     const s = session.current;
-    s?.stop(true).catch((err: unknown) => dispatch({ type: 'error', text: describeError(err) }));
+    s?.stop(true)
+      .then(() => reception.admission?.end()) // the node's slot is free for the next in line
+      .catch((err: unknown) => dispatch({ type: 'error', text: describeError(err) }));
   }
 
   // Points credited when another volunteer agrees arrive without an event here: poll while computing.
@@ -236,6 +246,7 @@ export function VolunteerPage() {
           </span>
         )}
       </div>
+      <WaitingRoom view={reception} />
       {running && resumed && (
         <p class="muted small" data-testid="resumed-note">
           {t.resumedNote}
@@ -252,7 +263,7 @@ export function VolunteerPage() {
             type="button"
             class={running ? 'button button-stop' : 'button button-start'}
             data-testid="volunteer-toggle"
-            disabled={!running && (!api || !loaded)}
+            disabled={!running && (!workApi || !loaded)}
             onClick={() => (running ? stop() : start())}
           >
             {running ? t.stop : t.start}
