@@ -193,6 +193,34 @@ export const EBM_UNIT_CELL_STEPS_MAX = 2_000_000_000;
 export const EBM_GRID_LEVELS_MAX = 100;
 /** EBM: bins of each histogram in the result. */
 export const EBM_HISTOGRAM_BINS = 30;
+/** Word alignment (ibm1-train): UTF-8 bytes of a training corpus, both sides together; its tokenised form and tables must fit in one edge's memory. */
+export const IBM1_CORPUS_BYTES_MAX = 12 * 1024 * 1024;
+/** Word alignment: bytes of a POST /api/jobs (or quote) body carrying a corpus: the corpus bound plus JSON escaping of tabs, newlines and quotes; every other body keeps JSON_BODY_BYTES_MAX. */
+export const TRAINING_JOB_BODY_BYTES_MAX = 32 * 1024 * 1024;
+/** Word alignment: sentence pairs of a corpus. */
+export const IBM1_PAIRS_MAX = 200_000;
+/** Word alignment: tokens of one sentence (GIZA++'s classic bound is 101; Model 1's work grows with l·m). */
+export const IBM1_SENTENCE_TOKENS_MAX = 100;
+/** Word alignment: word types of each side's vocabulary. */
+export const IBM1_VOCAB_MAX = 200_000;
+/** Word alignment: distinct co-occurring (source, target) pairs: the translation table the edge keeps and normalises each iteration. */
+export const IBM1_TABLE_ENTRIES_MAX = 8_000_000;
+/** Word alignment: EM iterations a job may ask for (units of iteration k+1 are made from iteration k's counts). */
+export const IBM1_ITERATIONS_MAX = 100;
+/** Word alignment: sentence pairs in one E-step unit. */
+export const IBM1_SHARD_PAIRS_MAX = 20_000;
+/** Word alignment: links (target word × source words, NULL included) one unit may hold: its link index in the kernel is 4 bytes each. */
+export const IBM1_UNIT_LINKS_MAX = 16_000_000;
+/** Word alignment: link updates (one t read, one count updated) that earn one point. */
+export const IBM1_LINKS_PER_POINT = 2_000_000;
+/** Word alignment: the trained table keeps t(f | e) of at least this … */
+export const IBM1_PRUNE_P_MIN = 1e-4;
+/** … and at most this many targets per source word (the rest is dropped, rows are not renormalised). */
+export const IBM1_PRUNE_ROW_MAX = 50;
+/** Word alignment: source words whose top translations the result lists (most frequent first). */
+export const IBM1_SUMMARY_WORDS = 20;
+/** Word alignment: prepared (tokenised, sharded) corpora an edge keeps in memory between iterations; a miss re-tokenises. */
+export const IBM1_PREPARED_CACHED_MAX = 4;
 /** Customers: money a new customer account starts with in this demo (minor units), so jobs run at once. */
 export const CUSTOMER_TRIAL_CREDIT_MINOR = 100_000;
 /** Customers: largest single top-up through the simulated payment provider (minor units). */
@@ -215,3 +243,16 @@ export const ADMISSION_CHIME_MS = 200;
 export const WAITING_ROOM_TICK_MS = 250;
 /** Waiting room (browser): times in a row the page asks an unreachable (or 5xx) reception again, with backoff, before it gives up and says so. */
 export const RECEPTION_UNREACHABLE_RETRIES_MAX = 5;
+
+/** Translate: UTF-8 bytes of one document; it travels inside a JSON body (JSON_BODY_BYTES_MAX) and is kept, tokenised, in the job's parameters. */
+export const TRANSLATE_DOCUMENT_BYTES_MAX = 32 * 1024;
+/** Translate: decoder sentences one unit carries (a unit of a few seconds on a slow device). */
+export const TRANSLATE_SENTENCES_PER_UNIT = 16;
+/** Translate: hypotheses kept per stack of the beam search. */
+export const TRANSLATE_BEAM = 32;
+/** Translate: positions a translation may jump ahead of the first untranslated word (the synthetic grammar moves verbs by up to 4). */
+export const TRANSLATE_DISTORTION_LIMIT = 5;
+/** Translate: single-word translation options per source word (the most probable rows of t(·|src)). */
+export const TRANSLATE_OPTIONS_PER_WORD = 4;
+/** Translate: source word × beam products that earn one point (the work of one stack is about beam × window × options). */
+export const TRANSLATE_WORD_BEAMS_PER_POINT = 1_000;
