@@ -10,6 +10,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationPr
 import pg from 'pg';
 import type { Database } from './schema.ts';
 import { migrations } from './migrations/index.ts';
+import { pgStatementName } from './prepared.ts';
 import type { Dialect } from './migrations/types.ts';
 
 export type { Dialect };
@@ -44,6 +45,7 @@ export async function openStore(url: string): Promise<Store> {
     // int8 columns hold epoch milliseconds and point totals, all far below 2^53.
     pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
     const pool = new pg.Pool({ connectionString: url, max: PG_POOL_CONNECTIONS_MAX });
+    pool.on('connect', nameStatements);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     store = { db, dialect: 'postgres', close: () => db.destroy() };
   } else {
@@ -67,6 +69,21 @@ export async function openStore(url: string): Promise<Store> {
   }
   await migrate(store);
   return store;
+}
+
+/**
+ * Kysely sends every query unnamed, so PostgreSQL parses and plans it on each call. The SQL
+ * of the prepared-op layer goes by a name instead (see {@link pgStatementName}): pg keeps it
+ * prepared on each pooled connection after its first use.
+ */
+function nameStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  client.query = ((...args: unknown[]) => {
+    const [text, values, callback] = args;
+    const name = typeof text === 'string' ? pgStatementName(text) : undefined;
+    if (!name) return query(...args);
+    return callback === undefined ? query({ name, text, values }) : query({ name, text, values }, callback);
+  }) as typeof client.query;
 }
 
 /** Prepared statements kept per SQLite connection for Kysely's queries. */

@@ -44,10 +44,28 @@ export function prepare<P extends string>(
         for (const p of params) if (!slots.includes(p)) throw new Error(`prepared query '${name}' never uses parameter '${p}'`);
         c = { sql: compiled.sql, slots };
         cache.set(db, c);
+        if (dialect === 'postgres') namePgStatement(compiled.sql);
       }
       return c;
     },
   };
+}
+
+/** Distinct prepared SQL texts named for PostgreSQL; past it, new texts run unnamed. */
+const PG_NAMED_STATEMENTS_MAX = 1_000;
+const pgStatementNames = new Map<string, string>();
+
+function namePgStatement(text: string): void {
+  if (!pgStatementNames.has(text) && pgStatementNames.size < PG_NAMED_STATEMENTS_MAX) pgStatementNames.set(text, `sc_${pgStatementNames.size}`);
+}
+
+/**
+ * The name under which PostgreSQL connections keep `text` as a server-side prepared
+ * statement, when it is the SQL of a {@link prepare}d query: each connection then parses and
+ * plans it once, not on every call (the hot path runs the same few dozen statements).
+ */
+export function pgStatementName(text: string): string | undefined {
+  return pgStatementNames.get(text);
 }
 
 /** One query to run: what a domain generator yields. */
