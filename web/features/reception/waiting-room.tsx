@@ -10,6 +10,7 @@ import { WAITING_ROOM_TICK_MS } from '../../../shared/limits.ts';
 import { useText } from '../../i18n/index.ts';
 import type { AdmissionView } from './use-admission.ts';
 import { progressOf, secondsToRetry } from './waiting-state.ts';
+import './reception.css';
 
 /** Redraws every {@link WAITING_ROOM_TICK_MS} while `on`, for the countdown. */
 function useNow(on: boolean): number {
@@ -67,7 +68,7 @@ export function WaitingRoom({ view }: { view: AdmissionView }) {
           {t.retryIn(retryIn)}
         </p>
       )}
-      <label class="field-inline small">
+      <label class="waiting-mute small">
         <input type="checkbox" checked={view.muted} data-testid="waiting-mute" onChange={(e) => view.setMuted((e.target as HTMLInputElement).checked)} /> {t.mute}
       </label>
     </section>

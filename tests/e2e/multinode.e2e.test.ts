@@ -1,0 +1,124 @@
+/**
+ * Multi-node end to end on PostgreSQL, in real Chromium: reception (serving the web app) and
+ * two nodes as separate edge processes on one database, each node taking one admission at a
+ * time and allowing the app's origin (APP_ORIGINS). A customer page submits a Lorenz-96 job
+ * through reception; two volunteer pages are admitted to the two nodes (other origins than
+ * the page) and compute it; the job's output equals the kernel reference's. A third
+ * volunteer page finds every node full: it shows the waiting room with its position, keeps
+ * its place across a reload, and is admitted by itself (with the chime) once a volunteer
+ * stops and gives its slot back.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createApiClient } from '../../shared/api/client.ts';
+import { L96ParamsSchema, assimilateL96, splitL96 } from '../../shared/jobs/lorenz96.ts';
+import { RECEPTION_PATHS, type ReceptionStatus } from '../../shared/reception/schemas.ts';
+import { lorenz96Reference } from '../../kernels/lorenz96/reference.ts';
+import { dropFreshPg, freshPgUrl } from '../../edge/testing.ts';
+import { UI_STATE_MS_MAX, freePort, launchChromium, startServer, startVolunteerPage, type RunningServer } from './harness.ts';
+
+const pgUrl = await freshPgUrl();
+if (!pgUrl && process.env.CI) throw new Error('PostgreSQL is not reachable: CI must run the multi-node end-to-end test');
+/** How long the job may take on the two volunteer pages. */
+const JOB_DONE_MS_MAX = 40_000;
+/** How long the waiting page may take to be admitted once a slot is free (reports every 1 s, retries every ~2 s). */
+const ADMITTED_MS_MAX = 15_000;
+const ui = { timeout: UI_STATE_MS_MAX, interval: 100 };
+/** What the customer types into the Lorenz-96 form. */
+const PARAMS = { n: 40, steps: 1000, snapEvery: 100, members: 16, membersPerUnit: 2, seed: 5 };
+
+const servers: RunningServer[] = [];
+let browser: Browser | undefined;
+afterAll(async () => {
+  await browser?.close();
+  for (const s of servers) await s.stop('SIGKILL');
+  await dropFreshPg(pgUrl);
+});
+
+describe.skipIf(!pgUrl)('reception and two nodes on PostgreSQL, volunteers in Chromium', () => {
+  it('runs a job through reception to the reference’s output; a page that must wait sees the waiting room, keeps its place and gets in by itself', async () => {
+    const receptionPort = await freePort();
+    const appOrigin = `http://127.0.0.1:${receptionPort}`;
+    const shared = {
+      DATABASE_URL: pgUrl!,
+      TICKET_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+      RECEPTION_REPORT_KEY: randomBytes(24).toString('base64url'),
+      OPERATOR_TOKEN: randomBytes(16).toString('hex'),
+    };
+    const reception = await startServer({ ...shared, EDGE_ROLE: 'reception', PORT: String(receptionPort) });
+    servers.push(reception);
+    for (const id of ['n1', 'n2']) {
+      const port = String(await freePort());
+      servers.push(await startServer({ ...shared, EDGE_ROLE: 'node', NODE_ID: id, PORT: port, NODE_CAPACITY: '1', RECEPTION_URL: reception.url, APP_ORIGINS: appOrigin }));
+    }
+    const status = async (): Promise<ReceptionStatus> =>
+      (await fetch(reception.url + RECEPTION_PATHS.status, { headers: { authorization: `Bearer ${shared.OPERATOR_TOKEN}` } })).json() as Promise<ReceptionStatus>;
+    // The page's CSP lists the nodes reception knows when it loads: wait for both.
+    await expect.poll(async () => (await status()).nodes.filter((n) => n.live).length, { timeout: 10_000, interval: 100 }).toBe(2);
+    browser = await launchChromium();
+    const ctx = { server: reception, browser };
+    const errors: string[] = [];
+    const watch = (page: Page, name: string) => page.on('pageerror', (err) => errors.push(`${name}: ${err}`));
+
+    // The customer submits through reception (and gives the admission back at once).
+    const customer = await (await browser.newContext()).newPage();
+    watch(customer, 'customer');
+    await customer.goto(`${reception.url}/customer`);
+    await customer.getByTestId('customer-name').fill('Multi-node Lab');
+    await customer.getByTestId('create-customer').click();
+    await expect.poll(() => customer.getByTestId('api-key').textContent(), ui).toMatch(/^c_/);
+    const apiKey = (await customer.getByTestId('api-key').textContent())!.trim();
+    const form = customer.getByTestId('job-form');
+    for (const [name, value] of Object.entries(PARAMS)) await form.locator(`[name="${name}"]`).fill(String(value));
+    await customer.getByTestId('submit-job').click();
+    await expect.poll(() => customer.getByTestId('submitted').isVisible(), ui).toBe(true);
+    const jobId = (await customer.getByTestId('submitted').locator('.mono').textContent())!.trim();
+    await expect.poll(async () => (await status()).nodes.reduce((s, n) => s + n.active + n.pending, 0), ui).toBe(0);
+
+    // Two volunteer pages take the two nodes' only slots and compute the job there.
+    const a = await startVolunteerPage(ctx);
+    watch(a, 'a');
+    await expect.poll(async () => (await status()).nodes.reduce((s, n) => s + n.active + n.pending, 0), ui).toBe(1);
+    const b = await startVolunteerPage(ctx);
+    watch(b, 'b');
+    await expect.poll(async () => (await status()).nodes.map((n) => n.active + n.pending), ui).toEqual([1, 1]);
+
+    // A third finds every node full: the waiting room, with its position and an honest estimate.
+    const c = await startVolunteerPage(ctx);
+    watch(c, 'c');
+    const room = c.getByTestId('waiting-room');
+    await expect.poll(() => room.getAttribute('data-phase').catch(() => null), ui).toBe('waiting');
+    const before = Number(await room.getAttribute('data-position'));
+    expect(before).toBe(0);
+    expect(await c.getByTestId('waiting-position').textContent()).toMatch(/next in line/);
+    expect(await c.getByTestId('waiting-estimate').textContent()).toMatch(/Expected wait|not known yet/);
+    expect(await c.getByTestId('waiting-position').getAttribute('aria-live')).toBe('polite');
+    const kept = await c.evaluate(() => localStorage.getItem('sparecycles.reception.place.volunteer'));
+    expect(kept).toBeTruthy();
+
+    // A reload keeps the place: the page starts again by itself and is back in line, no further back.
+    await c.reload();
+    await expect.poll(() => room.getAttribute('data-phase').catch(() => null), ui).toBe('waiting');
+    expect(Number(await room.getAttribute('data-position'))).toBeLessThanOrEqual(before);
+    expect((await status()).waiting).toBe(1);
+
+    // Meanwhile a and b finish the job on the two nodes, with exactly the reference's output.
+    const api = createApiClient({ baseUrl: reception.url, token: apiKey });
+    await expect.poll(async () => (await api.job(jobId)).status, { timeout: JOB_DONE_MS_MAX, interval: 200 }).toBe('completed');
+    const p = L96ParamsSchema.parse(PARAMS);
+    const expected = JSON.parse(JSON.stringify(assimilateL96(p, splitL96(p).map((u) => lorenz96Reference(u.input)))));
+    expect(await api.jobResult(jobId)).toEqual(expected);
+    expect((await status()).nodes.every((n) => n.refused['ticket-forged'] === undefined)).toBe(true);
+
+    // a stops and gives its slot back: c is admitted by itself and says so (the chime plays: not muted).
+    const waitedFrom = Date.now();
+    await a.getByTestId('volunteer-toggle').click();
+    await expect.poll(() => c.getByTestId('admitted-note').getAttribute('data-announced').catch(() => null), { timeout: ADMITTED_MS_MAX, interval: 100 }).toBe('chime');
+    expect(await room.count()).toBe(0);
+    expect(await c.evaluate(() => localStorage.getItem('sparecycles.reception.place.volunteer'))).toBeNull();
+    expect((await status()).waiting).toBe(0);
+    expect(errors).toEqual([]);
+    console.log(`waiting page admitted ${Date.now() - waitedFrom} ms after a slot was given back`);
+  }, 90_000);
+});
