@@ -54,9 +54,18 @@ const utf8 = new TextDecoder();
  * `emptyIs` when given.
  * @example
  * const req = await readJson(c, LeaseRequestSchema);
+ * @param read when given, receives the body's length in bytes (for routes whose bound depends on the content)
  */
-export async function readJson<S extends z.ZodType>(c: Context, schema: S, emptyIs?: unknown, maxBytes = JSON_BODY_BYTES_MAX): Promise<z.output<S>> {
-  const text = utf8.decode(await readBody(c, maxBytes, 'a request body'));
+export async function readJson<S extends z.ZodType>(
+  c: Context,
+  schema: S,
+  emptyIs?: unknown,
+  maxBytes = JSON_BODY_BYTES_MAX,
+  read?: { bytes: number },
+): Promise<z.output<S>> {
+  const body = await readBody(c, maxBytes, 'a request body');
+  if (read) read.bytes = body.byteLength;
+  const text = utf8.decode(body);
   let value: unknown = emptyIs;
   if (text.trim() !== '' || emptyIs === undefined) {
     const type = c.req.header('content-type') ?? '';

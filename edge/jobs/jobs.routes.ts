@@ -2,11 +2,12 @@
  * @module Job routes for customers: quote, submit, list, status, cancel, progress events,
  * partial results, the result as JSON or CSV, and the invoice.
  */
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { API_PATHS, CUSTOMER_API_PATHS } from '../../shared/api/schemas.ts';
 import { resultCsv } from '../../shared/jobs/csv.ts';
 import { JOB_KINDS, JobRequestSchema, type JobKind, type JobRequest } from '../../shared/jobs/kinds.ts';
+import { JSON_BODY_BYTES_MAX, TRAINING_JOB_BODY_BYTES_MAX } from '../../shared/limits.ts';
 import { requireCustomer, type AuthVariables } from '../accounts/auth.ts';
 import type { Store } from '../db/index.ts';
 import type { JobRow } from '../db/schema.ts';
@@ -30,12 +31,12 @@ export function jobRoutes(store: Store, registry: KernelRegistry, now: () => num
   app.use(API_PATHS.jobs, requireCustomer(store));
 
   app.post(API_PATHS.jobs, async (c) => {
-    const req = readJobRequest(await readJson(c, z.unknown()));
+    const req = readJobRequest(await readJobBody(c));
     return c.json(await createJob(store, registry, c.get('customerId'), req, now()), 201);
   });
 
   app.post(CUSTOMER_API_PATHS.jobQuote, async (c) => {
-    const req = readJobRequest(await readJson(c, z.unknown()));
+    const req = readJobRequest(await readJobBody(c));
     return c.json(await quoteJob(store, registry, c.get('customerId'), req, now()));
   });
 
@@ -99,6 +100,19 @@ export function jobRoutes(store: Store, registry: KernelRegistry, now: () => num
 function completed(job: JobRow): JobRow & { result: string } {
   if (job.status !== 'completed' || job.result === null) throw new ProblemError('job-not-complete', `job ${job.id} is ${job.status}`);
   return job as JobRow & { result: string };
+}
+
+/**
+ * A job description's JSON: a training job carries its corpus and may have up to
+ * TRAINING_JOB_BODY_BYTES_MAX bytes; every other kind keeps JSON_BODY_BYTES_MAX.
+ */
+async function readJobBody(c: Context): Promise<unknown> {
+  const read = { bytes: 0 };
+  const raw = await readJson(c, z.unknown(), undefined, TRAINING_JOB_BODY_BYTES_MAX, read);
+  if (read.bytes > JSON_BODY_BYTES_MAX && (raw as { kind?: unknown } | null)?.kind !== 'ibm1-train') {
+    throw new ProblemError('body-too-large', `a request body may have at most ${JSON_BODY_BYTES_MAX} bytes (${TRAINING_JOB_BODY_BYTES_MAX} for an ibm1-train job)`);
+  }
+  return raw;
 }
 
 /** Validates a job description: an unknown kind is named before zod's generic union message. */

@@ -6,6 +6,8 @@ import type { JobKind, JobRequest } from '../../shared/jobs/kinds.ts';
 import { EBM_KERNEL, EbmParamsSchema, splitEbm } from '../../shared/jobs/ebm.ts';
 import { assimilateEbm, integrateEbm, type EbmResult } from '../../shared/jobs/ebm-result.ts';
 import { L96_KERNEL, L96ParamsSchema, assimilateL96, integrateL96, nextL96, splitL96, type L96Result, type SplitUnit } from '../../shared/jobs/lorenz96.ts';
+import { CorpusRefusedError, IBM1_KERNEL, Ibm1ParamsSchema, assimilateIbm1, nextIbm1, partialIbm1, splitIbm1, trimIbm1, type Ibm1Result } from '../../shared/jobs/ibm1.ts';
+import { ProblemError } from '../http/problem.ts';
 
 /** What the edge needs to know of a job kind. */
 export interface JobKindHandler {
@@ -40,6 +42,16 @@ function trimEbm(r: EbmResult) {
   return rest;
 }
 
+/** Runs a training job's split, answering a refused corpus with the problem its status names. */
+function withCorpusProblems<T>(split: () => T): T {
+  try {
+    return split();
+  } catch (err) {
+    if (err instanceof CorpusRefusedError) throw new ProblemError(err.status, err.detail);
+    throw err;
+  }
+}
+
 export const JOB_KIND_HANDLERS: Record<JobKind, JobKindHandler> = {
   lorenz96: {
     kernel: L96_KERNEL,
@@ -57,6 +69,15 @@ export const JOB_KIND_HANDLERS: Record<JobKind, JobKindHandler> = {
     assimilate: (params, outputs) => assimilateEbm(EbmParamsSchema.parse(params), outputs),
     partial: (params, units) => integrateEbm(EbmParamsSchema.parse(params), units.map((u) => ({ seq: u.index, output: u.output })), false),
     trim: (result) => trimEbm(result as EbmResult),
+  },
+  'ibm1-train': {
+    kernel: IBM1_KERNEL,
+    split: (params) => withCorpusProblems(() => splitIbm1(Ibm1ParamsSchema.parse(params))),
+    unitsQuoted: (params, first) => Array.from({ length: Ibm1ParamsSchema.parse(params).maxIterations }, () => first).flat(),
+    next: (params, outputs, iteration) => nextIbm1(Ibm1ParamsSchema.parse(params), outputs, iteration),
+    assimilate: (params, outputs) => assimilateIbm1(Ibm1ParamsSchema.parse(params), outputs),
+    partial: (params, units) => partialIbm1(Ibm1ParamsSchema.parse(params), units),
+    trim: (result) => trimIbm1(result as Ibm1Result),
   },
 };
 
