@@ -6,7 +6,10 @@
  * the page) and compute it; the job's output equals the kernel reference's. A third
  * volunteer page finds every node full: it shows the waiting room with its position, keeps
  * its place across a reload, and is admitted by itself (with the chime) once a volunteer
- * stops and gives its slot back.
+ * stops and gives its slot back. A fourth, whose reception drops the connection, says so and
+ * gets in line once reception answers; muted, it is admitted without the chime. Last, the
+ * signed-in volunteer checks out in the shop through reception, its session cookie going to
+ * the node on another origin, and the checkout's admission is given back at once.
  */
 import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
@@ -80,8 +83,16 @@ describe.skipIf(!pgUrl)('reception and two nodes on PostgreSQL, volunteers in Ch
     const a = await startVolunteerPage(ctx);
     watch(a, 'a');
     await expect.poll(async () => (await status()).nodes.reduce((s, n) => s + n.active + n.pending, 0), ui).toBe(1);
-    const b = await startVolunteerPage(ctx);
+    // b signs up first (its session cookie is the shop's later), then computes.
+    const b = await (await browser.newContext()).newPage();
     watch(b, 'b');
+    await b.goto(`${reception.url}/volunteer`);
+    await b.getByTestId('claim-email').fill('multinode@example.org');
+    await b.getByTestId('claim-password').fill('correct horse battery');
+    await b.getByTestId('claim-submit').click();
+    await expect.poll(() => b.getByTestId('account-signed-in').textContent(), ui).toBe('multinode@example.org');
+    await b.getByTestId('worker-count').fill('1');
+    await b.getByTestId('volunteer-toggle').click();
     await expect.poll(async () => (await status()).nodes.map((n) => n.active + n.pending), ui).toEqual([1, 1]);
 
     // A third finds every node full: the waiting room, with its position and an honest estimate.
@@ -138,6 +149,18 @@ describe.skipIf(!pgUrl)('reception and two nodes on PostgreSQL, volunteers in Ch
     await expect.poll(() => dRoom.getAttribute('data-phase').catch(() => null), { timeout: ADMITTED_MS_MAX, interval: 100 }).toBe('waiting');
     await b.getByTestId('volunteer-toggle').click();
     await expect.poll(() => d.getByTestId('admitted-note').getAttribute('data-announced').catch(() => null), { timeout: ADMITTED_MS_MAX, interval: 100 }).toBe('muted');
+
+    // b checks out in the shop: through reception to a node on another origin, with its session
+    // cookie (CORS with credentials for the app's origin); first a slot must be free.
+    await c.getByTestId('volunteer-toggle').click();
+    await b.getByRole('link', { name: 'Shop' }).click();
+    await b.locator('[data-testid="product-card"][data-product-id="p_studio"]').getByTestId('add-to-cart').click();
+    await expect.poll(() => b.getByTestId('cart-line').count(), ui).toBe(1);
+    await b.getByTestId('card-token').selectOption('tok_ok');
+    await b.getByTestId('place-order').click();
+    await expect.poll(() => b.getByTestId('order-status').getAttribute('data-status').catch(() => null), ui).toBe('paid');
+    // The checkout's admission was given back at once (d still holds the other node's slot).
+    await expect.poll(async () => (await status()).nodes.reduce((s, n) => s + n.active + n.pending, 0), ui).toBe(1);
     expect(errors).toEqual([]);
     console.log(`waiting page admitted ${admittedMs} ms after a slot was given back`);
   }, 90_000);

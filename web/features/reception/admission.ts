@@ -26,6 +26,12 @@ export interface AdmissionOptions {
   delay?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
+function isAdmissionRoute(input: RequestInfo | URL): boolean {
+  const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+  const path = url.replace(/^[a-z]+:\/\/[^/]+/i, '').split('?')[0];
+  return path === RECEPTION_PATHS.admit || path === RECEPTION_PATHS.admission;
+}
+
 function isAdmissionError(err: unknown): err is AdmissionError {
   return (err as { name?: unknown } | null)?.name === 'AdmissionError';
 }
@@ -43,7 +49,10 @@ export class Admission {
     this.now = options.now ?? Date.now;
     const base = options.fetch ?? globalThis.fetch.bind(globalThis);
     const credentials = options.credentials;
-    const doFetch: typeof fetch = credentials ? (input, init) => base(input, { ...init, credentials }) : base;
+    // The cookie goes only with the gated request itself: reception and the node's admission
+    // routes don't need it, and a cookie-carrying DELETE without a body would be refused as
+    // cross-site by the node's CSRF check (edge/auth/csrf.ts).
+    const doFetch: typeof fetch = credentials ? (input, init) => base(input, isAdmissionRoute(input) ? init : { ...init, credentials }) : base;
     let kept = store.place(scope);
     this.inner = admittedFetch({
       receptionUrl: options.receptionUrl,
