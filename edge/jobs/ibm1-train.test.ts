@@ -8,7 +8,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../../shared/api/client.ts';
 import type { Problem } from '../../shared/api/schemas.ts';
-import { Ibm1ParamsSchema, splitIbm1 } from '../../shared/jobs/ibm1.ts';
+import { Ibm1ParamsSchema, splitIbm1, type Ibm1Params } from '../../shared/jobs/ibm1.ts';
+import type { CorpusText } from '../../shared/translation/corpus.ts';
 import { CUSTOMER_TRIAL_CREDIT_MINOR, IBM1_CORPUS_BYTES_MAX, JSON_BODY_BYTES_MAX, PRICE_MINOR_PER_POINT, QUORUM_DEFAULT } from '../../shared/limits.ts';
 import { closeDialectApps, makeDialectApp, snapshot, testDialects, type TestDialect } from '../testing.ts';
 
@@ -16,7 +17,8 @@ const dialects = await testDialects('word-alignment training jobs');
 afterEach(closeDialectApps);
 
 const TOY = 'das Haus\tthe house\ndas Buch\tthe book\nein Buch\ta book\n';
-const params = (corpus: unknown, extra: Record<string, unknown> = {}) => ({ srcLang: 'de', tgtLang: 'en', corpus, maxIterations: 5, ...extra });
+const params = (corpus: CorpusText, extra: Partial<Record<'srcLang' | 'tgtLang' | 'maxIterations' | 'shardPairs', string | number>> = {}) =>
+  ({ srcLang: 'de', tgtLang: 'en', corpus, maxIterations: 5, ...extra }) as Ibm1Params;
 
 async function setup(dialect: TestDialect) {
   const t = await makeDialectApp(dialect);
@@ -31,7 +33,7 @@ async function problemOf(p: Promise<unknown>): Promise<Problem> {
 }
 
 /** POSTs raw bytes as a JSON job body (to send what no JSON encoder would write). */
-async function postRaw(t: Awaited<ReturnType<typeof setup>>, path: string, body: Uint8Array): Promise<{ status: number; problem: Problem }> {
+async function postRaw(t: Awaited<ReturnType<typeof setup>>, path: string, body: Uint8Array<ArrayBuffer>): Promise<{ status: number; problem: Problem }> {
   const res = await t.app.request(path, { method: 'POST', headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': 'application/json' }, body });
   return { status: res.status, problem: (await res.json()) as Problem };
 }
