@@ -32,6 +32,7 @@ export const PROBLEMS = {
   'corpus-line-mismatch': { status: 422, title: 'The source and target texts have different numbers of lines' },
   'corpus-malformed': { status: 422, title: 'A line of the training corpus is not a sentence pair the job can use' },
   'corpus-empty': { status: 422, title: 'The training corpus has no sentence pairs' },
+  'model-not-trained': { status: 409, title: 'The translation model has not finished training' },
   'insufficient-funds': { status: 402, title: 'The balance does not cover the job’s quote' },
   'payment-declined': { status: 402, title: 'The payment was not made' },
   forbidden: { status: 403, title: 'This account may not do this' },

@@ -76,18 +76,38 @@ export async function cancelJob(store: Store, customerId: string, jobId: string,
   });
 }
 
-/** What a job description splits into and costs; throws a problem when it cannot run here. */
-export function planJob(registry: KernelRegistry, req: JobRequest) {
+/** A job description with the stored data its kind needs (see JobKindHandler.resolve). */
+export interface ResolvedJobRequest {
+  req: JobRequest;
+  /** The parameters to store: the request's, with what `resolve` added. */
+  params: unknown;
+  context: unknown;
+}
+
+/**
+ * Loads what a job description refers to (a translation's model), as `customerId`; kinds
+ * without a `resolve` step pass through. Throws a problem (nothing is created or held).
+ */
+export async function resolveJob(db: Kysely<Database>, customerId: string, req: JobRequest): Promise<ResolvedJobRequest> {
+  const handler = JOB_KIND_HANDLERS[req.kind];
+  if (!handler.resolve) return { req, params: req.params, context: undefined };
+  const { params, context } = await handler.resolve(req.params, { db, customerId });
+  return { req, params, context };
+}
+
+/** What a resolved job description splits into and costs; throws a problem when it cannot run here. */
+export function planJob(registry: KernelRegistry, resolved: ResolvedJobRequest) {
+  const { req } = resolved;
   const handler = JOB_KIND_HANDLERS[req.kind];
   const kernel = registry.entries.get(kernelKey(handler.kernel.id, handler.kernel.version));
   if (!kernel) throw new ProblemError('kernel-unavailable', `kernel ${handler.kernel.id}@${handler.kernel.version} is not loaded on this server`);
-  const units = handler.split(req.params);
+  const units = handler.split(resolved.params, resolved.context);
   if (units.length > JOB_UNITS_MAX) {
     throw new ProblemError('validation', `the job would have ${units.length} units, at most ${JOB_UNITS_MAX}`, [
       { path: 'params', message: `too many units (${units.length} > ${JOB_UNITS_MAX}); put more members in each unit` },
     ]);
   }
-  const quoted = handler.unitsQuoted(req.params, units);
+  const quoted = handler.unitsQuoted(resolved.params, units);
   const points = quoted.reduce((sum, u) => sum + u.costPoints, 0);
   const quorum = QUORUM_DEFAULT;
   return { kernel, units, unitsQuoted: quoted.length, points, quorum, priceMinor: costMinor(points, quorum) };
@@ -98,12 +118,13 @@ export function planJob(registry: KernelRegistry, req: JobRequest) {
  * balance; a balance that does not cover it is refused (402) and nothing is created.
  */
 export async function createJob(store: Store, registry: KernelRegistry, customerId: string, req: JobRequest, now: number): Promise<Job> {
-  const plan = planJob(registry, req);
+  const resolved = await resolveJob(store.db, customerId, req);
+  const plan = planJob(registry, resolved);
   const row: JobRow = {
     id: newId('j', 9),
     customer_id: customerId,
     kind: req.kind,
-    params: JSON.stringify(req.params),
+    params: JSON.stringify(resolved.params),
     status: 'running',
     quorum: plan.quorum,
     units_total: plan.units.length,

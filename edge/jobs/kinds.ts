@@ -8,11 +8,30 @@ import { assimilateEbm, integrateEbm, type EbmResult } from '../../shared/jobs/e
 import { L96_KERNEL, L96ParamsSchema, assimilateL96, integrateL96, nextL96, splitL96, type L96Result, type SplitUnit } from '../../shared/jobs/lorenz96.ts';
 import { CorpusRefusedError, IBM1_KERNEL, Ibm1ParamsSchema, assimilateIbm1, nextIbm1, partialIbm1, splitIbm1, trimIbm1, type Ibm1Result } from '../../shared/jobs/ibm1.ts';
 import { ProblemError } from '../http/problem.ts';
+import { TRANSLATE_KERNEL, TranslateParamsSchema, TranslateStoredSchema, planTranslation, splitTranslation } from '../../shared/jobs/translate.ts';
+import { assimilateTranslate, translatePartial, type TranslateResult } from '../../shared/jobs/translate-result.ts';
+import { TRANSLATE_SENTENCES_PER_UNIT } from '../../shared/limits.ts';
+import type { TranslationModel } from '../../shared/translation/model.ts';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import { loadOwnModel } from './translate-model.ts';
+
+/** What a kind's `resolve` may read: the database, as the customer submitting the job. */
+export interface ResolveContext {
+  db: Kysely<Database>;
+  customerId: string;
+}
 
 /** What the edge needs to know of a job kind. */
 export interface JobKindHandler {
   kernel: { id: string; version: number };
-  split(params: unknown): SplitUnit[];
+  /**
+   * For kinds whose split needs stored data (a translation needs its model): loads it, as the
+   * submitting customer, and returns the parameters to store and split with and a `context`
+   * for `split` alone (not stored). Throws a problem when the data is missing or not theirs.
+   */
+  resolve?(params: unknown, ctx: ResolveContext): Promise<{ params: unknown; context: unknown }>;
+  split(params: unknown, context?: unknown): SplitUnit[];
   /** Total units over every iteration, for the quote (an upper bound for open-ended kinds). */
   unitsQuoted(params: unknown, firstIteration: SplitUnit[]): SplitUnit[];
   /**
@@ -52,6 +71,12 @@ function withCorpusProblems<T>(split: () => T): T {
   }
 }
 
+/** A translation result without the document and the per-segment tokens (the page fetches the full result). */
+function trimTranslate(r: TranslateResult) {
+  const { document: _document, segments, ...rest } = r;
+  return { ...rest, segments: segments.length };
+}
+
 export const JOB_KIND_HANDLERS: Record<JobKind, JobKindHandler> = {
   lorenz96: {
     kernel: L96_KERNEL,
@@ -78,6 +103,22 @@ export const JOB_KIND_HANDLERS: Record<JobKind, JobKindHandler> = {
     assimilate: (params, outputs) => assimilateIbm1(Ibm1ParamsSchema.parse(params), outputs),
     partial: (params, units) => partialIbm1(Ibm1ParamsSchema.parse(params), units),
     trim: (result) => trimIbm1(result as Ibm1Result),
+  },
+  translate: {
+    kernel: TRANSLATE_KERNEL,
+    resolve: async (params, ctx) => {
+      const p = TranslateParamsSchema.parse(params);
+      const model = await loadOwnModel(ctx.db, ctx.customerId, p.model);
+      return { params: { ...p, plan: planTranslation(p, model) }, context: model };
+    },
+    split: (params, context) => {
+      if (context === undefined) throw new Error('translate: split needs the model its resolve step loaded');
+      return splitTranslation(TranslateStoredSchema.parse(params), context as TranslationModel);
+    },
+    unitsQuoted: (_params, first) => first,
+    assimilate: (params, outputs) => assimilateTranslate(params, outputs, TRANSLATE_SENTENCES_PER_UNIT),
+    partial: (params, units) => translatePartial(params, units.map((u) => u.index), TRANSLATE_SENTENCES_PER_UNIT),
+    trim: (result) => trimTranslate(result as TranslateResult),
   },
 };
 

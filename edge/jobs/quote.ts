@@ -11,7 +11,7 @@ import type { Store } from '../db/index.ts';
 import type { Database } from '../db/schema.ts';
 import type { KernelRegistry } from '../kernels/registry.ts';
 import { customerBalance } from './billing.ts';
-import { planJob } from './jobs.ts';
+import { planJob, resolveJob } from './jobs.ts';
 
 /** Unit points validated per second over the last window (all jobs), and the open points queued. */
 export async function volunteerThroughput(db: Kysely<Database>, now: number): Promise<{ pointsPerSecond: number | null; backlogPoints: number }> {
@@ -40,7 +40,7 @@ export async function volunteerThroughput(db: Kysely<Database>, now: number): Pr
 
 /** The quote of a job description for this customer; nothing is created or held. */
 export async function quoteJob(store: Store, registry: KernelRegistry, customerId: string, req: JobRequest, now: number): Promise<Quote> {
-  const plan = planJob(registry, req);
+  const plan = planJob(registry, await resolveJob(store.db, customerId, req));
   const [{ pointsPerSecond, backlogPoints }, { availableMinor }] = await Promise.all([volunteerThroughput(store.db, now), customerBalance(store, customerId)]);
   return {
     kind: req.kind,
