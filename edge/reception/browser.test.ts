@@ -77,6 +77,34 @@ describe('browser access to reception and nodes', () => {
     expect((await reception.request('/api/health')).headers.get('content-security-policy')).toMatch(/connect-src 'self' http:\/\/n1\.example:7001;/);
   });
 
+  it('lets a waiting client leave the line at once, and only with its own key', async () => {
+    const app = await appFor({ EDGE_ROLE: 'reception', ...keys });
+    const full = { node: 'n1', url: 'http://n1.example:7001', capacity: 1, active: 1 };
+    const reported = await app.request(RECEPTION_PATHS.report, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${keys.RECEPTION_REPORT_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify(full),
+    });
+    expect(reported.status).toBe(204);
+    const [ka, kb] = ['a', 'b'].map((c) => c.repeat(43));
+    const post = (path: string, key: string, body: object) =>
+      app.request(path, { method: 'POST', headers: { 'content-type': 'application/json', [CLIENT_KEY_HEADER]: key }, body: JSON.stringify(body) });
+    const admit = async (key: string, place?: string) => (await (await post(RECEPTION_PATHS.admit, key, { scope: 'volunteer', place })).json()) as { position: number; place: string };
+    const a = await admit(ka);
+    expect(a.position).toBe(0);
+    expect((await admit(kb)).position).toBe(1);
+    // Someone else's key cannot take a's place away; a forged place is refused.
+    expect((await post(RECEPTION_PATHS.leave, kb, { place: a.place })).status).toBe(204);
+    expect((await admit(kb)).position).toBe(1);
+    const forged = await post(RECEPTION_PATHS.leave, ka, { place: `${a.place}x` });
+    expect(forged.status).toBeGreaterThanOrEqual(400);
+    expect(forged.headers.get('content-type')).toContain('problem+json');
+    expect((await post(RECEPTION_PATHS.leave, ka, { extra: 1 })).status).toBe(422);
+    expect((await admit(kb)).position).toBe(1);
+    expect((await post(RECEPTION_PATHS.leave, ka, { place: a.place })).status).toBe(204);
+    expect((await admit(kb)).position).toBe(0);
+  });
+
   it('refuses APP_ORIGINS that are not origins', () => {
     expect(parseOrigins(' https://a.example ,http://b.example:81')).toEqual(['https://a.example', 'http://b.example:81']);
     expect(() => parseOrigins('https://a.example/path')).toThrow(/APP_ORIGINS/);

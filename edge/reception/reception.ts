@@ -259,6 +259,20 @@ export class Reception {
     return { status: 'waiting', place: this.signPlace(waiting.id, waiting.arrival), position: at, estimate, retryAfterMs: this.retryAfter(estimate) };
   }
 
+  /**
+   * A waiting client leaves the line on purpose (it pressed Stop): its place is freed now
+   * rather than after WAITING_ABANDON_MS, so it holds back nobody behind it. Only the client
+   * the place belongs to can give it up. Returns whether there was a place to free.
+   */
+  leave(place: string | undefined, clientKey: string): boolean {
+    const waiting = (place ? this.byId.get(this.openPlace(place).id) : undefined) ?? this.byClient.get(clientKey);
+    if (!waiting || waiting.clientKey !== clientKey) return false;
+    const at = this.queue.indexOf(waiting);
+    if (at >= 0) this.queue.splice(at, 1);
+    this.forget(waiting);
+    return true;
+  }
+
   /** The operator's view. */
   status(now = this.now()) {
     const nodes = this.live(now);

@@ -6,7 +6,16 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { Hono } from 'hono';
-import { ADMISSION_HEADER, AdmitRequestSchema, CLIENT_KEY_HEADER, ClaimRequestSchema, FullNodeReportSchema, RECEPTION_PATHS, type TicketScope } from '../../shared/reception/schemas.ts';
+import {
+  ADMISSION_HEADER,
+  AdmitRequestSchema,
+  CLIENT_KEY_HEADER,
+  ClaimRequestSchema,
+  FullNodeReportSchema,
+  LeaveRequestSchema,
+  RECEPTION_PATHS,
+  type TicketScope,
+} from '../../shared/reception/schemas.ts';
 import { readJson } from '../http/body.ts';
 import { ProblemError } from '../http/problem.ts';
 import { requireOperator } from '../licenses/operator.ts';
@@ -43,6 +52,11 @@ export function receptionRoutes(reception: Reception, reportKey: string) {
     if (answer.status === 'waiting') c.header('retry-after', String(Math.ceil(answer.retryAfterMs / 1000)));
     c.header('cache-control', 'no-store');
     return c.json(answer, answer.status === 'waiting' ? 202 : 200);
+  });
+  app.post(RECEPTION_PATHS.leave, async (c) => {
+    const { place } = await readJson(c, LeaveRequestSchema);
+    reception.leave(place, clientKeyOf(c, true)!);
+    return c.body(null, 204);
   });
   app.post(RECEPTION_PATHS.report, async (c) => {
     const auth = c.req.header('authorization') ?? '';

@@ -91,9 +91,21 @@ export function admittedFetch(options: AdmittedFetchOptions): AdmittedFetch {
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   const reception = options.receptionUrl.replace(/\/$/, '');
   let current: Promise<Admission> | undefined;
+  /** Cancels the admission being asked for (waiting in line, claiming), for `end()`. */
+  let asking: AbortController | undefined;
   let place: string | undefined = options.place;
 
   async function admit(): Promise<Admission> {
+    const ctl = new AbortController();
+    asking = ctl;
+    try {
+      return await admitOnce(options.signal ? AbortSignal.any([options.signal, ctl.signal]) : ctl.signal);
+    } finally {
+      if (asking === ctl) asking = undefined;
+    }
+  }
+
+  async function admitOnce(signal: AbortSignal): Promise<Admission> {
     const until = Date.now() + ADMISSION_WAIT_MS_MAX;
     let refusals = 0;
     let lastRefusal = '';
@@ -104,12 +116,12 @@ export function admittedFetch(options: AdmittedFetchOptions): AdmittedFetch {
         method: 'POST',
         headers: { 'content-type': 'application/json', [CLIENT_KEY_HEADER]: options.clientKey },
         body: JSON.stringify({ scope: options.scope, ...(place ? { place } : {}) }),
-        signal: options.signal,
+        signal,
       });
       if (answer.status === 'waiting') {
         place = answer.place;
         options.onWaiting?.(answer);
-        await sleep(answer.retryAfterMs, options.signal);
+        await sleep(answer.retryAfterMs, signal);
         continue;
       }
       place = undefined;
@@ -118,7 +130,7 @@ export function admittedFetch(options: AdmittedFetchOptions): AdmittedFetch {
         method: 'POST',
         headers: { 'content-type': 'application/json', [CLIENT_KEY_HEADER]: options.clientKey },
         body: JSON.stringify({ ticket: answer.ticket, scope: options.scope }),
-        signal: options.signal,
+        signal,
       });
       // A ticket that expired on the way, or a node that filled or failed meanwhile: ask again (bounded).
       if (claim.status !== 201) {
@@ -134,6 +146,18 @@ export function admittedFetch(options: AdmittedFetchOptions): AdmittedFetch {
   async function end(): Promise<void> {
     const admitting = current;
     current = undefined;
+    // Still in line or claiming: stop asking (the request waiting on it fails with an AbortError),
+    // and give the place up so nobody behind waits for this client.
+    if (asking) {
+      asking.abort();
+      const left = place;
+      place = undefined;
+      await doFetch(reception + RECEPTION_PATHS.leave, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [CLIENT_KEY_HEADER]: options.clientKey },
+        body: JSON.stringify(left ? { place: left } : {}),
+      }).catch(() => undefined); // unreachable: the place lapses after WAITING_ABANDON_MS
+    }
     if (!admitting) return;
     const admission = await admitting.catch(() => undefined);
     if (!admission) return;

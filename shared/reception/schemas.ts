@@ -17,6 +17,8 @@ export const ADMISSION_HEADER = 'sparecycles-admission';
 
 export const RECEPTION_PATHS = {
   admit: '/api/reception/admit',
+  /** A waiting client gives up its place (POST, with the place token and its client key). */
+  leave: '/api/reception/leave',
   status: '/api/reception/status',
   report: '/api/reception/report',
   /** On a node: exchange a ticket for an admission; DELETE ends it and frees the slot. */
@@ -58,6 +60,8 @@ export const AdmitRequestSchema = z.strictObject({
   region: z.string().max(32).optional(),
 });
 export type AdmitRequest = z.input<typeof AdmitRequestSchema>;
+
+export const LeaveRequestSchema = z.strictObject({ place: z.string().max(512).optional() });
 
 export const WaitEstimateSchema = z.object({
   /** Range of the expected wait, in ms. */

@@ -114,6 +114,20 @@ describe.skipIf(!pgUrl)('reception and two nodes on PostgreSQL, volunteers in Ch
     expect(Number(await room.getAttribute('data-position'))).toBeLessThanOrEqual(before);
     expect((await status()).waiting).toBe(1);
 
+    // One more page joins the line behind c, then presses Stop: it gives its place up and stops asking.
+    const e = await startVolunteerPage(ctx);
+    watch(e, 'e');
+    await expect.poll(() => e.getByTestId('waiting-room').getAttribute('data-position').catch(() => null), ui).toBe('1');
+    let asked = 0;
+    e.on('request', (r) => r.url().endsWith(RECEPTION_PATHS.admit) && asked++);
+    await e.getByTestId('volunteer-toggle').click();
+    await expect.poll(() => e.getByTestId('waiting-room').count(), ui).toBe(0);
+    const askedAtStop = asked;
+    await new Promise((r) => setTimeout(r, 3_000)); // longer than reception's retry interval while the estimate is unknown (2 s ± 20 %)
+    expect(asked).toBe(askedAtStop);
+    expect((await status()).waiting).toBe(1);
+    await e.context().close();
+
     // Meanwhile a and b finish the job on the two nodes, with exactly the reference's output.
     const api = createApiClient({ baseUrl: reception.url, token: apiKey });
     await expect.poll(async () => (await api.job(jobId)).status, { timeout: JOB_DONE_MS_MAX, interval: 200 }).toBe('completed');

@@ -128,6 +128,31 @@ describe('admission in the browser (msw)', () => {
     expect(a.state.detail).toContain('ticket-wrong-client');
   });
 
+  it('end() while in line (the visitor pressed Stop) leaves the line: gives the place up, asks no more, the request ends as a cancel', async () => {
+    const places: (string | undefined)[] = [];
+    const left: unknown[] = [];
+    server.use(
+      reception([waiting(4)], places),
+      ...nodeOk,
+      http.post(`${RECEPTION}${RECEPTION_PATHS.leave}`, async ({ request }) => {
+        left.push(await request.json());
+        return new HttpResponse(null, { status: 204 });
+      }),
+    );
+    const { a, storage } = admissionWith();
+    const firstWait = new Promise<void>((resolve) => a.subscribe((s) => s.phase === 'waiting' && resolve()));
+    const request = a.fetch('/api/thing');
+    await firstWait;
+    await a.end();
+    await expect(request).rejects.toMatchObject({ name: 'AbortError' });
+    const asked = places.length;
+    await new Promise((r) => setTimeout(r, 50)); // several retry intervals (1 ms each) of the server above
+    expect(places.length).toBe(asked);
+    expect(left).toEqual([{ place: 'place-4' }]);
+    expect(storage.map.has('sparecycles.reception.place.jobs')).toBe(false);
+    expect(a.state.phase).toBe('idle');
+  });
+
   it('end() gives the admission back on its node', async () => {
     const ended: (string | null)[] = [];
     server.use(

@@ -108,6 +108,7 @@ export class Admission {
   /** Gives the admission back (session stopped, job submitted, order placed). */
   async end(): Promise<void> {
     await this.inner.end();
+    this.options.store.forgetPlace(this.options.scope);
     this.dispatch({ type: 'ended' });
   }
 

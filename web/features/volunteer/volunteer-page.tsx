@@ -187,8 +187,12 @@ export function VolunteerPage() {
     update({ running: false });
     setRunning(false);
     const s = session.current;
+    // Still in line: leave it now (the lease waiting on it ends as a cancel). Admitted: give
+    // the node's slot back once the loop has stopped, for the next in line.
+    const admission = reception.admission;
+    const leftLine = admission && admission.state.phase !== 'admitted' ? admission.end() : undefined;
     s?.stop(true)
-      .then(() => reception.admission?.end()) // the node's slot is free for the next in line
+      .then(() => leftLine ?? admission?.end())
       .catch((err: unknown) => dispatch({ type: 'error', text: describeError(err) }));
   }
 
