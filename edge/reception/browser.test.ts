@@ -86,7 +86,8 @@ describe('browser access to reception and nodes', () => {
       body: JSON.stringify(full),
     });
     expect(reported.status).toBe(204);
-    const [ka, kb] = ['a', 'b'].map((c) => c.repeat(43));
+    const ka = 'a'.repeat(43);
+    const kb = 'b'.repeat(43);
     const post = (path: string, key: string, body: object) =>
       app.request(path, { method: 'POST', headers: { 'content-type': 'application/json', [CLIENT_KEY_HEADER]: key }, body: JSON.stringify(body) });
     const admit = async (key: string, place?: string) => (await (await post(RECEPTION_PATHS.admit, key, { scope: 'volunteer', place })).json()) as { position: number; place: string };
