@@ -105,6 +105,8 @@ describe.skipIf(!pgUrl)('reception and two nodes on PostgreSQL, volunteers in Ch
     expect(await c.getByTestId('waiting-position').textContent()).toMatch(/next in line/);
     expect(await c.getByTestId('waiting-estimate').textContent()).toMatch(/Expected wait|not known yet/);
     expect(await c.getByTestId('waiting-position').getAttribute('aria-live')).toBe('polite');
+    expect(await c.getByTestId('waiting-retry').textContent()).toMatch(/Asking again/);
+    expect(await c.getByTestId('waiting-progress').getAttribute('max')).toBe('100');
     const kept = await c.evaluate(() => localStorage.getItem('sparecycles.reception.place.volunteer'));
     expect(kept).toBeTruthy();
 
