@@ -33,13 +33,15 @@ export const TGT_UNK_LOCAL = 2;
 
 /** Decoder weights (log-linear: log t + λ·log LM + word penalty − distortion), fixed per job kind version. */
 export const TRANSLATE_WEIGHTS = {
-  lmWeight: 1,
+  lmWeight: 0.5,
   wordPenalty: 0,
-  distortionWeight: 0.5,
-  /** log of the probability given to translating a source word into nothing … */
-  deleteLogProb: Math.log(0.02),
-  /** … offered only for words whose best translation is below this (a particle with no counterpart has a flat row). */
-  deleteRowTopMax: 0.5,
+  distortionWeight: 0.3,
+  /**
+   * Translating a source word into nothing has the probability its best option leaves
+   * (1 − its mass), at least this: IBM Model 1 has no fertility, so a particle with no
+   * counterpart shows only as a row that no target word explains well.
+   */
+  deletePMin: 1e-3,
   /** A row's two best targets both at least this likely make a two-word option (one-to-many words). */
   pairPMin: 0.2,
   /** Single-word options below this probability (after the first) are not offered. */
@@ -149,7 +151,7 @@ function optionsOf(model: TranslationModel, id: number): DecodeOption[] {
     out.push({ tgt: [a, b], score }, { tgt: [b, a], score });
   }
   const best = (row.p[0] ?? 0) + (pair ? row.p[1]! : 0);
-  if (best < W.deleteRowTopMax) out.push({ tgt: [], score: W.deleteLogProb });
+  out.push({ tgt: [], score: Math.log(Math.max(W.deletePMin, 1 - best)) });
   return out;
 }
 

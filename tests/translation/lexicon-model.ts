@@ -23,7 +23,7 @@ export function ngramCounts(sentences: number[][]): number[][] {
   });
 }
 
-/** The model a perfect aligner would learn, roughly: the lexicon at 0.85 (split over two-word entries), 0.15 of noise. */
+/** The model a perfect aligner would learn, roughly: the lexicon at 0.97 (split over two-word entries), 0.02 of noise. */
 export function lexiconModel(corpus: SyntheticCorpus, srcLang = 'en', tgtLang = 'de'): TranslationModel {
   const srcVocab = ['', ...Object.keys(corpus.lexicon).sort()];
   const tgtSet = new Set<string>();
@@ -34,8 +34,8 @@ export function lexiconModel(corpus: SyntheticCorpus, srcLang = 'en', tgtLang = 
     const words = i === 0 ? [] : corpus.lexicon[src]!;
     const noise = tgtVocab.slice(2).filter((w) => !words.includes(w)).slice(i % 7, (i % 7) + 2);
     const entries: [number, number][] = [
-      ...words.map((w, k): [number, number] => [tgtId.get(w)!, (0.85 / words.length) * (k === 0 ? 1.05 : 0.95)]),
-      ...noise.map((w, k): [number, number] => [tgtId.get(w)!, 0.06 - 0.01 * k]),
+      ...words.map((w, k): [number, number] => [tgtId.get(w)!, (0.97 / words.length) * (k === 0 ? 1.02 : 0.98)]),
+      ...noise.map((w, k): [number, number] => [tgtId.get(w)!, 0.012 - 0.004 * k]),
     ].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
     return { tgt: entries.map((e) => e[0]), p: entries.map((e) => e[1]) };
   });
