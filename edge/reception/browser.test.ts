@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { API_PATHS } from '../../shared/api/schemas.ts';
+import { NODE_REPORT_INTERVAL_MS } from '../../shared/limits.ts';
 import { CLIENT_KEY_HEADER, RECEPTION_PATHS } from '../../shared/reception/schemas.ts';
 import { createApp } from '../app.ts';
 import { parseOrigins, readConfig } from '../config.ts';
@@ -17,11 +18,11 @@ afterEach(async () => {
   await store?.close();
 });
 
-async function appFor(env: Record<string, string>) {
+async function appFor(env: Record<string, string>, now?: () => number) {
   store = await openStore(':memory:');
   const roles = startReception(readConfig(env));
   stops.push(roles.stop);
-  return createApp({ store, kernels: await loadKernelRegistry(KERNELS_DIST), reception: roles.mount });
+  return createApp({ store, kernels: await loadKernelRegistry(KERNELS_DIST), reception: roles.mount, now });
 }
 
 describe('browser access to reception and nodes', () => {
@@ -66,7 +67,8 @@ describe('browser access to reception and nodes', () => {
   it("lets the page connect to reception and to the nodes reception knows (connect-src)", async () => {
     const node = await appFor({ EDGE_ROLE: 'node', RECEPTION_URL: 'http://rec.example:9000/', ...keys });
     expect((await node.request('/api/health')).headers.get('content-security-policy')).toMatch(/connect-src 'self' http:\/\/rec\.example:9000;/);
-    const reception = await appFor({ EDGE_ROLE: 'reception', ...keys });
+    let t = Date.now();
+    const reception = await appFor({ EDGE_ROLE: 'reception', ...keys }, () => t);
     const report = { node: 'n1', url: 'http://n1.example:7001', capacity: 2, active: 0 };
     const sent = await reception.request(RECEPTION_PATHS.report, {
       method: 'POST',
@@ -74,6 +76,8 @@ describe('browser access to reception and nodes', () => {
       body: JSON.stringify(report),
     });
     expect(sent.status).toBe(204);
+    // Nodes are read once per report interval, so a node that just joined shows from the next one.
+    t += NODE_REPORT_INTERVAL_MS;
     expect((await reception.request('/api/health')).headers.get('content-security-policy')).toMatch(/connect-src 'self' http:\/\/n1\.example:7001;/);
   });
 

@@ -16,6 +16,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { ADMISSION_HEADER, CLIENT_KEY_HEADER, RECEPTION_PATHS, type ReceptionConfig } from '../../shared/reception/schemas.ts';
+import { NODE_REPORT_INTERVAL_MS } from '../../shared/limits.ts';
 import type { ReceptionMount } from './mount.ts';
 
 /** How long a browser may cache a preflight answer, in seconds (Chromium caps it at 7200). */
@@ -77,17 +78,26 @@ function originOf(url: string): string | undefined {
  * is elsewhere, and the nodes reception knows (read per page load, so a node that joined is
  * allowed from the next load on). Space-separated, for a CSP directive.
  */
-export function connectSrcOf(mount: ReceptionMount | undefined): (c: Context) => string {
-  return function connectSrc(c: Context): string {
-    const self = new URL(c.req.url).origin;
-    const origins = new Set<string>();
-    const reception = mount?.browser?.receptionUrl ? originOf(mount.browser.receptionUrl) : undefined;
-    if (reception) origins.add(reception);
+export function connectSrcOf(mount: ReceptionMount | undefined, now: () => number = Date.now): (c: Context) => string {
+  const reception = mount?.browser?.receptionUrl ? originOf(mount.browser.receptionUrl) : undefined;
+  let known: { origins: string[]; at: number } | undefined;
+  // Every response carries the CSP, admissions included: read reception's nodes at most once
+  // per report interval (a node's origin changes only when it joins), not per request.
+  const origins = (): string[] => {
+    const t = now();
+    if (known && t - known.at < NODE_REPORT_INTERVAL_MS) return known.origins;
+    const set = new Set<string>(reception ? [reception] : []);
     for (const node of mount?.reception?.reception.status().nodes ?? []) {
       const origin = originOf(node.url);
-      if (origin) origins.add(origin);
+      if (origin) set.add(origin);
     }
-    origins.delete(self);
-    return [...origins].join(' ');
+    known = { origins: [...set], at: t };
+    return known.origins;
+  };
+  return function connectSrc(c: Context): string {
+    const self = new URL(c.req.url).origin;
+    return origins()
+      .filter((o) => o !== self)
+      .join(' ');
   };
 }
