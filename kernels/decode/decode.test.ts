@@ -10,10 +10,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { KernelExports } from '../../shared/kernels/abi.ts';
 import { DECODE_NONE, decodeDecodeOutput, decodeOutputBytes, encodeDecodeInput, type DecodeLmEntry, type DecodeUnitInput } from '../../shared/kernels/decode.codec.ts';
 import { runKernel } from '../../shared/kernels/runtime.ts';
-import { mulberry32 } from '../../shared/random.ts';
 import { KERNELS_DIST, buildKernels } from '../build.ts';
 import { KERNEL_MANIFEST_FILE, loadKernelModule } from '../manifest.ts';
 import * as codes from './codes.ts';
+import { randomDecodeUnit } from './random-unit.ts';
 import { decodeInputProblem, decodeReference } from './reference.ts';
 
 let kernel: WebAssembly.Module;
@@ -21,41 +21,6 @@ beforeAll(async () => {
   if (!existsSync(join(KERNELS_DIST, KERNEL_MANIFEST_FILE))) await buildKernels();
   kernel = await loadKernelModule(KERNELS_DIST, 'decode', 1);
 });
-
-/** A random unit: `types` source types with 1–4 options (some two-word, some empty), a random LM over `tgt` target ids. */
-export function randomDecodeUnit(seed: number, sentences: number, types: number, tgt: number, beam: number, distortionLimit: number, maxLen = 20): DecodeUnitInput {
-  const rand = mulberry32(seed);
-  const pick = (k: number) => Math.floor(rand() * k);
-  const word = () => 2 + pick(tgt - 2);
-  const options = Array.from({ length: types }, () =>
-    Array.from({ length: 1 + pick(4) }, () => {
-      const r = rand();
-      return { tgt: r < 0.1 ? [] : r < 0.3 ? [word(), word()] : [word()], score: Math.log(0.05 + 0.95 * rand()) };
-    }),
-  );
-  const lm: DecodeLmEntry[] = [];
-  const seen = new Set<string>();
-  const add = (ids: number[]) => {
-    const key = ids.join(',');
-    if (seen.has(key)) return;
-    seen.add(key);
-    lm.push({ ids, logp: Math.log(0.01 + 0.5 * rand()), bow: Math.log(0.1 + 0.8 * rand()) });
-  };
-  for (let w = 1; w < tgt; w++) if (rand() < 0.9) add([w]);
-  for (let k = 0; k < tgt * 3; k++) add([pick(tgt), 1 + pick(tgt - 1)]);
-  for (let k = 0; k < tgt * 3; k++) add([pick(tgt), 2 + pick(tgt - 2), 1 + pick(tgt - 1)]);
-  return {
-    sentences: Array.from({ length: sentences }, (_, i) => Array.from({ length: i === 1 ? 0 : 1 + pick(maxLen) }, () => pick(types))),
-    options,
-    lm,
-    beam,
-    distortionLimit,
-    lmWeight: 0.8,
-    wordPenalty: 0.3,
-    distortionWeight: 0.25,
-    unkLogProb: Math.log(1e-4),
-  };
-}
 
 const CASES: Record<string, DecodeUnitInput> = {
   'beam 8, window 4': randomDecodeUnit(1, 12, 40, 60, 8, 4),
