@@ -8,6 +8,7 @@ import { stringify } from 'csv-stringify/sync';
 import { EBM_MEMBER_PARAMS } from '../kernels/ebm.codec.ts';
 import type { EbmResult } from './ebm-result.ts';
 import type { L96Result } from './lorenz96.ts';
+import type { TranslateResult } from './translate-result.ts';
 
 type Cell = string | number | null;
 
@@ -33,9 +34,21 @@ function l96Records(r: L96Result): Cell[][] {
   return rows;
 }
 
+/** A translation as one row per segment: source tokens, target tokens, and each target token's source index. */
+function translateRecords(r: TranslateResult): Cell[][] {
+  return [['segment', 'source', 'translation', 'alignment'], ...r.segments.map((s, k): Cell[] => [k, s.src.join(' '), s.tgt.join(' '), s.align.join(' ')])];
+}
+
 /** The CSV text of a job's integrated result; throws for a kind it does not know. */
 export function resultCsv(result: { kind: string }): string {
-  const records = result.kind === 'ebm' ? ebmRecords(result as EbmResult) : result.kind === 'lorenz96' ? l96Records(result as L96Result) : undefined;
+  const records =
+    result.kind === 'ebm'
+      ? ebmRecords(result as EbmResult)
+      : result.kind === 'lorenz96'
+        ? l96Records(result as L96Result)
+        : result.kind === 'translate'
+          ? translateRecords(result as TranslateResult)
+          : undefined;
   if (!records) throw new RangeError(`no CSV layout for results of kind ${result.kind}`);
   // JSON carried non-finite numbers as null; an empty cell says "no number" in CSV.
   return stringify(records.map((row) => row.map((c) => (c === null || (typeof c === 'number' && !Number.isFinite(c)) ? '' : c))));

@@ -15,6 +15,7 @@ import { clearCustomerKey, getCustomerKey, type CustomerIdentity } from '../../s
 import { CreateCustomerForm, type Created } from './create-customer.tsx';
 import { EbmForm } from './ebm-form.tsx';
 import { JobForm } from './job-form.tsx';
+import { TranslateForm } from '../translation/translate-form.tsx';
 import { jobPagePath } from './paths.ts';
 import './customer.css';
 import { JobList } from './job-list.tsx';
@@ -85,7 +86,7 @@ function CustomerArea({ identity, fresh, onForget }: AreaProps) {
   const api = useMemo(() => withAdmittedSubmit(plainApi, reception.admission, identity.apiKey), [plainApi, reception.admission, identity]);
   const { jobs, error, refresh, add } = useJobs(api);
   const [keyShown, setKeyShown] = useState(fresh !== undefined);
-  const [kind, setKind] = useState<'ebm' | 'lorenz96'>('lorenz96');
+  const [kind, setKind] = useState<'ebm' | 'lorenz96' | 'translate'>('lorenz96');
   const [submitted, setSubmitted] = useState<Job>();
   const rejected = problemOf(error)?.status === 401;
   const onSubmitted = (job: Job) => {
@@ -108,9 +109,18 @@ function CustomerArea({ identity, fresh, onForget }: AreaProps) {
         <button type="button" class="button button-small" data-testid="kind-lorenz96" aria-pressed={kind === 'lorenz96'} onClick={() => setKind('lorenz96')}>
           Lorenz-96 ensemble forecast
         </button>
+        <button type="button" class="button button-small" data-testid="kind-translate" aria-pressed={kind === 'translate'} onClick={() => setKind('translate')}>
+          Translate a document
+        </button>
       </div>
       <WaitingRoom view={reception} />
-      {kind === 'ebm' ? <EbmForm api={api} onSubmitted={onSubmitted} /> : <JobForm api={api} onSubmitted={onSubmitted} />}
+      {kind === 'ebm' ? (
+        <EbmForm api={api} onSubmitted={onSubmitted} />
+      ) : kind === 'translate' ? (
+        <TranslateForm api={api} jobs={jobs} onSubmitted={onSubmitted} />
+      ) : (
+        <JobForm api={api} onSubmitted={onSubmitted} />
+      )}
       {submitted && (
         <p class="alert alert-ok" role="status" data-testid="submitted">
           Job <span class="mono">{submitted.id}</span> submitted: {submitted.unitsTotal} units, {formatMinor(submitted.priceMinor, submitted.currency)} held on your

@@ -19,6 +19,7 @@ import { EbmResults } from './ebm-results.tsx';
 import { formatDuration } from './format.ts';
 import { InvoiceView } from './invoice-view.tsx';
 import { L96Results } from './l96-results.tsx';
+import { TranslateResultView } from '../translation/translate-result.tsx';
 import { useJobProgress } from './use-job-progress.ts';
 import './customer.css';
 
@@ -185,8 +186,14 @@ function JobView({ jobId, apiKey }: { jobId: string; apiKey: string }) {
       <section class="card" aria-labelledby="results-title">
         <h2 id="results-title">{progress.status === 'completed' ? 'Results' : 'Results so far'}</h2>
         {partial.error && <p class="alert alert-error small">{partial.error}</p>}
-        {partial.doc === undefined ? (
+        {job.kind === 'translate' && progress.status === 'completed' ? (
+          <TranslateResultView api={api} jobId={jobId} />
+        ) : partial.doc === undefined ? (
           <p class="muted">Results appear as units are validated.</p>
+        ) : job.kind === 'translate' ? (
+          <p class="muted" data-testid="translate-progress">
+            {partial.doc.membersDone} sentences translated so far.
+          </p>
         ) : partial.doc.kind === 'ebm' ? (
           <EbmResults result={partial.doc as unknown as EbmResult} />
         ) : (

@@ -6,6 +6,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ApiClient } from '../../../shared/api/client.ts';
 import type { Quote } from '../../../shared/api/schemas.ts';
+import type { JobKind } from '../../../shared/jobs/kinds.ts';
 import { isAbort } from '../../lib/errors.ts';
 
 /** Quiet time after the last change before the quote is asked for. */
@@ -14,7 +15,7 @@ export const QUOTE_DEBOUNCE_MS = 400;
 export type QuoteState = { status: 'idle' } | { status: 'loading' } | { status: 'ready'; quote: Quote } | { status: 'error'; error: unknown };
 
 /** The quote of `request` (a valid job description), or idle while there is none. */
-export function useQuote(api: ApiClient, request: { kind: 'ebm' | 'lorenz96'; params: Record<string, unknown> } | undefined): QuoteState {
+export function useQuote(api: ApiClient, request: { kind: JobKind; params: Record<string, unknown> } | undefined): QuoteState {
   const [state, setState] = useState<QuoteState>({ status: 'idle' });
   // Compared as text: the form builds a new object on every render.
   const key = request ? JSON.stringify(request) : '';
