@@ -31,6 +31,16 @@ const ui = { timeout: UI_STATE_MS_MAX, interval: 100 };
 /** What the customer types into the Lorenz-96 form. */
 const PARAMS = { n: 40, steps: 1000, snapEvery: 100, members: 16, membersPerUnit: 2, seed: 5 };
 
+/** A volunteer page in a fresh context with one worker, Start pressed (it may then wait in line). */
+async function pressStart(browser: Browser, server: RunningServer): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${server.url}/volunteer`);
+  await page.getByTestId('worker-count').fill('1');
+  await expect.poll(() => page.getByTestId('volunteer-status').getAttribute('data-state'), ui).toBe('stopped');
+  await page.getByTestId('volunteer-toggle').click();
+  return page;
+}
+
 const servers: RunningServer[] = [];
 let browser: Browser | undefined;
 afterAll(async () => {
@@ -96,12 +106,15 @@ describe.skipIf(!pgUrl)('reception and two nodes on PostgreSQL, volunteers in Ch
     await expect.poll(async () => (await status()).nodes.map((n) => n.active + n.pending), ui).toEqual([1, 1]);
 
     // A third finds every node full: the waiting room, with its position and an honest estimate.
-    const c = await startVolunteerPage(ctx);
+    const c = await pressStart(browser, reception);
     watch(c, 'c');
     const room = c.getByTestId('waiting-room');
     await expect.poll(() => room.getAttribute('data-phase').catch(() => null), ui).toBe('waiting');
     const before = Number(await room.getAttribute('data-position'));
     expect(before).toBe(0);
+    // Nothing computes while in line, and the banner says so.
+    expect(await c.getByTestId('volunteer-status').getAttribute('data-state')).toBe('waiting');
+    expect(await c.getByTestId('volunteer-status').textContent()).toMatch(/In line/);
     expect(await c.getByTestId('waiting-position').textContent()).toMatch(/next in line/);
     expect(await c.getByTestId('waiting-estimate').textContent()).toMatch(/Expected wait|not known yet/);
     expect(await c.getByTestId('waiting-position').getAttribute('aria-live')).toBe('polite');
@@ -117,7 +130,7 @@ describe.skipIf(!pgUrl)('reception and two nodes on PostgreSQL, volunteers in Ch
     expect((await status()).waiting).toBe(1);
 
     // One more page joins the line behind c, then presses Stop: it gives its place up and stops asking.
-    const e = await startVolunteerPage(ctx);
+    const e = await pressStart(browser, reception);
     watch(e, 'e');
     await expect.poll(() => e.getByTestId('waiting-room').getAttribute('data-position').catch(() => null), ui).toBe('1');
     let asked = 0;
@@ -143,6 +156,7 @@ describe.skipIf(!pgUrl)('reception and two nodes on PostgreSQL, volunteers in Ch
     await a.getByTestId('volunteer-toggle').click();
     await expect.poll(() => c.getByTestId('admitted-note').getAttribute('data-announced').catch(() => null), { timeout: ADMITTED_MS_MAX, interval: 100 }).toBe('chime');
     const admittedMs = Date.now() - waitedFrom;
+    await expect.poll(() => c.getByTestId('volunteer-status').getAttribute('data-state'), ui).toBe('running');
     expect(await room.count()).toBe(0);
     expect(await c.evaluate(() => localStorage.getItem('sparecycles.reception.place.volunteer'))).toBeNull();
     expect((await status()).waiting).toBe(0);

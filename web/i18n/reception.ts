@@ -16,6 +16,8 @@ function durationJa(ms: number): string {
 
 export const receptionEn = {
   title: 'Waiting room',
+  bannerTitle: 'In line.',
+  bannerText: 'Nothing is computing yet: every server is busy, and work starts by itself when one has a place.',
   lead: 'Every server is busy right now. You have a place in line and this page will let you in by itself; you can leave it open in the background. Reloading keeps your place.',
   asking: 'Asking reception for a place on a server…',
   position: (n: number) => (n === 0 ? 'You are next in line.' : `${n} ${n === 1 ? 'person is' : 'people are'} ahead of you.`),
@@ -36,6 +38,8 @@ export const receptionEn = {
 
 export const receptionJa: typeof receptionEn = {
   title: '待合室',
+  bannerTitle: '順番待ち中。',
+  bannerText: 'まだ何も計算していません。すべてのサーバーが混み合っています。空きができると自動で始まります。',
   lead: '現在、すべてのサーバーが混み合っています。順番待ちの列に並んでいるので、順番が来ると自動で入れます。このページはバックグラウンドで開いたままで構いません。再読み込みしても順番は保たれます。',
   asking: '受付にサーバーの空きを問い合わせています…',
   position: (n: number) => (n === 0 ? '次はあなたの番です。' : `あなたの前に${n}人います。`),

@@ -81,7 +81,9 @@ function noteText(t: Messages['volunteer'], n: Note): string {
 }
 
 export function VolunteerPage() {
-  const t = useText().volunteer;
+  const text = useText();
+  const t = text.volunteer;
+  const tr = text.reception;
   const { identity, error: identityError, retry, renew } = useVolunteerIdentity();
   const api = useMemo(() => (identity ? createApiClient({ token: identity.token }) : undefined), [identity]);
   // Work goes through reception when this site requires admission; identity and points stay on this origin.
@@ -220,7 +222,9 @@ export function VolunteerPage() {
   const at = Math.max(now, view.completions[view.completions.length - 1] ?? 0);
   const workers = view.slots.length;
   const share = kernelShare(view);
-  const state = running ? (paused ? 'paused' : 'running') : 'stopped';
+  // In reception's line (or unable to reach it) nothing computes yet: the banner says so.
+  const inLine = running && (reception.state.phase === 'waiting' || reception.state.phase === 'failed');
+  const state = running ? (inLine ? 'waiting' : paused ? 'paused' : 'running') : 'stopped';
   const firstComputingMs =
     startClickedAt.current !== undefined && view.firstComputingAt !== undefined ? Math.round(view.firstComputingAt - startClickedAt.current) : undefined;
 
@@ -242,6 +246,11 @@ export function VolunteerPage() {
         {state === 'paused' && (
           <span>
             <strong>{t.statusPausedTitle}</strong> {t.statusPaused(reasons.map((r) => reasonText(t, r)).join('; '))}
+          </span>
+        )}
+        {state === 'waiting' && (
+          <span>
+            <strong>{tr.bannerTitle}</strong> {tr.bannerText}
           </span>
         )}
         {state === 'stopped' && (
