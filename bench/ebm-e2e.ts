@@ -21,8 +21,9 @@ const WORKERS = 2;
 /** Wall-clock bound of the run. */
 const RUN_MS_MAX = 300_000;
 
-function startWorker(url: string, token: string): Promise<ChildProcess> {
-  const child = fork(join(import.meta.dirname, 'ebm-volunteer.ts'), [url, token], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/** Starts one local worker process (bench/ebm-volunteer.ts) for `kernel` (default ebm@1); resolves once it is ready. */
+export function startWorker(url: string, token: string, kernel: [string, number] = ['ebm', 1]): Promise<ChildProcess> {
+  const child = fork(join(import.meta.dirname, 'ebm-volunteer.ts'), [url, token, kernel[0], String(kernel[1])], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('message', () => resolve(child));
     child.once('exit', (code) => reject(new Error(`worker exited with ${code} before it was ready`)));
@@ -30,7 +31,7 @@ function startWorker(url: string, token: string): Promise<ChildProcess> {
 }
 
 /** A worker's time per activity within [from, to], and its results (submits) in that window. */
-function within(intervals: Interval[], from: number, to: number) {
+export function within(intervals: Interval[], from: number, to: number) {
   const ms: Record<Activity, number> = { kernel: 0, lease: 0, submit: 0, idle: 0 };
   let results = 0;
   let submitMsMax = 0;
@@ -46,7 +47,8 @@ function within(intervals: Interval[], from: number, to: number) {
   return { ...ms, results, submitMsMax };
 }
 
-function stopWorker(child: ChildProcess): Promise<Interval[]> {
+/** Stops a worker and returns its activity intervals. */
+export function stopWorker(child: ChildProcess): Promise<Interval[]> {
   return new Promise((resolve, reject) => {
     child.once('message', (m) => resolve(m as Interval[]));
     child.once('exit', (code) => reject(new Error(`worker exited with ${code} without its stats`)));

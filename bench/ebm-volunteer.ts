@@ -3,7 +3,7 @@
  * that leases units, runs them on the kernel and submits them, until its parent says `stop`;
  * then it sends back when it did what (epoch-ms intervals per activity), so the parent can
  * count exactly the part inside the job's run.
- * Usage (by bench/ebm-e2e.ts): tsx bench/ebm-volunteer.ts URL TOKEN
+ * Usage (by bench/ebm-e2e.ts, bench/translation.ts): tsx bench/ebm-volunteer.ts URL TOKEN [KERNEL_ID KERNEL_VERSION] (default ebm 1)
  */
 import { createApiClient } from '../shared/api/client.ts';
 import { base64ToBytes } from '../shared/base64.ts';
@@ -20,9 +20,9 @@ export type Activity = 'kernel' | 'lease' | 'submit' | 'idle';
 /** [activity, start, end] in epoch milliseconds (sub-millisecond precision). */
 export type Interval = [Activity, number, number];
 
-const [url, token] = process.argv.slice(2);
+const [url, token, kernelId = 'ebm', kernelVersion = '1'] = process.argv.slice(2);
 const api = createApiClient({ baseUrl: url!, token: token! });
-const module = await loadKernelModule(KERNELS_DIST, 'ebm', 1);
+const module = await loadKernelModule(KERNELS_DIST, kernelId, Number(kernelVersion));
 const now = () => performance.timeOrigin + performance.now();
 const intervals: Interval[] = [];
 async function timed<T>(what: Activity, f: () => Promise<T>): Promise<T> {

@@ -20,6 +20,7 @@ export const BENCHES: Record<string, () => Promise<Bench>> = {
   reception: () => import('./reception.ts'),
   volunteer: () => import('./volunteer.ts'),
   ebm: () => import('./ebm.ts'),
+  translation: () => import('./translation.ts'),
 };
 
 /** Runs the benches named in `args` (all when empty); returns the process exit code. */

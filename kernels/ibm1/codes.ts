@@ -32,3 +32,5 @@ export const IBM1_ERR_OUT_OF_MEMORY = -12;
 export const IBM1_ERR_INIT_TWICE = -13;
 /** `step` was called before a successful `init`. */
 export const IBM1_ERR_NOT_READY = -14;
+/** Local source types × target types is 2^32 − 1 or more: (source, target) keys would not fit 32 bits. */
+export const IBM1_ERR_KEY_SPACE = -15;

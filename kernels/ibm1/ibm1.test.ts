@@ -66,6 +66,23 @@ describe('ibm1 kernel', () => {
     }
   });
 
+  it('matches the reference with the hashed entry table too (a sparse vocabulary space)', async () => {
+    for (const unit of units) {
+      const input = unit.slice();
+      // Unused ids make S·T far more than 16 cells per entry: the kernel hashes instead of a dense table.
+      new DataView(input.buffer).setUint32(12, 60_000, true);
+      new DataView(input.buffer).setUint32(16, 60_000, true);
+      const output = await runKernel(kernel, input, { budget: 5 });
+      expect(output).toEqual(ibm1Reference(input));
+      expect(output).toEqual(await runKernel(kernel, unit));
+    }
+    const tooMany = units[0]!.slice();
+    new DataView(tooMany.buffer).setUint32(12, 70_000, true);
+    new DataView(tooMany.buffer).setUint32(16, 70_000, true);
+    await expect(runKernel(kernel, tooMany)).rejects.toMatchObject({ code: codes.IBM1_ERR_KEY_SPACE });
+    expect(ibm1InputProblem(tooMany)).toBe(codes.IBM1_ERR_KEY_SPACE);
+  });
+
   it('echoes the carry and reports the pairs; NaNs canonical', async () => {
     const out = decodeIbm1Output(await runKernel(kernel, units[0]!), 2, prep.shards[0]!.entryGlobal.length);
     expect(out.carry[0]).toBe(-1.5);
@@ -192,6 +209,8 @@ describe('ibm1 kernel refusals', () => {
     ['an entry past the vocabulary', bad({ ...complete(), entrySrc: Uint32Array.from([0, 1, 2, 0, 3]) }), codes.IBM1_ERR_ENTRY],
     ['a duplicate entry', bad({ ...complete(), entrySrc: Uint32Array.from([0, 1, 2, 0, 2]), entryTgt: Uint32Array.from([0, 0, 0, 1, 0]) }), codes.IBM1_ERR_DUPLICATE_ENTRY],
     ['a missing entry', bad({}), codes.IBM1_ERR_MISSING_ENTRY],
+    ['a missing entry (hashed table)', bad({ srcTypes: 1000, tgtTypes: 1000 }), codes.IBM1_ERR_MISSING_ENTRY],
+    ['a duplicate entry (hashed table)', bad({ ...complete(), srcTypes: 1000, tgtTypes: 1000, entrySrc: Uint32Array.from([0, 1, 2, 0, 2]), entryTgt: Uint32Array.from([0, 0, 0, 1, 0]) }), codes.IBM1_ERR_DUPLICATE_ENTRY],
     ['a negative probability', bad({ ...complete(), t: Float64Array.from([0.5, -0.5, 0.5, 0.5, 0.5]) }), codes.IBM1_ERR_T_VALUE],
     ['a NaN probability', bad({ ...complete(), t: Float64Array.from([0.5, NaN, 0.5, 0.5, 0.5]) }), codes.IBM1_ERR_T_VALUE],
   ];

@@ -11,6 +11,7 @@ import {
   IBM1_ERR_ENTRY,
   IBM1_ERR_FLAGS,
   IBM1_ERR_INPUT_LENGTH,
+  IBM1_ERR_KEY_SPACE,
   IBM1_ERR_LAYOUT,
   IBM1_ERR_LENGTHS,
   IBM1_ERR_MISSING_ENTRY,
@@ -97,6 +98,7 @@ function parse(input: Uint8Array): Parsed | number {
   const withNull = (flags & IBM1_FLAG_NULL) !== 0;
   if (ibm1InputBytes(C, E, P, N) !== input.byteLength) return IBM1_ERR_INPUT_LENGTH;
   if (P === 0) return IBM1_ERR_PAIRS;
+  if (S * T >= 0xffffffff) return IBM1_ERR_KEY_SPACE;
   const copy = (at: number, len: number) => input.slice(at, at + len).buffer;
   let at = IBM1_HEADER_BYTES;
   const carry = new Float64Array(copy(at, 8 * C));

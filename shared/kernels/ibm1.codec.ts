@@ -12,7 +12,7 @@
  *   N u32 token ids: per pair its l source ids, then its m target ids
  * flags: bit 0 = the NULL word is local source id 0 (then no sentence contains id 0).
  * Every (source, target) pair co-occurring in a sentence pair must have an entry (with
- * NULL: (0, f) for every target token f).
+ * NULL: (0, f) for every target token f), and S·T must be below 2^32 − 1 (32-bit keys).
  * Output, little-endian f64: C × carry | shard log-likelihood | P | E × expected counts,
  * in entry order. Every NaN is the canonical quiet NaN (see abi.ts).
  */

@@ -153,7 +153,9 @@ export function prepareCorpus(corpus: ParallelCorpus, shardPairs: number, withNu
       const m = corpus.tgtOff[p + 1]! - t0;
       const pairLinks = m * (l + (withNull ? 1 : 0));
       const bytes = ibm1InputBytes(0, eGlobal.length + pairLinks, lens.length / 2 + 1, tokens.length + l + m);
-      if (p > first && (bytes > budget || links + pairLinks > IBM1_UNIT_LINKS_MAX)) break;
+      // The kernel keys (source, target) in 32 bits: local types S·T must stay below 2^32 − 1.
+      const keySpace = (srcSeen.length + l + 1) * (tgtSeen.length + m);
+      if (p > first && (bytes > budget || links + pairLinks > IBM1_UNIT_LINKS_MAX || keySpace >= 0xffffffff)) break;
       links += pairLinks;
       lens.push(l);
       lens.push(m);

@@ -21,8 +21,10 @@
  * operations only, so AssemblyScript, TypeScript and C compute it identically.
  *
  * Memory (one instance runs one unit): the input at a 16-aligned base; after `init`, the
- * entry hash table (keys u64, values u32), the link index (for every pair, every j, every i:
- * the entry of (e_i, f_j), u32), then the output (f64).
+ * entry table (dense, S·T cells, when that is at most 16 cells per entry; else hashed),
+ * a scratch of the current pair's keys and entry offsets, log(k) for every source length,
+ * then the output (f64). A (source, target) pair of a sentence without an entry stops the unit
+ * at that pair's step with IBM1_ERR_MISSING_ENTRY.
  */
 import {
   IBM1_ERR_DUPLICATE_ENTRY,
@@ -30,6 +32,7 @@ import {
   IBM1_ERR_FLAGS,
   IBM1_ERR_INIT_TWICE,
   IBM1_ERR_INPUT_LENGTH,
+  IBM1_ERR_KEY_SPACE,
   IBM1_ERR_LAYOUT,
   IBM1_ERR_LENGTHS,
   IBM1_ERR_MISSING_ENTRY,
@@ -47,7 +50,14 @@ const CANONICAL_NAN: u64 = 0x7ff8000000000000;
 const PAGE_BYTES_LOG2: u64 = 16;
 /** 2 GiB: every pointer and length then stays positive as the i32 JavaScript sees. */
 const MEMORY_PAGES_MAX: u64 = 32768;
-const HASH_MUL: u64 = 0x9e3779b97f4a7c15;
+/** Knuth's multiplicative hash constant, ⌊2^32/φ⌋. */
+const HASH_MUL: u32 = 0x9e3779b1;
+/** Keys are src·T + tgt + 1 in a u32 (0 marks an empty slot). */
+const KEY_SPACE: u64 = 0xffffffff;
+/** A missing entry in the tables (never a byte offset: those are multiples of 8). */
+const MISSING: u32 = 0xffffffff;
+/** The dense table is used when it has at most this many cells per entry (4 bytes each, against 16 per entry hashed). */
+const DENSE_CELLS_PER_ENTRY: u64 = 16;
 const EXP_MASK: u64 = 0x7ff0000000000000;
 const EXP_ONE: u64 = 0x3ff0000000000000;
 const LN2: f64 = 6.93147180559945286227e-1;
@@ -60,16 +70,23 @@ let withNull = false;
 let pairs: u32 = 0;
 let carry: u32 = 0;
 let entries: u32 = 0;
+let tgtTypes: u32 = 0;
 let tP: usize = 0;
 let lensP: usize = 0;
-let linksP: usize = 0;
+let tokP: usize = 0;
+let tableP: usize = 0;
+let scratchP: usize = 0;
+let logsP: usize = 0;
+let hashBits: u32 = 0;
+let dense = false;
 let outPtr: usize = 0;
 let outLen: usize = 0;
 let countsP: usize = 0;
 
 let pair: u32 = 0;
-let linkAt: usize = 0;
+let tokAt: usize = 0;
 let shardLL: f64 = 0;
+let failed = false;
 
 /** Grows the memory so bytes [0, end) exist; false when wasm32 cannot hold them. */
 function ensureMemory(end: u64): bool {
@@ -155,11 +172,7 @@ export function input_alloc(len: usize): usize {
   return base;
 }
 
-@inline function slot(key: u64, bits: u64): u64 {
-  return (key * HASH_MUL) >> (64 - bits);
-}
-
-/** Parses and checks the unit, builds the link index; 0 when ready, else an IBM1_ERR_* code. */
+/** Parses and checks the unit and builds the entry hash table; 0 when ready, else an IBM1_ERR_* code. */
 export function init(): i32 {
   if (initCalled) return IBM1_ERR_INIT_TWICE;
   initCalled = true;
@@ -170,27 +183,27 @@ export function init(): i32 {
   withNull = (flags & FLAG_NULL) != 0;
   pairs = load<u32>(inPtr, 8);
   const srcTypes = load<u32>(inPtr, 12);
-  const tgtTypes = load<u32>(inPtr, 16);
+  tgtTypes = load<u32>(inPtr, 16);
   entries = load<u32>(inPtr, 20);
   carry = load<u32>(inPtr, 24);
   const tokens = load<u32>(inPtr, 28);
   const expected = <u64>HEADER + 8 * <u64>carry + 16 * <u64>entries + 8 * <u64>pairs + 4 * <u64>tokens;
   if (expected != <u64>inLen) return IBM1_ERR_INPUT_LENGTH;
   if (pairs == 0) return IBM1_ERR_PAIRS;
+  if (<u64>srcTypes * <u64>tgtTypes >= KEY_SPACE) return IBM1_ERR_KEY_SPACE;
   tP = inPtr + HEADER + 8 * <usize>carry;
   const eSrcP = tP + 8 * <usize>entries;
   const eTgtP = eSrcP + 4 * <usize>entries;
   lensP = eTgtP + 4 * <usize>entries;
-  const tokP = lensP + 8 * <usize>pairs;
-  const nullLink: u64 = withNull ? 1 : 0;
+  tokP = lensP + 8 * <usize>pairs;
   let sum: u64 = 0;
-  let links: u64 = 0;
+  let longest: u32 = 0;
   for (let p: u32 = 0; p < pairs; p++) {
-    const l = <u64>load<u32>(lensP + 8 * <usize>p);
-    const m = <u64>load<u32>(lensP + 8 * <usize>p, 4);
+    const l = load<u32>(lensP + 8 * <usize>p);
+    const m = load<u32>(lensP + 8 * <usize>p, 4);
     if (l == 0 || m == 0) return IBM1_ERR_LENGTHS;
-    sum += l + m;
-    links += m * (l + nullLink);
+    sum += <u64>l + <u64>m;
+    if (l > longest) longest = l;
   }
   if (sum != <u64>tokens) return IBM1_ERR_LENGTHS;
   for (let p: usize = 0, at = tokP; p < <usize>pairs; p++) {
@@ -208,85 +221,124 @@ export function init(): i32 {
     if (load<u32>(eSrcP + 4 * <usize>e) >= srcTypes || load<u32>(eTgtP + 4 * <usize>e) >= tgtTypes) return IBM1_ERR_ENTRY;
   }
 
-  let bits: u64 = 4;
-  while ((<u64>1 << bits) < 2 * <u64>entries) bits++;
-  const slots = <u64>1 << bits;
-  const keysAt = (<u64>inPtr + <u64>inLen + 15) & ~(<u64>15);
-  const valsAt = keysAt + 8 * slots;
-  const linksAt = (valsAt + 4 * slots + 15) & ~(<u64>15);
-  const outAt = (linksAt + 4 * links + 15) & ~(<u64>15);
+  // The entry table: dense (one u32 per (source, target) cell) when the cells are few for
+  // the entries, else a hash table (one u64 per slot: key src·T + tgt + 1 in the low half, the
+  // entry's byte offset in the high half; linear probing, key 0 an empty slot).
+  const cells = <u64>srcTypes * <u64>tgtTypes;
+  dense = cells <= DENSE_CELLS_PER_ENTRY * <u64>entries;
+  hashBits = 4;
+  while ((<u64>1 << <u64>hashBits) < 2 * <u64>entries) hashBits++;
+  const tableBytes = dense ? 4 * cells : 8 * (<u64>1 << <u64>hashBits);
+  const tableAt = (<u64>inPtr + <u64>inLen + 15) & ~(<u64>15);
+  const scratchAt = (tableAt + tableBytes + 15) & ~(<u64>15);
+  const logsAt = (scratchAt + 8 * (<u64>longest + 1) + 15) & ~(<u64>15);
+  const outAt = (logsAt + 8 * (<u64>longest + 2) + 15) & ~(<u64>15);
   const outBytes = 8 * (<u64>carry + 2 + <u64>entries);
   if (!ensureMemory(outAt + outBytes)) return IBM1_ERR_OUT_OF_MEMORY;
-  const keysP = <usize>keysAt;
-  const valsP = <usize>valsAt;
-  memory.fill(keysP, 0, <usize>(8 * slots));
-  const T = <u64>tgtTypes;
-  // Keys are stored plus one, so 0 marks an empty slot; linear probing.
-  for (let e: u32 = 0; e < entries; e++) {
-    const key = <u64>load<u32>(eSrcP + 4 * <usize>e) * T + <u64>load<u32>(eTgtP + 4 * <usize>e) + 1;
-    let h = slot(key, bits);
-    while (true) {
-      const k = load<u64>(keysP + 8 * <usize>h);
-      if (k == 0) break;
-      if (k == key) return IBM1_ERR_DUPLICATE_ENTRY;
-      h = (h + 1) & (slots - 1);
+  tableP = <usize>tableAt;
+  scratchP = <usize>scratchAt;
+  logsP = <usize>logsAt;
+  // log(l + NULL) of every source length, once: the same fdlog values a call per pair would give.
+  for (let k: u32 = 1; k <= longest + 1; k++) store<f64>(logsP + (<usize>k << 3), fdlog(<f64>k));
+  const T = tgtTypes;
+  if (dense) {
+    memory.fill(tableP, 0xff, <usize>tableBytes);
+    for (let e: u32 = 0; e < entries; e++) {
+      const cell = tableP + ((<usize>(load<u32>(eSrcP + 4 * <usize>e) * T + load<u32>(eTgtP + 4 * <usize>e))) << 2);
+      if (load<u32>(cell) != MISSING) return IBM1_ERR_DUPLICATE_ENTRY;
+      store<u32>(cell, e << 3);
     }
-    store<u64>(keysP + 8 * <usize>h, key);
-    store<u32>(valsP + 4 * <usize>h, e);
-  }
-  linksP = <usize>linksAt;
-  let q = linksP;
-  for (let p: usize = 0, at = tokP; p < <usize>pairs; p++) {
-    const l = <usize>load<u32>(lensP + 8 * p);
-    const m = <usize>load<u32>(lensP + 8 * p, 4);
-    const tgtAt = at + 4 * l;
-    for (let j: usize = 0; j < m; j++) {
-      const f = <u64>load<u32>(tgtAt + 4 * j) + 1;
-      for (let i: isize = withNull ? -1 : 0; i < <isize>l; i++) {
-        const src = i < 0 ? 0 : <u64>load<u32>(at + 4 * <usize>i);
-        const key = src * T + f;
-        let h = slot(key, bits);
-        while (true) {
-          const k = load<u64>(keysP + 8 * <usize>h);
-          if (k == key) break;
-          if (k == 0) return IBM1_ERR_MISSING_ENTRY;
-          h = (h + 1) & (slots - 1);
-        }
-        store<u32>(q, load<u32>(valsP + 4 * <usize>h));
-        q += 4;
+  } else {
+    memory.fill(tableP, 0, <usize>tableBytes);
+    const mask = <u32>((1 << hashBits) - 1);
+    const shift = 32 - hashBits;
+    for (let e: u32 = 0; e < entries; e++) {
+      const key = load<u32>(eSrcP + 4 * <usize>e) * T + load<u32>(eTgtP + 4 * <usize>e) + 1;
+      let h = (key * HASH_MUL) >> shift;
+      while (true) {
+        const k = load<u32>(tableP + (<usize>h << 3));
+        if (k == 0) break;
+        if (k == key) return IBM1_ERR_DUPLICATE_ENTRY;
+        h = (h + 1) & mask;
       }
+      store<u64>(tableP + (<usize>h << 3), ((<u64>e << 3) << 32) | <u64>key);
     }
-    at = tgtAt + 4 * m;
   }
   outPtr = <usize>outAt;
   outLen = <usize>outBytes;
   countsP = outPtr + 8 * (<usize>carry + 2);
   memory.fill(countsP, 0, 8 * <usize>entries);
   memory.copy(outPtr, inPtr + HEADER, 8 * <usize>carry);
-  linkAt = linksP;
+  tokAt = tokP;
   ready = true;
   return 0;
 }
 
+/** The byte offset of the entry with `key` (src·T + tgt + 1) in the hash table at `table`, or MISSING. */
+@inline function hashed(table: usize, shift: u32, bytesMask: usize, key: u32): u32 {
+  let slot = table + (<usize>((key * HASH_MUL) >> shift) << 3);
+  let k = load<u32>(slot);
+  while (k != key) {
+    if (k == 0) return MISSING;
+    slot = table + ((slot - table + 8) & bytesMask);
+    k = load<u32>(slot);
+  }
+  return load<u32>(slot, 4);
+}
+
 /**
- * The E-step of one pair, returning its log-likelihood; `q` walks its links. Globals are
- * read into locals first: V8 keeps wasm locals in registers, a mutable global in memory.
+ * The E-step of one pair (source ids at `src`, target ids after them), returning its
+ * log-likelihood, or NaN with `failed` set when a link has no entry. Globals are read into
+ * locals first: V8 keeps wasm locals in registers, a mutable global in memory.
  */
-@inline function pairStep(l1: usize, m: usize): f64 {
+@inline function pairStep(src: usize, l: usize, m: usize): f64 {
   const t0 = tP;
   const c0 = countsP;
-  let q = linkAt;
+  const table = tableP;
+  const isDense = dense;
+  const bytesMask = <usize>((8 << hashBits) - 1);
+  const shift = 32 - hashBits;
+  const T = tgtTypes;
+  // Scratch: the cells' source part (e·T) of NULL and each source word, then per target
+  // word the byte offsets of its entries.
+  const nul: usize = withNull ? 1 : 0;
+  const l1 = l + nul;
+  const bases = scratchP;
+  const offs = bases + (l1 << 2);
+  store<u32>(bases, 0);
+  for (let i: usize = 0; i < l; i++) store<u32>(bases + ((i + nul) << 2), load<u32>(src + (i << 2)) * T);
+  const tgt = src + (l << 2);
   let prod: f64 = 1;
   let exps: i64 = 0;
   for (let j: usize = 0; j < m; j++) {
+    const f = load<u32>(tgt + (j << 2));
     let denom: f64 = 0;
-    for (let i: usize = 0; i < l1; i++) denom += load<f64>(t0 + (<usize>load<u32>(q + (i << 2)) << 3));
+    if (isDense) {
+      for (let i: usize = 0; i < l1; i++) {
+        const at = load<u32>(table + (<usize>(load<u32>(bases + (i << 2)) + f) << 2));
+        if (at == MISSING) {
+          failed = true;
+          return NaN;
+        }
+        store<u32>(offs + (i << 2), at);
+        denom += load<f64>(t0 + <usize>at);
+      }
+    } else {
+      for (let i: usize = 0; i < l1; i++) {
+        const at = hashed(table, shift, bytesMask, load<u32>(bases + (i << 2)) + f + 1);
+        if (at == MISSING) {
+          failed = true;
+          return NaN;
+        }
+        store<u32>(offs + (i << 2), at);
+        denom += load<f64>(t0 + <usize>at);
+      }
+    }
     const inv = 1.0 / denom;
     for (let i: usize = 0; i < l1; i++) {
-      const at = <usize>load<u32>(q + (i << 2)) << 3;
+      const at = <usize>load<u32>(offs + (i << 2));
       store<f64>(c0 + at, load<f64>(c0 + at) + load<f64>(t0 + at) * inv);
     }
-    q += l1 << 2;
     prod *= denom;
     const b = reinterpret<u64>(prod);
     const e = b & EXP_MASK;
@@ -295,8 +347,7 @@ export function init(): i32 {
       prod = reinterpret<f64>((b & ~EXP_MASK) | EXP_ONE);
     }
   }
-  linkAt = q;
-  return (fdlog(prod) + <f64>exps * LN2) - <f64>m * fdlog(<f64>l1);
+  return (fdlog(prod) + <f64>exps * LN2) - <f64>m * load<f64>(logsP + (l1 << 3));
 }
 
 /** Writes the log-likelihood and pair count, and canonicalises NaNs in the counts. */
@@ -315,12 +366,15 @@ function finish(): void {
  */
 export function step(budget: f64): i32 {
   if (!ready) return IBM1_ERR_NOT_READY;
+  if (failed) return IBM1_ERR_MISSING_ENTRY;
   let left = Math.floor(budget);
-  const nullLink: usize = withNull ? 1 : 0;
   while (pair < pairs && left >= 1) {
     const l = <usize>load<u32>(lensP + 8 * <usize>pair);
     const m = <usize>load<u32>(lensP + 8 * <usize>pair, 4);
-    shardLL += pairStep(l + nullLink, m);
+    const ll = pairStep(tokAt, l, m);
+    if (failed) return IBM1_ERR_MISSING_ENTRY;
+    shardLL += ll;
+    tokAt += (l + m) << 2;
     pair++;
     left -= 1;
     if (pair == pairs) finish();
