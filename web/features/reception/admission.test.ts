@@ -153,6 +153,24 @@ describe('admission in the browser (msw)', () => {
     expect(a.state.phase).toBe('idle');
   });
 
+  it('end() during the backoff before asking an unreachable reception again: asks no more', async () => {
+    const places: (string | undefined)[] = [];
+    server.use(reception([503], places), ...nodeOk);
+    let release: () => void = () => undefined;
+    const a = new Admission({
+      scope: 'jobs',
+      receptionUrl: RECEPTION,
+      store: admissionStore(memoryStorage()),
+      delay: () => new Promise<void>((resolve) => (release = resolve)),
+    });
+    const request = a.fetch('/api/thing');
+    await expect.poll(() => a.state.phase).toBe('failed');
+    await a.end();
+    release();
+    await expect(request).rejects.toMatchObject({ name: 'AbortError' });
+    expect(places).toHaveLength(1);
+  });
+
   it('end() gives the admission back on its node', async () => {
     const ended: (string | null)[] = [];
     server.use(

@@ -8,7 +8,7 @@
 import { RECEPTION_UNREACHABLE_RETRIES_MAX } from '../../../shared/limits.ts';
 import { admittedFetch, type AdmissionError, type AdmittedFetch } from '../../../shared/reception/admitted-fetch.ts';
 import { RECEPTION_PATHS, ReceptionConfigSchema, type ReceptionConfig, type TicketScope } from '../../../shared/reception/schemas.ts';
-import { backoffMs, delay } from '../../../shared/volunteer/retry.ts';
+import { abortError, backoffMs, delay } from '../../../shared/volunteer/retry.ts';
 import type { AdmissionStore } from './admission-store.ts';
 import { initialWaitingState, waitingReducer, type WaitingEvent, type WaitingState } from './waiting-state.ts';
 
@@ -41,6 +41,8 @@ export class Admission {
   private readonly listeners = new Set<(s: WaitingState) => void>();
   private readonly inner: AdmittedFetch;
   private readonly now: () => number;
+  /** Counts `end()` calls: a request waiting to ask again after one has been told to stop. */
+  private ended = 0;
   /** A `fetch` through reception: give it to an API client with an empty `baseUrl`. */
   readonly fetch: typeof fetch;
 
@@ -74,6 +76,7 @@ export class Admission {
     });
     this.fetch = async (input, init) => {
       if (this.current.phase === 'idle' || this.current.phase === 'failed') this.dispatch({ type: 'asking' });
+      const epoch = this.ended;
       for (let attempt = 0; ; attempt++) {
         try {
           return await this.inner(input, init);
@@ -84,6 +87,7 @@ export class Admission {
           this.dispatch({ type: 'failed', failure: err.reason, detail: err.detail, ...(again ? { retryAt: this.now() + waitMs } : {}) });
           if (!again) throw err;
           await (options.delay ?? delay)(waitMs, init?.signal ?? undefined);
+          if (this.ended !== epoch) throw abortError('admission ended');
           this.dispatch({ type: 'asking' });
         }
       }
@@ -107,6 +111,7 @@ export class Admission {
 
   /** Gives the admission back (session stopped, job submitted, order placed). */
   async end(): Promise<void> {
+    this.ended++;
     await this.inner.end();
     this.options.store.forgetPlace(this.options.scope);
     this.dispatch({ type: 'ended' });
