@@ -161,19 +161,22 @@ describe.skipIf(!pgUrl)('reception and two nodes on PostgreSQL, volunteers in Ch
     expect(await c.evaluate(() => localStorage.getItem('sparecycles.reception.place.volunteer'))).toBeNull();
     expect((await status()).waiting).toBe(0);
 
-    // A fourth page whose reception drops the connection: says reception is unreachable, then
-    // gets in line by itself once it answers again; muted (kept across a reload), it never chimes.
+    // A fourth page (in Japanese) whose reception drops the connection: says reception is unreachable,
+    // then gets in line by itself once it answers again; muted (kept across a reload), it never chimes.
     const d = await (await browser.newContext()).newPage();
     watch(d, 'd');
     await d.goto(`${reception.url}/volunteer`);
-    await d.evaluate(() => localStorage.setItem('sparecycles.reception.muted', '1'));
+    await d.evaluate(() => {
+      localStorage.setItem('sparecycles.reception.muted', '1');
+      localStorage.setItem('sparecycles.lang', 'ja');
+    });
     await d.reload();
     await d.route('**/api/reception/admit', (route) => route.abort('connectionreset'));
     await d.getByTestId('worker-count').fill('1');
     await d.getByTestId('volunteer-toggle').click();
     const dRoom = d.getByTestId('waiting-room');
     await expect.poll(() => d.getByTestId('waiting-room-error').getAttribute('data-failure').catch(() => null), ui).toBe('reception-unreachable');
-    expect(await d.getByTestId('waiting-room-error').textContent()).toMatch(/Reception could not be reached/);
+    expect(await d.getByTestId('waiting-room-error').textContent()).toMatch(/受付に接続できませんでした/);
     expect(await d.getByTestId('waiting-mute').isChecked()).toBe(true);
     await d.unroute('**/api/reception/admit');
     await expect.poll(() => dRoom.getAttribute('data-phase').catch(() => null), { timeout: ADMITTED_MS_MAX, interval: 100 }).toBe('waiting');
