@@ -15,6 +15,8 @@ export interface TranslatedSegment {
   src: string[];
   tgt: string[];
   align: number[];
+  /** Indices of the target tokens that are source words the model does not know, passed through. */
+  unknown: number[];
 }
 
 /** The result document of a translation job. */
@@ -44,10 +46,15 @@ function unitSentenceLengths(stored: TranslateStored, sentencesPerUnit: number[]
   return out;
 }
 
-/** Upper-cases the first letter when the source segment starts with a capital (target tokens are lower case). */
-function capitalised(text: string, src: string[]): string {
-  const first = src[0] ?? '';
-  return /^\p{Lu}/u.test(first) ? text.replace(/\p{Ll}/u, (c) => c.toUpperCase()) : text;
+/**
+ * Upper-cases the first letter when the source segment starts with a capital (target tokens
+ * are lower case), unless that capital was an unknown word passed through as written.
+ */
+function capitalised(text: string, seg: TranslatedSegment): string {
+  const first = seg.src[0] ?? '';
+  if (seg.unknown.some((k) => seg.align[k] === 0)) return text;
+  // The first letter only, and only when it is lower case (a passed-through name keeps its own).
+  return /^\p{Lu}/u.test(first) ? text.replace(/^(\P{L}*)(\p{Ll})/u, (_m, lead: string, c: string) => lead + c.toUpperCase()) : text;
 }
 
 /**
@@ -62,7 +69,7 @@ export function translatedSegments(stored: TranslateStored, units: (Uint8Array |
   const words = stored.plan.tgtWords;
   let at = 0;
   return stored.plan.segments.map((src) => {
-    const seg: TranslatedSegment = { src, tgt: [], align: [] };
+    const seg: TranslatedSegment = { src, tgt: [], align: [], unknown: [] };
     let complete = true;
     for (let c = 0; c < segmentChunks(src.length); c++) {
       const d = decoded[at++];
@@ -72,6 +79,7 @@ export function translatedSegments(stored: TranslateStored, units: (Uint8Array |
       }
       d.tgt.forEach((id, k) => {
         const j = c * DECODE_SENTENCE_TOKENS_MAX + d.src[k]!;
+        if (id === TGT_UNK_LOCAL) seg.unknown.push(seg.tgt.length);
         seg.tgt.push(id === TGT_UNK_LOCAL ? src[j]! : words[id]!);
         seg.align.push(j);
       });
@@ -84,7 +92,7 @@ export function translatedSegments(stored: TranslateStored, units: (Uint8Array |
 export function assimilateTranslate(params: unknown, outputs: Uint8Array[], sentencesPerUnit: number): TranslateResult {
   const stored = TranslateStoredSchema.parse(params);
   const segments = translatedSegments(stored, outputs, sentencesPerUnit).map((s) => s!);
-  const texts = segments.map((s) => capitalised(detokenize(s.tgt, stored.plan.tgtLang), s.src));
+  const texts = segments.map((s) => capitalised(detokenize(s.tgt, stored.plan.tgtLang), s));
   return {
     kind: 'translate',
     model: stored.model,

@@ -68,7 +68,8 @@ function SegmentRow({ seg, segment }: { seg: number; segment: TranslatedSegment 
     tokens.map((t, i) => (
       <span
         key={i}
-        class={lit(side, i) ? 'tok tok-lit' : 'tok'}
+        class={`tok${lit(side, i) ? ' tok-lit' : ''}${side === 'tgt' && segment.unknown.includes(i) ? ' tok-unknown' : ''}`}
+        title={side === 'tgt' && segment.unknown.includes(i) ? 'Not in the model: passed through as written' : undefined}
         tabIndex={0}
         data-testid={`tok-${seg}-${side}-${i}`}
         data-lit={lit(side, i) ? 'true' : undefined}
