@@ -30,6 +30,17 @@ import {
   VolunteerMeSchema,
 } from '../../shared/api/schemas.ts';
 import { JOB_KIND_TITLES, JobRequestSchema } from '../../shared/jobs/kinds.ts';
+import {
+  ADMISSION_HEADER,
+  AdmitRequestSchema,
+  AdmitResponseSchema,
+  CLIENT_KEY_HEADER,
+  ClaimRequestSchema,
+  ClaimResponseSchema,
+  LeaveRequestSchema,
+  RECEPTION_PATHS,
+  ReceptionConfigSchema,
+} from '../../shared/reception/schemas.ts';
 
 /** Every schema the document names, with the direction it is used in. */
 const SCHEMAS: Record<string, { schema: z.ZodType; io: 'input' | 'output' }> = {
@@ -56,20 +67,26 @@ const SCHEMAS: Record<string, { schema: z.ZodType; io: 'input' | 'output' }> = {
   HeartbeatResponse: { schema: HeartbeatResponseSchema, io: 'output' },
   ReportErrorRequest: { schema: ReportErrorRequestSchema, io: 'input' },
   ReportErrorResponse: { schema: ReportErrorResponseSchema, io: 'output' },
+  ReceptionConfig: { schema: ReceptionConfigSchema, io: 'output' },
+  AdmitRequest: { schema: AdmitRequestSchema, io: 'input' },
+  AdmitResponse: { schema: AdmitResponseSchema, io: 'output' },
+  LeaveRequest: { schema: LeaveRequestSchema, io: 'input' },
+  ClaimRequest: { schema: ClaimRequestSchema, io: 'input' },
+  ClaimResponse: { schema: ClaimResponseSchema, io: 'output' },
 };
 export type SchemaName = keyof typeof SCHEMAS;
 
 /** One documented operation: what it takes and answers, by schema name. */
 export interface Operation {
-  method: 'get' | 'post' | 'put';
+  method: 'get' | 'post' | 'put' | 'delete';
   path: string;
-  tag: 'Customers' | 'Jobs' | 'Billing' | 'Volunteers';
+  tag: 'Customers' | 'Jobs' | 'Billing' | 'Volunteers' | 'Reception';
   summary: string;
   description?: string;
   auth: boolean;
   request?: SchemaName | { contentType: string; description: string };
-  /** Success status and body: a schema name, or another content type described in words. */
-  ok: { status: number; body: SchemaName | { contentType: string; description: string } };
+  /** Success status and body: a schema name, another content type described in words, or none (204). */
+  ok: { status: number; body: SchemaName | { contentType: string; description: string } | null };
   /** Problem statuses this operation answers beyond 401/422 (always possible). */
   problems?: number[];
 }
@@ -182,6 +199,31 @@ export const OPERATIONS: Operation[] = [
   { method: 'post', path: '/api/work/results', tag: 'Volunteers', summary: 'Submit several results at once', auth: true, request: 'SubmitResultsRequest', ok: { status: 200, body: 'SubmitResultsResponse' } },
   { method: 'post', path: '/api/work/leases/{id}/heartbeat', tag: 'Volunteers', summary: 'Keep a lease alive', auth: true, ok: { status: 200, body: 'HeartbeatResponse' }, problems: [403, 404] },
   { method: 'post', path: '/api/work/leases/{id}/error', tag: 'Volunteers', summary: 'Report that a unit failed to run', auth: true, request: 'ReportErrorRequest', ok: { status: 200, body: 'ReportErrorResponse' }, problems: [403, 404] },
+  { method: 'get', path: RECEPTION_PATHS.config, tag: 'Reception', summary: 'Whether clients of this site go through reception, and where it is', auth: false, ok: { status: 200, body: 'ReceptionConfig' } },
+  {
+    method: 'post',
+    path: RECEPTION_PATHS.admit,
+    tag: 'Reception',
+    summary: 'Ask for admission to the least-loaded node',
+    description: `Send your client key (32 random bytes, base64url, kept across reloads) in \`${CLIENT_KEY_HEADER}\`; the ticket is bound to it. \`admitted\` (200) names the node and carries a single-use ticket to claim there before it expires. \`waiting\` (202, with \`Retry-After\`) gives your position, a wait estimate and a signed place: send the place back when you ask again, and you keep your arrival time.`,
+    auth: false,
+    request: 'AdmitRequest',
+    ok: { status: 200, body: 'AdmitResponse' },
+    problems: [400, 503],
+  },
+  { method: 'post', path: RECEPTION_PATHS.leave, tag: 'Reception', summary: 'Give up your place in line', description: `With your client key in \`${CLIENT_KEY_HEADER}\`.`, auth: false, request: 'LeaveRequest', ok: { status: 204, body: null } },
+  {
+    method: 'post',
+    path: RECEPTION_PATHS.admission,
+    tag: 'Reception',
+    summary: "Claim a ticket on the node it names (the node's side)",
+    description: `With the same client key in \`${CLIENT_KEY_HEADER}\`. A forged, expired, not-yet-valid, wrong-node, wrong-client, wrong-scope or already-used ticket is refused with its own problem type. The admission goes in \`${ADMISSION_HEADER}\` on the node's gated requests (work, job submission, checkout).`,
+    auth: false,
+    request: 'ClaimRequest',
+    ok: { status: 201, body: 'ClaimResponse' },
+    problems: [401, 403, 409, 421, 503],
+  },
+  { method: 'delete', path: RECEPTION_PATHS.admission, tag: 'Reception', summary: 'End your admission and free its slot', description: `With \`${ADMISSION_HEADER}\` and \`${CLIENT_KEY_HEADER}\`.`, auth: false, ok: { status: 204, body: null } },
 ];
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -193,13 +235,15 @@ function content(body: NonNullable<Operation['request']>) {
 }
 
 const PROBLEM_TEXT: Record<number, string> = {
-  401: 'missing or unknown API key',
+  401: 'missing or unknown API key (for a ticket: forged, expired or not yet valid)',
   402: 'payment required: the balance does not cover it, or the card was declined',
   403: 'not yours',
   404: 'no such resource',
-  409: 'conflict with the current state',
+  400: 'the place-in-line token was not issued here',
+  409: 'conflict with the current state (for a ticket: already used)',
+  421: 'the ticket admits to another node',
   422: 'the request is not valid; `errors` lists each field',
-  503: 'the kernel is not available on this server',
+  503: 'not available now: the kernel is not on this server, the waiting room or the node is full',
 };
 
 /** The document, built once per process. */
@@ -220,7 +264,7 @@ export function openApiDocument(): Record<string, unknown> {
   for (const op of OPERATIONS) {
     const params = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
     const problems = [...new Set([...(op.request ? [422] : []), ...(op.auth ? [401] : []), ...(op.problems ?? [])])].sort((a, b) => a - b);
-    const responses: Record<string, unknown> = { [op.ok.status]: { description: 'success', content: content(op.ok.body) } };
+    const responses: Record<string, unknown> = { [op.ok.status]: { description: 'success', ...(op.ok.body ? { content: content(op.ok.body) } : {}) } };
     for (const status of problems) responses[status] = { description: PROBLEM_TEXT[status] ?? 'problem', content: { 'application/problem+json': { schema: ref('Problem') } } };
     (paths[op.path] ??= {})[op.method] = {
       tags: [op.tag],
@@ -248,6 +292,7 @@ export function openApiDocument(): Record<string, unknown> {
       { name: 'Jobs', description: 'Quote, submit, follow and download jobs' },
       { name: 'Billing', description: 'Balance, top-ups and invoices' },
       { name: 'Volunteers', description: 'The work protocol volunteer clients speak' },
+      { name: 'Reception', description: 'Admission to the least-loaded node with single-use tickets, and the waiting room when every node is full' },
     ],
     paths,
     components: { schemas, securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'a customer API key or a volunteer token' } } },

@@ -15,6 +15,7 @@ const prose = (s: string) => escape(s).replace(/`([^`]+)`/g, '<code>$1</code>');
 const anchor = (name: string) => `schema-${name}`;
 
 function bodyText(body: Operation['ok']['body']): string {
+  if (body === null) return 'no content';
   return typeof body === 'string' ? `<a href="#${anchor(body)}">${body}</a> (application/json)` : `${escape(body.contentType)}: ${prose(body.description)}`;
 }
 

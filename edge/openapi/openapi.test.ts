@@ -3,9 +3,12 @@
  * route, the request schemas are the ones the server validates with, and the reference
  * page is plain HTML with no script or inline style (it must pass the app's CSP).
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { z } from 'zod';
 import { JobRequestSchema } from '../../shared/jobs/kinds.ts';
+import { createApp } from '../app.ts';
+import { readConfig } from '../config.ts';
+import { startReception } from '../reception/roles.ts';
 import { makeTestApp } from '../testing.ts';
 import { OPERATIONS } from './document.ts';
 
@@ -14,7 +17,11 @@ type Doc = { openapi: string; paths: Record<string, Record<string, { requestBody
 describe('OpenAPI document', () => {
   it('documents routes that exist, with the schemas the server validates with', async () => {
     const t = await makeTestApp();
-    const res = await t.app.request('/api/openapi.json');
+    // As `npm start` runs it (role `all`): reception and a node in this process.
+    const roles = startReception(readConfig({ EDGE_ROLE: 'all', PORT: '9999' }));
+    const app = createApp({ store: t.store, kernels: t.kernels, reception: roles.mount });
+    onTestFinished(roles.stop);
+    const res = await app.request('/api/openapi.json');
     expect(res.status).toBe(200);
     const doc = (await res.json()) as Doc;
     expect(doc.openapi).toBe('3.1.0');
@@ -24,7 +31,7 @@ describe('OpenAPI document', () => {
     for (const op of OPERATIONS) {
       // An id that exists nowhere: a route answers 401 (no key) or its own problem, never "no route".
       const path = op.path.replace(/\{\w+\}/g, '12345');
-      const answer = await t.app.request(path, { method: op.method.toUpperCase(), headers: { 'content-type': 'application/json' }, body: op.method === 'get' ? undefined : '{}' });
+      const answer = await app.request(path, { method: op.method.toUpperCase(), headers: { 'content-type': 'application/json' }, body: op.method === 'get' ? undefined : '{}' });
       const body = await answer.text();
       expect(body, `${op.method} ${op.path}`).not.toContain('no route');
       expect(doc.paths[op.path]?.[op.method], `${op.method} ${op.path}`).toBeDefined();
