@@ -25,7 +25,8 @@
  *
  * Memory (one instance runs one unit, nothing is freed): the input at a 16-aligned base, then
  * the LM hash table (open addressing, linear probing, at most half full), fw per type, stack
- * counts, the back-tracked path, the hypotheses ((maxLen + 1)·B of 48 bytes), the output.
+ * counts, the back-tracked path, the hypotheses ((maxLen + 1)·B of 48 bytes) with their state
+ * signatures (u32) and estimates (f64), the output.
  */
 import {
   DECODE_BEAM_MAX,
@@ -83,6 +84,8 @@ let fwP: usize = 0;
 let countP: usize = 0;
 let pathP: usize = 0;
 let hypP: usize = 0;
+let sigP: usize = 0;
+let estP: usize = 0;
 let outPtr: usize = 0;
 let outLen: usize = 0;
 let workTotal: f64 = 0;
@@ -127,11 +130,8 @@ function ensureMemory(end: u64): bool {
   }
 }
 
-/** log p(w | a b) with backoff (see the module comment); a may be NONE. */
-function lm(a: u32, b: u32, w: u32): f64 {
-  const tab = tabP;
-  const mask = tabMask;
-  const base = lmP;
+/** log p(w | a b) with backoff (see the module comment); a may be NONE. The table comes in locals (globals are memory reads). */
+@inline function lm(tab: usize, mask: u32, base: usize, unkLp: f64, a: u32, b: u32, w: u32): f64 {
   let e = find(tab, mask, base, a, b, w);
   if (e != 0) return load<f64>(e, 16);
   let bo: f64 = 0;
@@ -144,7 +144,7 @@ function lm(a: u32, b: u32, w: u32): f64 {
   const c = find(tab, mask, base, NONE, NONE, b);
   if (c != 0) bo = bo + load<f64>(c, 24);
   e = find(tab, mask, base, NONE, NONE, w);
-  return e != 0 ? bo + load<f64>(e, 16) : bo + unk;
+  return e != 0 ? bo + load<f64>(e, 16) : bo + unkLp;
 }
 
 function unigram(w: u32): f64 {
@@ -219,7 +219,10 @@ export function init(): i32 {
   const countAt = (fwAt + 8 * <u64>vCount + 15) & ~(<u64>15);
   const pathAt = countAt + 4 * (<u64>DECODE_SENTENCE_TOKENS_MAX + 1);
   const hypAt = (pathAt + 4 * <u64>DECODE_SENTENCE_TOKENS_MAX + 15) & ~(<u64>15);
-  const outAt0 = hypAt + <u64>HYP * (<u64>maxLen + 1) * <u64>beam;
+  const slots = (<u64>maxLen + 1) * <u64>beam;
+  const sigAt = hypAt + <u64>HYP * slots;
+  const estAt = (sigAt + 4 * slots + 15) & ~(<u64>15);
+  const outAt0 = estAt + 8 * slots;
   const outBytes = 16 * <u64>sCount + 16 * words;
   if (!ensureMemory(outAt0 + outBytes)) return DECODE_ERR_OUT_OF_MEMORY;
   tabP = <usize>tabAt;
@@ -228,6 +231,8 @@ export function init(): i32 {
   countP = <usize>countAt;
   pathP = <usize>pathAt;
   hypP = <usize>hypAt;
+  sigP = <usize>sigAt;
+  estP = <usize>estAt;
   outPtr = <usize>outAt0;
   outLen = <usize>outBytes;
   // Fresh pages are zero; the table is the only region that must start empty.
@@ -291,53 +296,23 @@ function startSentence(): void {
   sentenceStarted = true;
 }
 
-/** Puts a hypothesis into stack t: recombined, appended, replacing the worst, or dropped. */
-@inline function insert(t: u32, score: f64, future: f64, cov: u64, w1: u32, w2: u32, last: i32, back: i32, opt: u32): void {
-  const b = beam;
-  const base = hypP + HYP * <usize>t * <usize>b;
-  const cp = countP + (<usize>t << 2);
-  const cnt = load<u32>(cp);
-  for (let k: u32 = 0; k < cnt; k++) {
-    const p = base + HYP * <usize>k;
-    if (load<u64>(p, 16) == cov && load<u32>(p, 24) == w1 && load<u32>(p, 28) == w2 && load<i32>(p, 32) == last) {
-      if (score > load<f64>(p)) {
-        store<f64>(p, score);
-        store<i32>(p, back, 36);
-        store<u32>(p, opt, 40);
-      }
-      return;
-    }
-  }
-  const est = score + future;
-  let slot = cnt;
-  if (cnt < b) {
-    store<u32>(cp, cnt + 1);
-  } else {
-    let worst: u32 = 0;
-    let worstEst = load<f64>(base) + load<f64>(base, 8);
-    for (let k: u32 = 1; k < cnt; k++) {
-      const p = base + HYP * <usize>k;
-      const e = load<f64>(p) + load<f64>(p, 8);
-      if (e < worstEst) {
-        worstEst = e;
-        worst = k;
-      }
-    }
-    if (!(est > worstEst)) return;
-    slot = worst;
-  }
-  const p = base + HYP * <usize>slot;
-  store<f64>(p, score);
-  store<f64>(p, future, 8);
-  store<u64>(p, cov, 16);
-  store<u32>(p, w1, 24);
-  store<u32>(p, w2, 28);
-  store<i32>(p, last, 32);
-  store<i32>(p, back, 36);
-  store<u32>(p, opt, 40);
+/** A 32-bit signature of a hypothesis state: stacks scan these (4 bytes each) before comparing whole states. */
+@inline function signature(cov: u64, w1: u32, w2: u32, last: i32): u32 {
+  let h = <u32>cov * 0x9e3779b1;
+  h = (h ^ <u32>(cov >> 32)) * 0x85ebca77;
+  h = (h ^ w1) * 0xc2b2ae3d;
+  h = (h ^ w2) * 0x27d4eb2f;
+  h = (h ^ <u32>last) * 0x165667b1;
+  return h ^ (h >> 15);
 }
 
-/** Extends every hypothesis of stack s into stack s + 1. */
+/**
+ * Extends every hypothesis of stack s into stack s + 1, inserting each extension there:
+ * recombined with the hypothesis of the same state (found through the signatures), appended,
+ * put in place of the worst estimate (kept between inserts until the stack changes), or
+ * dropped. The estimates are kept beside the signatures, so the worst is a scan of 8-byte
+ * values; each is score + future exactly as the module comment computes it.
+ */
 function expandStack(s: u32): void {
   const b = beam;
   const cnt = load<u32>(countP + (<usize>s << 2));
@@ -350,9 +325,21 @@ function expandStack(s: u32): void {
   const lw = lmW;
   const pen = wp;
   const dwt = dw;
+  const tab = tabP;
+  const mask = tabMask;
+  const lmBase = lmP;
+  const unkLp = unk;
+  const hyps = hypP;
+  const next = <usize>(s + 1) * <usize>b;
+  const nb = hyps + HYP * next;
+  const nsig = sigP + (next << 2);
+  const nest = estP + (next << 3);
+  let ncnt = load<u32>(countP + (<usize>(s + 1) << 2));
+  let worstK: i32 = -1;
+  let worstE: f64 = 0;
   for (let k: u32 = 0; k < cnt; k++) {
     const hi = s * b + k;
-    const h = hypP + HYP * <usize>hi;
+    const h = hyps + HYP * <usize>hi;
     const score = load<f64>(h);
     const future = load<f64>(h, 8);
     const cov = load<u64>(h, 16);
@@ -379,19 +366,72 @@ function expandStack(s: u32): void {
         let w1 = hw1;
         let w2 = hw2;
         if (t1 != NONE) {
-          sc = sc + (lw * lm(w1, w2, t1) + pen);
+          sc = sc + (lw * lm(tab, mask, lmBase, unkLp, w1, w2, t1) + pen);
           w1 = w2;
           w2 = t1;
         }
         if (t2 != NONE) {
-          sc = sc + (lw * lm(w1, w2, t2) + pen);
+          sc = sc + (lw * lm(tab, mask, lmBase, unkLp, w1, w2, t2) + pen);
           w1 = w2;
           w2 = t2;
         }
-        insert(s + 1, sc, fut, nc, w1, w2, <i32>j, <i32>hi, o);
+        // Recombination: at most one hypothesis of the stack has this state.
+        const sig = signature(nc, w1, w2, <i32>j);
+        let same: i32 = -1;
+        for (let q: u32 = 0; q < ncnt; q++) {
+          if (load<u32>(nsig + (<usize>q << 2)) != sig) continue;
+          const r = nb + HYP * <usize>q;
+          if (load<u64>(r, 16) == nc && load<u32>(r, 24) == w1 && load<u32>(r, 28) == w2 && load<i32>(r, 32) == <i32>j) {
+            same = <i32>q;
+            break;
+          }
+        }
+        if (same >= 0) {
+          const r = nb + HYP * <usize>same;
+          if (sc > load<f64>(r)) {
+            store<f64>(r, sc);
+            store<i32>(r, <i32>hi, 36);
+            store<u32>(r, o, 40);
+            store<f64>(nest + (<usize>same << 3), sc + load<f64>(r, 8));
+            worstK = -1;
+          }
+          continue;
+        }
+        const est = sc + fut;
+        let slot = ncnt;
+        if (ncnt < b) {
+          ncnt++;
+        } else {
+          if (worstK < 0) {
+            worstK = 0;
+            worstE = load<f64>(nest);
+            for (let q: u32 = 1; q < ncnt; q++) {
+              const e = load<f64>(nest + (<usize>q << 3));
+              if (e < worstE) {
+                worstE = e;
+                worstK = <i32>q;
+              }
+            }
+          }
+          if (!(est > worstE)) continue;
+          slot = <u32>worstK;
+        }
+        worstK = -1;
+        const r = nb + HYP * <usize>slot;
+        store<f64>(r, sc);
+        store<f64>(r, fut, 8);
+        store<u64>(r, nc, 16);
+        store<u32>(r, w1, 24);
+        store<u32>(r, w2, 28);
+        store<i32>(r, <i32>j, 32);
+        store<i32>(r, <i32>hi, 36);
+        store<u32>(r, o, 40);
+        store<u32>(nsig + (<usize>slot << 2), sig);
+        store<f64>(nest + (<usize>slot << 3), est);
       }
     }
   }
+  store<u32>(countP + (<usize>(s + 1) << 2), ncnt);
 }
 
 /** Picks the best finished hypothesis, follows it back and writes the sentence's output. */
@@ -403,7 +443,7 @@ function finishSentence(): void {
   let bestScore: f64 = 0;
   for (let k: u32 = 0; k < cnt; k++) {
     const p = base + HYP * <usize>k;
-    const f = load<f64>(p) + lmW * lm(load<u32>(p, 24), load<u32>(p, 28), EOS);
+    const f = load<f64>(p) + lmW * lm(tabP, tabMask, lmP, unk, load<u32>(p, 24), load<u32>(p, 28), EOS);
     if (k == 0 || f > bestScore) {
       bestScore = f;
       best = k;

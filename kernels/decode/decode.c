@@ -1,0 +1,365 @@
+/*
+ * Translation decoding in C: the native baseline of bench/translation-decode.ts. Same
+ * algorithm, same byte layout (shared/kernels/decode.codec.ts), the same tie-breaking and
+ * floating-point operation order as assembly/index.ts (fixed in its module comment), so its
+ * output bytes are identical. Build with -ffp-contract=off: a fused multiply-add would round
+ * differently.
+ *
+ *   gcc -O3 -ffp-contract=off -o bench/out/decode kernels/decode/decode.c
+ *   bench/out/decode INPUT OUTPUT [RUNS]
+ *
+ * Runs the unit RUNS times (default 1; each run parses the unit and builds its LM table, as
+ * the kernel's init does), prints each run's wall time in nanoseconds on its own line, and
+ * writes the output bytes of the last run. Exit 2 on a refused input.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define HEADER 64
+#define NONE 0xffffffffu
+#define BOS 0u
+#define EOS 1u
+#define SENTENCE_MAX 64
+#define BEAM_MAX 256
+#define DISTORTION_MAX 16
+#define CANONICAL_NAN 0x7ff8000000000000ull
+
+typedef struct {
+  double score, future;
+  uint64_t cov;
+  uint32_t w1, w2;
+  int32_t last, back;
+  uint32_t opt, pad;
+} hyp_t;
+
+typedef struct {
+  uint32_t w1, w2, w3, pad;
+  double logp, bow;
+} lm_t;
+
+typedef struct {
+  uint32_t t1, t2;
+  double score;
+} opt_t;
+
+typedef struct {
+  uint32_t s, v, o, l, beam, dlimit, max_len;
+  uint64_t words;
+  double lmw, wp, dw, unk;
+  const uint32_t *lens, *wordv, *starts;
+  const opt_t *opts;
+  const lm_t *lm;
+  uint32_t *tab;
+  uint32_t mask;
+  double *fw;
+} unit_t;
+
+static int finite(double v) { return v - v == 0; }
+
+static inline uint32_t hash3(uint32_t a, uint32_t b, uint32_t c) {
+  uint32_t h = a * 0x9e3779b1u;
+  h = (h ^ b) * 0x85ebca77u;
+  h = (h ^ c) * 0xc2b2ae3du;
+  return h ^ (h >> 16);
+}
+
+static inline const lm_t *find(const unit_t *u, uint32_t a, uint32_t b, uint32_t c) {
+  uint32_t i = hash3(a, b, c) & u->mask;
+  for (;;) {
+    uint32_t slot = u->tab[i];
+    if (slot == 0) return NULL;
+    const lm_t *e = &u->lm[slot - 1];
+    if (e->w1 == a && e->w2 == b && e->w3 == c) return e;
+    i = (i + 1) & u->mask;
+  }
+}
+
+static double lm(const unit_t *u, uint32_t a, uint32_t b, uint32_t w) {
+  const lm_t *e = find(u, a, b, w);
+  if (e) return e->logp;
+  double bo = 0;
+  if (a != NONE) {
+    const lm_t *c = find(u, NONE, a, b);
+    if (c) bo = c->bow;
+    e = find(u, NONE, b, w);
+    if (e) return bo + e->logp;
+  }
+  const lm_t *c = find(u, NONE, NONE, b);
+  if (c) bo = bo + c->bow;
+  e = find(u, NONE, NONE, w);
+  return e ? bo + e->logp : bo + u->unk;
+}
+
+static double unigram(const unit_t *u, uint32_t w) {
+  const lm_t *e = find(u, NONE, NONE, w);
+  return e ? e->logp : u->unk;
+}
+
+/* Parses and checks the unit like the kernel's init; 0 or the kernel's negative code. */
+static int parse(const unsigned char *in, size_t len, unit_t *u) {
+  if (len < HEADER) return -1;
+  const uint32_t *h = (const uint32_t *)in;
+  if (h[0] != 1) return -2;
+  u->s = h[1]; u->v = h[2]; u->o = h[3]; u->l = h[4]; u->beam = h[5]; u->dlimit = h[6];
+  if (u->beam < 1 || u->beam > BEAM_MAX) return -3;
+  if (u->dlimit > DISTORTION_MAX) return -4;
+  if (h[7] != 0) return -5;
+  const double *f = (const double *)(in + 32);
+  u->lmw = f[0]; u->wp = f[1]; u->dw = f[2]; u->unk = f[3];
+  if (!finite(u->lmw) || !finite(u->wp) || !finite(u->dw) || !finite(u->unk)) return -13;
+  if ((uint64_t)HEADER + 4ull * u->s > len) return -6;
+  u->lens = (const uint32_t *)(in + HEADER);
+  uint64_t words = 0;
+  u->max_len = 0;
+  for (uint32_t i = 0; i < u->s; i++) {
+    if (u->lens[i] > SENTENCE_MAX) return -7;
+    words += u->lens[i];
+    if (u->lens[i] > u->max_len) u->max_len = u->lens[i];
+  }
+  uint64_t opt_at = ((uint64_t)HEADER + 4 * ((uint64_t)u->s + words + u->v + 1) + 7) & ~7ull;
+  if (opt_at + 16ull * u->o + 32ull * u->l != len) return -6;
+  u->words = words;
+  u->wordv = u->lens + u->s;
+  u->starts = u->wordv + words;
+  u->opts = (const opt_t *)(in + opt_at);
+  u->lm = (const lm_t *)(in + opt_at + 16ull * u->o);
+  for (uint64_t i = 0; i < words; i++) if (u->wordv[i] >= u->v) return -8;
+  if (u->starts[0] != 0 || u->starts[u->v] != u->o) return -9;
+  for (uint32_t v = 0; v < u->v; v++) if (u->starts[v + 1] <= u->starts[v]) return -9;
+  for (uint32_t o = 0; o < u->o; o++) {
+    const opt_t *p = &u->opts[o];
+    if (p->t1 == NONE && p->t2 != NONE) return -10;
+    if (p->t1 == BOS || p->t1 == EOS || p->t2 == BOS || p->t2 == EOS || !finite(p->score)) return -10;
+  }
+  uint32_t cap = 16;
+  while ((uint64_t)cap < 2ull * u->l) cap <<= 1;
+  u->tab = calloc(cap, sizeof(uint32_t));
+  u->fw = malloc((u->v ? u->v : 1) * sizeof(double));
+  if (!u->tab || !u->fw) return -14;
+  u->mask = cap - 1;
+  for (uint32_t k = 0; k < u->l; k++) {
+    const lm_t *e = &u->lm[k];
+    if (e->w3 == NONE || (e->w1 != NONE && e->w2 == NONE) || e->pad != 0) return -11;
+    if (!finite(e->logp) || !finite(e->bow)) return -11;
+    uint32_t i = hash3(e->w1, e->w2, e->w3) & u->mask;
+    while (u->tab[i] != 0) {
+      const lm_t *g = &u->lm[u->tab[i] - 1];
+      if (g->w1 == e->w1 && g->w2 == e->w2 && g->w3 == e->w3) return -12;
+      i = (i + 1) & u->mask;
+    }
+    u->tab[i] = k + 1;
+  }
+  for (uint32_t v = 0; v < u->v; v++) {
+    double best = 0;
+    for (uint32_t o = u->starts[v]; o < u->starts[v + 1]; o++) {
+      const opt_t *p = &u->opts[o];
+      double e = p->score;
+      if (p->t1 != NONE) e = e + (u->lmw * unigram(u, p->t1) + u->wp);
+      if (p->t2 != NONE) e = e + (u->lmw * unigram(u, p->t2) + u->wp);
+      if (o == u->starts[v] || e > best) best = e;
+    }
+    u->fw[v] = best;
+  }
+  return 0;
+}
+
+/* A 32-bit signature of a hypothesis state: stacks scan these before comparing whole states. */
+static inline uint32_t signature(uint64_t cov, uint32_t w1, uint32_t w2, int32_t last) {
+  uint32_t h = (uint32_t)cov * 0x9e3779b1u;
+  h = (h ^ (uint32_t)(cov >> 32)) * 0x85ebca77u;
+  h = (h ^ w1) * 0xc2b2ae3du;
+  h = (h ^ w2) * 0x27d4eb2fu;
+  h = (h ^ (uint32_t)last) * 0x165667b1u;
+  return h ^ (h >> 15);
+}
+
+static void run(const unit_t *u, hyp_t *hyps, uint32_t *sigs, double *ests, uint32_t *counts, unsigned char *out) {
+  const uint32_t b = u->beam;
+  const uint32_t *words = u->wordv;
+  unsigned char *o = out;
+  for (uint32_t si = 0; si < u->s; si++) {
+    const uint32_t n = u->lens[si];
+    memset(counts, 0, (n + 1) * sizeof(uint32_t));
+    double future = 0;
+    for (uint32_t j = 0; j < n; j++) future += u->fw[words[j]];
+    hyps[0] = (hyp_t){0, future, 0, NONE, BOS, -1, -1, 0, 0};
+    counts[0] = 1;
+    for (uint32_t s = 0; s < n; s++) {
+      const uint32_t cnt = counts[s];
+      const size_t next = (size_t)(s + 1) * b;
+      hyp_t *nb = hyps + next;
+      uint32_t *nsig = sigs + next;
+      double *nest = ests + next;
+      uint32_t ncnt = counts[s + 1];
+      int32_t worst_k = -1;
+      double worst_e = 0;
+      for (uint32_t k = 0; k < cnt; k++) {
+        const uint32_t hi = s * b + k;
+        const hyp_t h = hyps[hi];
+        const uint32_t first = (uint32_t)__builtin_ctzll(~h.cov);
+        const uint32_t end = first + u->dlimit < n - 1 ? first + u->dlimit : n - 1;
+        for (uint32_t j = first; j <= end; j++) {
+          if ((h.cov >> j) & 1) continue;
+          const uint32_t type = words[j];
+          int32_t jump = (int32_t)j - (h.last + 1);
+          if (jump < 0) jump = -jump;
+          const double fut = h.future - u->fw[type];
+          const uint64_t nc = h.cov | (1ull << j);
+          for (uint32_t oi = u->starts[type]; oi < u->starts[type + 1]; oi++) {
+            const opt_t *p = &u->opts[oi];
+            double sc = h.score + p->score;
+            sc = sc - u->dw * (double)jump;
+            uint32_t w1 = h.w1, w2 = h.w2;
+            if (p->t1 != NONE) {
+              sc = sc + (u->lmw * lm(u, w1, w2, p->t1) + u->wp);
+              w1 = w2;
+              w2 = p->t1;
+            }
+            if (p->t2 != NONE) {
+              sc = sc + (u->lmw * lm(u, w1, w2, p->t2) + u->wp);
+              w1 = w2;
+              w2 = p->t2;
+            }
+            const uint32_t sig = signature(nc, w1, w2, (int32_t)j);
+            int32_t same = -1;
+            for (uint32_t q = 0; q < ncnt; q++) {
+              if (nsig[q] != sig) continue;
+              const hyp_t *r = &nb[q];
+              if (r->cov == nc && r->w1 == w1 && r->w2 == w2 && r->last == (int32_t)j) {
+                same = (int32_t)q;
+                break;
+              }
+            }
+            if (same >= 0) {
+              hyp_t *r = &nb[same];
+              if (sc > r->score) {
+                r->score = sc;
+                r->back = (int32_t)hi;
+                r->opt = oi;
+                nest[same] = sc + r->future;
+                worst_k = -1;
+              }
+              continue;
+            }
+            const double est = sc + fut;
+            uint32_t slot = ncnt;
+            if (ncnt < b) {
+              ncnt++;
+            } else {
+              if (worst_k < 0) {
+                worst_k = 0;
+                worst_e = nest[0];
+                for (uint32_t q = 1; q < ncnt; q++) {
+                  if (nest[q] < worst_e) {
+                    worst_e = nest[q];
+                    worst_k = (int32_t)q;
+                  }
+                }
+              }
+              if (!(est > worst_e)) continue;
+              slot = (uint32_t)worst_k;
+            }
+            worst_k = -1;
+            nb[slot] = (hyp_t){sc, fut, nc, w1, w2, (int32_t)j, (int32_t)hi, oi, 0};
+            nsig[slot] = sig;
+            nest[slot] = est;
+          }
+        }
+      }
+      counts[s + 1] = ncnt;
+    }
+    uint32_t best = 0;
+    double best_score = 0;
+    for (uint32_t k = 0; k < counts[n]; k++) {
+      const hyp_t *p = &hyps[(size_t)n * b + k];
+      double f = p->score + u->lmw * lm(u, p->w1, p->w2, EOS);
+      if (k == 0 || f > best_score) {
+        best_score = f;
+        best = k;
+      }
+    }
+    int32_t path[SENTENCE_MAX];
+    int32_t hi = (int32_t)(n * b + best);
+    for (int32_t s = (int32_t)n - 1; s >= 0; s--) {
+      path[s] = hi;
+      hi = hyps[hi].back;
+    }
+    uint64_t bits;
+    memcpy(&bits, &best_score, 8);
+    if (best_score != best_score) bits = CANONICAL_NAN;
+    memset(o, 0, 16 + 16 * (size_t)n);
+    memcpy(o, &bits, 8);
+    uint32_t m = 0;
+    for (uint32_t s = 0; s < n; s++) {
+      const hyp_t *h = &hyps[path[s]];
+      const opt_t *p = &u->opts[h->opt];
+      uint32_t src = (uint32_t)h->last;
+      uint32_t *slot = (uint32_t *)(o + 16);
+      if (p->t1 != NONE) { slot[2 * m] = p->t1; slot[2 * m + 1] = src; m++; }
+      if (p->t2 != NONE) { slot[2 * m] = p->t2; slot[2 * m + 1] = src; m++; }
+    }
+    memcpy(o + 8, &m, 4);
+    o += 16 + 16 * (size_t)n;
+    words += n;
+  }
+}
+
+int main(int argc, char **argv) {
+  if (argc < 3) {
+    fprintf(stderr, "usage: %s INPUT OUTPUT [RUNS]\n", argv[0]);
+    return 1;
+  }
+  uint16_t probe = 1;
+  if (*(unsigned char *)&probe != 1) {
+    fprintf(stderr, "big-endian hosts are not supported: the layout is read in host order\n");
+    return 1;
+  }
+  int runs = argc > 3 ? atoi(argv[3]) : 1;
+  if (runs < 1) runs = 1;
+  FILE *f = fopen(argv[1], "rb");
+  if (!f) return perror(argv[1]), 1;
+  fseek(f, 0, SEEK_END);
+  size_t len = (size_t)ftell(f);
+  fseek(f, 0, SEEK_SET);
+  /* 8-aligned, so the f64 fields of the layout can be read in place. */
+  unsigned char *in = aligned_alloc(8, (len + 7) & ~(size_t)7);
+  if (!in || fread(in, 1, len, f) != len) return perror(argv[1]), 1;
+  fclose(f);
+  unit_t u;
+  int code = parse(in, len, &u);
+  if (code != 0) {
+    fprintf(stderr, "input refused (kernel code %d)\n", code);
+    return 2;
+  }
+  free(u.tab);
+  free(u.fw);
+  size_t out_len = 16 * (size_t)u.s + 16 * (size_t)u.words;
+  unsigned char *out = malloc(out_len ? out_len : 1);
+  size_t slots = ((size_t)u.max_len + 1) * u.beam;
+  hyp_t *hyps = malloc(slots * sizeof(hyp_t));
+  uint32_t *sigs = malloc(slots * sizeof(uint32_t));
+  double *ests = malloc(slots * sizeof(double));
+  uint32_t *counts = malloc((SENTENCE_MAX + 1) * sizeof(uint32_t));
+  if (!out || !hyps || !sigs || !ests || !counts) {
+    fprintf(stderr, "out of memory\n");
+    return 1;
+  }
+  for (int r = 0; r < runs; r++) {
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    /* Parsing is timed too: it builds the LM table and future costs, as the kernel's init does. */
+    parse(in, len, &u);
+    run(&u, hyps, sigs, ests, counts, out);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    free(u.tab);
+    free(u.fw);
+    printf("%lld\n", (long long)(t1.tv_sec - t0.tv_sec) * 1000000000ll + (t1.tv_nsec - t0.tv_nsec));
+  }
+  FILE *o = fopen(argv[2], "wb");
+  if (!o || fwrite(out, 1, out_len, o) != out_len) return perror(argv[2]), 1;
+  fclose(o);
+  return 0;
+}
