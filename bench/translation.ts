@@ -14,6 +14,7 @@
  *   npm run bench -- translation     (BENCH_TRANSLATION_E2E=0: kernels only; BENCH_TRANSLATION_PAIRS)
  */
 import type { ChildProcess } from 'node:child_process';
+import SQLite from 'better-sqlite3';
 import { cpus } from 'node:os';
 import { createApiClient } from '../shared/api/client.ts';
 import { Ibm1ParamsSchema, nextIbm1, preparedCorpus } from '../shared/jobs/ibm1.ts';
@@ -136,18 +137,23 @@ async function trainingEndToEnd(): Promise<void> {
     const submitMs = now() - started;
     const perIteration = job.unitsTotal;
     // Iteration k ends when the edge inserts iteration k+1's units (or completes the job).
+    // Watched in the edge's SQLite file, read-only: asking the API would send the job's
+    // parameters (the whole corpus) with every answer and load the edge being measured.
+    const db = new SQLite(server.databaseUrl, { readonly: true, fileMustExist: true });
+    const watch = db.prepare('select status, units_total from jobs where id = ?');
     const boundaries: number[] = [submitMs + started];
     let last = job.unitsTotal;
-    let status = job.status;
+    let status: string = job.status;
     while (status === 'running' && now() - started < RUN_MS_MAX) {
       await new Promise((r) => setTimeout(r, POLL_MS));
-      const j = await customer.job(job.id);
-      status = j.status;
-      if (j.unitsTotal !== last) {
-        last = j.unitsTotal;
+      const row = watch.get(job.id) as { status: string; units_total: number };
+      status = row.status;
+      if (row.units_total !== last) {
+        last = row.units_total;
         boundaries.push(now());
       }
     }
+    db.close();
     const done = await customer.job(job.id);
     if (done.status !== 'completed') throw new Error(`the training job ended ${done.status}: ${done.unitsValid}/${done.unitsTotal} units valid`);
     const ended = Date.parse(done.completedAt!);

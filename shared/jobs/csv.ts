@@ -2,11 +2,12 @@
  * @module Integrated results as CSV (RFC 4180, written by csv-stringify): an EBM ensemble as
  * one row per member (its parameters, its equilibria and its sensitivity), a Lorenz-96
  * ensemble as one row per lead time (spread, the event variable and the probability of the
- * event). Empty cells stand for numbers that are not finite.
+ * event), a trained word-alignment model as its pruned translation table. Empty cells stand for numbers that are not finite.
  */
 import { stringify } from 'csv-stringify/sync';
 import { EBM_MEMBER_PARAMS } from '../kernels/ebm.codec.ts';
 import type { EbmResult } from './ebm-result.ts';
+import type { Ibm1Result } from './ibm1.ts';
 import type { L96Result } from './lorenz96.ts';
 import type { TranslateResult } from './translate-result.ts';
 
@@ -39,6 +40,14 @@ function translateRecords(r: TranslateResult): Cell[][] {
   return [['segment', 'source', 'translation', 'alignment'], ...r.segments.map((s, k): Cell[] => [k, s.src.join(' '), s.tgt.join(' '), s.align.join(' ')])];
 }
 
+/** A trained word-alignment model as its pruned translation table: one row per (source, target) entry. */
+function ibm1Records(r: Ibm1Result): Cell[][] {
+  const rows: Cell[][] = [['source', 'target', 'p']];
+  const { srcVocab, tgtVocab, table } = r.model;
+  table.forEach((row, e) => row.tgt.forEach((f, i) => rows.push([e === 0 ? '(NULL)' : srcVocab[e]!, tgtVocab[f]!, row.p[i]!])));
+  return rows;
+}
+
 /** The CSV text of a job's integrated result; throws for a kind it does not know. */
 export function resultCsv(result: { kind: string }): string {
   const records =
@@ -48,7 +57,9 @@ export function resultCsv(result: { kind: string }): string {
         ? l96Records(result as L96Result)
         : result.kind === 'translate'
           ? translateRecords(result as TranslateResult)
-          : undefined;
+          : result.kind === 'ibm1-train'
+            ? ibm1Records(result as Ibm1Result)
+            : undefined;
   if (!records) throw new RangeError(`no CSV layout for results of kind ${result.kind}`);
   // JSON carried non-finite numbers as null; an empty cell says "no number" in CSV.
   return stringify(records.map((row) => row.map((c) => (c === null || (typeof c === 'number' && !Number.isFinite(c)) ? '' : c))));

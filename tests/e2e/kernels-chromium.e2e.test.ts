@@ -1,7 +1,8 @@
 /**
  * Determinism across realms: the kernel module the edge serves, run in Chromium, gives
  * byte-identical outputs (equal SHA-256) to the same module run in Node (Lorenz-96, and the
- * translation decoder on random units and on units the translate job's splitter made).
+ * translation decoder on random units and on units the translate job's splitter made, and the
+ * IBM Model 1 E-step on units the training job's splitter and its next iteration made).
  */
 import { describe, expect, it } from 'vitest';
 import { bytesToBase64, sha256Hex } from '../../shared/base64.ts';
@@ -10,7 +11,9 @@ import { encodeL96Input } from '../../shared/kernels/lorenz96.codec.ts';
 import { TranslateParamsSchema, planTranslation, splitTranslation } from '../../shared/jobs/translate.ts';
 import { randomDecodeUnit } from '../../kernels/decode/random-unit.ts';
 import { documentOf, lexiconModel } from '../translation/lexicon-model.ts';
-import { syntheticCorpus } from '../translation/synthetic.ts';
+import { syntheticCorpus, toTsv } from '../translation/synthetic.ts';
+import { Ibm1ParamsSchema, nextIbm1, splitIbm1 } from '../../shared/jobs/ibm1.ts';
+import { ibm1Reference } from '../../kernels/ibm1/reference.ts';
 import { runKernel } from '../../shared/kernels/runtime.ts';
 import { makeTestApp } from '../../edge/testing.ts';
 import { useServerAndBrowser } from './harness.ts';
@@ -89,6 +92,28 @@ describe('kernel determinism, Node vs Chromium', () => {
     const page = await ctx.browser.newPage();
     await page.goto(`${ctx.server.url}/`);
     expect(await chromiumHashes(page, entry.url, cases)).toEqual(node);
+    expect(new Set(Object.values(node)).size).toBe(4);
+  });
+
+  it('runs IBM Model 1 E-step units hash-identically in both realms', async () => {
+    const { kernels } = await makeTestApp();
+    const entry = kernels.entries.get('ibm1@1')!;
+    const corpus = syntheticCorpus({ seed: 9, pairs: 1200 });
+    const p = Ibm1ParamsSchema.parse({ srcLang: 'en', tgtLang: 'fr', corpus: { tsv: toTsv(corpus.pairs) }, shardPairs: 500, minGain: 0 });
+    const first = splitIbm1(p).map((u) => u.input);
+    // The second iteration's units carry a trained (non-uniform) table and a likelihood history.
+    const second = nextIbm1(p, first.map((u) => ibm1Reference(u)), 0)!.map((u) => u.input);
+    const hashed = second[1]!.slice();
+    new DataView(hashed.buffer).setUint32(12, 60_000, true);
+    new DataView(hashed.buffer).setUint32(16, 60_000, true);
+    const cases = { first0: first[0]!, first2: first[2]!, second0: second[0]!, second1: second[1]!, hashed };
+    const node: Record<string, string> = {};
+    for (const [name, bytes] of Object.entries(cases)) node[name] = await sha256Hex(await runKernel(entry.module, bytes, { budget: 7 }));
+    const page = await ctx.browser.newPage();
+    await page.goto(`${ctx.server.url}/`);
+    expect(await chromiumHashes(page, entry.url, cases)).toEqual(node);
+    // The hashed table (a sparse vocabulary space) gives the dense table's bytes.
+    expect(node.hashed).toBe(node.second1);
     expect(new Set(Object.values(node)).size).toBe(4);
   });
 });

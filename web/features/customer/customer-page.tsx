@@ -16,6 +16,7 @@ import { CreateCustomerForm, type Created } from './create-customer.tsx';
 import { EbmForm } from './ebm-form.tsx';
 import { JobForm } from './job-form.tsx';
 import { TranslateForm } from '../translation/translate-form.tsx';
+import { TrainingForm } from '../translation/training-form.tsx';
 import { jobPagePath } from './paths.ts';
 import './customer.css';
 import { JobList } from './job-list.tsx';
@@ -86,7 +87,7 @@ function CustomerArea({ identity, fresh, onForget }: AreaProps) {
   const api = useMemo(() => withAdmittedSubmit(plainApi, reception.admission, identity.apiKey), [plainApi, reception.admission, identity]);
   const { jobs, error, refresh, add } = useJobs(api);
   const [keyShown, setKeyShown] = useState(fresh !== undefined);
-  const [kind, setKind] = useState<'ebm' | 'lorenz96' | 'translate'>('lorenz96');
+  const [kind, setKind] = useState<'ebm' | 'lorenz96' | 'ibm1-train' | 'translate'>('lorenz96');
   const [submitted, setSubmitted] = useState<Job>();
   const rejected = problemOf(error)?.status === 401;
   const onSubmitted = (job: Job) => {
@@ -109,6 +110,9 @@ function CustomerArea({ identity, fresh, onForget }: AreaProps) {
         <button type="button" class="button button-small" data-testid="kind-lorenz96" aria-pressed={kind === 'lorenz96'} onClick={() => setKind('lorenz96')}>
           Lorenz-96 ensemble forecast
         </button>
+        <button type="button" class="button button-small" data-testid="kind-ibm1-train" aria-pressed={kind === 'ibm1-train'} onClick={() => setKind('ibm1-train')}>
+          Train a translation model
+        </button>
         <button type="button" class="button button-small" data-testid="kind-translate" aria-pressed={kind === 'translate'} onClick={() => setKind('translate')}>
           Translate a document
         </button>
@@ -116,6 +120,8 @@ function CustomerArea({ identity, fresh, onForget }: AreaProps) {
       <WaitingRoom view={reception} />
       {kind === 'ebm' ? (
         <EbmForm api={api} onSubmitted={onSubmitted} />
+      ) : kind === 'ibm1-train' ? (
+        <TrainingForm api={api} onSubmitted={onSubmitted} />
       ) : kind === 'translate' ? (
         <TranslateForm api={api} jobs={jobs} onSubmitted={onSubmitted} />
       ) : (

@@ -20,6 +20,7 @@ import { formatDuration } from './format.ts';
 import { InvoiceView } from './invoice-view.tsx';
 import { L96Results } from './l96-results.tsx';
 import { TranslateResultView } from '../translation/translate-result.tsx';
+import { TrainingResultView, type TrainingDoc } from '../translation/training-result.tsx';
 import { useJobProgress } from './use-job-progress.ts';
 import './customer.css';
 
@@ -194,6 +195,8 @@ function JobView({ jobId, apiKey }: { jobId: string; apiKey: string }) {
           <p class="muted" data-testid="translate-progress">
             {partial.doc.membersDone} sentences translated so far.
           </p>
+        ) : job.kind === 'ibm1-train' ? (
+          <TrainingResultView doc={partial.doc as unknown as TrainingDoc} running={progress.status === 'running'} />
         ) : partial.doc.kind === 'ebm' ? (
           <EbmResults result={partial.doc as unknown as EbmResult} />
         ) : (
