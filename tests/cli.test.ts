@@ -106,6 +106,23 @@ describe('customer CLI against a running server', () => {
     expect(status.stdout).toContain(`job ${jobId} (ebm): completed, 4/4 units valid`);
   }, 120_000);
 
+  it('quotes and submits a word-alignment training job file (its corpus inline), and a bad corpus is refused with its problem', async () => {
+    const tsv = 'das Haus\tthe house\ndas Buch\tthe book\nein Buch\ta book\n'.repeat(2000);
+    const jobFile = file('train.json', JSON.stringify({ kind: 'ibm1-train', params: { srcLang: 'de', tgtLang: 'en', corpus: { tsv }, maxIterations: 3 } }));
+    const quote = await cli(['quote', jobFile]);
+    expect(quote.code).toBe(EXIT.ok);
+    expect(quote.stdout).toMatch(/^9 units, \d+ points × quorum 2/);
+    const submit = await cli(['submit', jobFile]);
+    expect(submit.code).toBe(EXIT.ok);
+    expect(submit.stderr).toMatch(/submitted: 3 units/);
+    expect(await customer.job(submit.stdout.trim())).toMatchObject({ kind: 'ibm1-train', status: 'running', unitsTotal: 3 });
+    const bad = file('bad-train.json', JSON.stringify({ kind: 'ibm1-train', params: { srcLang: 'de', tgtLang: 'en', corpus: { source: 'a\nb\n', target: 'x\n' } } }));
+    const refused = await cli(['submit', bad]);
+    expect(refused.code).not.toBe(EXIT.ok);
+    expect(refused.stderr).toMatch(/line/);
+    await cli(['cancel', submit.stdout.trim()]);
+  }, 60_000);
+
   it('cancels a job and says what was charged and released', async () => {
     const job = await customer.createJob({ kind: 'ebm', params });
     const run = await cli(['cancel', job.id]);
