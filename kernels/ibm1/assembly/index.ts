@@ -299,14 +299,16 @@ export function init(): i32 {
   const bytesMask = <usize>((8 << hashBits) - 1);
   const shift = 32 - hashBits;
   const T = tgtTypes;
-  // Scratch: the cells' source part (e·T) of NULL and each source word, then per target
-  // word the byte offsets of its entries.
+  // Scratch: for NULL and each source word, the address of its row of cells (dense) or the
+  // source part e·T of its keys (hashed); then per target word the addresses of its t(f | e).
   const nul: usize = withNull ? 1 : 0;
   const l1 = l + nul;
   const bases = scratchP;
   const offs = bases + (l1 << 2);
-  store<u32>(bases, 0);
-  for (let i: usize = 0; i < l; i++) store<u32>(bases + ((i + nul) << 2), load<u32>(src + (i << 2)) * T);
+  const rowBytes: u32 = isDense ? 4 : 1;
+  const rows: u32 = isDense ? <u32>table : 0;
+  store<u32>(bases, rows);
+  for (let i: usize = 0; i < l; i++) store<u32>(bases + ((i + nul) << 2), rows + load<u32>(src + (i << 2)) * T * rowBytes);
   const tgt = src + (l << 2);
   let prod: f64 = 1;
   let exps: i64 = 0;
@@ -314,14 +316,18 @@ export function init(): i32 {
     const f = load<u32>(tgt + (j << 2));
     let denom: f64 = 0;
     if (isDense) {
-      for (let i: usize = 0; i < l1; i++) {
-        const at = load<u32>(table + (<usize>(load<u32>(bases + (i << 2)) + f) << 2));
+      // The cell of (e, f) is at e's row + 4·f.
+      const f4 = <usize>f << 2;
+      let o = offs;
+      for (let b = bases, end = bases + (l1 << 2); b < end; b += 4, o += 4) {
+        const at = load<u32>(<usize>load<u32>(b) + f4);
         if (at == MISSING) {
           failed = true;
           return NaN;
         }
-        store<u32>(offs + (i << 2), at);
-        denom += load<f64>(t0 + <usize>at);
+        const tAt = t0 + <usize>at;
+        store<u32>(o, <u32>tAt);
+        denom += load<f64>(tAt);
       }
     } else {
       for (let i: usize = 0; i < l1; i++) {
@@ -330,14 +336,18 @@ export function init(): i32 {
           failed = true;
           return NaN;
         }
-        store<u32>(offs + (i << 2), at);
-        denom += load<f64>(t0 + <usize>at);
+        const tAt = t0 + <usize>at;
+        store<u32>(offs + (i << 2), <u32>tAt);
+        denom += load<f64>(tAt);
       }
     }
     const inv = 1.0 / denom;
-    for (let i: usize = 0; i < l1; i++) {
-      const at = <usize>load<u32>(offs + (i << 2));
-      store<f64>(c0 + at, load<f64>(c0 + at) + load<f64>(t0 + at) * inv);
+    // offs hold the addresses of t(f | e); the counts lie at a fixed distance from them.
+    const toCount = c0 - t0;
+    for (let o = offs, end = offs + (l1 << 2); o < end; o += 4) {
+      const tAt = <usize>load<u32>(o);
+      const cAt = tAt + toCount;
+      store<f64>(cAt, load<f64>(cAt) + load<f64>(tAt) * inv);
     }
     prod *= denom;
     const b = reinterpret<u64>(prod);
