@@ -36,10 +36,14 @@ export const DECODE_ERR_OUT_OF_MEMORY = -14;
 export const DECODE_ERR_INIT_TWICE = -15;
 /** `step` was called before a successful `init`. */
 export const DECODE_ERR_NOT_READY = -16;
+/** A target id is DECODE_TARGET_IDS_MAX or more (the kernel keeps unigrams in an array by id). */
+export const DECODE_ERR_TARGET_ID = -17;
 
 /** Source words in one sentence at most: coverage is one 64-bit mask (the edge cuts longer sentences). */
 export const DECODE_SENTENCE_TOKENS_MAX = 64;
 /** Hypotheses kept per stack at most; the work per stack grows with its square (recombination scan). */
 export const DECODE_BEAM_MAX = 256;
+/** Target ids a unit may use (they are unit-local: a unit reaches a few thousand words). */
+export const DECODE_TARGET_IDS_MAX = 1 << 20;
 /** Positions a translation may jump ahead of the first untranslated word at most. */
 export const DECODE_DISTORTION_MAX = 16;

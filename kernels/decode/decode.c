@@ -25,6 +25,7 @@
 #define SENTENCE_MAX 64
 #define BEAM_MAX 256
 #define DISTORTION_MAX 16
+#define TARGET_IDS_MAX (1u << 20)
 #define CANONICAL_NAN 0x7ff8000000000000ull
 
 typedef struct {
@@ -55,6 +56,8 @@ typedef struct {
   uint32_t *tab;
   uint32_t mask;
   double *fw;
+  double *uni_lp, *uni_bow;
+  unsigned char *uni_has;
 } unit_t;
 
 static int finite(double v) { return v - v == 0; }
@@ -77,26 +80,34 @@ static inline const lm_t *find(const unit_t *u, uint32_t a, uint32_t b, uint32_t
   }
 }
 
-static double lm(const unit_t *u, uint32_t a, uint32_t b, uint32_t w) {
-  const lm_t *e = find(u, a, b, w);
-  if (e) return e->logp;
-  double bo = 0;
-  if (a != NONE) {
-    const lm_t *c = find(u, NONE, a, b);
-    if (c) bo = c->bow;
-    e = find(u, NONE, b, w);
-    if (e) return bo + e->logp;
-  }
-  const lm_t *c = find(u, NONE, NONE, b);
-  if (c) bo = bo + c->bow;
-  e = find(u, NONE, NONE, w);
-  return e ? bo + e->logp : bo + u->unk;
+/* bow(a b) if held (else 0); 0 when a is NONE. */
+static inline double context_bow(const unit_t *u, uint32_t a, uint32_t b) {
+  if (a == NONE) return 0;
+  const lm_t *c = find(u, NONE, a, b);
+  return c ? c->bow : 0;
 }
 
-static double unigram(const unit_t *u, uint32_t w) {
-  const lm_t *e = find(u, NONE, NONE, w);
-  return e ? e->logp : u->unk;
+static inline double context_all(const unit_t *u, double bo_ab, uint32_t b) {
+  return u->uni_has[b] ? bo_ab + u->uni_bow[b] : bo_ab;
 }
+
+/* log p(w | a b) with the context's backoff weights given (see assembly/index.ts). */
+static inline double lm_in(const unit_t *u, uint32_t a, uint32_t b, uint32_t w, double bo_ab, double bo_all) {
+  const lm_t *e = find(u, a, b, w);
+  if (e) return e->logp;
+  if (a != NONE) {
+    e = find(u, NONE, b, w);
+    if (e) return bo_ab + e->logp;
+  }
+  return bo_all + u->uni_lp[w];
+}
+
+static double lm(const unit_t *u, uint32_t a, uint32_t b, uint32_t w) {
+  double bo_ab = context_bow(u, a, b);
+  return lm_in(u, a, b, w, bo_ab, context_all(u, bo_ab, b));
+}
+
+static double unigram(const unit_t *u, uint32_t w) { return u->uni_lp[w]; }
 
 /* Parses and checks the unit like the kernel's init; 0 or the kernel's negative code. */
 static int parse(const unsigned char *in, size_t len, unit_t *u) {
@@ -134,11 +145,25 @@ static int parse(const unsigned char *in, size_t len, unit_t *u) {
     if (p->t1 == NONE && p->t2 != NONE) return -10;
     if (p->t1 == BOS || p->t1 == EOS || p->t2 == BOS || p->t2 == EOS || !finite(p->score)) return -10;
   }
+  uint32_t max_t = EOS;
+  for (uint32_t o = 0; o < u->o; o++) {
+    if (u->opts[o].t1 != NONE && u->opts[o].t1 > max_t) max_t = u->opts[o].t1;
+    if (u->opts[o].t2 != NONE && u->opts[o].t2 > max_t) max_t = u->opts[o].t2;
+  }
+  for (uint32_t k = 0; k < u->l; k++) {
+    const uint32_t w[3] = {u->lm[k].w1, u->lm[k].w2, u->lm[k].w3};
+    for (int i = 0; i < 3; i++) if (w[i] != NONE && w[i] > max_t) max_t = w[i];
+  }
+  if (max_t >= TARGET_IDS_MAX) return -17;
   uint32_t cap = 16;
   while ((uint64_t)cap < 2ull * u->l) cap <<= 1;
   u->tab = calloc(cap, sizeof(uint32_t));
   u->fw = malloc((u->v ? u->v : 1) * sizeof(double));
-  if (!u->tab || !u->fw) return -14;
+  size_t ids = (size_t)max_t + 1;
+  u->uni_lp = malloc(ids * sizeof(double));
+  u->uni_bow = malloc(ids * sizeof(double));
+  u->uni_has = calloc(ids, 1);
+  if (!u->tab || !u->fw || !u->uni_lp || !u->uni_bow || !u->uni_has) return -14;
   u->mask = cap - 1;
   for (uint32_t k = 0; k < u->l; k++) {
     const lm_t *e = &u->lm[k];
@@ -151,6 +176,14 @@ static int parse(const unsigned char *in, size_t len, unit_t *u) {
       i = (i + 1) & u->mask;
     }
     u->tab[i] = k + 1;
+  }
+  for (size_t w = 0; w < ids; w++) u->uni_lp[w] = u->unk;
+  for (uint32_t k = 0; k < u->l; k++) {
+    const lm_t *e = &u->lm[k];
+    if (e->w1 != NONE || e->w2 != NONE) continue;
+    u->uni_lp[e->w3] = e->logp;
+    u->uni_bow[e->w3] = e->bow;
+    u->uni_has[e->w3] = 1;
   }
   for (uint32_t v = 0; v < u->v; v++) {
     double best = 0;
@@ -199,6 +232,8 @@ static void run(const unit_t *u, hyp_t *hyps, uint32_t *sigs, double *ests, uint
       for (uint32_t k = 0; k < cnt; k++) {
         const uint32_t hi = s * b + k;
         const hyp_t h = hyps[hi];
+        const double bo_ab = context_bow(u, h.w1, h.w2);
+        const double bo_all = context_all(u, bo_ab, h.w2);
         const uint32_t first = (uint32_t)__builtin_ctzll(~h.cov);
         const uint32_t end = first + u->dlimit < n - 1 ? first + u->dlimit : n - 1;
         for (uint32_t j = first; j <= end; j++) {
@@ -214,14 +249,30 @@ static void run(const unit_t *u, hyp_t *hyps, uint32_t *sigs, double *ests, uint
             sc = sc - u->dw * (double)jump;
             uint32_t w1 = h.w1, w2 = h.w2;
             if (p->t1 != NONE) {
-              sc = sc + (u->lmw * lm(u, w1, w2, p->t1) + u->wp);
+              sc = sc + (u->lmw * lm_in(u, w1, w2, p->t1, bo_ab, bo_all) + u->wp);
               w1 = w2;
               w2 = p->t1;
             }
             if (p->t2 != NONE) {
-              sc = sc + (u->lmw * lm(u, w1, w2, p->t2) + u->wp);
+              const double bo2 = context_bow(u, w1, w2);
+              sc = sc + (u->lmw * lm_in(u, w1, w2, p->t2, bo2, context_all(u, bo2, w2)) + u->wp);
               w1 = w2;
               w2 = p->t2;
+            }
+            /* A full stack refuses an extension not better than its worst estimate at once. */
+            const double est = sc + fut;
+            if (ncnt == b) {
+              if (worst_k < 0) {
+                worst_k = 0;
+                worst_e = nest[0];
+                for (uint32_t q = 1; q < ncnt; q++) {
+                  if (nest[q] < worst_e) {
+                    worst_e = nest[q];
+                    worst_k = (int32_t)q;
+                  }
+                }
+              }
+              if (!(est > worst_e)) continue;
             }
             const uint32_t sig = signature(nc, w1, w2, (int32_t)j);
             int32_t same = -1;
@@ -244,24 +295,9 @@ static void run(const unit_t *u, hyp_t *hyps, uint32_t *sigs, double *ests, uint
               }
               continue;
             }
-            const double est = sc + fut;
             uint32_t slot = ncnt;
-            if (ncnt < b) {
-              ncnt++;
-            } else {
-              if (worst_k < 0) {
-                worst_k = 0;
-                worst_e = nest[0];
-                for (uint32_t q = 1; q < ncnt; q++) {
-                  if (nest[q] < worst_e) {
-                    worst_e = nest[q];
-                    worst_k = (int32_t)q;
-                  }
-                }
-              }
-              if (!(est > worst_e)) continue;
-              slot = (uint32_t)worst_k;
-            }
+            if (ncnt < b) ncnt++;
+            else slot = (uint32_t)worst_k;
             worst_k = -1;
             nb[slot] = (hyp_t){sc, fut, nc, w1, w2, (int32_t)j, (int32_t)hi, oi, 0};
             nsig[slot] = sig;
@@ -336,6 +372,9 @@ int main(int argc, char **argv) {
   }
   free(u.tab);
   free(u.fw);
+  free(u.uni_lp);
+  free(u.uni_bow);
+  free(u.uni_has);
   size_t out_len = 16 * (size_t)u.s + 16 * (size_t)u.words;
   unsigned char *out = malloc(out_len ? out_len : 1);
   size_t slots = ((size_t)u.max_len + 1) * u.beam;
@@ -356,6 +395,9 @@ int main(int argc, char **argv) {
     clock_gettime(CLOCK_MONOTONIC, &t1);
     free(u.tab);
     free(u.fw);
+    free(u.uni_lp);
+    free(u.uni_bow);
+    free(u.uni_has);
     printf("%lld\n", (long long)(t1.tv_sec - t0.tv_sec) * 1000000000ll + (t1.tv_nsec - t0.tv_nsec));
   }
   FILE *o = fopen(argv[2], "wb");

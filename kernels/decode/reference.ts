@@ -53,6 +53,10 @@ function parse(input: Uint8Array) {
     if (t1 === BOS || t1 === EOS || t2 === BOS || t2 === EOS || !finite(optScore(o))) return C.DECODE_ERR_OPTION;
   }
   const lmAt = optAt + 16 * O;
+  let maxT = 1;
+  for (let o = 0; o < O; o++) for (const t of [optU(o, 0), optU(o, 1)]) if (t !== NONE) maxT = Math.max(maxT, t);
+  for (let k = 0; k < L; k++) for (let i = 0; i < 3; i++) if (u32[(lmAt >> 2) + 8 * k + i] !== NONE) maxT = Math.max(maxT, u32[(lmAt >> 2) + 8 * k + i]!);
+  if (maxT >= C.DECODE_TARGET_IDS_MAX) return C.DECODE_ERR_TARGET_ID;
   let cap = 16;
   while (cap < 2 * L) cap *= 2;
   const table = new Int32Array(cap);
@@ -156,30 +160,37 @@ export function decodeReference(input: Uint8Array): Uint8Array {
   const hOpt = new Uint32Array(H);
   const counts = new Uint32Array(maxLen + 1);
 
+  // Per stack: each slot's estimate (score + future as written), and the worst slot cached until the stack changes.
+  const hEst = new Float64Array(H);
+  let worstK = -1;
+  let worstE = 0;
   const insert = (t: number, score: number, future: number, lo: number, hi: number, w1: number, w2: number, last: number, back: number, opt: number) => {
     const base = t * B;
     const cnt = counts[t]!;
+    const est = score + future;
+    if (cnt === B) {
+      if (worstK < 0) {
+        worstK = 0;
+        worstE = hEst[base]!;
+        for (let k = 1; k < cnt; k++) if (hEst[base + k]! < worstE) [worstE, worstK] = [hEst[base + k]!, k];
+      }
+      if (!(est > worstE)) return;
+    }
     for (let k = 0; k < cnt; k++) {
       const p = base + k;
       if (hLo[p] === lo && hHi[p] === hi && hW1[p] === w1 && hW2[p] === w2 && hLast[p] === last) {
-        if (score > hScore[p]!) [hScore[p], hBack[p], hOpt[p]] = [score, back, opt];
+        if (score > hScore[p]!) {
+          [hScore[p], hBack[p], hOpt[p]] = [score, back, opt];
+          hEst[p] = score + hFuture[p]!;
+          worstK = -1;
+        }
         return;
       }
     }
-    const est = score + future;
     let slot = cnt;
-    if (cnt < B) {
-      counts[t] = cnt + 1;
-    } else {
-      let worst = 0;
-      let worstEst = hScore[base]! + hFuture[base]!;
-      for (let k = 1; k < cnt; k++) {
-        const e = hScore[base + k]! + hFuture[base + k]!;
-        if (e < worstEst) [worstEst, worst] = [e, k];
-      }
-      if (!(est > worstEst)) return;
-      slot = worst;
-    }
+    if (cnt < B) counts[t] = cnt + 1;
+    else slot = worstK;
+    worstK = -1;
     const p = base + slot;
     hScore[p] = score;
     hFuture[p] = future;
@@ -190,6 +201,7 @@ export function decodeReference(input: Uint8Array): Uint8Array {
     hLast[p] = last;
     hBack[p] = back;
     hOpt[p] = opt;
+    hEst[p] = est;
   };
 
   let wordAt = 0;
@@ -202,6 +214,7 @@ export function decodeReference(input: Uint8Array): Uint8Array {
     [hScore[0], hFuture[0], hLo[0], hHi[0], hW1[0], hW2[0], hLast[0], hBack[0]] = [0, future, 0, 0, NONE, BOS, -1, -1];
     counts[0] = 1;
     for (let s = 0; s < n; s++) {
+      worstK = -1;
       for (let k = 0; k < counts[s]!; k++) {
         const hi = s * B + k;
         const lo = hLo[hi]!;

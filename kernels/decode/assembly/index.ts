@@ -18,10 +18,12 @@
  * lm(a, b, w) in backoff form (ARPA): the trigram's log p if held; else bow(a b) (0 if not
  * held) + the bigram's log p if held; else + bow(b) + the unigram's log p, or the unknown
  * word's log probability.
- * Stacks: recombination on (coverage, w1, w2, last) keeps the higher score (a tie keeps the
- * one already there); a full stack (B) replaces its worst estimate (the first in slot order
- * among equals) when the new estimate is strictly higher. The best finished hypothesis is
- * the first in slot order with the highest final score.
+ * Stacks: an extension into a full stack (B hypotheses) is dropped unless its estimate is
+ * strictly higher than the stack's worst (the first in slot order among equals); otherwise it
+ * is recombined with the hypothesis of the same state (coverage, w1, w2, last) if there is one
+ * (the higher score stays, a tie keeps the one already there, the estimate becomes the new
+ * score + the kept future), else appended, or put in the worst's slot when full. The best
+ * finished hypothesis is the first in slot order with the highest final score.
  *
  * Memory (one instance runs one unit, nothing is freed): the input at a 16-aligned base, then
  * the LM hash table (open addressing, linear probing, at most half full), fw per type, stack
@@ -45,9 +47,11 @@ import {
   DECODE_ERR_RESERVED,
   DECODE_ERR_SENTENCE_LENGTH,
   DECODE_ERR_SHORT_INPUT,
+  DECODE_ERR_TARGET_ID,
   DECODE_ERR_WEIGHTS,
   DECODE_ERR_WORD,
   DECODE_SENTENCE_TOKENS_MAX,
+  DECODE_TARGET_IDS_MAX,
 } from '../codes';
 
 const HEADER: usize = 64;
@@ -84,6 +88,9 @@ let fwP: usize = 0;
 let countP: usize = 0;
 let pathP: usize = 0;
 let hypP: usize = 0;
+let uniLpP: usize = 0;
+let uniBowP: usize = 0;
+let uniHasP: usize = 0;
 let sigP: usize = 0;
 let estP: usize = 0;
 let outPtr: usize = 0;
@@ -130,26 +137,42 @@ function ensureMemory(end: u64): bool {
   }
 }
 
-/** log p(w | a b) with backoff (see the module comment); a may be NONE. The table comes in locals (globals are memory reads). */
-@inline function lm(tab: usize, mask: u32, base: usize, unkLp: f64, a: u32, b: u32, w: u32): f64 {
+/**
+ * log p(w | a b) with backoff (see the module comment); a may be NONE. `boAB` and `boAll` are
+ * the context's backoff weights (see context()), so a hypothesis computes them once for all
+ * its extensions; unigrams are read from arrays by id. The table comes in locals (globals are
+ * memory reads). The same additions as the module comment, in the same order.
+ */
+@inline function lmIn(tab: usize, mask: u32, base: usize, a: u32, b: u32, w: u32, boAB: f64, boAll: f64): f64 {
   let e = find(tab, mask, base, a, b, w);
   if (e != 0) return load<f64>(e, 16);
-  let bo: f64 = 0;
   if (a != NONE) {
-    const c = find(tab, mask, base, NONE, a, b);
-    if (c != 0) bo = load<f64>(c, 24);
     e = find(tab, mask, base, NONE, b, w);
-    if (e != 0) return bo + load<f64>(e, 16);
+    if (e != 0) return boAB + load<f64>(e, 16);
   }
-  const c = find(tab, mask, base, NONE, NONE, b);
-  if (c != 0) bo = bo + load<f64>(c, 24);
-  e = find(tab, mask, base, NONE, NONE, w);
-  return e != 0 ? bo + load<f64>(e, 16) : bo + unkLp;
+  return boAll + load<f64>(uniLpP + (<usize>w << 3));
+}
+
+/** bow(a b) if held (else 0), for a context (a, b); a may be NONE (then 0). */
+@inline function contextBow(tab: usize, mask: u32, base: usize, a: u32, b: u32): f64 {
+  if (a == NONE) return 0;
+  const c = find(tab, mask, base, NONE, a, b);
+  return c != 0 ? load<f64>(c, 24) : 0;
+}
+
+/** boAB plus bow(b) when b has a unigram entry (the sum the module comment's backoff makes). */
+@inline function contextAll(boAB: f64, b: u32): f64 {
+  return load<u8>(uniHasP + <usize>b) != 0 ? boAB + load<f64>(uniBowP + (<usize>b << 3)) : boAB;
+}
+
+/** log p(w | a b), the context's weights looked up here. */
+function lm(a: u32, b: u32, w: u32): f64 {
+  const boAB = contextBow(tabP, tabMask, lmP, a, b);
+  return lmIn(tabP, tabMask, lmP, a, b, w, boAB, contextAll(boAB, b));
 }
 
 function unigram(w: u32): f64 {
-  const e = find(tabP, tabMask, lmP, NONE, NONE, w);
-  return e != 0 ? load<f64>(e, 16) : unk;
+  return load<f64>(uniLpP + (<usize>w << 3));
 }
 
 /** Reserves `len` input bytes and returns where the caller must copy them (0 if too big). */
@@ -211,12 +234,33 @@ export function init(): i32 {
     if (t1 == BOS || t1 == EOS || t2 == BOS || t2 == EOS || !finite(load<f64>(p, 8))) return DECODE_ERR_OPTION;
   }
 
-  // Work memory: table, fw, counts, path, hypotheses, output.
+  let maxT: u32 = EOS;
+  for (let o: u32 = 0; o < oCount; o++) {
+    const p = optP + (<usize>o << 4);
+    const t1 = load<u32>(p);
+    const t2 = load<u32>(p, 4);
+    if (t1 != NONE && t1 > maxT) maxT = t1;
+    if (t2 != NONE && t2 > maxT) maxT = t2;
+  }
+  for (let k: u32 = 0; k < lCount; k++) {
+    const e = lmP + (<usize>k << 5);
+    for (let i: usize = 0; i < 12; i += 4) {
+      const w = load<u32>(e + i);
+      if (w != NONE && w > maxT) maxT = w;
+    }
+  }
+  if (maxT >= <u32>DECODE_TARGET_IDS_MAX) return DECODE_ERR_TARGET_ID;
+
+  // Work memory: table, fw, unigram arrays, counts, path, hypotheses, output.
   let cap: u32 = 16;
   while (<u64>cap < 2 * <u64>lCount) cap <<= 1;
   const tabAt = (<u64>inPtr + len + 15) & ~(<u64>15);
   const fwAt = tabAt + 4 * <u64>cap;
-  const countAt = (fwAt + 8 * <u64>vCount + 15) & ~(<u64>15);
+  const ids = <u64>maxT + 1;
+  const uniLpAt = (fwAt + 8 * <u64>vCount + 15) & ~(<u64>15);
+  const uniBowAt = uniLpAt + 8 * ids;
+  const uniHasAt = uniBowAt + 8 * ids;
+  const countAt = (uniHasAt + ids + 15) & ~(<u64>15);
   const pathAt = countAt + 4 * (<u64>DECODE_SENTENCE_TOKENS_MAX + 1);
   const hypAt = (pathAt + 4 * <u64>DECODE_SENTENCE_TOKENS_MAX + 15) & ~(<u64>15);
   const slots = (<u64>maxLen + 1) * <u64>beam;
@@ -228,6 +272,9 @@ export function init(): i32 {
   tabP = <usize>tabAt;
   tabMask = cap - 1;
   fwP = <usize>fwAt;
+  uniLpP = <usize>uniLpAt;
+  uniBowP = <usize>uniBowAt;
+  uniHasP = <usize>uniHasAt;
   countP = <usize>countAt;
   pathP = <usize>pathAt;
   hypP = <usize>hypAt;
@@ -254,6 +301,17 @@ export function init(): i32 {
       i = (i + 1) & tabMask;
     }
     store<u32>(tabP + (<usize>i << 2), k + 1);
+  }
+  // Unigrams by id: log p (the unknown word's where none is held) and the backoff weight.
+  for (let w: u64 = 0; w < ids; w++) store<f64>(uniLpP + (<usize>w << 3), unk);
+  memory.fill(uniHasP, 0, <usize>ids);
+  for (let k: u32 = 0; k < lCount; k++) {
+    const e = lmP + (<usize>k << 5);
+    if (load<u32>(e) != NONE || load<u32>(e, 4) != NONE) continue;
+    const w = load<u32>(e, 8);
+    store<f64>(uniLpP + (<usize>w << 3), load<f64>(e, 16));
+    store<f64>(uniBowP + (<usize>w << 3), load<f64>(e, 24));
+    store<u8>(uniHasP + <usize>w, 1);
   }
   for (let v: u32 = 0; v < vCount; v++) {
     const o0 = load<u32>(startsP + (<usize>v << 2));
@@ -307,11 +365,11 @@ function startSentence(): void {
 }
 
 /**
- * Extends every hypothesis of stack s into stack s + 1, inserting each extension there:
- * recombined with the hypothesis of the same state (found through the signatures), appended,
- * put in place of the worst estimate (kept between inserts until the stack changes), or
- * dropped. The estimates are kept beside the signatures, so the worst is a scan of 8-byte
- * values; each is score + future exactly as the module comment computes it.
+ * Extends every hypothesis of stack s into stack s + 1, inserting each extension there as the
+ * module comment says: a full stack drops it unless its estimate beats the worst (kept between
+ * inserts until the stack changes); else it is recombined with the hypothesis of the same
+ * state (found through 32-bit signatures), appended, or put in place of the worst. Estimates
+ * are kept beside the signatures, each score + future as computed when written.
  */
 function expandStack(s: u32): void {
   const b = beam;
@@ -328,7 +386,6 @@ function expandStack(s: u32): void {
   const tab = tabP;
   const mask = tabMask;
   const lmBase = lmP;
-  const unkLp = unk;
   const hyps = hypP;
   const next = <usize>(s + 1) * <usize>b;
   const nb = hyps + HYP * next;
@@ -346,6 +403,9 @@ function expandStack(s: u32): void {
     const hw1 = load<u32>(h, 24);
     const hw2 = load<u32>(h, 28);
     const last = load<i32>(h, 32);
+    // The hypothesis's LM context is the same for every extension's first target word.
+    const boAB = contextBow(tab, mask, lmBase, hw1, hw2);
+    const boAll = contextAll(boAB, hw2);
     const first = <u32>ctz(~cov);
     const end = first + d < len - 1 ? first + d : len - 1;
     for (let j = first; j <= end; j++) {
@@ -366,24 +426,48 @@ function expandStack(s: u32): void {
         let w1 = hw1;
         let w2 = hw2;
         if (t1 != NONE) {
-          sc = sc + (lw * lm(tab, mask, lmBase, unkLp, w1, w2, t1) + pen);
+          sc = sc + (lw * lmIn(tab, mask, lmBase, w1, w2, t1, boAB, boAll) + pen);
           w1 = w2;
           w2 = t1;
         }
         if (t2 != NONE) {
-          sc = sc + (lw * lm(tab, mask, lmBase, unkLp, w1, w2, t2) + pen);
+          const bo2 = contextBow(tab, mask, lmBase, w1, w2);
+          sc = sc + (lw * lmIn(tab, mask, lmBase, w1, w2, t2, bo2, contextAll(bo2, w2)) + pen);
           w1 = w2;
           w2 = t2;
         }
-        // Recombination: at most one hypothesis of the stack has this state.
+        // A full stack refuses an extension not better than its worst estimate at once.
+        const est = sc + fut;
+        if (ncnt == b) {
+          if (worstK < 0) {
+            worstK = 0;
+            worstE = load<f64>(nest);
+            for (let q: u32 = 1; q < ncnt; q++) {
+              const e = load<f64>(nest + (<usize>q << 3));
+              if (e < worstE) {
+                worstE = e;
+                worstK = <i32>q;
+              }
+            }
+          }
+          if (!(est > worstE)) continue;
+        }
+        // Recombination: at most one hypothesis of the stack has this state. Four signatures
+        // per compare (SIMD); lanes past the count are masked off.
         const sig = signature(nc, w1, w2, <i32>j);
         let same: i32 = -1;
-        for (let q: u32 = 0; q < ncnt; q++) {
-          if (load<u32>(nsig + (<usize>q << 2)) != sig) continue;
-          const r = nb + HYP * <usize>q;
-          if (load<u64>(r, 16) == nc && load<u32>(r, 24) == w1 && load<u32>(r, 28) == w2 && load<i32>(r, 32) == <i32>j) {
-            same = <i32>q;
-            break;
+        const want = i32x4.splat(<i32>sig);
+        for (let q: u32 = 0; q < ncnt && same < 0; q += 4) {
+          let bits = <u32>i32x4.bitmask(i32x4.eq(v128.load(nsig + (<usize>q << 2)), want));
+          if (q + 4 > ncnt) bits &= (<u32>1 << (ncnt - q)) - 1;
+          while (bits != 0) {
+            const c = q + ctz(bits);
+            bits &= bits - 1;
+            const r = nb + HYP * <usize>c;
+            if (load<u64>(r, 16) == nc && load<u32>(r, 24) == w1 && load<u32>(r, 28) == w2 && load<i32>(r, 32) == <i32>j) {
+              same = <i32>c;
+              break;
+            }
           }
         }
         if (same >= 0) {
@@ -397,25 +481,9 @@ function expandStack(s: u32): void {
           }
           continue;
         }
-        const est = sc + fut;
         let slot = ncnt;
-        if (ncnt < b) {
-          ncnt++;
-        } else {
-          if (worstK < 0) {
-            worstK = 0;
-            worstE = load<f64>(nest);
-            for (let q: u32 = 1; q < ncnt; q++) {
-              const e = load<f64>(nest + (<usize>q << 3));
-              if (e < worstE) {
-                worstE = e;
-                worstK = <i32>q;
-              }
-            }
-          }
-          if (!(est > worstE)) continue;
-          slot = <u32>worstK;
-        }
+        if (ncnt < b) ncnt++;
+        else slot = <u32>worstK;
         worstK = -1;
         const r = nb + HYP * <usize>slot;
         store<f64>(r, sc);
@@ -443,7 +511,7 @@ function finishSentence(): void {
   let bestScore: f64 = 0;
   for (let k: u32 = 0; k < cnt; k++) {
     const p = base + HYP * <usize>k;
-    const f = load<f64>(p) + lmW * lm(tabP, tabMask, lmP, unk, load<u32>(p, 24), load<u32>(p, 28), EOS);
+    const f = load<f64>(p) + lmW * lm(load<u32>(p, 24), load<u32>(p, 28), EOS);
     if (k == 0 || f > bestScore) {
       bestScore = f;
       best = k;
