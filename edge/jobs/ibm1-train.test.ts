@@ -49,6 +49,11 @@ describe.each(dialects)('ibm1-train jobs on %s', (dialect) => {
     expect(quote).toMatchObject({ kind: 'ibm1-train', units: 14, points, priceMinor: points * QUORUM_DEFAULT * PRICE_MINOR_PER_POINT });
     const job = await t.customer.createJob({ kind: 'ibm1-train', params: p });
     expect(job).toMatchObject({ kind: 'ibm1-train', status: 'running', unitsTotal: 2, priceMinor: quote.priceMinor });
+    // The API shows the corpus by its size only; the job keeps it.
+    const shown = { format: 'tsv', characters: TOY.length, lines: 3 };
+    expect(job.params.corpus).toEqual(shown);
+    expect((await t.customer.job(job.id)).params).toMatchObject({ srcLang: 'de', corpus: shown, maxIterations: 7 });
+    expect((await t.customer.jobs()).jobs[0]!.params.corpus).toEqual(shown);
     expect(await t.customer.balance()).toMatchObject({ heldMinor: quote.priceMinor, availableMinor: CUSTOMER_TRIAL_CREDIT_MINOR - quote.priceMinor });
   });
 

@@ -17,6 +17,7 @@ import { dynamicExec, exec, rows, runInOpenTransaction, type Op, type Row } from
 import * as Q from '../leases/queries.ts';
 import { costMinor, customerBalance, holdQuoteOp, settleJobOp } from './billing.ts';
 import { JOB_KIND_HANDLERS } from './kinds.ts';
+import { publicIbm1Params } from '../../shared/jobs/ibm1.ts';
 
 /** Rows per multi-row INSERT, well under SQLite's bound-parameter limit. */
 const UNIT_INSERT_ROWS_MAX = 200;
@@ -26,7 +27,7 @@ export function toJob(row: JobRow, failures: Job['failures'] = []): Job {
     id: row.id,
     kind: row.kind,
     status: row.status,
-    params: JSON.parse(row.params) as Record<string, unknown>,
+    params: publicParams(row.kind, JSON.parse(row.params) as Record<string, unknown>),
     unitsTotal: row.units_total,
     unitsValid: row.units_valid,
     unitsFailed: row.units_failed,
@@ -36,6 +37,11 @@ export function toJob(row: JobRow, failures: Job['failures'] = []): Job {
     completedAt: row.completed_at === null ? null : new Date(Number(row.completed_at)).toISOString(),
     failures,
   };
+}
+
+/** A job's parameters as the API shows them: a training job's corpus (megabytes) by its size only. */
+function publicParams(kind: string, params: Record<string, unknown>): Record<string, unknown> {
+  return kind === 'ibm1-train' ? publicIbm1Params(params) : params;
 }
 
 /** The units of a job that failed, and why (bounded). */

@@ -178,6 +178,18 @@ export function partialIbm1(p: Ibm1Params, done: { index: number; output: Uint8A
   return { kind: 'ibm1-train' as const, membersDone, pairs: prep.corpus.pairs, logLikelihood: history };
 }
 
+/**
+ * A training job's parameters as the API shows them (job status and listings): the corpus,
+ * up to IBM1_CORPUS_BYTES_MAX, replaced by its size, so a listing stays small.
+ */
+export function publicIbm1Params(params: Record<string, unknown>): Record<string, unknown> {
+  const corpus = params.corpus as Record<string, unknown> | undefined;
+  if (!corpus || typeof corpus !== 'object') return params;
+  const texts = Object.values(corpus).filter((v): v is string => typeof v === 'string');
+  const lines = texts.map((t) => t.split('\n').length - (t.endsWith('\n') ? 1 : 0));
+  return { ...params, corpus: { format: 'tsv' in corpus ? 'tsv' : 'two-texts', characters: texts.reduce((n, t) => n + t.length, 0), lines: lines[0] ?? 0 } };
+}
+
 /** The result without the model (for the job page; the model is in the download). */
 export function trimIbm1(r: Ibm1Result) {
   const { model: _model, ...rest } = r;
