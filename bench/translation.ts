@@ -11,6 +11,9 @@
  * edge spends per iteration inside the validating transaction (parameters parsed, counts
  * summed, M-step, next units encoded).
  *
+ * Decoding (part B, bench/translation-decode.ts): sentences per second of the decoder, AS vs
+ * C vs TS on one unit the translate job makes, outputs byte-identical.
+ *
  *   npm run bench -- translation     (BENCH_TRANSLATION_E2E=0: kernels only; BENCH_TRANSLATION_PAIRS)
  */
 import type { ChildProcess } from 'node:child_process';
@@ -30,6 +33,7 @@ import { startServer } from '../tests/e2e/harness.ts';
 import { syntheticCorpus, toTsv } from '../tests/translation/synthetic.ts';
 import { startWorker, stopWorker, within } from './ebm-e2e.ts';
 import { bestOf, measureC, reportRatios, type Measured } from './native.ts';
+import { decodeSpeed } from './translation-decode.ts';
 
 const RUNS = 5;
 const ROUNDS = 4;
@@ -184,5 +188,6 @@ async function trainingEndToEnd(): Promise<void> {
 export async function run(): Promise<void> {
   await buildKernels({ log: () => {} });
   await estepSpeed();
+  await decodeSpeed();
   if (process.env.BENCH_TRANSLATION_E2E !== '0') await trainingEndToEnd();
 }

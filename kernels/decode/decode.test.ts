@@ -136,6 +136,7 @@ describe('decode kernel refusals', () => {
     ['an infinite option score', withFloat(optAt + 8, -Infinity), codes.DECODE_ERR_OPTION],
     ['an LM entry with a pad word', withWord(lmAt + 12, 1), codes.DECODE_ERR_LM_ENTRY],
     ['an LM entry with NONE last', withWord(lmAt + 8, DECODE_NONE), codes.DECODE_ERR_LM_ENTRY],
+    ['a target id of 2^20', withWord(optAt, 1 << 20), codes.DECODE_ERR_TARGET_ID],
   ];
 
   it.each(BAD)('refuses %s with its own code', async (_name, input, code) => {

@@ -125,14 +125,15 @@ function ensureMemory(end: u64): bool {
   return h ^ (h >> 16);
 }
 
-/** The LM entry with key (a, b, c), or 0. */
+/** The LM entry with key (a, b, c), or 0. The key and its zero pad are compared as one 16-byte vector. */
 @inline function find(tab: usize, mask: u32, lm: usize, a: u32, b: u32, c: u32): usize {
   let i = hash3(a, b, c) & mask;
+  const key = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(0), 0, a), 1, b), 2, c);
   while (true) {
     const slot = load<u32>(tab + (<usize>i << 2));
     if (slot == 0) return 0;
     const e = lm + (<usize>(slot - 1) << 5);
-    if (load<u32>(e) == a && load<u32>(e, 4) == b && load<u32>(e, 8) == c) return e;
+    if (i32x4.all_true(i32x4.eq(v128.load(e), key))) return e;
     i = (i + 1) & mask;
   }
 }
