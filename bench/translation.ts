@@ -73,7 +73,7 @@ async function estepSpeed(): Promise<void> {
   const ts = await bestOf('TypeScript reference', RUNS, () => ibm1Reference(input));
   if (!as) throw new Error('no AssemblyScript measurement');
   const rows = c ? [as, ts, c] : [as, ts];
-  console.log(`\nIBM Model 1 E-step, one unit: ${pairs} synthetic pairs, ${shard.links} links (target word × source words with NULL), ${shard.entryGlobal.length} table entries, ${input.byteLength} input bytes; best of ${RUNS * ROUNDS} (AS and C alternating), each run from input to output (checks, entry hash, link index, E-step)`);
+  console.log(`\nIBM Model 1 E-step, one unit: ${pairs} synthetic pairs, ${shard.links} links (target word × source words with NULL), ${shard.entryGlobal.length} table entries, ${input.byteLength} input bytes; best of ${RUNS * ROUNDS} (AS and C alternating), each run from input to output (checks, entry table, E-step)`);
   console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}`);
   console.log(`${'build'.padEnd(22)}${'best ms'.padStart(12)}${'pairs/s'.padStart(12)}${'ns/link'.padStart(12)}  output`);
   for (const r of rows) {

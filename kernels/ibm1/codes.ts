@@ -10,7 +10,7 @@ export const IBM1_ERR_SHORT_INPUT = -1;
 export const IBM1_ERR_LAYOUT = -2;
 /** A flag bit other than bit 0 (NULL word) is set. */
 export const IBM1_ERR_FLAGS = -3;
-/** The input length is not exactly 32 + 8·C + 16·E + 8·P + 4·N bytes. */
+/** The input length is not exactly 32 + 8·C + 12·E + 4·P + 2·N bytes. */
 export const IBM1_ERR_INPUT_LENGTH = -4;
 /** No sentence pairs. */
 export const IBM1_ERR_PAIRS = -5;
@@ -32,5 +32,5 @@ export const IBM1_ERR_OUT_OF_MEMORY = -12;
 export const IBM1_ERR_INIT_TWICE = -13;
 /** `step` was called before a successful `init`. */
 export const IBM1_ERR_NOT_READY = -14;
-/** Local source types × target types is 2^32 − 1 or more: (source, target) keys would not fit 32 bits. */
+/** More than 65,535 local types on a side (ids are u16; the 32-bit (source, target) keys need S·T < 2^32 − 1). */
 export const IBM1_ERR_KEY_SPACE = -15;

@@ -95,12 +95,12 @@ static int run(const unsigned char *in, size_t len, double *out) {
   int with_null = (flags & FLAG_NULL) != 0;
   uint32_t pairs = u32_at(in + 8), src_types = u32_at(in + 12), tgt_types = u32_at(in + 16);
   uint32_t entries = u32_at(in + 20), carry = u32_at(in + 24), tokens = u32_at(in + 28);
-  if ((uint64_t)HEADER + 8ull * carry + 16ull * entries + 8ull * pairs + 4ull * tokens != len) return -4;
+  if ((uint64_t)HEADER + 8ull * carry + 12ull * entries + 4ull * pairs + 2ull * tokens != len) return -4;
   if (pairs == 0) return -5;
-  if ((uint64_t)src_types * tgt_types >= 0xffffffffull) return -15;
+  if (src_types > 0xffff || tgt_types > 0xffff) return -15;
   const double *t = (const double *)(in + HEADER + 8 * (size_t)carry);
-  const uint32_t *e_src = (const uint32_t *)(t + entries), *e_tgt = e_src + entries, *lens = e_tgt + entries;
-  const uint32_t *tok = lens + 2 * (size_t)pairs;
+  const uint16_t *e_src = (const uint16_t *)(t + entries), *e_tgt = e_src + entries, *lens = e_tgt + entries;
+  const uint16_t *tok = lens + 2 * (size_t)pairs;
   uint64_t sum = 0;
   uint32_t longest = 0;
   for (uint32_t p = 0; p < pairs; p++) {
@@ -137,13 +137,13 @@ static int run(const unsigned char *in, size_t len, double *out) {
   if (dense) {
     memset(cell, 0xff, 4 * cells);
     for (uint32_t e = 0; e < entries; e++) {
-      uint32_t *c = cell + (size_t)(e_src[e] * T + e_tgt[e]);
+      uint32_t *c = cell + ((size_t)e_src[e] * T + e_tgt[e]);
       if (*c != MISSING) { code = -9; break; }
       *c = e << 3;
     }
   } else {
     for (uint32_t e = 0; e < entries && code == 0; e++) {
-      uint32_t key = e_src[e] * T + e_tgt[e] + 1, h = (key * HASH_MUL) >> shift;
+      uint32_t key = (uint32_t)e_src[e] * T + e_tgt[e] + 1, h = (key * HASH_MUL) >> shift;
       for (; (uint32_t)table[h] != 0; h = (h + 1) & mask) if ((uint32_t)table[h] == key) { code = -9; break; }
       table[h] = ((uint64_t)e << 35) | key;
     }
@@ -155,14 +155,14 @@ static int run(const unsigned char *in, size_t len, double *out) {
   uint32_t *restrict bases = scratch;
   const unsigned char *tb = (const unsigned char *)t;
   unsigned char *cb = (unsigned char *)counts;
-  const uint32_t *src = tok;
+  const uint16_t *src = tok;
   double ll = 0;
   for (uint32_t p = 0; p < pairs && code == 0; p++) {
     size_t l = lens[2 * p], m = lens[2 * p + 1], l1 = l + nul;
     uint32_t *restrict offs = scratch + l1;
-    const uint32_t *tgt = src + l;
+    const uint16_t *tgt = src + l;
     bases[0] = 0;
-    for (size_t i = 0; i < l; i++) bases[i + nul] = src[i] * T;
+    for (size_t i = 0; i < l; i++) bases[i + nul] = (uint32_t)src[i] * T;
     double prod = 1;
     int64_t exps = 0;
     for (size_t j = 0; j < m && code == 0; j++) {

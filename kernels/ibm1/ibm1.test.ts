@@ -180,10 +180,10 @@ describe('ibm1 kernel refusals', () => {
     tgtTypes: 2,
     carry: new Float64Array(0),
     t: Float64Array.from([0.5, 0.5, 0.5, 0.5]),
-    entrySrc: Uint32Array.from([0, 1, 2, 0]),
-    entryTgt: Uint32Array.from([0, 0, 0, 1]),
-    lens: Uint32Array.from([2, 1, 1, 1]),
-    tokens: Uint32Array.from([1, 2, 0, 1, 1]),
+    entrySrc: Uint16Array.from([0, 1, 2, 0]),
+    entryTgt: Uint16Array.from([0, 0, 0, 1]),
+    lens: Uint16Array.from([2, 1, 1, 1]),
+    tokens: Uint16Array.from([1, 2, 0, 1, 1]),
   });
   const withWord = (at: number, v: number) => {
     const b = encodeIbm1Input(base());
@@ -194,23 +194,23 @@ describe('ibm1 kernel refusals', () => {
   // The second pair (source 1, target 1) needs (1, 1): missing from the good entries.
   const complete = (): Partial<Ibm1UnitInput> => ({
     t: Float64Array.from([0.5, 0.5, 0.5, 0.5, 0.5]),
-    entrySrc: Uint32Array.from([0, 1, 2, 0, 1]),
-    entryTgt: Uint32Array.from([0, 0, 0, 1, 1]),
+    entrySrc: Uint16Array.from([0, 1, 2, 0, 1]),
+    entryTgt: Uint16Array.from([0, 0, 0, 1, 1]),
   });
   const BAD: [string, Uint8Array, number][] = [
     ['a short header', encodeIbm1Input(base()).subarray(0, 31), codes.IBM1_ERR_SHORT_INPUT],
     ['layout 2', withWord(0, 2), codes.IBM1_ERR_LAYOUT],
     ['an unknown flag', withWord(4, 2), codes.IBM1_ERR_FLAGS],
     ['a token count the bytes do not hold', withWord(28, 9), codes.IBM1_ERR_INPUT_LENGTH],
-    ['no pairs', bad({ ...complete(), lens: new Uint32Array(0), tokens: new Uint32Array(0) }), codes.IBM1_ERR_PAIRS],
-    ['an empty sentence', bad({ ...complete(), lens: Uint32Array.from([3, 0, 1, 1]) }), codes.IBM1_ERR_LENGTHS],
-    ['NULL inside a source sentence', bad({ ...complete(), tokens: Uint32Array.from([0, 2, 0, 1, 1]) }), codes.IBM1_ERR_TOKEN],
-    ['a target id past the vocabulary', bad({ ...complete(), tokens: Uint32Array.from([1, 2, 2, 1, 1]) }), codes.IBM1_ERR_TOKEN],
-    ['an entry past the vocabulary', bad({ ...complete(), entrySrc: Uint32Array.from([0, 1, 2, 0, 3]) }), codes.IBM1_ERR_ENTRY],
-    ['a duplicate entry', bad({ ...complete(), entrySrc: Uint32Array.from([0, 1, 2, 0, 2]), entryTgt: Uint32Array.from([0, 0, 0, 1, 0]) }), codes.IBM1_ERR_DUPLICATE_ENTRY],
+    ['no pairs', bad({ ...complete(), lens: new Uint16Array(0), tokens: new Uint16Array(0) }), codes.IBM1_ERR_PAIRS],
+    ['an empty sentence', bad({ ...complete(), lens: Uint16Array.from([3, 0, 1, 1]) }), codes.IBM1_ERR_LENGTHS],
+    ['NULL inside a source sentence', bad({ ...complete(), tokens: Uint16Array.from([0, 2, 0, 1, 1]) }), codes.IBM1_ERR_TOKEN],
+    ['a target id past the vocabulary', bad({ ...complete(), tokens: Uint16Array.from([1, 2, 2, 1, 1]) }), codes.IBM1_ERR_TOKEN],
+    ['an entry past the vocabulary', bad({ ...complete(), entrySrc: Uint16Array.from([0, 1, 2, 0, 3]) }), codes.IBM1_ERR_ENTRY],
+    ['a duplicate entry', bad({ ...complete(), entrySrc: Uint16Array.from([0, 1, 2, 0, 2]), entryTgt: Uint16Array.from([0, 0, 0, 1, 0]) }), codes.IBM1_ERR_DUPLICATE_ENTRY],
     ['a missing entry', bad({}), codes.IBM1_ERR_MISSING_ENTRY],
     ['a missing entry (hashed table)', bad({ srcTypes: 1000, tgtTypes: 1000 }), codes.IBM1_ERR_MISSING_ENTRY],
-    ['a duplicate entry (hashed table)', bad({ ...complete(), srcTypes: 1000, tgtTypes: 1000, entrySrc: Uint32Array.from([0, 1, 2, 0, 2]), entryTgt: Uint32Array.from([0, 0, 0, 1, 0]) }), codes.IBM1_ERR_DUPLICATE_ENTRY],
+    ['a duplicate entry (hashed table)', bad({ ...complete(), srcTypes: 1000, tgtTypes: 1000, entrySrc: Uint16Array.from([0, 1, 2, 0, 2]), entryTgt: Uint16Array.from([0, 0, 0, 1, 0]) }), codes.IBM1_ERR_DUPLICATE_ENTRY],
     ['a negative probability', bad({ ...complete(), t: Float64Array.from([0.5, -0.5, 0.5, 0.5, 0.5]) }), codes.IBM1_ERR_T_VALUE],
     ['a NaN probability', bad({ ...complete(), t: Float64Array.from([0.5, NaN, 0.5, 0.5, 0.5]) }), codes.IBM1_ERR_T_VALUE],
   ];

@@ -5,7 +5,7 @@
  * fdlibm logarithm, so its output bytes are identical.
  */
 import { CANONICAL_NAN_BITS } from '../../shared/kernels/abi.ts';
-import { IBM1_FLAG_NULL, IBM1_HEADER_BYTES, IBM1_LAYOUT, ibm1InputBytes, ibm1OutputBytes } from '../../shared/kernels/ibm1.codec.ts';
+import { IBM1_FLAG_NULL, IBM1_HEADER_BYTES, IBM1_LAYOUT, IBM1_LOCAL_TYPES_MAX, ibm1InputBytes, ibm1OutputBytes } from '../../shared/kernels/ibm1.codec.ts';
 import {
   IBM1_ERR_DUPLICATE_ENTRY,
   IBM1_ERR_ENTRY,
@@ -84,7 +84,7 @@ interface Parsed {
   C: number;
   carry: Float64Array;
   t: Float64Array;
-  lens: Uint32Array;
+  lens: Uint16Array;
   links: Uint32Array;
 }
 
@@ -98,15 +98,15 @@ function parse(input: Uint8Array): Parsed | number {
   const withNull = (flags & IBM1_FLAG_NULL) !== 0;
   if (ibm1InputBytes(C, E, P, N) !== input.byteLength) return IBM1_ERR_INPUT_LENGTH;
   if (P === 0) return IBM1_ERR_PAIRS;
-  if (S * T >= 0xffffffff) return IBM1_ERR_KEY_SPACE;
+  if (S > IBM1_LOCAL_TYPES_MAX || T > IBM1_LOCAL_TYPES_MAX) return IBM1_ERR_KEY_SPACE;
   const copy = (at: number, len: number) => input.slice(at, at + len).buffer;
   let at = IBM1_HEADER_BYTES;
   const carry = new Float64Array(copy(at, 8 * C));
   const t = new Float64Array(copy((at += 8 * C), 8 * E));
-  const eSrc = new Uint32Array(copy((at += 8 * E), 4 * E));
-  const eTgt = new Uint32Array(copy((at += 4 * E), 4 * E));
-  const lens = new Uint32Array(copy((at += 4 * E), 8 * P));
-  const tokens = new Uint32Array(copy((at += 8 * P), 4 * N));
+  const eSrc = new Uint16Array(copy((at += 8 * E), 2 * E));
+  const eTgt = new Uint16Array(copy((at += 2 * E), 2 * E));
+  const lens = new Uint16Array(copy((at += 2 * E), 4 * P));
+  const tokens = new Uint16Array(copy((at += 4 * P), 2 * N));
   let sum = 0;
   let links = 0;
   for (let p = 0; p < P; p++) {

@@ -7,12 +7,13 @@
  *   u32 entries E | u32 carry C | u32 tokens N
  *   C × f64 carry (copied to the output unchanged: the job's state between iterations)
  *   E × f64 t(tgt | src) of each entry
- *   E × u32 entry source ids | E × u32 entry target ids   (local ids; distinct pairs)
- *   P × (u32 source length l, u32 target length m)
- *   N u32 token ids: per pair its l source ids, then its m target ids
+ *   E × u16 entry source ids | E × u16 entry target ids   (local ids; distinct pairs)
+ *   P × (u16 source length l, u16 target length m)
+ *   N u16 token ids: per pair its l source ids, then its m target ids
  * flags: bit 0 = the NULL word is local source id 0 (then no sentence contains id 0).
  * Every (source, target) pair co-occurring in a sentence pair must have an entry (with
- * NULL: (0, f) for every target token f), and S·T must be below 2^32 − 1 (32-bit keys).
+ * NULL: (0, f) for every target token f); S and T are at most 65,535 (local ids are u16:
+ * a unit of at most UNIT_INPUT_BYTES_MAX has fewer entries than that, and every type has one).
  * Output, little-endian f64: C × carry | shard log-likelihood | P | E × expected counts,
  * in entry order. Every NaN is the canonical quiet NaN (see abi.ts).
  */
@@ -23,6 +24,8 @@ export const IBM1_HEADER_BYTES = 32;
 export const IBM1_FLAG_NULL = 1;
 /** Carried f64 values at most (the job carries its log-likelihood history: one per iteration). */
 export const IBM1_CARRY_MAX = 1024;
+/** Local types per side at most (ids are u16). */
+export const IBM1_LOCAL_TYPES_MAX = 0xffff;
 
 /** The numbers one E-step unit is made of. */
 export interface Ibm1UnitInput {
@@ -31,11 +34,11 @@ export interface Ibm1UnitInput {
   tgtTypes: number;
   carry: Float64Array;
   t: Float64Array;
-  entrySrc: Uint32Array;
-  entryTgt: Uint32Array;
+  entrySrc: Uint16Array;
+  entryTgt: Uint16Array;
   /** Per pair: source length, target length. */
-  lens: Uint32Array;
-  tokens: Uint32Array;
+  lens: Uint16Array;
+  tokens: Uint16Array;
 }
 
 /** One unit's decoded output. */
@@ -49,7 +52,7 @@ export interface Ibm1UnitOutput {
 
 /** Input bytes of a unit of P pairs, N tokens, E entries and C carried values. */
 export function ibm1InputBytes(carry: number, entries: number, pairs: number, tokens: number): number {
-  return IBM1_HEADER_BYTES + 8 * carry + 16 * entries + 8 * pairs + 4 * tokens;
+  return IBM1_HEADER_BYTES + 8 * carry + 12 * entries + 4 * pairs + 2 * tokens;
 }
 
 /** Output bytes of a unit with E entries and C carried values. */
@@ -104,10 +107,10 @@ export function decodeIbm1Input(bytes: Uint8Array): Ibm1UnitInput {
     tgtTypes: T,
     carry: take((b) => new Float64Array(b), 8 * C),
     t: take((b) => new Float64Array(b), 8 * E),
-    entrySrc: take((b) => new Uint32Array(b), 4 * E),
-    entryTgt: take((b) => new Uint32Array(b), 4 * E),
-    lens: take((b) => new Uint32Array(b), 8 * P),
-    tokens: take((b) => new Uint32Array(b), 4 * N),
+    entrySrc: take((b) => new Uint16Array(b), 2 * E),
+    entryTgt: take((b) => new Uint16Array(b), 2 * E),
+    lens: take((b) => new Uint16Array(b), 4 * P),
+    tokens: take((b) => new Uint16Array(b), 2 * N),
   };
 }
 

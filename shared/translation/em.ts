@@ -6,7 +6,7 @@
  * source word, t(f | e) = c(f | e) / Σ_f' c(f' | e). All in flat typed arrays: this runs
  * inside the transaction that validates an iteration's last unit.
  */
-import { encodeIbm1Input, decodeIbm1Output, ibm1InputBytes } from '../kernels/ibm1.codec.ts';
+import { IBM1_LOCAL_TYPES_MAX, encodeIbm1Input, decodeIbm1Output, ibm1InputBytes } from '../kernels/ibm1.codec.ts';
 import { IBM1_ITERATIONS_MAX, IBM1_LINKS_PER_POINT, IBM1_TABLE_ENTRIES_MAX, IBM1_UNIT_LINKS_MAX, UNIT_INPUT_BYTES_MAX } from '../limits.ts';
 import type { ParallelCorpus } from './corpus.ts';
 import { NULL_SRC_ID } from './model.ts';
@@ -92,10 +92,11 @@ export interface Shard {
   tgtTypes: number;
   /** Local entry → global entry of the table. */
   entryGlobal: Uint32Array;
-  entrySrc: Uint32Array;
-  entryTgt: Uint32Array;
-  lens: Uint32Array;
-  tokens: Uint32Array;
+  /** Local ids (u16, as the unit carries them). */
+  entrySrc: Uint16Array;
+  entryTgt: Uint16Array;
+  lens: Uint16Array;
+  tokens: Uint16Array;
   links: number;
 }
 
@@ -153,9 +154,9 @@ export function prepareCorpus(corpus: ParallelCorpus, shardPairs: number, withNu
       const m = corpus.tgtOff[p + 1]! - t0;
       const pairLinks = m * (l + (withNull ? 1 : 0));
       const bytes = ibm1InputBytes(0, eGlobal.length + pairLinks, lens.length / 2 + 1, tokens.length + l + m);
-      // The kernel keys (source, target) in 32 bits: local types S·T must stay below 2^32 − 1.
-      const keySpace = (srcSeen.length + l + 1) * (tgtSeen.length + m);
-      if (p > first && (bytes > budget || links + pairLinks > IBM1_UNIT_LINKS_MAX || keySpace >= 0xffffffff)) break;
+      // Local ids are u16 in a unit: at most IBM1_LOCAL_TYPES_MAX types on each side.
+      const types = Math.max(srcSeen.length + l + 1, tgtSeen.length + m);
+      if (p > first && (bytes > budget || links + pairLinks > IBM1_UNIT_LINKS_MAX || types > IBM1_LOCAL_TYPES_MAX)) break;
       links += pairLinks;
       lens.push(l);
       lens.push(m);
@@ -198,10 +199,10 @@ export function prepareCorpus(corpus: ParallelCorpus, shardPairs: number, withNu
       srcTypes: srcSeen.length,
       tgtTypes: tgtSeen.length,
       entryGlobal: eGlobal.take(),
-      entrySrc: eSrc.take(),
-      entryTgt: eTgt.take(),
-      lens: lens.take(),
-      tokens: tokens.take(),
+      entrySrc: Uint16Array.from(eSrc.take()),
+      entryTgt: Uint16Array.from(eTgt.take()),
+      lens: Uint16Array.from(lens.take()),
+      tokens: Uint16Array.from(tokens.take()),
       links,
     });
   }

@@ -53,7 +53,8 @@ const MEMORY_PAGES_MAX: u64 = 32768;
 /** Knuth's multiplicative hash constant, ⌊2^32/φ⌋. */
 const HASH_MUL: u32 = 0x9e3779b1;
 /** Keys are src·T + tgt + 1 in a u32 (0 marks an empty slot). */
-const KEY_SPACE: u64 = 0xffffffff;
+/** Local types per side at most: ids are u16, and S·T then stays below 2^32 − 1 for the 32-bit keys. */
+const TYPES_MAX: u32 = 0xffff;
 /** A missing entry in the tables (never a byte offset: those are multiples of 8). */
 const MISSING: u32 = 0xffffffff;
 /** The dense table is used when it has at most this many cells per entry (4 bytes each, against 16 per entry hashed). */
@@ -187,38 +188,38 @@ export function init(): i32 {
   entries = load<u32>(inPtr, 20);
   carry = load<u32>(inPtr, 24);
   const tokens = load<u32>(inPtr, 28);
-  const expected = <u64>HEADER + 8 * <u64>carry + 16 * <u64>entries + 8 * <u64>pairs + 4 * <u64>tokens;
+  const expected = <u64>HEADER + 8 * <u64>carry + 12 * <u64>entries + 4 * <u64>pairs + 2 * <u64>tokens;
   if (expected != <u64>inLen) return IBM1_ERR_INPUT_LENGTH;
   if (pairs == 0) return IBM1_ERR_PAIRS;
-  if (<u64>srcTypes * <u64>tgtTypes >= KEY_SPACE) return IBM1_ERR_KEY_SPACE;
+  if (srcTypes > TYPES_MAX || tgtTypes > TYPES_MAX) return IBM1_ERR_KEY_SPACE;
   tP = inPtr + HEADER + 8 * <usize>carry;
   const eSrcP = tP + 8 * <usize>entries;
-  const eTgtP = eSrcP + 4 * <usize>entries;
-  lensP = eTgtP + 4 * <usize>entries;
-  tokP = lensP + 8 * <usize>pairs;
+  const eTgtP = eSrcP + 2 * <usize>entries;
+  lensP = eTgtP + 2 * <usize>entries;
+  tokP = lensP + 4 * <usize>pairs;
   let sum: u64 = 0;
   let longest: u32 = 0;
   for (let p: u32 = 0; p < pairs; p++) {
-    const l = load<u32>(lensP + 8 * <usize>p);
-    const m = load<u32>(lensP + 8 * <usize>p, 4);
+    const l = <u32>load<u16>(lensP + 4 * <usize>p);
+    const m = <u32>load<u16>(lensP + 4 * <usize>p, 2);
     if (l == 0 || m == 0) return IBM1_ERR_LENGTHS;
     sum += <u64>l + <u64>m;
     if (l > longest) longest = l;
   }
   if (sum != <u64>tokens) return IBM1_ERR_LENGTHS;
   for (let p: usize = 0, at = tokP; p < <usize>pairs; p++) {
-    const l = load<u32>(lensP + 8 * p);
-    const m = load<u32>(lensP + 8 * p, 4);
-    for (let i: u32 = 0; i < l; i++, at += 4) {
-      const s = load<u32>(at);
+    const l = <u32>load<u16>(lensP + 4 * p);
+    const m = <u32>load<u16>(lensP + 4 * p, 2);
+    for (let i: u32 = 0; i < l; i++, at += 2) {
+      const s = <u32>load<u16>(at);
       if (s >= srcTypes || (withNull && s == 0)) return IBM1_ERR_TOKEN;
     }
-    for (let j: u32 = 0; j < m; j++, at += 4) if (load<u32>(at) >= tgtTypes) return IBM1_ERR_TOKEN;
+    for (let j: u32 = 0; j < m; j++, at += 2) if (<u32>load<u16>(at) >= tgtTypes) return IBM1_ERR_TOKEN;
   }
   for (let e: u32 = 0; e < entries; e++) {
     const t = load<f64>(tP + 8 * <usize>e);
     if (!isFinite(t) || t < 0) return IBM1_ERR_T_VALUE;
-    if (load<u32>(eSrcP + 4 * <usize>e) >= srcTypes || load<u32>(eTgtP + 4 * <usize>e) >= tgtTypes) return IBM1_ERR_ENTRY;
+    if (<u32>load<u16>(eSrcP + 2 * <usize>e) >= srcTypes || <u32>load<u16>(eTgtP + 2 * <usize>e) >= tgtTypes) return IBM1_ERR_ENTRY;
   }
 
   // The entry table: dense (one u32 per (source, target) cell) when the cells are few for
@@ -244,7 +245,7 @@ export function init(): i32 {
   if (dense) {
     memory.fill(tableP, 0xff, <usize>tableBytes);
     for (let e: u32 = 0; e < entries; e++) {
-      const cell = tableP + ((<usize>(load<u32>(eSrcP + 4 * <usize>e) * T + load<u32>(eTgtP + 4 * <usize>e))) << 2);
+      const cell = tableP + ((<usize>(<u32>load<u16>(eSrcP + 2 * <usize>e) * T + <u32>load<u16>(eTgtP + 2 * <usize>e))) << 2);
       if (load<u32>(cell) != MISSING) return IBM1_ERR_DUPLICATE_ENTRY;
       store<u32>(cell, e << 3);
     }
@@ -253,7 +254,7 @@ export function init(): i32 {
     const mask = <u32>((1 << hashBits) - 1);
     const shift = 32 - hashBits;
     for (let e: u32 = 0; e < entries; e++) {
-      const key = load<u32>(eSrcP + 4 * <usize>e) * T + load<u32>(eTgtP + 4 * <usize>e) + 1;
+      const key = <u32>load<u16>(eSrcP + 2 * <usize>e) * T + <u32>load<u16>(eTgtP + 2 * <usize>e) + 1;
       let h = (key * HASH_MUL) >> shift;
       while (true) {
         const k = load<u32>(tableP + (<usize>h << 3));
@@ -308,12 +309,12 @@ export function init(): i32 {
   const rowBytes: u32 = isDense ? 4 : 1;
   const rows: u32 = isDense ? <u32>table : 0;
   store<u32>(bases, rows);
-  for (let i: usize = 0; i < l; i++) store<u32>(bases + ((i + nul) << 2), rows + load<u32>(src + (i << 2)) * T * rowBytes);
-  const tgt = src + (l << 2);
+  for (let i: usize = 0; i < l; i++) store<u32>(bases + ((i + nul) << 2), rows + <u32>load<u16>(src + (i << 1)) * T * rowBytes);
+  const tgt = src + (l << 1);
   let prod: f64 = 1;
   let exps: i64 = 0;
   for (let j: usize = 0; j < m; j++) {
-    const f = load<u32>(tgt + (j << 2));
+    const f = <u32>load<u16>(tgt + (j << 1));
     let denom: f64 = 0;
     if (isDense) {
       // The cell of (e, f) is at e's row + 4·f.
@@ -379,12 +380,12 @@ export function step(budget: f64): i32 {
   if (failed) return IBM1_ERR_MISSING_ENTRY;
   let left = Math.floor(budget);
   while (pair < pairs && left >= 1) {
-    const l = <usize>load<u32>(lensP + 8 * <usize>pair);
-    const m = <usize>load<u32>(lensP + 8 * <usize>pair, 4);
+    const l = <usize>load<u16>(lensP + 4 * <usize>pair);
+    const m = <usize>load<u16>(lensP + 4 * <usize>pair, 2);
     const ll = pairStep(tokAt, l, m);
     if (failed) return IBM1_ERR_MISSING_ENTRY;
     shardLL += ll;
-    tokAt += (l + m) << 2;
+    tokAt += (l + m) << 1;
     pair++;
     left -= 1;
     if (pair == pairs) finish();
