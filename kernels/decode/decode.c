@@ -58,6 +58,8 @@ typedef struct {
   double *fw;
   double *uni_lp, *uni_bow;
   unsigned char *uni_has;
+  double *opt_ub; /* per option: lambda * (highest log p of its first / second target) + wp */
+  int bounded;    /* lambda >= 0 and every backoff weight <= 0 (see assembly/index.ts) */
 } unit_t;
 
 static int finite(double v) { return v - v == 0; }
@@ -185,6 +187,18 @@ static int parse(const unsigned char *in, size_t len, unit_t *u) {
     u->uni_bow[e->w3] = e->bow;
     u->uni_has[e->w3] = 1;
   }
+  u->bounded = u->lmw >= 0;
+  for (uint32_t k = 0; k < u->l && u->bounded; k++) u->bounded = u->lm[k].bow <= 0;
+  double *max_lp = malloc(ids * sizeof(double));
+  u->opt_ub = malloc(2 * (u->o ? u->o : 1) * sizeof(double));
+  if (!max_lp || !u->opt_ub) return -14;
+  for (size_t w = 0; w < ids; w++) max_lp[w] = u->uni_lp[w];
+  for (uint32_t k = 0; k < u->l; k++) if (u->lm[k].logp > max_lp[u->lm[k].w3]) max_lp[u->lm[k].w3] = u->lm[k].logp;
+  for (uint32_t o = 0; o < u->o; o++) {
+    u->opt_ub[2 * o] = u->opts[o].t1 != NONE ? u->lmw * max_lp[u->opts[o].t1] + u->wp : 0;
+    u->opt_ub[2 * o + 1] = u->opts[o].t2 != NONE ? u->lmw * max_lp[u->opts[o].t2] + u->wp : 0;
+  }
+  free(max_lp);
   for (uint32_t v = 0; v < u->v; v++) {
     double best = 0;
     for (uint32_t o = u->starts[v]; o < u->starts[v + 1]; o++) {
@@ -247,6 +261,22 @@ static void run(const unit_t *u, hyp_t *hyps, uint32_t *sigs, double *ests, uint
             const opt_t *p = &u->opts[oi];
             double sc = h.score + p->score;
             sc = sc - u->dw * (double)jump;
+            /* The bound of assembly/index.ts: dropped before the LM when it cannot beat the worst. */
+            if (u->bounded && ncnt == b && p->t1 != NONE) {
+              double ub = sc + u->opt_ub[2 * oi];
+              if (p->t2 != NONE) ub = ub + u->opt_ub[2 * oi + 1];
+              if (worst_k < 0) {
+                worst_k = 0;
+                worst_e = nest[0];
+                for (uint32_t q = 1; q < ncnt; q++) {
+                  if (nest[q] < worst_e) {
+                    worst_e = nest[q];
+                    worst_k = (int32_t)q;
+                  }
+                }
+              }
+              if (!(ub + fut > worst_e)) continue;
+            }
             uint32_t w1 = h.w1, w2 = h.w2;
             if (p->t1 != NONE) {
               sc = sc + (u->lmw * lm_in(u, w1, w2, p->t1, bo_ab, bo_all) + u->wp);
@@ -375,6 +405,7 @@ int main(int argc, char **argv) {
   free(u.uni_lp);
   free(u.uni_bow);
   free(u.uni_has);
+  free(u.opt_ub);
   size_t out_len = 16 * (size_t)u.s + 16 * (size_t)u.words;
   unsigned char *out = malloc(out_len ? out_len : 1);
   size_t slots = ((size_t)u.max_len + 1) * u.beam;
@@ -398,6 +429,7 @@ int main(int argc, char **argv) {
     free(u.uni_lp);
     free(u.uni_bow);
     free(u.uni_has);
+    free(u.opt_ub);
     printf("%lld\n", (long long)(t1.tv_sec - t0.tv_sec) * 1000000000ll + (t1.tv_nsec - t0.tv_nsec));
   }
   FILE *o = fopen(argv[2], "wb");

@@ -89,6 +89,8 @@ let countP: usize = 0;
 let pathP: usize = 0;
 let hypP: usize = 0;
 let uniLpP: usize = 0;
+/** Per option: λ·(the highest LM log probability its first / second target can get) + wp, for the bound. */
+let optUbP: usize = 0;
 let uniBowP: usize = 0;
 let uniHasP: usize = 0;
 let sigP: usize = 0;
@@ -96,6 +98,8 @@ let estP: usize = 0;
 let outPtr: usize = 0;
 let outLen: usize = 0;
 let workTotal: f64 = 0;
+/** λ ≥ 0 and every backoff weight ≤ 0: an extension's LM terms are bounded per option, so it can be judged before its LM is looked up. */
+let lmNonPositive = false;
 
 // Progress, kept between step() calls.
 let sentence: u32 = 0;
@@ -261,7 +265,9 @@ export function init(): i32 {
   const uniLpAt = (fwAt + 8 * <u64>vCount + 15) & ~(<u64>15);
   const uniBowAt = uniLpAt + 8 * ids;
   const uniHasAt = uniBowAt + 8 * ids;
-  const countAt = (uniHasAt + ids + 15) & ~(<u64>15);
+  const optUbAt = (uniHasAt + ids + 15) & ~(<u64>15);
+  const maxLpAt = optUbAt + 16 * <u64>oCount;
+  const countAt = (maxLpAt + 8 * ids + 15) & ~(<u64>15);
   const pathAt = countAt + 4 * (<u64>DECODE_SENTENCE_TOKENS_MAX + 1);
   const hypAt = (pathAt + 4 * <u64>DECODE_SENTENCE_TOKENS_MAX + 15) & ~(<u64>15);
   const slots = (<u64>maxLen + 1) * <u64>beam;
@@ -276,6 +282,8 @@ export function init(): i32 {
   uniLpP = <usize>uniLpAt;
   uniBowP = <usize>uniBowAt;
   uniHasP = <usize>uniHasAt;
+  optUbP = <usize>optUbAt;
+  const maxLpP = <usize>maxLpAt;
   countP = <usize>countAt;
   pathP = <usize>pathAt;
   hypP = <usize>hypAt;
@@ -328,6 +336,24 @@ export function init(): i32 {
       if (o == o0 || e > best) best = e;
     }
     store<f64>(fwP + (<usize>v << 3), best);
+  }
+  // The bound of an option's LM terms: every backoff weight ≤ 0, so lm(·, ·, t) is at most
+  // the highest log p any entry (or the unigram, or the unknown word) gives t.
+  let nonPositive = lmW >= 0;
+  for (let k: u32 = 0; k < lCount && nonPositive; k++) nonPositive = load<f64>(lmP + (<usize>k << 5), 24) <= 0;
+  lmNonPositive = nonPositive;
+  for (let w: u64 = 0; w < ids; w++) store<f64>(maxLpP + (<usize>w << 3), load<f64>(uniLpP + (<usize>w << 3)));
+  for (let k: u32 = 0; k < lCount; k++) {
+    const e = lmP + (<usize>k << 5);
+    const at = maxLpP + (<usize>load<u32>(e, 8) << 3);
+    if (load<f64>(e, 16) > load<f64>(at)) store<f64>(at, load<f64>(e, 16));
+  }
+  for (let o: u32 = 0; o < oCount; o++) {
+    const p = optP + (<usize>o << 4);
+    const t1 = load<u32>(p);
+    const t2 = load<u32>(p, 4);
+    store<f64>(optUbP + (<usize>o << 4), t1 != NONE ? lmW * load<f64>(maxLpP + (<usize>t1 << 3)) + wp : 0);
+    store<f64>(optUbP + (<usize>o << 4), t2 != NONE ? lmW * load<f64>(maxLpP + (<usize>t2 << 3)) + wp : 0, 8);
   }
   workTotal = <f64>words;
   wordAt = wordsP;
@@ -395,6 +421,7 @@ function expandStack(s: u32): void {
   let ncnt = load<u32>(countP + (<usize>(s + 1) << 2));
   let worstK: i32 = -1;
   let worstE: f64 = 0;
+  const bounded = lmNonPositive;
   for (let k: u32 = 0; k < cnt; k++) {
     const hi = s * b + k;
     const h = hyps + HYP * <usize>hi;
@@ -424,6 +451,26 @@ function expandStack(s: u32): void {
         const t2 = load<u32>(p, 4);
         let sc = score + load<f64>(p, 8);
         sc = sc - dwt * <f64>jump;
+        // The extension scores at most this (λ ≥ 0, lm(·, ·, t) ≤ its highest log p, and
+        // rounding is monotonic): a full stack whose worst it cannot beat drops it without
+        // looking its LM up, the same decision its exact score would give.
+        if (bounded && ncnt == b && t1 != NONE) {
+          const u = optUbP + (<usize>o << 4);
+          let ub = sc + load<f64>(u);
+          if (t2 != NONE) ub = ub + load<f64>(u, 8);
+          if (worstK < 0) {
+            worstK = 0;
+            worstE = load<f64>(nest);
+            for (let q: u32 = 1; q < ncnt; q++) {
+              const e = load<f64>(nest + (<usize>q << 3));
+              if (e < worstE) {
+                worstE = e;
+                worstK = <i32>q;
+              }
+            }
+          }
+          if (!(ub + fut > worstE)) continue;
+        }
         let w1 = hw1;
         let w2 = hw2;
         if (t1 != NONE) {
