@@ -148,14 +148,14 @@ function ensureMemory(end: u64): bool {
  * its extensions; unigrams are read from arrays by id. The table comes in locals (globals are
  * memory reads). The same additions as the module comment, in the same order.
  */
-@inline function lmIn(tab: usize, mask: u32, base: usize, a: u32, b: u32, w: u32, boAB: f64, boAll: f64): f64 {
+@inline function lmIn(tab: usize, mask: u32, base: usize, uniLp: usize, a: u32, b: u32, w: u32, boAB: f64, boAll: f64): f64 {
   let e = find(tab, mask, base, a, b, w);
   if (e != 0) return load<f64>(e, 16);
   if (a != NONE) {
     e = find(tab, mask, base, NONE, b, w);
     if (e != 0) return boAB + load<f64>(e, 16);
   }
-  return boAll + load<f64>(uniLpP + (<usize>w << 3));
+  return boAll + load<f64>(uniLp + (<usize>w << 3));
 }
 
 /** bow(a b) if held (else 0), for a context (a, b); a may be NONE (then 0). */
@@ -166,14 +166,14 @@ function ensureMemory(end: u64): bool {
 }
 
 /** boAB plus bow(b) when b has a unigram entry (the sum the module comment's backoff makes). */
-@inline function contextAll(boAB: f64, b: u32): f64 {
-  return load<u8>(uniHasP + <usize>b) != 0 ? boAB + load<f64>(uniBowP + (<usize>b << 3)) : boAB;
+@inline function contextAll(uniHas: usize, uniBow: usize, boAB: f64, b: u32): f64 {
+  return load<u8>(uniHas + <usize>b) != 0 ? boAB + load<f64>(uniBow + (<usize>b << 3)) : boAB;
 }
 
 /** log p(w | a b), the context's weights looked up here. */
 function lm(a: u32, b: u32, w: u32): f64 {
   const boAB = contextBow(tabP, tabMask, lmP, a, b);
-  return lmIn(tabP, tabMask, lmP, a, b, w, boAB, contextAll(boAB, b));
+  return lmIn(tabP, tabMask, lmP, uniLpP, a, b, w, boAB, contextAll(uniHasP, uniBowP, boAB, b));
 }
 
 function unigram(w: u32): f64 {
@@ -422,6 +422,10 @@ function expandStack(s: u32): void {
   let worstK: i32 = -1;
   let worstE: f64 = 0;
   const bounded = lmNonPositive;
+  const uniLp = uniLpP;
+  const uniHas = uniHasP;
+  const uniBow = uniBowP;
+  const optUb = optUbP;
   for (let k: u32 = 0; k < cnt; k++) {
     const hi = s * b + k;
     const h = hyps + HYP * <usize>hi;
@@ -433,7 +437,7 @@ function expandStack(s: u32): void {
     const last = load<i32>(h, 32);
     // The hypothesis's LM context is the same for every extension's first target word.
     const boAB = contextBow(tab, mask, lmBase, hw1, hw2);
-    const boAll = contextAll(boAB, hw2);
+    const boAll = contextAll(uniHas, uniBow, boAB, hw2);
     const first = <u32>ctz(~cov);
     const end = first + d < len - 1 ? first + d : len - 1;
     for (let j = first; j <= end; j++) {
@@ -455,7 +459,7 @@ function expandStack(s: u32): void {
         // rounding is monotonic): a full stack whose worst it cannot beat drops it without
         // looking its LM up, the same decision its exact score would give.
         if (bounded && ncnt == b && t1 != NONE) {
-          const u = optUbP + (<usize>o << 4);
+          const u = optUb + (<usize>o << 4);
           let ub = sc + load<f64>(u);
           if (t2 != NONE) ub = ub + load<f64>(u, 8);
           if (worstK < 0) {
@@ -474,13 +478,13 @@ function expandStack(s: u32): void {
         let w1 = hw1;
         let w2 = hw2;
         if (t1 != NONE) {
-          sc = sc + (lw * lmIn(tab, mask, lmBase, w1, w2, t1, boAB, boAll) + pen);
+          sc = sc + (lw * lmIn(tab, mask, lmBase, uniLp, w1, w2, t1, boAB, boAll) + pen);
           w1 = w2;
           w2 = t1;
         }
         if (t2 != NONE) {
           const bo2 = contextBow(tab, mask, lmBase, w1, w2);
-          sc = sc + (lw * lmIn(tab, mask, lmBase, w1, w2, t2, bo2, contextAll(bo2, w2)) + pen);
+          sc = sc + (lw * lmIn(tab, mask, lmBase, uniLp, w1, w2, t2, bo2, contextAll(uniHas, uniBow, bo2, w2)) + pen);
           w1 = w2;
           w2 = t2;
         }
