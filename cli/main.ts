@@ -30,14 +30,16 @@ const HELP = `SpareCycles command line
 usage: npm run cli -- <command> [arguments] [options]
 
 commands:
-  submit FILE [--wait] [--out FILE] [--format json|csv]
-                      submit the job described in FILE ({"kind": "ebm" | "lorenz96", "params": {…}});
+  submit FILE [--wait] [--out FILE] [--format json|csv|document]
+                      submit the job described in FILE ({"kind": "ebm" | "lorenz96" | "ibm1-train" |
+                      "translate", "params": {…}});
                       with --wait, show its progress until it ends and download the result
   quote FILE          price and ETA of the job in FILE, without submitting it
   status JOB          the job's status and progress (--json: the job document)
-  download JOB [--out FILE] [--format json|csv]
+  download JOB [--out FILE] [--format json|csv|document]
                       the integrated result (to stdout without --out; the format follows
-                      the file's extension unless --format says otherwise)
+                      the file's extension unless --format says otherwise: .csv, .md or
+                      .txt for a translation's document, else JSON)
   cancel JOB          cancel a running job (its valid units are charged, the rest released)
   invoice JOB         what the job costs
   balance             your balance
@@ -149,10 +151,24 @@ async function follow(api: ApiClient, jobId: string, io: CliIo): Promise<JobStat
   }
 }
 
+/** The format a download takes from its file's extension: .csv, a translated document (.md, .txt), else JSON. */
+function formatOf(out: string | undefined): string {
+  const name = out?.toLowerCase() ?? '';
+  return name.endsWith('.csv') ? 'csv' : /\.(md|markdown|txt)$/.test(name) ? 'document' : 'json';
+}
+
+/** The translated document of a translation job's result. */
+async function translatedDocument(api: ApiClient, jobId: string): Promise<string> {
+  const result = (await api.jobResult(jobId)) as { kind?: string; document?: unknown };
+  if (result.kind !== 'translate' || typeof result.document !== 'string') throw new CliError(EXIT.usage, `job ${jobId} is not a translation; use --format json or csv`);
+  return result.document;
+}
+
 async function download(api: ApiClient, jobId: string, out: string | undefined, format: string | undefined, io: CliIo): Promise<void> {
-  const as = format ?? (out?.toLowerCase().endsWith('.csv') ? 'csv' : 'json');
-  if (as !== 'json' && as !== 'csv') throw new CliError(EXIT.usage, `unknown format ${as}: use json or csv`);
-  const text = as === 'csv' ? await api.jobResultCsv(jobId) : `${JSON.stringify(await api.jobResult(jobId), null, 2)}\n`;
+  const as = format ?? formatOf(out);
+  if (as !== 'json' && as !== 'csv' && as !== 'document') throw new CliError(EXIT.usage, `unknown format ${as}: use json, csv or document`);
+  const text =
+    as === 'csv' ? await api.jobResultCsv(jobId) : as === 'document' ? await translatedDocument(api, jobId) : `${JSON.stringify(await api.jobResult(jobId), null, 2)}\n`;
   if (!out) {
     io.stdout.write(text);
     return;

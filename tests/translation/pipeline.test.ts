@@ -6,10 +6,11 @@
  * own translations. The bound is stated below and in the README; the measured value is printed.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT, runCli } from '../../cli/main.ts';
 import { createApiClient } from '../../shared/api/client.ts';
 import type { TranslateResult } from '../../shared/jobs/translate-result.ts';
 import { corpusBleu } from '../../shared/translation/bleu.ts';
@@ -67,5 +68,12 @@ describe('translation through the job pipeline', () => {
     expect(bleu.score).toBeGreaterThanOrEqual(TRAINED_BLEU_MIN);
     // Paragraphs of ten sentences each survive: 20 paragraphs, blank lines between.
     expect(result.document.split('\n\n')).toHaveLength(HELD_OUT / 10);
+    // The CLI downloads the translated document itself for a .txt file.
+    const out = join(mkdtempSync(join(tmpdir(), 'translate-cli-')), 'translated.txt');
+    const stderr: string[] = [];
+    const io = { stdout: { write: () => true }, stderr: { write: (s: string) => (stderr.push(s), true) }, env: { SPARECYCLES_API_KEY: apiKey, SPARECYCLES_SERVER: server.url } };
+    expect(await runCli(['download', job.id, '--out', out], io), stderr.join('')).toBe(EXIT.ok);
+    expect(readFileSync(out, 'utf8')).toBe(result.document);
+    expect(await runCli(['download', training.id, '--format', 'document'], io)).toBe(EXIT.usage);
   }, JOBS_DONE_MS_MAX + 30_000);
 });
