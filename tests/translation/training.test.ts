@@ -1,10 +1,10 @@
 /**
- * @module Word-alignment training through the real job pipeline (edge in process, SQLite,
- * quorum 2, two volunteers computing every unit with the ibm1 kernel through the same
- * runtime as the workers): a synthetic corpus of two made-up languages with known
+ * @module Word-alignment training through the real job pipeline (edge in process, on SQLite
+ * and PostgreSQL, quorum 2, two volunteers computing every unit with the ibm1 kernel through
+ * the same runtime as the workers): a synthetic corpus of two made-up languages with known
  * alignments is trained until the log-likelihood gain falls below the threshold, before the
- * iteration bound; the likelihood never decreases, and the Viterbi alignments of the
- * trained (pruned) table reach an alignment error rate (Och & Ney 2003) below the bound.
+ * iteration bound; the likelihood never decreases, and the Viterbi alignments of the trained
+ * (pruned) table reach an alignment error rate (Och & Ney 2003) below the bound.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Lease } from '../../shared/api/schemas.ts';
@@ -13,9 +13,10 @@ import type { Ibm1Result } from '../../shared/jobs/ibm1.ts';
 import { runKernel } from '../../shared/kernels/runtime.ts';
 import { alignmentErrorRate, viterbiLinks } from '../../shared/translation/align.ts';
 import { tokenize } from '../../shared/translation/tokenize.ts';
-import { closeDialectApps, makeDialectApp } from '../../edge/testing.ts';
+import { closeDialectApps, makeDialectApp, testDialects } from '../../edge/testing.ts';
 import { syntheticCorpus, toTsv } from './synthetic.ts';
 
+const dialects = await testDialects('word-alignment training');
 afterEach(closeDialectApps);
 
 /** The bound the trained alignments must beat (Model 1 has no position model: the frequent determiners and the particle cost it most). */
@@ -24,9 +25,9 @@ const AER_MAX = 0.15;
 const ROUNDS_MAX = 500;
 const PAIRS = 3000;
 
-describe('ibm1-train through the job pipeline', () => {
+describe.each(dialects)('ibm1-train through the job pipeline on %s', (dialect) => {
   it('trains a synthetic corpus to a low alignment error, stopping on the gain threshold', async () => {
-    const t = await makeDialectApp('sqlite');
+    const t = await makeDialectApp(dialect);
     const customer = t.client((await t.client().createCustomer('Aligners')).apiKey);
     const volunteers = [t.client((await t.client().createVolunteer()).token), t.client((await t.client().createVolunteer()).token)];
     const compute = (l: Lease) => runKernel(t.kernels.entries.get(`${l.kernel.id}@${l.kernel.version}`)!.module, base64ToBytes(l.input));
