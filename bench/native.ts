@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KERNELS_DIR } from '../kernels/build.ts';
+import type { KernelExports } from '../shared/kernels/abi.ts';
 
 export const BENCH_OUT_DIR = join(import.meta.dirname, 'out');
 /** AS ÷ C speed a kernel must reach (DESIGN.md: native speed; 0.9 leaves room for noise). */
@@ -62,4 +63,25 @@ export function reportRatios(rows: Measured[], as: Measured, ts: Measured, c: Me
   console.log(`AS / TS speed: ${verdict(ratio(as, ts), AS_VS_TS_TARGET)}`);
   const differing = rows.filter((r) => !Buffer.from(r.output).equals(Buffer.from(ts.output)));
   if (differing.length > 0) throw new Error(`outputs differ from the reference: ${differing.map((r) => r.name).join(', ')}`);
+}
+
+/**
+ * Best time of a kernel's init + steps alone, on fresh instances made (and the input copied)
+ * before the clock starts: a fresh wasm memory costs its page faults on first touch, which a
+ * C build reusing its heap from run to run does not pay.
+ */
+export async function kernelOnlyNs(module: WebAssembly.Module, input: Uint8Array, runs: number): Promise<number> {
+  let bestNs = Infinity;
+  for (let r = 0; r < runs; r++) {
+    const instance = await WebAssembly.instantiate(module, { env: { abort: () => { throw new Error('abort'); } } });
+    const k = instance.exports as unknown as KernelExports;
+    const ptr = k.input_alloc(input.byteLength);
+    new Uint8Array(k.memory.buffer, ptr, input.byteLength).set(input);
+    const t0 = process.hrtime.bigint();
+    const code = k.init();
+    if (code !== 0) throw new Error(`init refused the bench unit (kernel code ${code})`);
+    while (k.step(Number.MAX_SAFE_INTEGER) === 1);
+    bestNs = Math.min(bestNs, Number(process.hrtime.bigint() - t0));
+  }
+  return bestNs;
 }

@@ -12,14 +12,13 @@
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { TranslateParamsSchema, planTranslation, splitTranslation } from '../shared/jobs/translate.ts';
-import type { KernelExports } from '../shared/kernels/abi.ts';
 import { runKernel } from '../shared/kernels/runtime.ts';
 import { KERNELS_DIST, buildKernels } from '../kernels/build.ts';
 import { loadKernelModule } from '../kernels/manifest.ts';
 import { decodeReference } from '../kernels/decode/reference.ts';
 import { documentOf, lexiconModel } from '../tests/translation/lexicon-model.ts';
 import { syntheticCorpus } from '../tests/translation/synthetic.ts';
-import { bestOf, measureC, reportRatios, type Measured } from './native.ts';
+import { bestOf, kernelOnlyNs, measureC, reportRatios, type Measured } from './native.ts';
 
 const RUNS = 5;
 const ROUNDS = 4;
@@ -51,22 +50,6 @@ export async function decodeSpeed(): Promise<void> {
   reportRatios(rows, as!, ts!, c);
   const kernelNs = await kernelOnlyNs(module, input, ROUNDS * RUNS);
   console.log(`AS kernel only (init + steps; instance made and input copied untimed): ${(kernelNs / 1e6).toFixed(2)} ms${c ? `, AS / C ${(c.bestNs / kernelNs).toFixed(2)}` : ''}`);
-}
-
-/** Best time of init + steps alone, on fresh instances made (and the input copied) outside the timing. */
-async function kernelOnlyNs(module: WebAssembly.Module, input: Uint8Array, runs: number): Promise<number> {
-  let best = Infinity;
-  for (let r = 0; r < runs; r++) {
-    const instance = await WebAssembly.instantiate(module, { env: { abort: () => { throw new Error('abort'); } } });
-    const k = instance.exports as unknown as KernelExports;
-    const ptr = k.input_alloc(input.byteLength);
-    new Uint8Array(k.memory.buffer, ptr, input.byteLength).set(input);
-    const t0 = process.hrtime.bigint();
-    if (k.init() !== 0) throw new Error('the bench unit was refused');
-    while (k.step(1e9) === 1);
-    best = Math.min(best, Number(process.hrtime.bigint() - t0));
-  }
-  return best;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

@@ -22,7 +22,6 @@ import { cpus } from 'node:os';
 import { createApiClient } from '../shared/api/client.ts';
 import { Ibm1ParamsSchema, nextIbm1, preparedCorpus } from '../shared/jobs/ibm1.ts';
 import { IBM1_SHARD_PAIRS_MAX, QUORUM_DEFAULT } from '../shared/limits.ts';
-import type { KernelExports } from '../shared/kernels/abi.ts';
 import { runKernel } from '../shared/kernels/runtime.ts';
 import { readCorpus } from '../shared/translation/corpus.ts';
 import { encodeIteration, prepareCorpus, uniformTable } from '../shared/translation/em.ts';
@@ -32,7 +31,7 @@ import { ibm1Reference } from '../kernels/ibm1/reference.ts';
 import { startServer } from '../tests/e2e/harness.ts';
 import { syntheticCorpus, toTsv } from '../tests/translation/synthetic.ts';
 import { startWorker, stopWorker, within } from './ebm-e2e.ts';
-import { bestOf, measureC, reportRatios, type Measured } from './native.ts';
+import { bestOf, kernelOnlyNs, measureC, reportRatios, type Measured } from './native.ts';
 import { decodeSpeed } from './translation-decode.ts';
 
 const RUNS = 5;
@@ -86,22 +85,6 @@ async function estepSpeed(): Promise<void> {
   // first touch, which the C build, reusing its heap from run to run, does not pay).
   const inner = await kernelOnlyNs(module, input, RUNS * ROUNDS);
   if (c) console.log(`AS kernel only (init + steps, instance made and input copied untimed): ${(inner / 1e6).toFixed(3)} ms, AS / C ${(c.bestNs / inner).toFixed(2)}`);
-}
-
-/** Best time of init + steps on fresh instances with the input already in place. */
-async function kernelOnlyNs(module: WebAssembly.Module, input: Uint8Array, runs: number): Promise<number> {
-  let bestNs = Infinity;
-  for (let r = 0; r < runs; r++) {
-    const instance = await WebAssembly.instantiate(module, { env: { abort: () => { throw new Error('abort'); } } });
-    const k = instance.exports as unknown as KernelExports;
-    const ptr = k.input_alloc(input.byteLength);
-    new Uint8Array(k.memory.buffer, ptr, input.byteLength).set(input);
-    const t0 = process.hrtime.bigint();
-    if (k.init() !== 0) throw new Error('ibm1: init refused the bench unit');
-    while (k.step(Number.MAX_SAFE_INTEGER) === 1);
-    bestNs = Math.min(bestNs, Number(process.hrtime.bigint() - t0));
-  }
-  return bestNs;
 }
 
 /** What the edge does per iteration inside the transaction of the iteration's last unit, timed here. */
