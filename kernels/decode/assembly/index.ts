@@ -26,9 +26,11 @@
  * finished hypothesis is the first in slot order with the highest final score.
  *
  * Memory (one instance runs one unit, nothing is freed): the input at a 16-aligned base, then
- * the LM hash table (open addressing, linear probing, at most half full), fw per type, stack
- * counts, the back-tracked path, the hypotheses ((maxLen + 1)·B of 48 bytes) with their state
- * signatures (u32) and estimates (f64), the output.
+ * the LM hash table (open addressing, linear probing, at most half full), fw per type, the
+ * unigrams by target id (log p, backoff weight, held?), per option the bound of its LM terms,
+ * the highest log p per target, stack counts, the back-tracked path, the hypotheses
+ * ((maxLen + 1)·B of 48 bytes) with their state signatures (u32) and estimates (f64), the
+ * output.
  */
 import {
   DECODE_BEAM_MAX,
@@ -133,13 +135,15 @@ function ensureMemory(end: u64): bool {
 @inline function find(tab: usize, mask: u32, lm: usize, a: u32, b: u32, c: u32): usize {
   let i = hash3(a, b, c) & mask;
   const key = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(0), 0, a), 1, b), 2, c);
-  while (true) {
-    const slot = load<u32>(tab + (<usize>i << 2));
-    if (slot == 0) return 0;
+  // The first probe decides most lookups; the loop takes the collisions.
+  let slot = load<u32>(tab + (<usize>i << 2));
+  while (slot != 0) {
     const e = lm + (<usize>(slot - 1) << 5);
     if (i32x4.all_true(i32x4.eq(v128.load(e), key))) return e;
     i = (i + 1) & mask;
+    slot = load<u32>(tab + (<usize>i << 2));
   }
+  return 0;
 }
 
 /**
