@@ -4,7 +4,9 @@
  * the LM reorders within the window and not beyond it, two-word and empty options, unknown
  * words passed through. Also its refusals.
  */
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { KernelExports } from '../../shared/kernels/abi.ts';
@@ -54,6 +56,27 @@ describe('decode kernel', () => {
         expect(new Set(runs).size).toBe(runs.length);
       });
     });
+  });
+});
+
+describe('decode C build', () => {
+  const gcc = spawnSync('gcc', ['--version']);
+  it.skipIf(gcc.error !== undefined)('gives the same bytes as the reference (the bench baseline is the same algorithm)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'decode-c-'));
+    const binary = join(dir, 'decode');
+    const build = spawnSync('gcc', ['-O3', '-ffp-contract=off', '-o', binary, join(import.meta.dirname, 'decode.c')], { encoding: 'utf8' });
+    expect(build.status, build.stderr).toBe(0);
+    for (const [name, unit] of Object.entries(CASES)) {
+      const input = encodeDecodeInput(unit);
+      writeFileSync(join(dir, 'in'), input);
+      const run = spawnSync(binary, [join(dir, 'in'), join(dir, 'out')], { encoding: 'utf8' });
+      expect(run.status, `${name}: ${run.stderr}`).toBe(0);
+      expect(new Uint8Array(readFileSync(join(dir, 'out'))), name).toEqual(decodeReference(input));
+    }
+    // A refused unit exits 2 with the kernel's code.
+    writeFileSync(join(dir, 'in'), encodeDecodeInput({ ...CASES['beam 1, monotone']!, beam: 0 }));
+    const refused = spawnSync(binary, [join(dir, 'in'), join(dir, 'out')], { encoding: 'utf8' });
+    expect([refused.status, refused.stderr]).toEqual([2, `input refused (kernel code ${codes.DECODE_ERR_BEAM})\n`]);
   });
 });
 
