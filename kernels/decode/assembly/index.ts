@@ -55,9 +55,9 @@ import {
   DECODE_SENTENCE_TOKENS_MAX,
   DECODE_TARGET_IDS_MAX,
 } from '../codes';
+import { NONE, contextAll, contextBow, finite, find, hash3, lmIn, signature } from './lookup';
 
 const HEADER: usize = 64;
-const NONE: u32 = 0xffffffff;
 const BOS: u32 = 0;
 const EOS: u32 = 1;
 const HYP: usize = 48;
@@ -118,60 +118,6 @@ function ensureMemory(end: u64): bool {
   if (pages > MEMORY_PAGES_MAX) return false;
   const have = <u64>memory.size();
   return pages <= have || memory.grow(<i32>(pages - have)) >= 0;
-}
-
-@inline function finite(v: f64): bool {
-  return v - v == 0;
-}
-
-@inline function hash3(a: u32, b: u32, c: u32): u32 {
-  let h = a * 0x9e3779b1;
-  h = (h ^ b) * 0x85ebca77;
-  h = (h ^ c) * 0xc2b2ae3d;
-  return h ^ (h >> 16);
-}
-
-/** The LM entry with key (a, b, c), or 0. The key and its zero pad are compared as one 16-byte vector. */
-@inline function find(tab: usize, mask: u32, lm: usize, a: u32, b: u32, c: u32): usize {
-  let i = hash3(a, b, c) & mask;
-  const key = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(0), 0, a), 1, b), 2, c);
-  // The first probe decides most lookups; the loop takes the collisions.
-  let slot = load<u32>(tab + (<usize>i << 2));
-  while (slot != 0) {
-    const e = lm + (<usize>(slot - 1) << 5);
-    if (i32x4.all_true(i32x4.eq(v128.load(e), key))) return e;
-    i = (i + 1) & mask;
-    slot = load<u32>(tab + (<usize>i << 2));
-  }
-  return 0;
-}
-
-/**
- * log p(w | a b) with backoff (see the module comment); a may be NONE. `boAB` and `boAll` are
- * the context's backoff weights (see context()), so a hypothesis computes them once for all
- * its extensions; unigrams are read from arrays by id. The table comes in locals (globals are
- * memory reads). The same additions as the module comment, in the same order.
- */
-@inline function lmIn(tab: usize, mask: u32, base: usize, uniLp: usize, a: u32, b: u32, w: u32, boAB: f64, boAll: f64): f64 {
-  let e = find(tab, mask, base, a, b, w);
-  if (e != 0) return load<f64>(e, 16);
-  if (a != NONE) {
-    e = find(tab, mask, base, NONE, b, w);
-    if (e != 0) return boAB + load<f64>(e, 16);
-  }
-  return boAll + load<f64>(uniLp + (<usize>w << 3));
-}
-
-/** bow(a b) if held (else 0), for a context (a, b); a may be NONE (then 0). */
-@inline function contextBow(tab: usize, mask: u32, base: usize, a: u32, b: u32): f64 {
-  if (a == NONE) return 0;
-  const c = find(tab, mask, base, NONE, a, b);
-  return c != 0 ? load<f64>(c, 24) : 0;
-}
-
-/** boAB plus bow(b) when b has a unigram entry (the sum the module comment's backoff makes). */
-@inline function contextAll(uniHas: usize, uniBow: usize, boAB: f64, b: u32): f64 {
-  return load<u8>(uniHas + <usize>b) != 0 ? boAB + load<f64>(uniBow + (<usize>b << 3)) : boAB;
 }
 
 /** log p(w | a b), the context's weights looked up here. */
@@ -383,16 +329,6 @@ function startSentence(): void {
   store<i32>(countP, 1);
   stack = 0;
   sentenceStarted = true;
-}
-
-/** A 32-bit signature of a hypothesis state: stacks scan these (4 bytes each) before comparing whole states. */
-@inline function signature(cov: u64, w1: u32, w2: u32, last: i32): u32 {
-  let h = <u32>cov * 0x9e3779b1;
-  h = (h ^ <u32>(cov >> 32)) * 0x85ebca77;
-  h = (h ^ w1) * 0xc2b2ae3d;
-  h = (h ^ w2) * 0x27d4eb2f;
-  h = (h ^ <u32>last) * 0x165667b1;
-  return h ^ (h >> 15);
 }
 
 /**
