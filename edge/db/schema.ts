@@ -33,6 +33,7 @@ export interface JobsTable {
   id: string;
   customer_id: string;
   kind: string;
+  /** The parameters as the API shows them (JSON text); the full ones are in `job_params`. */
   params: string;
   status: JobState;
   quorum: number;
@@ -47,6 +48,12 @@ export interface JobsTable {
   iteration: Generated<number>;
   /** The integrated result (JSON text), set when the job completes. */
   result: string | null;
+}
+
+/** A job's full parameters (JSON text), apart from its frequently updated row. */
+export interface JobParamsTable {
+  job_id: string;
+  params: string;
 }
 
 export type UnitState = 'queued' | 'in_progress' | 'valid' | 'failed' | 'cancelled';
@@ -113,6 +120,7 @@ export interface Database extends LedgerTables, AuthTables, ShopTables, LicenseT
   customers: CustomersTable;
   volunteers: VolunteersTable;
   jobs: JobsTable;
+  job_params: JobParamsTable;
   units: UnitsTable;
   replicas: ReplicasTable;
   used_tickets: UsedTicketsTable;

@@ -15,7 +15,7 @@ import { readJson } from '../http/body.ts';
 import { ProblemError, validationProblem } from '../http/problem.ts';
 import type { KernelRegistry } from '../kernels/registry.ts';
 import { jobInvoice } from './billing.ts';
-import { cancelJob, createJob, getOwnJob, jobFailures, toJob } from './jobs.ts';
+import { JOB_HEAD_COLUMNS, cancelJob, createJob, getOwnJob, jobFailures, toJob } from './jobs.ts';
 import { JOB_KIND_HANDLERS } from './kinds.ts';
 import { streamJobProgress } from './progress.ts';
 import { quoteJob } from './quote.ts';
@@ -43,7 +43,7 @@ export function jobRoutes(store: Store, registry: KernelRegistry, now: () => num
   app.get(API_PATHS.jobs, async (c) => {
     const rows = await store.db
       .selectFrom('jobs')
-      .selectAll()
+      .select(JOB_HEAD_COLUMNS)
       .where('customer_id', '=', c.get('customerId'))
       .orderBy('created_at', 'desc')
       .limit(JOB_LIST_MAX)
@@ -140,8 +140,9 @@ async function partialResult(store: Store, job: JobRow): Promise<unknown> {
     .execute();
   const first = units[0]?.seq ?? 0;
   const valid = units.filter((u) => u.state === 'valid' && u.canonical_output !== null);
+  const { params } = await store.db.selectFrom('job_params').select('params').where('job_id', '=', job.id).executeTakeFirstOrThrow();
   return handler.partial(
-    JSON.parse(job.params),
+    JSON.parse(params),
     valid.map((u) => ({ index: u.seq - first, output: new Uint8Array(u.canonical_output!) })),
   );
 }

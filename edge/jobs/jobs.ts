@@ -22,12 +22,19 @@ import { publicIbm1Params } from '../../shared/jobs/ibm1.ts';
 /** Rows per multi-row INSERT, well under SQLite's bound-parameter limit. */
 const UNIT_INSERT_ROWS_MAX = 200;
 
-export function toJob(row: JobRow, failures: Job['failures'] = []): Job {
+/** A job row without its result, as listings read it (a training job's result is its model). */
+export type JobHead = Omit<JobRow, 'result'>;
+/** The columns of a {@link JobHead}. */
+export const JOB_HEAD_COLUMNS = [
+  'id', 'customer_id', 'kind', 'params', 'status', 'quorum', 'units_total', 'units_valid', 'units_failed', 'price_minor', 'currency', 'created_at', 'completed_at', 'iteration',
+] as const satisfies readonly (keyof JobHead)[];
+
+export function toJob(row: JobHead, failures: Job['failures'] = []): Job {
   return {
     id: row.id,
     kind: row.kind,
     status: row.status,
-    params: publicParams(row.kind, JSON.parse(row.params) as Record<string, unknown>),
+    params: JSON.parse(row.params) as Record<string, unknown>,
     unitsTotal: row.units_total,
     unitsValid: row.units_valid,
     unitsFailed: row.units_failed,
@@ -39,7 +46,7 @@ export function toJob(row: JobRow, failures: Job['failures'] = []): Job {
   };
 }
 
-/** A job's parameters as the API shows them: a training job's corpus (megabytes) by its size only. */
+/** A job's parameters as the API shows them (kept in `jobs.params`): a training job's corpus (megabytes) by its size only. */
 function publicParams(kind: string, params: Record<string, unknown>): Record<string, unknown> {
   return kind === 'ibm1-train' ? publicIbm1Params(params) : params;
 }
@@ -130,7 +137,7 @@ export async function createJob(store: Store, registry: KernelRegistry, customer
     id: newId('j', 9),
     customer_id: customerId,
     kind: req.kind,
-    params: JSON.stringify(resolved.params),
+    params: JSON.stringify(publicParams(req.kind, resolved.params as Record<string, unknown>)),
     status: 'running',
     quorum: plan.quorum,
     units_total: plan.units.length,
@@ -153,6 +160,7 @@ export async function createJob(store: Store, registry: KernelRegistry, customer
       );
     }
     await trx.insertInto('jobs').values(row).execute();
+    await trx.insertInto('job_params').values({ job_id: row.id, params: JSON.stringify(resolved.params) }).execute();
     await runInOpenTransaction(store, trx, insertUnitsOp(row.id, { id: plan.kernel.id, version: plan.kernel.version }, plan.units, 0, 0, plan.quorum));
   });
   return toJob(row);
@@ -218,7 +226,8 @@ export function* unitDecidedOp(jobId: string, how: 'valid' | 'failed' | 'reopene
   }
   const full = ((yield rows(Q.jobById, { id: jobId })) as Row[])[0] as unknown as JobRow;
   const handler = JOB_KIND_HANDLERS[full.kind as JobRequest['kind']];
-  const params: unknown = JSON.parse(full.params);
+  const [stored] = (yield rows(Q.jobParamsById, { id: jobId })) as Row[];
+  const params: unknown = JSON.parse(stored!.params as string);
   const units = (yield rows(Q.unitOutputsOfIteration, { job: jobId, iteration: full.iteration })) as Row[];
   const outputs = units.map((u) => new Uint8Array(u.canonical_output as Uint8Array));
   // Iterative kinds generate the next iteration from this one's validated results.

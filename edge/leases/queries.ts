@@ -259,6 +259,9 @@ export const resetTrust = prepare('volunteer trust reset', ['id', 'quota'], (db,
 
 export const jobById = prepare('job by id', ['id'], (db, p) => db.selectFrom('jobs').selectAll().where('id', '=', p('id')));
 
+/** The full parameters a job is split and integrated with (JSON text). */
+export const jobParamsById = prepare('job parameters', ['id'], (db, p) => db.selectFrom('job_params').select('params').where('job_id', '=', p('id')));
+
 /** Counts decided units of a job and returns what deciding whether it is done needs. */
 export const countJobUnits = prepare('job unit counters', ['id', 'valid', 'failed'], (db, p) =>
   db

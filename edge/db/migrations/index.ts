@@ -13,6 +13,7 @@ import { coordinator } from './0006_coordinator.ts';
 import { reception } from './0007_reception.ts';
 import { customerBilling } from './0008_customer_billing.ts';
 import { replicaIndexes } from './0009_replica_indexes.ts';
+import { jobParams } from './0010_job_params.ts';
 import type { Dialect } from './types.ts';
 
 /** Migrations by name; names sort in order. */
@@ -27,5 +28,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0007_reception': reception(dialect),
     '0008_customer_billing': customerBilling(dialect),
     '0009_replica_indexes': replicaIndexes(dialect),
+    '0010_job_params': jobParams(dialect),
   };
 }
