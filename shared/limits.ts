@@ -256,3 +256,5 @@ export const TRANSLATE_DISTORTION_LIMIT = 5;
 export const TRANSLATE_OPTIONS_PER_WORD = 4;
 /** Translate: source word × beam products that earn one point (the work of one stack is about beam × window × options). */
 export const TRANSLATE_WORD_BEAMS_PER_POINT = 1_000;
+/** Translate: trained models an edge keeps parsed (a quote per keystroke pause would parse the training result again); they never change once trained. */
+export const TRANSLATE_MODELS_CACHED_MAX = 4;

@@ -5,9 +5,13 @@
  * has not finished training is a distinct problem, so the customer knows to wait.
  */
 import type { Kysely, Transaction } from 'kysely';
+import { TRANSLATE_MODELS_CACHED_MAX } from '../../shared/limits.ts';
 import type { TranslationModel } from '../../shared/translation/model.ts';
 import type { Database } from '../db/schema.ts';
 import { ProblemError } from '../http/problem.ts';
+
+/** Parsed models by training job id, at most TRANSLATE_MODELS_CACHED_MAX (only ever read after the ownership check). */
+const models = new Map<string, TranslationModel>();
 
 /** The job kind whose results are translation models. */
 export const MODEL_JOB_KIND = 'ibm1-train';
@@ -27,17 +31,24 @@ function isModel(m: unknown): m is TranslationModel {
  * `model-not-trained` (still training, failed or cancelled).
  */
 export async function loadOwnModel(db: Kysely<Database> | Transaction<Database>, customerId: string, modelJobId: string): Promise<TranslationModel> {
+  // Ownership and status first, without the (large) result column.
   const row = await db
     .selectFrom('jobs')
-    .select(['id', 'kind', 'status', 'result'])
+    .select(['id', 'kind', 'status'])
     .where('id', '=', modelJobId)
     .where('customer_id', '=', customerId)
     .executeTakeFirst();
   if (!row || row.kind !== MODEL_JOB_KIND) throw new ProblemError('not-found', `no trained model ${modelJobId.slice(0, 64)}`);
-  if (row.status !== 'completed' || row.result === null) {
+  if (row.status !== 'completed') {
     throw new ProblemError('model-not-trained', `the training job ${row.id} is ${row.status}; translate with it once it has completed`);
   }
-  const model = (JSON.parse(row.result) as { model?: unknown }).model;
+  const cached = models.get(row.id);
+  if (cached) return cached;
+  const { result } = await db.selectFrom('jobs').select('result').where('id', '=', row.id).executeTakeFirstOrThrow();
+  const model = result === null ? undefined : (JSON.parse(result) as { model?: unknown }).model;
   if (!isModel(model)) throw new ProblemError('model-not-trained', `the training job ${row.id} has no model in its result`);
+  // A completed job's result never changes, so its parsed model can be kept (bounded, oldest out).
+  if (models.size >= TRANSLATE_MODELS_CACHED_MAX) models.delete(models.keys().next().value!);
+  models.set(row.id, model);
   return model;
 }
