@@ -109,7 +109,14 @@ export const JOB_KIND_HANDLERS: Record<JobKind, JobKindHandler> = {
     resolve: async (params, ctx) => {
       const p = TranslateParamsSchema.parse(params);
       const model = await loadOwnModel(ctx.db, ctx.customerId, p.model);
-      return { params: { ...p, plan: planTranslation(p, model) }, context: model };
+      const plan = planTranslation(p, model);
+      // A job of no units would never finish: refuse a document with nothing to translate.
+      if (plan.segments.length === 0) {
+        throw new ProblemError('validation', 'the document has no text to translate', [
+          { path: 'params.document', message: 'the document holds only code, markup, URLs or punctuation: nothing to translate' },
+        ]);
+      }
+      return { params: { ...p, plan }, context: model };
     },
     split: (params, context) => {
       if (context === undefined) throw new Error('translate: split needs the model its resolve step loaded');

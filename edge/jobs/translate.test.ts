@@ -102,6 +102,19 @@ describe.each(dialects)('translate jobs on %s', (dialect) => {
     expect(await snapshot(t.store)).toEqual(before);
   });
 
+  it('refuses a Markdown document with nothing to translate (a job of no units would never end), creating nothing', async () => {
+    const t = await setup(dialect);
+    const id = await t.trainedModel();
+    const before = await snapshot(t.store);
+    const req = { kind: 'translate', params: { model: id, document: '```\ncode only.\n```\n\n---\n', format: 'markdown' } } as const;
+    for (const call of [() => t.customer.createJob(req), () => t.customer.quoteJob(req)]) {
+      const problem = await problemOf(call());
+      expect(problem).toMatchObject({ status: 422, type: '/problems/validation' });
+      expect(JSON.stringify(problem)).toMatch(/nothing to translate/);
+    }
+    expect(await snapshot(t.store)).toEqual(before);
+  });
+
   it('refuses invalid UTF-8 bytes in the body itself, creating nothing', async () => {
     const t = await setup(dialect);
     const id = await t.trainedModel();

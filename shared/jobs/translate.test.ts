@@ -63,6 +63,20 @@ describe('translate job kind', () => {
     expect(lines[0]![2]).toBe(lines[0]![2]!.toUpperCase());
   });
 
+  it('cuts a sentence longer than the kernel takes into pieces and puts their alignments back in place', () => {
+    const words = corpus.heldOut(30).pairs.flatMap((p) => p.src.split(' ').filter((w) => w !== '.'));
+    const long = `${words.slice(0, 150).join(' ')}.`;
+    const { result, units } = translate(long, 'text');
+    expect(result.segments).toHaveLength(1);
+    const seg = result.segments[0]!;
+    expect(seg.src).toHaveLength(151);
+    // Three decoder sentences (64 + 64 + 23 tokens), in one unit; every source index in range, and the last piece's too.
+    expect(units).toHaveLength(1);
+    expect(units[0]!.members).toBe(3);
+    expect(Math.max(...seg.align)).toBeGreaterThanOrEqual(128);
+    for (const j of seg.align) expect(j).toBeLessThan(151);
+  });
+
   it('recovers the original spelling of tokens', () => {
     expect(casedTokens('Hello, WORLD of Ünïcode.', 'en')).toEqual(['Hello', ',', 'WORLD', 'of', 'Ünïcode', '.']);
   });
