@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define HEADER 72
 #define PARAMS 9
@@ -191,53 +190,28 @@ static int parse(const unsigned char *in, size_t len, unit_t *u, double **params
   return 0;
 }
 
-int main(int argc, char **argv) {
-  if (argc < 3) {
-    fprintf(stderr, "usage: %s INPUT OUTPUT [RUNS]\n", argv[0]);
-    return 1;
-  }
-  uint16_t probe = 1;
-  if (*(unsigned char *)&probe != 1) {
-    fprintf(stderr, "big-endian hosts are not supported: the output is written in host order\n");
-    return 1;
-  }
-  int runs = argc > 3 ? atoi(argv[3]) : 1;
-  if (runs < 1) runs = 1;
-  FILE *f = fopen(argv[1], "rb");
-  if (!f) return perror(argv[1]), 1;
-  fseek(f, 0, SEEK_END);
-  size_t len = (size_t)ftell(f);
-  fseek(f, 0, SEEK_SET);
-  unsigned char *in = malloc(len ? len : 1);
-  if (fread(in, 1, len, f) != len) return perror(argv[1]), 1;
-  fclose(f);
-
+/* The bench harness's hooks (../native/bench_main.h): parse once, then run. */
+typedef struct {
   unit_t u;
-  double *params = NULL;
-  int code = parse(in, len, &u, &params);
-  if (code != 0) {
-    fprintf(stderr, "input refused (kernel code %d)\n", code);
-    return 2;
-  }
-  size_t out_count = (size_t)u.m * (DIAGNOSTICS + (u.profile ? u.n : 0));
-  double *out = malloc(out_count * sizeof(double));
-  double *vectors = malloc(10 * (size_t)u.n * sizeof(double));
-  if (!out || !vectors) {
-    fprintf(stderr, "out of memory\n");
-    return 1;
-  }
   work_t w;
-  double **slots[] = {&w.k, &w.p2, &w.s, &w.cp, &w.inv, &w.g, &w.aw, &w.ai, &w.t, &w.d};
-  for (int i = 0; i < 10; i++) *slots[i] = vectors + (size_t)i * u.n;
-  for (int r = 0; r < runs; r++) {
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    run(&u, &w, out);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    printf("%lld\n", (long long)(t1.tv_sec - t0.tv_sec) * 1000000000ll + (t1.tv_nsec - t0.tv_nsec));
-  }
-  FILE *o = fopen(argv[2], "wb");
-  if (!o || fwrite(out, sizeof(double), out_count, o) != out_count) return perror(argv[2]), 1;
-  fclose(o);
+} kernel_state_t;
+
+static int kernel_setup(const unsigned char *in, size_t len, kernel_state_t *s, double **out, size_t *out_count) {
+  double *params = NULL;
+  int code = parse(in, len, &s->u, &params);
+  if (code != 0) return code;
+  *out_count = (size_t)s->u.m * (DIAGNOSTICS + (s->u.profile ? s->u.n : 0));
+  double *vectors = malloc(10 * (size_t)s->u.n * sizeof(double));
+  if (!vectors) return *out = NULL, 0;
+  double **slots[] = {&s->w.k, &s->w.p2, &s->w.s, &s->w.cp, &s->w.inv, &s->w.g, &s->w.aw, &s->w.ai, &s->w.t, &s->w.d};
+  for (int i = 0; i < 10; i++) *slots[i] = vectors + (size_t)i * s->u.n;
+  *out = malloc(*out_count * sizeof(double));
   return 0;
 }
+
+static int kernel_run(kernel_state_t *s, double *out) {
+  run(&s->u, &s->w, out);
+  return 0;
+}
+
+#include "../native/bench_main.h"

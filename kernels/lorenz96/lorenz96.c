@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
-#include <time.h>
 
 #define HEADER 40
 #define DIAGNOSTICS 3
@@ -132,50 +131,26 @@ static int parse(const unsigned char *in, size_t len, unit_t *u, double **x0) {
   return 0;
 }
 
-int main(int argc, char **argv) {
-  if (argc < 3) {
-    fprintf(stderr, "usage: %s INPUT OUTPUT [RUNS]\n", argv[0]);
-    return 1;
-  }
-  uint16_t probe = 1;
-  if (*(unsigned char *)&probe != 1) {
-    fprintf(stderr, "big-endian hosts are not supported: the output is written in host order\n");
-    return 1;
-  }
-  int runs = argc > 3 ? atoi(argv[3]) : 1;
-  if (runs < 1) runs = 1;
-  FILE *f = fopen(argv[1], "rb");
-  if (!f) return perror(argv[1]), 1;
-  fseek(f, 0, SEEK_END);
-  size_t len = (size_t)ftell(f);
-  fseek(f, 0, SEEK_SET);
-  unsigned char *in = malloc(len ? len : 1);
-  if (fread(in, 1, len, f) != len) return perror(argv[1]), 1;
-  fclose(f);
-
+/* The bench harness's hooks (../native/bench_main.h): parse once, then run. */
+typedef struct {
   unit_t u;
+  double *x, *work;
+} kernel_state_t;
+
+static int kernel_setup(const unsigned char *in, size_t len, kernel_state_t *s, double **out, size_t *out_count) {
   double *x0 = NULL;
-  int code = parse(in, len, &u, &x0);
-  if (code != 0) {
-    fprintf(stderr, "input refused (kernel code %d)\n", code);
-    return 2;
-  }
-  size_t out_count = (size_t)u.m * ((size_t)(u.steps / u.snap_every) * u.n + DIAGNOSTICS);
-  double *out = malloc(out_count * sizeof(double));
-  double *x = malloc(u.n * sizeof(double)), *work = malloc(3 * u.n * sizeof(double));
-  if (!out || !x || !work) {
-    fprintf(stderr, "out of memory\n");
-    return 1;
-  }
-  for (int r = 0; r < runs; r++) {
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    run(&u, out, x, work);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    printf("%lld\n", (long long)(t1.tv_sec - t0.tv_sec) * 1000000000ll + (t1.tv_nsec - t0.tv_nsec));
-  }
-  FILE *o = fopen(argv[2], "wb");
-  if (!o || fwrite(out, sizeof(double), out_count, o) != out_count) return perror(argv[2]), 1;
-  fclose(o);
+  int code = parse(in, len, &s->u, &x0);
+  if (code != 0) return code;
+  *out_count = (size_t)s->u.m * ((size_t)(s->u.steps / s->u.snap_every) * s->u.n + DIAGNOSTICS);
+  s->x = malloc(s->u.n * sizeof(double));
+  s->work = malloc(3 * s->u.n * sizeof(double));
+  *out = s->x && s->work ? malloc(*out_count * sizeof(double)) : NULL;
   return 0;
 }
+
+static int kernel_run(kernel_state_t *s, double *out) {
+  run(&s->u, out, s->x, s->work);
+  return 0;
+}
+
+#include "../native/bench_main.h"
