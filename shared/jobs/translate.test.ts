@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { decodeReference } from '../../kernels/decode/reference.ts';
 import { documentOf, lexiconModel } from '../../tests/translation/lexicon-model.ts';
 import { syntheticCorpus } from '../../tests/translation/synthetic.ts';
-import { TRANSLATE_SENTENCES_PER_UNIT } from '../limits.ts';
+import { TRANSLATE_SENTENCES_PER_UNIT, UNIT_INPUT_BYTES_MAX } from '../limits.ts';
+import { mulberry32 } from '../random.ts';
 import { corpusBleu } from '../translation/bleu.ts';
 import type { TranslationModel } from '../translation/model.ts';
 import { assimilateTranslate } from './translate-result.ts';
@@ -75,6 +76,26 @@ describe('translate job kind', () => {
     expect(units[0]!.members).toBe(3);
     expect(Math.max(...seg.align)).toBeGreaterThanOrEqual(128);
     for (const j of seg.align) expect(j).toBeLessThan(151);
+  });
+
+  it('prunes the LM entries of a unit that would pass UNIT_INPUT_BYTES_MAX, keeping the lower orders', () => {
+    // The lexicon model with 60,000 made-up trigrams over the target words these sentences reach: ~1.5 MB of entries.
+    const held = corpus.heldOut(16).pairs;
+    const rand = mulberry32(5);
+    const reached = [...new Set(held.flatMap((p) => p.src.split(' ').flatMap((w) => model.table[model.srcVocab.indexOf(w)]!.tgt)))].filter((t) => t > 1);
+    const pick = () => reached[Math.floor(rand() * reached.length)]!;
+    const extra = Array.from({ length: 60_000 }, () => [pick(), pick(), pick(), 1]);
+    const seen = new Set<string>();
+    const entries = [...model.lm.entries, ...extra].filter((e) => {
+      const k = e.slice(0, -1).join(',');
+      return !seen.has(k) && (seen.add(k), true);
+    });
+    const big: TranslationModel = { ...model, lm: { order: 3, entries } };
+    const { units, result } = translate(documentOf(held.map((p) => p.src), 16), 'text', big);
+    expect(units).toHaveLength(1);
+    expect(units[0]!.input.byteLength).toBeLessThanOrEqual(UNIT_INPUT_BYTES_MAX);
+    expect(units[0]!.input.byteLength).toBeGreaterThan(UNIT_INPUT_BYTES_MAX - 64 * 1024);
+    expect(result.segments).toHaveLength(16);
   });
 
   it('recovers the original spelling of tokens', () => {

@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { DECODE_SENTENCE_TOKENS_MAX } from '../../kernels/decode/codes.ts';
-import { decodeOutputBytes, encodeDecodeInput, type DecodeOption } from '../kernels/decode.codec.ts';
+import { DECODE_LM_ENTRY_BYTES, decodeOutputBytes, encodeDecodeInput, type DecodeOption } from '../kernels/decode.codec.ts';
 import {
   TRANSLATE_BEAM,
   TRANSLATE_DISTORTION_LIMIT,
@@ -194,19 +194,32 @@ export function splitTranslation(stored: TranslateStored, model: TranslationMode
         return t;
       }),
     );
-    const entries = localEntries.filter((e) => e.ids.every((w) => reach.has(w)));
-    const input = encodeDecodeInput({
-      sentences: localSentences,
-      options,
-      lm: entries,
-      beam: TRANSLATE_BEAM,
-      distortionLimit: TRANSLATE_DISTORTION_LIMIT,
-      lmWeight: TRANSLATE_WEIGHTS.lmWeight,
-      wordPenalty: TRANSLATE_WEIGHTS.wordPenalty,
-      distortionWeight: TRANSLATE_WEIGHTS.distortionWeight,
-      unkLogProb: lm.unkLogProb,
-    });
-    if (input.byteLength > UNIT_INPUT_BYTES_MAX) throw new RangeError(`a translation unit needs ${input.byteLength} bytes, over UNIT_INPUT_BYTES_MAX`);
+    const reachable = localEntries.filter((e) => e.ids.every((w) => reach.has(w)));
+    const encode = (lmEntries: typeof reachable) =>
+      encodeDecodeInput({
+        sentences: localSentences,
+        options,
+        lm: lmEntries,
+        beam: TRANSLATE_BEAM,
+        distortionLimit: TRANSLATE_DISTORTION_LIMIT,
+        lmWeight: TRANSLATE_WEIGHTS.lmWeight,
+        wordPenalty: TRANSLATE_WEIGHTS.wordPenalty,
+        distortionWeight: TRANSLATE_WEIGHTS.distortionWeight,
+        unkLogProb: lm.unkLogProb,
+      });
+    let input = encode(reachable);
+    if (input.byteLength > UNIT_INPUT_BYTES_MAX) {
+      // A big model reaches more n-grams than a unit may carry: keep the lower orders and the
+      // likeliest of the rest (pruning, as a smaller LM would; the backoff covers the others).
+      const room = reachable.length - Math.ceil((input.byteLength - UNIT_INPUT_BYTES_MAX) / DECODE_LM_ENTRY_BYTES);
+      const kept = reachable
+        .map((e, k) => ({ e, k }))
+        .sort((x, y) => x.e.ids.length - y.e.ids.length || y.e.logp - x.e.logp || x.k - y.k)
+        .slice(0, Math.max(0, room))
+        .sort((x, y) => x.k - y.k)
+        .map((x) => x.e);
+      input = encode(kept);
+    }
     const words = batch.reduce((a, s) => a + s.length, 0);
     units.push({
       input,
