@@ -1,37 +1,27 @@
 /**
  * @module A translation model built straight from a synthetic corpus's known lexicon (no
- * training): rows of t(tgt | src) with the lexicon's words most probable and some noise, and
- * target n-gram counts from the corpus; for testing the decoder and the translate job apart
- * from training.
+ * training): the vocabularies and target n-gram counts a training job would make (part A's
+ * corpus reader and n-gram counter), with rows of t(tgt | src) that put the lexicon's words
+ * first and some noise after them; for testing the decoder and the translate job apart from
+ * training.
  */
-import { BOS_TGT_ID, EOS_TGT_ID, type TranslationModel } from '../../shared/translation/model.ts';
-import type { SyntheticCorpus } from './synthetic.ts';
-
-/** Counts of every 1–3-gram of the target sentences, each wrapped in `<s>` … `</s>`. */
-export function ngramCounts(sentences: number[][]): number[][] {
-  const counts = new Map<string, number>();
-  for (const s of sentences) {
-    const w = [BOS_TGT_ID, ...s, EOS_TGT_ID];
-    for (let n = 1; n <= 3; n++) for (let i = 0; i + n <= w.length; i++) {
-      const k = w.slice(i, i + n).join(',');
-      counts.set(k, (counts.get(k) ?? 0) + 1);
-    }
-  }
-  return [...counts].map(([k, c]) => [...k.split(',').map(Number), c]).sort((a, b) => {
-    for (let i = 0; i < Math.min(a.length, b.length) - 1; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-    return a.length - b.length;
-  });
-}
+import { IBM1_SHARD_PAIRS_MAX } from '../../shared/limits.ts';
+import { readCorpus } from '../../shared/translation/corpus.ts';
+import { prepareCorpus } from '../../shared/translation/em.ts';
+import type { TranslationModel } from '../../shared/translation/model.ts';
+import { countNgrams } from '../../shared/translation/train-result.ts';
+import { toTsv, type SyntheticCorpus } from './synthetic.ts';
 
 /** The model a perfect aligner would learn, roughly: the lexicon at 0.97 (split over two-word entries), 0.02 of noise. */
 export function lexiconModel(corpus: SyntheticCorpus, srcLang = 'en', tgtLang = 'de'): TranslationModel {
-  const srcVocab = ['', ...Object.keys(corpus.lexicon).sort()];
-  const tgtSet = new Set<string>();
-  for (const p of corpus.pairs) for (const w of p.tgt.split(' ')) tgtSet.add(w);
-  const tgtVocab = ['<s>', '</s>', ...[...tgtSet].sort()];
+  const read = readCorpus({ tsv: toTsv(corpus.pairs) }, srcLang, tgtLang);
+  if (read.status !== 'ok') throw new Error(read.detail);
+  const prep = prepareCorpus(read.corpus, IBM1_SHARD_PAIRS_MAX, true);
+  if ('tooLarge' in prep) throw new Error(prep.tooLarge);
+  const { srcVocab, tgtVocab } = read.corpus;
   const tgtId = new Map(tgtVocab.map((w, i) => [w, i]));
   const table = srcVocab.map((src, i) => {
-    const words = i === 0 ? [] : corpus.lexicon[src]!;
+    const words = i === 0 ? [] : (corpus.lexicon[src] ?? []);
     const noise = tgtVocab.slice(2).filter((w) => !words.includes(w)).slice(i % 7, (i % 7) + 2);
     const entries: [number, number][] = [
       ...words.map((w, k): [number, number] => [tgtId.get(w)!, (0.97 / words.length) * (k === 0 ? 1.02 : 0.98)]),
@@ -39,8 +29,7 @@ export function lexiconModel(corpus: SyntheticCorpus, srcLang = 'en', tgtLang = 
     ].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
     return { tgt: entries.map((e) => e[0]), p: entries.map((e) => e[1]) };
   });
-  const lm = { order: 3, entries: ngramCounts(corpus.pairs.map((p) => p.tgt.split(' ').map((w) => tgtId.get(w)!))) };
-  return { srcLang, tgtLang, srcVocab, tgtVocab, table, lm };
+  return { srcLang, tgtLang, srcVocab, tgtVocab, table, lm: countNgrams(prep) };
 }
 
 /** A document of held-out sentences: capitalised, "word word." spacing, `perParagraph` sentences a paragraph. */
