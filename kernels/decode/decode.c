@@ -8,15 +8,14 @@
  *   gcc -O3 -ffp-contract=off -o bench/out/decode kernels/decode/decode.c
  *   bench/out/decode INPUT OUTPUT [RUNS]
  *
- * Runs the unit RUNS times (default 1; each run parses the unit and builds its LM table, as
- * the kernel's init does), prints each run's wall time in nanoseconds on its own line, and
- * writes the output bytes of the last run. Exit 2 on a refused input.
+ * The command line is the shared bench harness's (../native/bench_main.h): each of RUNS runs
+ * parses the unit and builds its LM table, as the kernel's init does, then decodes; exit 2 on
+ * a refused input.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define HEADER 64
 #define NONE 0xffffffffu
@@ -373,67 +372,50 @@ static void run(const unit_t *u, hyp_t *hyps, uint32_t *sigs, double *ests, uint
   }
 }
 
-int main(int argc, char **argv) {
-  if (argc < 3) {
-    fprintf(stderr, "usage: %s INPUT OUTPUT [RUNS]\n", argv[0]);
-    return 1;
-  }
-  uint16_t probe = 1;
-  if (*(unsigned char *)&probe != 1) {
-    fprintf(stderr, "big-endian hosts are not supported: the layout is read in host order\n");
-    return 1;
-  }
-  int runs = argc > 3 ? atoi(argv[3]) : 1;
-  if (runs < 1) runs = 1;
-  FILE *f = fopen(argv[1], "rb");
-  if (!f) return perror(argv[1]), 1;
-  fseek(f, 0, SEEK_END);
-  size_t len = (size_t)ftell(f);
-  fseek(f, 0, SEEK_SET);
-  /* 8-aligned, so the f64 fields of the layout can be read in place. */
-  unsigned char *in = aligned_alloc(8, (len + 7) & ~(size_t)7);
-  if (!in || fread(in, 1, len, f) != len) return perror(argv[1]), 1;
-  fclose(f);
-  unit_t u;
+/* The bench harness's hooks (../native/bench_main.h): each run parses the unit and builds its
+ * LM table and bounds, as the kernel's init does, then decodes; setup checks the unit once and
+ * allocates the work buffers and the output (bytes, in the harness's f64 buffer). */
+typedef struct {
+  const unsigned char *in;
+  size_t len;
+  hyp_t *hyps;
+  uint32_t *sigs;
+  double *ests;
+  uint32_t *counts;
+} kernel_state_t;
+
+static void unit_free(unit_t *u) {
+  free(u->tab);
+  free(u->fw);
+  free(u->uni_lp);
+  free(u->uni_bow);
+  free(u->uni_has);
+  free(u->opt_ub);
+}
+
+static int kernel_setup(const unsigned char *in, size_t len, kernel_state_t *s, double **out, size_t *out_count) {
+  unit_t u = {0};
   int code = parse(in, len, &u);
-  if (code != 0) {
-    fprintf(stderr, "input refused (kernel code %d)\n", code);
-    return 2;
-  }
-  free(u.tab);
-  free(u.fw);
-  free(u.uni_lp);
-  free(u.uni_bow);
-  free(u.uni_has);
-  free(u.opt_ub);
-  size_t out_len = 16 * (size_t)u.s + 16 * (size_t)u.words;
-  unsigned char *out = malloc(out_len ? out_len : 1);
+  unit_free(&u);
+  if (code != 0) return code;
+  s->in = in;
+  s->len = len;
   size_t slots = ((size_t)u.max_len + 1) * u.beam;
-  hyp_t *hyps = malloc(slots * sizeof(hyp_t));
-  uint32_t *sigs = malloc(slots * sizeof(uint32_t));
-  double *ests = malloc(slots * sizeof(double));
-  uint32_t *counts = malloc((SENTENCE_MAX + 1) * sizeof(uint32_t));
-  if (!out || !hyps || !sigs || !ests || !counts) {
-    fprintf(stderr, "out of memory\n");
-    return 1;
-  }
-  for (int r = 0; r < runs; r++) {
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    /* Parsing is timed too: it builds the LM table and future costs, as the kernel's init does. */
-    parse(in, len, &u);
-    run(&u, hyps, sigs, ests, counts, out);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    free(u.tab);
-    free(u.fw);
-    free(u.uni_lp);
-    free(u.uni_bow);
-    free(u.uni_has);
-    free(u.opt_ub);
-    printf("%lld\n", (long long)(t1.tv_sec - t0.tv_sec) * 1000000000ll + (t1.tv_nsec - t0.tv_nsec));
-  }
-  FILE *o = fopen(argv[2], "wb");
-  if (!o || fwrite(out, 1, out_len, o) != out_len) return perror(argv[2]), 1;
-  fclose(o);
+  s->hyps = malloc(slots * sizeof(hyp_t));
+  s->sigs = malloc(slots * sizeof(uint32_t));
+  s->ests = malloc(slots * sizeof(double));
+  s->counts = malloc((SENTENCE_MAX + 1) * sizeof(uint32_t));
+  *out_count = 2 * (size_t)u.s + 2 * (size_t)u.words;
+  *out = s->hyps && s->sigs && s->ests && s->counts ? malloc(*out_count ? *out_count * 8 : 8) : NULL;
   return 0;
 }
+
+static int kernel_run(kernel_state_t *s, double *out) {
+  unit_t u = {0};
+  int code = parse(s->in, s->len, &u);
+  if (code == 0) run(&u, s->hyps, s->sigs, s->ests, s->counts, (unsigned char *)out);
+  unit_free(&u);
+  return code;
+}
+
+#include "../native/bench_main.h"
