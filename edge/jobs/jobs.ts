@@ -48,7 +48,14 @@ export function toJob(row: JobHead, failures: Job['failures'] = []): Job {
 
 /** A job's parameters as the API shows them (kept in `jobs.params`): a training job's corpus (megabytes) by its size only. */
 function publicParams(kind: string, params: Record<string, unknown>): Record<string, unknown> {
-  return kind === 'ibm1-train' ? publicIbm1Params(params) : params;
+  if (kind === 'ibm1-train') return publicIbm1Params(params);
+  if (kind === 'translate') {
+    // The plan (template and tokens, up to ~100 KB) is the edge's; the document is in the result.
+    const { plan: _plan, document, ...rest } = params;
+    const text = typeof document === 'string' ? document : '';
+    return { ...rest, document: { characters: text.length, lines: text.split('\n').length } };
+  }
+  return params;
 }
 
 /** The units of a job that failed, and why (bounded). */

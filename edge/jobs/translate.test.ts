@@ -51,7 +51,10 @@ describe.each(dialects)('translate jobs on %s', (dialect) => {
     expect(quote).toMatchObject({ kind: 'translate', units: 3, affordable: true });
     const job = await t.customer.createJob(req);
     expect(job).toMatchObject({ kind: 'translate', status: 'running', unitsTotal: 3, priceMinor: quote.priceMinor });
-    const plan = (job.params as { plan: { segments: string[][]; tgtWords: string[] } }).plan;
+    // The API shows the document by its size; the plan is kept beside the job, for the edge.
+    expect(job.params).toEqual({ model: id, format: 'markdown', document: { characters: req.params.document.length, lines: req.params.document.split('\n').length } });
+    const stored = await t.store.db.selectFrom('job_params').select('params').where('job_id', '=', job.id).executeTakeFirstOrThrow();
+    const plan = (JSON.parse(stored.params) as { plan: { segments: string[][]; tgtWords: string[] } }).plan;
     expect(plan.segments).toHaveLength(41);
     expect(plan.tgtWords.slice(0, 3)).toEqual(['<s>', '</s>', '<unk>']);
   });
