@@ -3,6 +3,7 @@
  * kernels and a settable clock, plus a whole-database snapshot to prove "nothing changed".
  */
 import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import { join } from 'node:path';
 import { createApiClient } from '../shared/api/client.ts';
 import { createApp } from './app.ts';
@@ -26,10 +27,20 @@ export async function makeTestApp(url = ':memory:', options: { random?: () => nu
   return { app, store, kernels, clock, client };
 }
 
+/**
+ * The store's own tables. On PostgreSQL only the connection's schema: Kysely's introspector
+ * reads every schema of the database, and fails when another suite drops its schema meanwhile.
+ */
+async function ownTables(store: Store): Promise<string[]> {
+  if (store.dialect === 'sqlite') return (await store.db.introspection.getTables()).map((t) => t.name);
+  const { rows } = await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(store.db);
+  return rows.map((r) => r.name);
+}
+
 /** Every row of every table (found by introspection, so new features are covered), as one comparable value. */
 export async function snapshot(store: Store): Promise<Record<string, unknown[]>> {
   const out: Record<string, unknown[]> = {};
-  const tables = (await store.db.introspection.getTables()).map((t) => t.name).filter((n) => !n.startsWith('kysely_')).sort();
+  const tables = (await ownTables(store)).filter((n) => !n.startsWith('kysely_')).sort();
   for (const t of tables) {
     const rows = await store.db.selectFrom(t as keyof Database).selectAll().execute();
     out[t] = rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v])));

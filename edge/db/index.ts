@@ -117,14 +117,26 @@ function sqliteSynchronous(): 'NORMAL' | 'FULL' {
   return v;
 }
 
+/**
+ * Attempts at migrating when the bookkeeping step failed on a catalog race: Kysely finds its
+ * tables by reading every schema of the database, which fails when another schema is dropped
+ * meanwhile (another edge's test suite, say). Nothing was migrated yet then; once more is safe.
+ */
+const MIGRATE_ATTEMPTS_MAX = 3;
+/** SQLSTATEs of objects that vanished under a catalog read: schema, column, table. */
+const CATALOG_RACE_CODES = new Set(['3F000', '42703', '42P01']);
+
 async function migrate(store: Store): Promise<void> {
   const provider: MigrationProvider = { getMigrations: async () => migrations(store.dialect) };
   // Kysely looks for its bookkeeping tables by schema: name the one this connection uses.
   const schema =
     store.dialect === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(store.db)).rows[0]?.s : undefined;
-  const { error, results } = await new Migrator({ db: store.db, provider, ...(schema ? { migrationTableSchema: schema } : {}) }).migrateToLatest();
-  if (error) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`migration ${failed} failed: ${(error as Error).message ?? String(error)}`);
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await new Migrator({ db: store.db, provider, ...(schema ? { migrationTableSchema: schema } : {}) }).migrateToLatest();
+    if (!error) return;
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    const code = (error as { code?: unknown }).code;
+    if (!failed && typeof code === 'string' && CATALOG_RACE_CODES.has(code) && attempt < MIGRATE_ATTEMPTS_MAX) continue;
+    throw new Error(`migration ${failed ?? 'bookkeeping'} failed: ${(error as Error).message ?? String(error)}`);
   }
 }
