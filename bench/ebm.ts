@@ -16,7 +16,8 @@ import { KERNELS_DIST, buildKernels } from '../kernels/build.ts';
 import { loadKernelModule } from '../kernels/manifest.ts';
 import { ebmReference } from '../kernels/ebm/reference.ts';
 import { runEnsembleEndToEnd } from './ebm-e2e.ts';
-import { bestOf, measureC, reportRatios, type Measured } from './native.ts';
+import { bestOf, measureC, reportChromium, reportRatios, type Measured } from './native.ts';
+import { chromiumKernelOnly } from './chromium-kernel.ts';
 
 /** Runs per measurement; each build is measured in ROUNDS alternating rounds, best run kept. */
 const RUNS = 3;
@@ -59,6 +60,7 @@ async function kernelSpeed(): Promise<void> {
     console.log(`${r.name.padEnd(22)}${fmt(r.bestNs / 1e9, 3)}${fmt(MEMBERS / (r.bestNs / 1e9), 0)}${fmt(r.bestNs / 1e3 / MEMBERS, 2)}  ${same ? 'identical' : 'DIFFERS'}`);
   }
   reportRatios(rows, as, ts, c);
+  reportChromium(await chromiumKernelOnly('ebm', 1, input, { samples: RUNS * ROUNDS, perSample: 1, warmup: 2 }), ts, c);
 }
 
 /** Runs the bench; throws when the builds disagree or the ensemble does not complete. */

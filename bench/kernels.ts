@@ -11,7 +11,8 @@ import { mulberry32 } from '../shared/random.ts';
 import { KERNELS_DIST, buildKernels } from '../kernels/build.ts';
 import { loadKernelModule } from '../kernels/manifest.ts';
 import { lorenz96Reference } from '../kernels/lorenz96/reference.ts';
-import { bestOf, measureC, reportRatios, type Measured } from './native.ts';
+import { bestOf, measureC, reportChromium, reportRatios, type Measured } from './native.ts';
+import { chromiumKernelOnly } from './chromium-kernel.ts';
 
 const RUNS = 3;
 
@@ -49,4 +50,5 @@ export async function run(): Promise<void> {
   const c = measureC('lorenz96', input, RUNS);
   if (c) console.log('  C: done');
   report(c ? [as, ts, c] : [as, ts], as, ts, c);
+  reportChromium(await chromiumKernelOnly('lorenz96', 1, input, { samples: RUNS, perSample: 1, warmup: 1 }), ts, c);
 }

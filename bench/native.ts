@@ -85,3 +85,17 @@ export async function kernelOnlyNs(module: WebAssembly.Module, input: Uint8Array
   }
   return bestNs;
 }
+
+/**
+ * Prints the kernel-only AS ÷ C ratio in Chromium (where volunteers run kernels) beside Node's;
+ * throws if Chromium's output differs from the reference's.
+ */
+export function reportChromium(chromium: Measured | undefined, ts: Measured, c: Measured | undefined): void {
+  if (!chromium) return;
+  if (!Buffer.from(chromium.output).equals(Buffer.from(ts.output))) throw new Error(`${chromium.name}: output differs from the reference`);
+  const ratio = c ? c.bestNs / chromium.bestNs : undefined;
+  console.log(
+    `${chromium.name}, kernel only (init + steps): ${(chromium.bestNs / 1e6).toFixed(3)} ms` +
+      (ratio === undefined ? '' : `, AS / C ${ratio.toFixed(2)} (target ≥ ${AS_VS_C_TARGET}: ${ratio >= AS_VS_C_TARGET ? 'met' : 'MISSED'}); output identical`),
+  );
+}

@@ -18,7 +18,8 @@ import { loadKernelModule } from '../kernels/manifest.ts';
 import { decodeReference } from '../kernels/decode/reference.ts';
 import { documentOf, lexiconModel } from '../tests/translation/lexicon-model.ts';
 import { syntheticCorpus } from '../tests/translation/synthetic.ts';
-import { bestOf, kernelOnlyNs, measureC, reportRatios, type Measured } from './native.ts';
+import { bestOf, kernelOnlyNs, measureC, reportChromium, reportRatios, type Measured } from './native.ts';
+import { chromiumKernelOnly } from './chromium-kernel.ts';
 
 const RUNS = 5;
 const ROUNDS = 4;
@@ -50,6 +51,7 @@ export async function decodeSpeed(): Promise<void> {
   reportRatios(rows, as!, ts!, c);
   const kernelNs = await kernelOnlyNs(module, input, ROUNDS * RUNS);
   console.log(`AS kernel only (init + steps; instance made and input copied untimed): ${(kernelNs / 1e6).toFixed(2)} ms${c ? `, AS / C ${(c.bestNs / kernelNs).toFixed(2)}` : ''}`);
+  reportChromium(await chromiumKernelOnly('decode', 1, input, { samples: ROUNDS * RUNS }), ts!, c);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

@@ -31,7 +31,8 @@ import { ibm1Reference } from '../kernels/ibm1/reference.ts';
 import { startServer } from '../tests/e2e/harness.ts';
 import { syntheticCorpus, toTsv } from '../tests/translation/synthetic.ts';
 import { startWorker, stopWorker, within } from './ebm-e2e.ts';
-import { bestOf, kernelOnlyNs, measureC, reportRatios, type Measured } from './native.ts';
+import { bestOf, kernelOnlyNs, measureC, reportChromium, reportRatios, type Measured } from './native.ts';
+import { chromiumKernelOnly } from './chromium-kernel.ts';
 import { decodeSpeed } from './translation-decode.ts';
 
 const RUNS = 5;
@@ -85,6 +86,7 @@ async function estepSpeed(): Promise<void> {
   // first touch, which the C build, reusing its heap from run to run, does not pay).
   const inner = await kernelOnlyNs(module, input, RUNS * ROUNDS);
   if (c) console.log(`AS kernel only (init + steps, instance made and input copied untimed): ${(inner / 1e6).toFixed(3)} ms, AS / C ${(c.bestNs / inner).toFixed(2)}`);
+  reportChromium(await chromiumKernelOnly('ibm1', 1, input, { samples: RUNS * ROUNDS }), ts, c);
 }
 
 /** What the edge does per iteration inside the transaction of the iteration's last unit, timed here. */
