@@ -56,15 +56,12 @@ import {
   DECODE_TARGET_IDS_MAX,
 } from '../codes';
 import { NONE, contextAll, contextBow, finite, find, hash3, lmIn, signature } from './lookup';
+import { CANONICAL_NAN, ensureMemory, inputBase } from '../../common/assembly/memory';
 
 const HEADER: usize = 64;
 const BOS: u32 = 0;
 const EOS: u32 = 1;
 const HYP: usize = 48;
-const CANONICAL_NAN: u64 = 0x7ff8000000000000;
-const PAGE_BYTES_LOG2: u64 = 16;
-/** 2 GiB: every pointer and length then stays positive as the i32 JavaScript sees. */
-const MEMORY_PAGES_MAX: u64 = 32768;
 
 // The unit, as init() parsed it.
 let inPtr: usize = 0;
@@ -112,14 +109,6 @@ let wordAt: usize = 0;
 let outAt: usize = 0;
 let workDone: f64 = 0;
 
-/** Grows the memory so bytes [0, end) exist; false when wasm32 cannot hold them. */
-function ensureMemory(end: u64): bool {
-  const pages = (end + 0xffff) >> PAGE_BYTES_LOG2;
-  if (pages > MEMORY_PAGES_MAX) return false;
-  const have = <u64>memory.size();
-  return pages <= have || memory.grow(<i32>(pages - have)) >= 0;
-}
-
 /** log p(w | a b), the context's weights looked up here. */
 function lm(a: u32, b: u32, w: u32): f64 {
   const boAB = contextBow(tabP, tabMask, lmP, a, b);
@@ -132,8 +121,8 @@ function unigram(w: u32): f64 {
 
 /** Reserves `len` input bytes and returns where the caller must copy them (0 if too big). */
 export function input_alloc(len: usize): usize {
-  const base = (__heap_base + 15) & ~(<usize>15);
-  if (!ensureMemory(<u64>base + <u64>len)) return 0;
+  const base = inputBase(len);
+  if (base == 0) return 0;
   inPtr = base;
   inLen = len;
   return base;

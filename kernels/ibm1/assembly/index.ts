@@ -44,13 +44,10 @@ import {
   IBM1_ERR_T_VALUE,
 } from '../codes';
 import { fdlog } from './log';
+import { ensureMemory, inputBase, storeCanonical } from '../../common/assembly/memory';
 
 const HEADER: usize = 32;
 const FLAG_NULL: u32 = 1;
-const CANONICAL_NAN: u64 = 0x7ff8000000000000;
-const PAGE_BYTES_LOG2: u64 = 16;
-/** 2 GiB: every pointer and length then stays positive as the i32 JavaScript sees. */
-const MEMORY_PAGES_MAX: u64 = 32768;
 /** Knuth's multiplicative hash constant, ⌊2^32/φ⌋. */
 const HASH_MUL: u32 = 0x9e3779b1;
 /** Keys are src·T + tgt + 1 in a u32 (0 marks an empty slot). */
@@ -90,22 +87,10 @@ let tokAt: usize = 0;
 let shardLL: f64 = 0;
 let failed = false;
 
-/** Grows the memory so bytes [0, end) exist; false when wasm32 cannot hold them. */
-function ensureMemory(end: u64): bool {
-  const pages = (end + 0xffff) >> PAGE_BYTES_LOG2;
-  if (pages > MEMORY_PAGES_MAX) return false;
-  const have = <u64>memory.size();
-  return pages <= have || memory.grow(<i32>(pages - have)) >= 0;
-}
-
-@inline function storeCanonical(ptr: usize, v: f64): void {
-  store<u64>(ptr, v != v ? CANONICAL_NAN : reinterpret<u64>(v));
-}
-
 /** Reserves `len` input bytes and returns where the caller must copy them (0 if too big). */
 export function input_alloc(len: usize): usize {
-  const base = (__heap_base + 15) & ~(<usize>15);
-  if (!ensureMemory(<u64>base + <u64>len)) return 0;
+  const base = inputBase(len);
+  if (base == 0) return 0;
   inPtr = base;
   inLen = len;
   return base;

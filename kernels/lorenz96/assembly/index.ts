@@ -33,16 +33,12 @@ import {
   L96_ERR_VARS,
 } from '../codes';
 import { rk4Steps } from './rk4';
+import { ensureMemory, inputBase, storeCanonical } from '../../common/assembly/memory';
 
 const HEADER: usize = 40;
 const DIAGNOSTICS: u32 = 3;
-const CANONICAL_NAN: u64 = 0x7ff8000000000000;
-const PAGE_BYTES_LOG2: u64 = 16;
-/**
- * 2 GiB: every pointer and length then stays positive as the i32 JavaScript sees, and
- * n·m < 2^28, which keeps the u64 size arithmetic in init() far from overflow.
- */
-const MEMORY_PAGES_MAX: u64 = 32768;
+// The memory stays under MEMORY_PAGES_MAX (2 GiB, ../../common/assembly/memory.ts), so
+// n·m < 2^28, which keeps the u64 size arithmetic in init() far from overflow.
 
 // The unit, as init() parsed it.
 let inPtr: usize = 0;
@@ -67,23 +63,11 @@ let snapIndex: u32 = 0;
 let energySum: f64 = 0;
 let workDone: f64 = 0;
 
-/** Grows the memory so bytes [0, end) exist; false when wasm32 cannot hold them. */
-function ensureMemory(end: u64): bool {
-  const pages = (end + 0xffff) >> PAGE_BYTES_LOG2;
-  if (pages > MEMORY_PAGES_MAX) return false;
-  const have = <u64>memory.size();
-  return pages <= have || memory.grow(<i32>(pages - have)) >= 0;
-}
-
 /** Stores `v` with every NaN replaced by the canonical quiet NaN (abi.ts). */
-@inline function storeCanonical(ptr: usize, v: f64): void {
-  store<u64>(ptr, v != v ? CANONICAL_NAN : reinterpret<u64>(v));
-}
-
 /** Reserves `len` input bytes and returns where the caller must copy them (0 if too big). */
 export function input_alloc(len: usize): usize {
-  const base = (__heap_base + 15) & ~(<usize>15);
-  if (!ensureMemory(<u64>base + <u64>len)) return 0;
+  const base = inputBase(len);
+  if (base == 0) return 0;
   inPtr = base;
   inLen = len;
   return base;
