@@ -76,7 +76,7 @@ export function createApp(options: AppOptions) {
   const deps: AppDeps = { store, kernels, now, payments: options.payments ?? createSimulatedPayments() };
   const app = new Hono();
   app.onError(onError);
-  app.use(secureHeaders({ contentSecurityPolicy: { ...CSP, connectSrc: [...CSP.connectSrc, connectSrcOf(options.reception, now)] }, crossOriginEmbedderPolicy: false }));
+  app.use(secureHeaders({ contentSecurityPolicy: { ...CSP, connectSrc: [...CSP.connectSrc, connectSrcOf(options.reception)] }, crossOriginEmbedderPolicy: false }));
   // Before every check, so a preflight is answered and refusals carry CORS headers for the app's origins.
   app.use('*', corsForApp(options.reception?.browser?.appOrigins ?? []));
   // Request bodies are bounded where they are read (edge/http/body.ts).

@@ -16,7 +16,6 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { ADMISSION_HEADER, CLIENT_KEY_HEADER, RECEPTION_PATHS, type ReceptionConfig } from '../../shared/reception/schemas.ts';
-import { NODE_REPORT_INTERVAL_MS } from '../../shared/limits.ts';
 import type { ReceptionMount } from './mount.ts';
 
 /** How long a browser may cache a preflight answer, in seconds (Chromium caps it at 7200). */
@@ -75,23 +74,23 @@ function originOf(url: string): string | undefined {
 
 /**
  * The origins, besides the page's own, that its `connect-src` must allow: reception when it
- * is elsewhere, and the nodes reception knows (read per page load, so a node that joined is
- * allowed from the next load on). Space-separated, for a CSP directive.
+ * is elsewhere, and every node reception knows, as of this response (a node that joined is
+ * allowed from the next page load on). Space-separated, for a CSP directive. Every response
+ * carries the CSP, so the origins are worked out again only when the node list changed.
  */
-export function connectSrcOf(mount: ReceptionMount | undefined, now: () => number = Date.now): (c: Context) => string {
+export function connectSrcOf(mount: ReceptionMount | undefined): (c: Context) => string {
   const reception = mount?.browser?.receptionUrl ? originOf(mount.browser.receptionUrl) : undefined;
-  let known: { origins: string[]; at: number } | undefined;
-  // Every response carries the CSP, admissions included: read reception's nodes at most once
-  // per report interval (a node's origin changes only when it joins), not per request.
+  let known: { key: string; origins: string[] } | undefined;
   const origins = (): string[] => {
-    const t = now();
-    if (known && t - known.at < NODE_REPORT_INTERVAL_MS) return known.origins;
+    const urls = mount?.reception?.reception.nodeUrls() ?? [];
+    const key = urls.join(' ');
+    if (known?.key === key) return known.origins;
     const set = new Set<string>(reception ? [reception] : []);
-    for (const node of mount?.reception?.reception.status().nodes ?? []) {
-      const origin = originOf(node.url);
+    for (const url of urls) {
+      const origin = originOf(url);
       if (origin) set.add(origin);
     }
-    known = { origins: [...set], at: t };
+    known = { key, origins: [...set] };
     return known.origins;
   };
   return function connectSrc(c: Context): string {

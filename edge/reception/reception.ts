@@ -120,6 +120,11 @@ export class Reception {
     }
   }
 
+  /** The URLs of every node that ever reported (live or not), for the pages' connect-src. */
+  nodeUrls(): string[] {
+    return [...this.nodes.values()].map((n) => n.url);
+  }
+
   /** Nodes that reported recently; the others get no admissions. */
   private live(now: number): NodeState[] {
     const out: NodeState[] = [];
