@@ -28,9 +28,9 @@
  * Memory (one instance runs one unit, nothing is freed): the input at a 16-aligned base, then
  * the LM hash table (open addressing, linear probing, at most half full), fw per type, the
  * unigrams by target id (log p, backoff weight, held?), per option the bound of its LM terms,
- * the highest log p per target, stack counts, the back-tracked path, the hypotheses
- * ((maxLen + 1)·B of 48 bytes) with their state signatures (u32) and estimates (f64), the
- * output.
+ * the highest log p per target, per source type the highest score and bounds of its options
+ * (32 bytes), stack counts, the back-tracked path, the hypotheses ((maxLen + 1)·B of 48
+ * bytes) with their state signatures (u32) and estimates (f64), the output.
  */
 import {
   DECODE_BEAM_MAX,
@@ -91,6 +91,8 @@ let uniLpP: usize = 0;
 /** Per option: λ·(the highest LM log probability its first / second target can get) + wp, for the bound. */
 let optUbP: usize = 0;
 let uniBowP: usize = 0;
+/** Per source type: the highest option score, first-target bound and second-target bound of its options (a bound for all of them at once). */
+let typeUbP: usize = 0;
 let uniHasP: usize = 0;
 let sigP: usize = 0;
 let estP: usize = 0;
@@ -206,7 +208,8 @@ export function init(): i32 {
   const uniHasAt = uniBowAt + 8 * ids;
   const optUbAt = (uniHasAt + ids + 15) & ~(<u64>15);
   const maxLpAt = optUbAt + 16 * <u64>oCount;
-  const countAt = (maxLpAt + 8 * ids + 15) & ~(<u64>15);
+  const typeUbAt = (maxLpAt + 8 * ids + 15) & ~(<u64>15);
+  const countAt = typeUbAt + 32 * <u64>vCount;
   const pathAt = countAt + 4 * (<u64>DECODE_SENTENCE_TOKENS_MAX + 1);
   const hypAt = (pathAt + 4 * <u64>DECODE_SENTENCE_TOKENS_MAX + 15) & ~(<u64>15);
   const slots = (<u64>maxLen + 1) * <u64>beam;
@@ -223,6 +226,7 @@ export function init(): i32 {
   uniHasP = <usize>uniHasAt;
   optUbP = <usize>optUbAt;
   const maxLpP = <usize>maxLpAt;
+  typeUbP = <usize>typeUbAt;
   countP = <usize>countAt;
   pathP = <usize>pathAt;
   hypP = <usize>hypAt;
@@ -294,6 +298,25 @@ export function init(): i32 {
     store<f64>(optUbP + (<usize>o << 4), t1 != NONE ? lmW * load<f64>(maxLpP + (<usize>t1 << 3)) + wp : 0);
     store<f64>(optUbP + (<usize>o << 4), t2 != NONE ? lmW * load<f64>(maxLpP + (<usize>t2 << 3)) + wp : 0, 8);
   }
+  for (let v: u32 = 0; v < vCount; v++) {
+    const o0 = load<u32>(startsP + (<usize>v << 2));
+    const o1 = load<u32>(startsP + (<usize>(v + 1) << 2));
+    let ms = load<f64>(optP + (<usize>o0 << 4), 8);
+    let m1 = load<f64>(optUbP + (<usize>o0 << 4));
+    let m2 = load<f64>(optUbP + (<usize>o0 << 4), 8);
+    for (let o = o0 + 1; o < o1; o++) {
+      const sv = load<f64>(optP + (<usize>o << 4), 8);
+      const u1 = load<f64>(optUbP + (<usize>o << 4));
+      const u2 = load<f64>(optUbP + (<usize>o << 4), 8);
+      if (sv > ms) ms = sv;
+      if (u1 > m1) m1 = u1;
+      if (u2 > m2) m2 = u2;
+    }
+    const t = typeUbP + (<usize>v << 5);
+    store<f64>(t, ms);
+    store<f64>(t, m1, 8);
+    store<f64>(t, m2, 16);
+  }
   workTotal = <f64>words;
   wordAt = wordsP;
   outAt = outPtr;
@@ -355,6 +378,7 @@ function expandStack(s: u32): void {
   const uniHas = uniHasP;
   const uniBow = uniBowP;
   const optUb = optUbP;
+  const typeUb = typeUbP;
   for (let k: u32 = 0; k < cnt; k++) {
     const hi = s * b + k;
     const h = hyps + HYP * <usize>hi;
@@ -378,6 +402,28 @@ function expandStack(s: u32): void {
       if (jump < 0) jump = -jump;
       const fut = future - load<f64>(fw + (<usize>type << 3));
       const nc = cov | (<u64>1 << <u64>j);
+      // Every option of the type at once: the bound below with each term at its highest over
+      // the options (an option without a target adds 0 there), so no option can beat a worst
+      // this cannot (rounding is monotonic; a NaN bound skips nothing).
+      if (bounded && ncnt == b) {
+        if (worstK < 0) {
+          worstK = 0;
+          worstE = load<f64>(nest);
+          for (let q: u32 = 1; q < ncnt; q++) {
+            const e = load<f64>(nest + (<usize>q << 3));
+            if (e < worstE) {
+              worstE = e;
+              worstK = <i32>q;
+            }
+          }
+        }
+        const tu = typeUb + (<usize>type << 5);
+        let g = score + load<f64>(tu);
+        g = g - dwt * <f64>jump;
+        g = g + load<f64>(tu, 8);
+        g = g + load<f64>(tu, 16);
+        if (g + fut <= worstE) continue;
+      }
       for (let o = o0; o < o1; o++) {
         const p = ops + (<usize>o << 4);
         const t1 = load<u32>(p);

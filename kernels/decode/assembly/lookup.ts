@@ -20,15 +20,15 @@ export const NONE: u32 = 0xffffffff;
   return h ^ (h >> 16);
 }
 
-/** The LM entry with key (a, b, c), or 0. The key and its zero pad are compared as one 16-byte vector. */
+/** The LM entry with key (a, b, c), or 0 (a and b compared as one 64-bit word; init checked every pad is zero). */
 @inline export function find(tab: usize, mask: u32, lm: usize, a: u32, b: u32, c: u32): usize {
   let i = hash3(a, b, c) & mask;
-  const key = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(0), 0, a), 1, b), 2, c);
+  const ab = <u64>a | (<u64>b << 32);
   // The first probe decides most lookups; the loop takes the collisions.
   let slot = load<u32>(tab + (<usize>i << 2));
   while (slot != 0) {
     const e = lm + (<usize>(slot - 1) << 5);
-    if (i32x4.all_true(i32x4.eq(v128.load(e), key))) return e;
+    if (load<u64>(e) == ab && load<u32>(e, 8) == c) return e;
     i = (i + 1) & mask;
     slot = load<u32>(tab + (<usize>i << 2));
   }
