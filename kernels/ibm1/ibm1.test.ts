@@ -233,3 +233,74 @@ describe('ibm1 kernel refusals', () => {
     expect(new Set(all).size).toBe(all.length);
   });
 });
+
+describe('ibm1 kernel on random units', () => {
+  /** A random unit: all co-occurring entries present, or one (random) left out; t with zeros, −0 and wide magnitudes; sentences up to 40 words with repeats. */
+  const randomUnit = (seed: number, opts: { hashed: boolean; withNull: boolean; dropOne: boolean; badToken: boolean }) => {
+    let s = seed >>> 0;
+    const rnd = (n: number) => {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+      return Math.floor((s / 2 ** 32) * n);
+    };
+    const srcTypes = opts.hashed ? 2000 : 4 + rnd(12);
+    const tgtTypes = opts.hashed ? 2000 : 3 + rnd(12);
+    const lo = opts.withNull ? 1 : 0;
+    const srcUsed = Math.min(srcTypes - lo, 3 + rnd(10));
+    const tgtUsed = Math.min(tgtTypes, 3 + rnd(10));
+    const P = 1 + rnd(12);
+    const lens: number[] = [];
+    const tokens: number[] = [];
+    for (let p = 0; p < P; p++) {
+      const l = 1 + rnd(rnd(4) === 0 ? 40 : 9);
+      const m = 1 + rnd(rnd(4) === 0 ? 40 : 9);
+      lens.push(l, m);
+      for (let i = 0; i < l; i++) tokens.push(lo + rnd(srcUsed));
+      for (let j = 0; j < m; j++) tokens.push(rnd(tgtUsed));
+    }
+    const keys = new Set<number>();
+    for (let p = 0, k = 0; p < P; p++) {
+      const l = lens[2 * p]!;
+      const m = lens[2 * p + 1]!;
+      for (let j = 0; j < m; j++) {
+        if (opts.withNull) keys.add(tokens[k + l + j]!);
+        for (let i = 0; i < l; i++) keys.add(tokens[k + i]! * tgtTypes + tokens[k + l + j]!);
+      }
+      k += l + m;
+    }
+    const all = [...keys].sort((a, b) => a - b);
+    if (opts.dropOne) all.splice(rnd(all.length), 1);
+    const values = [0, -0, 1e-300, 1e300, 5e-324, 0.25, 1];
+    const t = Float64Array.from(all, () => (rnd(5) === 0 ? values[rnd(values.length)]! : rnd(1000) / 997));
+    if (opts.badToken) {
+      const k = rnd(tokens.length);
+      tokens[k] = rnd(3) === 0 && opts.withNull ? 0 : Math.max(srcTypes, tgtTypes) + rnd(5);
+    }
+    return encodeIbm1Input({
+      withNull: opts.withNull,
+      srcTypes,
+      tgtTypes,
+      carry: new Float64Array(0),
+      t,
+      entrySrc: Uint16Array.from(all, (key) => Math.floor(key / tgtTypes)),
+      entryTgt: Uint16Array.from(all, (key) => key % tgtTypes),
+      lens: Uint16Array.from(lens),
+      tokens: Uint16Array.from(tokens),
+    });
+  };
+
+  it('gives the reference bytes, or its refusal, on dense and hashed tables', async () => {
+    let refused = 0;
+    for (let seed = 1; seed <= 240; seed++) {
+      const opts = { hashed: seed % 4 === 0, withNull: seed % 3 !== 0, dropOne: seed % 5 === 0, badToken: seed % 7 === 0 };
+      const input = randomUnit(seed, opts);
+      const problem = ibm1InputProblem(input);
+      if (problem === 0) {
+        expect(Buffer.from(await runKernel(kernel, input, { budget: 1 + (seed % 3) })).equals(Buffer.from(ibm1Reference(input))), `seed ${seed}`).toBe(true);
+      } else {
+        refused++;
+        await expect(runKernel(kernel, input), `seed ${seed}`).rejects.toMatchObject({ name: 'KernelError', code: problem });
+      }
+    }
+    expect(refused).toBeGreaterThan(20);
+  });
+});

@@ -20,10 +20,14 @@
  * `log` is fdlibm's e_log.c (also V8's Math.log), written out here with + − × / and bit
  * operations only, so AssemblyScript, TypeScript and C compute it identically.
  *
+ * The dense path sums two target words at a time from their first terms: t ≥ 0 is checked, −0 is stored as +0, and 0 + t = t
+ * exactly for t ≥ +0, so that is the same sum.
+ *
  * Memory (one instance runs one unit): the input at a 16-aligned base; after `init`, the
- * entry table (dense, S·T cells, when that is at most 16 cells per entry; else hashed),
- * a scratch of the current pair's keys and entry offsets, log(k) for every source length,
- * then the output (f64). A (source, target) pair of a sentence without an entry stops the unit
+ * entry table (dense, S·T cells, when that is at most 16 cells per entry; else hashed; each
+ * holds the address of the entry's t and count, side by side), a scratch of the current
+ * pair's rows or keys and entry addresses, log(k) for every source length, the (t, count)
+ * pairs, then the output (f64). A (source, target) pair of a sentence without an entry stops the unit
  * at that pair's step with IBM1_ERR_MISSING_ENTRY.
  */
 import {
@@ -81,6 +85,8 @@ let dense = false;
 let outPtr: usize = 0;
 let outLen: usize = 0;
 let countsP: usize = 0;
+/** Per entry, 16 bytes: t(f | e), then its expected count. */
+let tcP: usize = 0;
 
 let pair: u32 = 0;
 let tokAt: usize = 0;
@@ -94,6 +100,51 @@ export function input_alloc(len: usize): usize {
   inPtr = base;
   inLen = len;
   return base;
+}
+
+/**
+ * Whether every source token is a source type (and not NULL's 0 under the NULL flag) and every
+ * target token a target type. Which token fails does not matter (the refusal is the same), so
+ * with `vector` (readable memory past the tokens) each pair's two runs are checked 8 tokens
+ * at a time, lanes past a run's end masked off.
+ */
+function tokensValid(srcTypes: u32, vector: bool): bool {
+  const nul: u32 = withNull ? 1 : 0;
+  // With NULL, s is valid when s − 1 < S − 1 (unsigned), so 0 wraps to invalid.
+  if (srcTypes < nul) return false;
+  const srcLim = srcTypes - nul;
+  const tgtLim = tgtTypes;
+  const P = <usize>pairs;
+  if (!vector) {
+    for (let p: usize = 0, at = tokP; p < P; p++) {
+      const l = <usize>load<u16>(lensP + 4 * p);
+      const m = <usize>load<u16>(lensP + 4 * p, 2);
+      for (const end = at + (l << 1); at < end; at += 2) if (<u32>load<u16>(at) - nul >= srcLim) return false;
+      for (const end = at + (m << 1); at < end; at += 2) if (<u32>load<u16>(at) >= tgtLim) return false;
+    }
+    return true;
+  }
+  const iota = i16x8(0, 1, 2, 3, 4, 5, 6, 7);
+  const offS = i16x8.splat(<i16>nul);
+  const limS = i16x8.splat(<i16>srcLim);
+  const limT = i16x8.splat(<i16>tgtLim);
+  let bad = i16x8.splat(0);
+  let at = tokP;
+  for (let q = lensP, end = lensP + 4 * P; q < end; q += 4) {
+    const l = <i32>load<u16>(q);
+    const m = <i32>load<u16>(q, 2);
+    const tgt = at + (<usize>l << 1);
+    for (let n = l, v = at; n > 0; n -= 8, v += 16) {
+      const over = i16x8.ge_u(i16x8.sub(v128.load(v), offS), limS);
+      bad = v128.or(bad, v128.and(over, i16x8.lt_u(iota, i16x8.splat(<i16>n))));
+    }
+    for (let n = m, v = tgt; n > 0; n -= 8, v += 16) {
+      const over = i16x8.ge_u(v128.load(v), limT);
+      bad = v128.or(bad, v128.and(over, i16x8.lt_u(iota, i16x8.splat(<i16>n))));
+    }
+    at = tgt + (<usize>m << 1);
+  }
+  return !v128.any_true(bad);
 }
 
 /** Parses and checks the unit and builds the entry hash table; 0 when ready, else an IBM1_ERR_* code. */
@@ -130,20 +181,6 @@ export function init(): i32 {
     if (l > longest) longest = l;
   }
   if (sum != <u64>tokens) return IBM1_ERR_LENGTHS;
-  for (let p: usize = 0, at = tokP; p < <usize>pairs; p++) {
-    const l = <u32>load<u16>(lensP + 4 * p);
-    const m = <u32>load<u16>(lensP + 4 * p, 2);
-    for (let i: u32 = 0; i < l; i++, at += 2) {
-      const s = <u32>load<u16>(at);
-      if (s >= srcTypes || (withNull && s == 0)) return IBM1_ERR_TOKEN;
-    }
-    for (let j: u32 = 0; j < m; j++, at += 2) if (<u32>load<u16>(at) >= tgtTypes) return IBM1_ERR_TOKEN;
-  }
-  for (let e: u32 = 0; e < entries; e++) {
-    const t = load<f64>(tP + 8 * <usize>e);
-    if (!isFinite(t) || t < 0) return IBM1_ERR_T_VALUE;
-    if (<u32>load<u16>(eSrcP + 2 * <usize>e) >= srcTypes || <u32>load<u16>(eTgtP + 2 * <usize>e) >= tgtTypes) return IBM1_ERR_ENTRY;
-  }
 
   // The entry table: dense (one u32 per (source, target) cell) when the cells are few for
   // the entries, else a hash table (one u64 per slot: key src·T + tgt + 1 in the low half, the
@@ -155,11 +192,23 @@ export function init(): i32 {
   const tableBytes = dense ? 4 * cells : 8 * (<u64>1 << <u64>hashBits);
   const tableAt = (<u64>inPtr + <u64>inLen + 15) & ~(<u64>15);
   const scratchAt = (tableAt + tableBytes + 15) & ~(<u64>15);
-  const logsAt = (scratchAt + 8 * (<u64>longest + 1) + 15) & ~(<u64>15);
-  const outAt = (logsAt + 8 * (<u64>longest + 2) + 15) & ~(<u64>15);
+  const logsAt = (scratchAt + 12 * (<u64>longest + 1) + 15) & ~(<u64>15);
+  const pairsAt = (logsAt + 8 * (<u64>longest + 2) + 15) & ~(<u64>15);
+  const outAt = pairsAt + 16 * <u64>entries;
   const outBytes = 8 * (<u64>carry + 2 + <u64>entries);
-  if (!ensureMemory(outAt + outBytes)) return IBM1_ERR_OUT_OF_MEMORY;
+  // Grown before the token check (its refusal still comes after the checks): the vector
+  // check reads up to 14 bytes past the last token, into the table's room.
+  const haveMemory = ensureMemory(outAt + outBytes);
+  if (!tokensValid(srcTypes, haveMemory)) return IBM1_ERR_TOKEN;
+  for (let e: u32 = 0; e < entries; e++) {
+    const t = load<f64>(tP + 8 * <usize>e);
+    if (!isFinite(t) || t < 0) return IBM1_ERR_T_VALUE;
+    if (<u32>load<u16>(eSrcP + 2 * <usize>e) >= srcTypes || <u32>load<u16>(eTgtP + 2 * <usize>e) >= tgtTypes) return IBM1_ERR_ENTRY;
+  }
+
+  if (!haveMemory) return IBM1_ERR_OUT_OF_MEMORY;
   tableP = <usize>tableAt;
+  tcP = <usize>pairsAt;
   scratchP = <usize>scratchAt;
   logsP = <usize>logsAt;
   // log(l + NULL) of every source length, once: the same fdlog values a call per pair would give.
@@ -170,7 +219,7 @@ export function init(): i32 {
     for (let e: u32 = 0; e < entries; e++) {
       const cell = tableP + ((<usize>(<u32>load<u16>(eSrcP + 2 * <usize>e) * T + <u32>load<u16>(eTgtP + 2 * <usize>e))) << 2);
       if (load<u32>(cell) != MISSING) return IBM1_ERR_DUPLICATE_ENTRY;
-      store<u32>(cell, e << 3);
+      store<u32>(cell, <u32>tcP + (e << 4));
     }
   } else {
     memory.fill(tableP, 0, <usize>tableBytes);
@@ -185,13 +234,19 @@ export function init(): i32 {
         if (k == key) return IBM1_ERR_DUPLICATE_ENTRY;
         h = (h + 1) & mask;
       }
-      store<u64>(tableP + (<usize>h << 3), ((<u64>e << 3) << 32) | <u64>key);
+      store<u64>(tableP + (<usize>h << 3), (<u64>(<u32>tcP + (e << 4)) << 32) | <u64>key);
     }
   }
   outPtr = <usize>outAt;
   outLen = <usize>outBytes;
   countsP = outPtr + 8 * (<usize>carry + 2);
-  memory.fill(countsP, 0, 8 * <usize>entries);
+  // Each entry's t and count side by side, t = −0 as +0: then a denominator may start at its
+  // first term (0 + t = t exactly for t ≥ +0), and c + (±0 · inv) is the same either way.
+  for (let e: usize = 0; e < <usize>entries; e++) {
+    const at = tcP + (e << 4);
+    store<f64>(at, load<f64>(tP + (e << 3)) + 0.0);
+    store<f64>(at, 0.0, 8);
+  }
   memory.copy(outPtr, inPtr + HEADER, 8 * <usize>carry);
   tokAt = tokP;
   ready = true;
@@ -210,25 +265,36 @@ export function init(): i32 {
   return load<u32>(slot, 4);
 }
 
+/** c(f | e) += t(f | e) · inv for the links whose pair addresses are at [o, end), in that order. */
+@inline function addCounts(o: usize, end: usize, inv: f64): void {
+  for (; o < end; o += 4) {
+    const at = <usize>load<u32>(o);
+    store<f64>(at, load<f64>(at, 8) + load<f64>(at) * inv, 8);
+  }
+}
+
 /**
  * The E-step of one pair (source ids at `src`, target ids after them), returning its
  * log-likelihood, or NaN with `failed` set when a link has no entry. Globals are read into
- * locals first: V8 keeps wasm locals in registers, a mutable global in memory.
+ * locals first: V8 keeps wasm locals in registers, a mutable global in memory. Dense tables
+ * take two target words at a time: both denominators (each summed in its own order) before
+ * the counts of the first, then of the second, so every count sees the same additions in
+ * the same order as one word at a time.
  */
 @inline function pairStep(src: usize, l: usize, m: usize): f64 {
-  const t0 = tP;
-  const c0 = countsP;
   const table = tableP;
   const isDense = dense;
   const bytesMask = <usize>((8 << hashBits) - 1);
   const shift = 32 - hashBits;
   const T = tgtTypes;
   // Scratch: for NULL and each source word, the address of its row of cells (dense) or the
-  // source part e·T of its keys (hashed); then per target word the addresses of its t(f | e).
+  // source part e·T of its keys (hashed); then per target word the addresses of its (t, c).
   const nul: usize = withNull ? 1 : 0;
   const l1 = l + nul;
   const bases = scratchP;
-  const offs = bases + (l1 << 2);
+  const basesEnd = bases + (l1 << 2);
+  const offsA = basesEnd;
+  const offsB = offsA + (l1 << 2);
   const rowBytes: u32 = isDense ? 4 : 1;
   const rows: u32 = isDense ? <u32>table : 0;
   store<u32>(bases, rows);
@@ -236,22 +302,75 @@ export function init(): i32 {
   const tgt = src + (l << 1);
   let prod: f64 = 1;
   let exps: i64 = 0;
-  for (let j: usize = 0; j < m; j++) {
+  let j: usize = 0;
+  if (isDense) {
+    // The cell of (e, f) is at e's row + 4·f.
+    for (; j + 1 < m; j += 2) {
+      const fA = <usize>load<u16>(tgt + (j << 1)) << 2;
+      const fB = <usize>load<u16>(tgt + (j << 1), 2) << 2;
+      const row0 = <usize>load<u32>(bases);
+      const a0 = load<u32>(row0 + fA);
+      const b0 = load<u32>(row0 + fB);
+      if ((a0 == MISSING) | (b0 == MISSING)) {
+        failed = true;
+        return NaN;
+      }
+      store<u32>(offsA, a0);
+      store<u32>(offsB, b0);
+      // 0 + t = t: the first term starts each sum.
+      let dA = load<f64>(<usize>a0);
+      let dB = load<f64>(<usize>b0);
+      let oA = offsA;
+      for (let b = bases + 4; b < basesEnd; b += 4) {
+        oA += 4;
+        const row = <usize>load<u32>(b);
+        const a = load<u32>(row + fA);
+        const c = load<u32>(row + fB);
+        if ((a == MISSING) | (c == MISSING)) {
+          failed = true;
+          return NaN;
+        }
+        store<u32>(oA, a);
+        store<u32>(oA + (l1 << 2), c);
+        dA += load<f64>(<usize>a);
+        dB += load<f64>(<usize>c);
+      }
+      addCounts(offsA, offsB, 1.0 / dA);
+      addCounts(offsB, offsB + (l1 << 2), 1.0 / dB);
+      prod *= dA;
+      {
+        const bits = reinterpret<u64>(prod);
+        const e = bits & EXP_MASK;
+        if (e != 0 && e != EXP_MASK) {
+          exps += <i64>(e >> 52) - 1023;
+          prod = reinterpret<f64>((bits & ~EXP_MASK) | EXP_ONE);
+        }
+      }
+      prod *= dB;
+      {
+        const bits = reinterpret<u64>(prod);
+        const e = bits & EXP_MASK;
+        if (e != 0 && e != EXP_MASK) {
+          exps += <i64>(e >> 52) - 1023;
+          prod = reinterpret<f64>((bits & ~EXP_MASK) | EXP_ONE);
+        }
+      }
+    }
+  }
+  for (; j < m; j++) {
     const f = <u32>load<u16>(tgt + (j << 1));
     let denom: f64 = 0;
     if (isDense) {
-      // The cell of (e, f) is at e's row + 4·f.
       const f4 = <usize>f << 2;
-      let o = offs;
-      for (let b = bases, end = bases + (l1 << 2); b < end; b += 4, o += 4) {
+      let o = offsA;
+      for (let b = bases; b < basesEnd; b += 4, o += 4) {
         const at = load<u32>(<usize>load<u32>(b) + f4);
         if (at == MISSING) {
           failed = true;
           return NaN;
         }
-        const tAt = t0 + <usize>at;
-        store<u32>(o, <u32>tAt);
-        denom += load<f64>(tAt);
+        store<u32>(o, at);
+        denom += load<f64>(<usize>at);
       }
     } else {
       for (let i: usize = 0; i < l1; i++) {
@@ -260,19 +379,11 @@ export function init(): i32 {
           failed = true;
           return NaN;
         }
-        const tAt = t0 + <usize>at;
-        store<u32>(offs + (i << 2), <u32>tAt);
-        denom += load<f64>(tAt);
+        store<u32>(offsA + (i << 2), at);
+        denom += load<f64>(<usize>at);
       }
     }
-    const inv = 1.0 / denom;
-    // offs hold the addresses of t(f | e); the counts lie at a fixed distance from them.
-    const toCount = c0 - t0;
-    for (let o = offs, end = offs + (l1 << 2); o < end; o += 4) {
-      const tAt = <usize>load<u32>(o);
-      const cAt = tAt + toCount;
-      store<f64>(cAt, load<f64>(cAt) + load<f64>(tAt) * inv);
-    }
+    addCounts(offsA, offsB, 1.0 / denom);
     prod *= denom;
     const b = reinterpret<u64>(prod);
     const e = b & EXP_MASK;
@@ -288,10 +399,7 @@ export function init(): i32 {
 function finish(): void {
   storeCanonical(outPtr + 8 * <usize>carry, shardLL);
   store<f64>(outPtr + 8 * <usize>carry + 8, <f64>pairs);
-  for (let e: usize = 0; e < <usize>entries; e++) {
-    const at = countsP + 8 * e;
-    storeCanonical(at, load<f64>(at));
-  }
+  for (let e: usize = 0; e < <usize>entries; e++) storeCanonical(countsP + (e << 3), load<f64>(tcP + (e << 4), 8));
 }
 
 /**
