@@ -25,7 +25,7 @@
  *
  * Memory (one instance runs one unit): the input at a 16-aligned base; after `init`, the
  * entry table (dense, S·T cells, when that is at most 16 cells per entry; else hashed; each
- * holds the address of the entry's t and count, side by side), a scratch of the current
+ * holds the address of the entry's t and count, side by side, or of a pair with t = NaN), a scratch of the current
  * pair's rows or keys and entry addresses, log(k) for every source length, the (t, count)
  * pairs, then the output (f64). A (source, target) pair of a sentence without an entry stops the unit
  * at that pair's step with IBM1_ERR_MISSING_ENTRY.
@@ -87,6 +87,7 @@ let outLen: usize = 0;
 let countsP: usize = 0;
 /** Per entry, 16 bytes: t(f | e), then its expected count. */
 let tcP: usize = 0;
+let absentP: usize = 0;
 
 let pair: u32 = 0;
 let tokAt: usize = 0;
@@ -193,12 +194,16 @@ export function init(): i32 {
   const tableAt = (<u64>inPtr + <u64>inLen + 15) & ~(<u64>15);
   const scratchAt = (tableAt + tableBytes + 15) & ~(<u64>15);
   const logsAt = (scratchAt + 12 * (<u64>longest + 1) + 15) & ~(<u64>15);
-  const pairsAt = (logsAt + 8 * (<u64>longest + 2) + 15) & ~(<u64>15);
-  const outAt = pairsAt + 16 * <u64>entries;
-  const outBytes = 8 * (<u64>carry + 2 + <u64>entries);
+  // The (t, count) pairs lie where the output's counts go (16-aligned): finishing writes count
+  // e at 8·e from 16·e + 8, ascending, so never over a pair it has still to read.
+  const headBytes = 8 * (<u64>carry + 2);
+  const absentAt = (logsAt + 8 * (<u64>longest + 2) + 15) & ~(<u64>15);
+  const pairsAt = (absentAt + 16 + headBytes + 15) & ~(<u64>15);
+  const outAt = pairsAt - headBytes;
+  const outBytes = headBytes + 8 * <u64>entries;
   // Grown before the token check (its refusal still comes after the checks): the vector
   // check reads up to 14 bytes past the last token, into the table's room.
-  const haveMemory = ensureMemory(outAt + outBytes);
+  const haveMemory = ensureMemory(pairsAt + 16 * <u64>entries);
   if (!tokensValid(srcTypes, haveMemory)) return IBM1_ERR_TOKEN;
   for (let e: u32 = 0; e < entries; e++) {
     const t = load<f64>(tP + 8 * <usize>e);
@@ -209,16 +214,26 @@ export function init(): i32 {
   if (!haveMemory) return IBM1_ERR_OUT_OF_MEMORY;
   tableP = <usize>tableAt;
   tcP = <usize>pairsAt;
+  // The pair a dense cell without an entry points to: t = NaN, which only a sum over a
+  // missing entry can give (every t is finite and ≥ 0), so the E-step checks each sum once.
+  absentP = <usize>absentAt;
+  store<f64>(absentP, NaN);
+  store<f64>(absentP, 0.0, 8);
   scratchP = <usize>scratchAt;
   logsP = <usize>logsAt;
   // log(l + NULL) of every source length, once: the same fdlog values a call per pair would give.
   for (let k: u32 = 1; k <= longest + 1; k++) store<f64>(logsP + (<usize>k << 3), fdlog(<f64>k));
   const T = tgtTypes;
   if (dense) {
-    memory.fill(tableP, 0xff, <usize>tableBytes);
+    const absent = <u32>absentP;
+    const fill = i32x4.splat(absent);
+    const tableEnd = tableP + <usize>tableBytes;
+    let c = tableP;
+    for (; c + 16 <= tableEnd; c += 16) v128.store(c, fill);
+    for (; c < tableEnd; c += 4) store<u32>(c, absent);
     for (let e: u32 = 0; e < entries; e++) {
       const cell = tableP + ((<usize>(<u32>load<u16>(eSrcP + 2 * <usize>e) * T + <u32>load<u16>(eTgtP + 2 * <usize>e))) << 2);
-      if (load<u32>(cell) != MISSING) return IBM1_ERR_DUPLICATE_ENTRY;
+      if (load<u32>(cell) != absent) return IBM1_ERR_DUPLICATE_ENTRY;
       store<u32>(cell, <u32>tcP + (e << 4));
     }
   } else {
@@ -311,10 +326,6 @@ export function init(): i32 {
       const row0 = <usize>load<u32>(bases);
       const a0 = load<u32>(row0 + fA);
       const b0 = load<u32>(row0 + fB);
-      if ((a0 == MISSING) | (b0 == MISSING)) {
-        failed = true;
-        return NaN;
-      }
       store<u32>(offsA, a0);
       store<u32>(offsB, b0);
       // 0 + t = t: the first term starts each sum.
@@ -326,14 +337,15 @@ export function init(): i32 {
         const row = <usize>load<u32>(b);
         const a = load<u32>(row + fA);
         const c = load<u32>(row + fB);
-        if ((a == MISSING) | (c == MISSING)) {
-          failed = true;
-          return NaN;
-        }
         store<u32>(oA, a);
         store<u32>(oA + (l1 << 2), c);
         dA += load<f64>(<usize>a);
         dB += load<f64>(<usize>c);
+      }
+      // NaN only from the absent pair: a missing entry.
+      if ((dA != dA) | (dB != dB)) {
+        failed = true;
+        return NaN;
       }
       addCounts(offsA, offsB, 1.0 / dA);
       addCounts(offsB, offsB + (l1 << 2), 1.0 / dB);
@@ -365,12 +377,12 @@ export function init(): i32 {
       let o = offsA;
       for (let b = bases; b < basesEnd; b += 4, o += 4) {
         const at = load<u32>(<usize>load<u32>(b) + f4);
-        if (at == MISSING) {
-          failed = true;
-          return NaN;
-        }
         store<u32>(o, at);
         denom += load<f64>(<usize>at);
+      }
+      if (denom != denom) {
+        failed = true;
+        return NaN;
       }
     } else {
       for (let i: usize = 0; i < l1; i++) {
