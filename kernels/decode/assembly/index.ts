@@ -30,7 +30,8 @@
  * unigrams by target id (log p, backoff weight, held?), per option the bound of its LM terms,
  * the highest log p per target, per source type the highest score and bounds of its options
  * (32 bytes), stack counts, the back-tracked path, the hypotheses ((maxLen + 1)·B of 48
- * bytes) with their state signatures (u32) and estimates (f64), the output.
+ * bytes) with their state signatures (u32; 64 bytes past them for the 16-wide scan's reads)
+ * and estimates (f64; 32 bytes past them for the worst-slot search's), the output.
  */
 import {
   DECODE_BEAM_MAX,
@@ -55,7 +56,7 @@ import {
   DECODE_SENTENCE_TOKENS_MAX,
   DECODE_TARGET_IDS_MAX,
 } from '../codes';
-import { NONE, contextAll, contextBow, finite, find, hash3, lmIn, signature } from './lookup';
+import { NONE, contextAll, contextBow, finite, hash3, hashAB, lmCtx, lmIn, signature } from './lookup';
 import { CANONICAL_NAN, ensureMemory, inputBase } from '../../common/assembly/memory';
 
 const HEADER: usize = 64;
@@ -214,8 +215,8 @@ export function init(): i32 {
   const hypAt = (pathAt + 4 * <u64>DECODE_SENTENCE_TOKENS_MAX + 15) & ~(<u64>15);
   const slots = (<u64>maxLen + 1) * <u64>beam;
   const sigAt = hypAt + <u64>HYP * slots;
-  const estAt = (sigAt + 4 * slots + 15) & ~(<u64>15);
-  const outAt0 = estAt + 8 * slots;
+  const estAt = (sigAt + 4 * slots + 64 + 15) & ~(<u64>15);
+  const outAt0 = estAt + 8 * slots + 32;
   const outBytes = 16 * <u64>sCount + 16 * words;
   if (!ensureMemory(outAt0 + outBytes)) return DECODE_ERR_OUT_OF_MEMORY;
   tabP = <usize>tabAt;
@@ -344,6 +345,54 @@ function startSentence(): void {
 }
 
 /**
+ * The first slot of the `cnt` estimates at `nest` with the lowest one (what a scan keeping the
+ * first of equals finds): the minimum two lanes at a time, then its first slot; a NaN among
+ * them takes the plain scan.
+ */
+@inline function worstSlot(nest: usize, cnt: u32): i32 {
+  if (cnt >= 4) {
+    let m0 = v128.load(nest);
+    let m1 = v128.load(nest, 16);
+    let nan = v128.or(f64x2.ne(m0, m0), f64x2.ne(m1, m1));
+    let q: u32 = 4;
+    for (; q + 4 <= cnt; q += 4) {
+      const v0 = v128.load(nest + (<usize>q << 3));
+      const v1 = v128.load(nest + (<usize>q << 3), 16);
+      m0 = f64x2.pmin(m0, v0);
+      m1 = f64x2.pmin(m1, v1);
+      nan = v128.or(nan, v128.or(f64x2.ne(v0, v0), f64x2.ne(v1, v1)));
+    }
+    for (; q < cnt; q++) {
+      const v = f64x2.splat(load<f64>(nest + (<usize>q << 3)));
+      m0 = f64x2.pmin(m0, v);
+      nan = v128.or(nan, f64x2.ne(v, v));
+    }
+    if (!v128.any_true(nan)) {
+      m0 = f64x2.pmin(m0, m1);
+      const a = f64x2.extract_lane(m0, 0);
+      const b = f64x2.extract_lane(m0, 1);
+      const want = f64x2.splat(b < a ? b : a);
+      // The lowest is at a slot below cnt, so lanes past the count never decide.
+      for (let k: u32 = 0; ; k += 4) {
+        const at = nest + (<usize>k << 3);
+        const bits = <u32>i64x2.bitmask(f64x2.eq(v128.load(at), want)) | (<u32>i64x2.bitmask(f64x2.eq(v128.load(at, 16), want)) << 2);
+        if (bits != 0) return <i32>(k + ctz(bits));
+      }
+    }
+  }
+  let worstK: i32 = 0;
+  let worstE = load<f64>(nest);
+  for (let q: u32 = 1; q < cnt; q++) {
+    const e = load<f64>(nest + (<usize>q << 3));
+    if (e < worstE) {
+      worstE = e;
+      worstK = <i32>q;
+    }
+  }
+  return worstK;
+}
+
+/**
  * Extends every hypothesis of stack s into stack s + 1, inserting each extension there as the
  * module comment says: a full stack drops it unless its estimate beats the worst (kept between
  * inserts until the stack changes); else it is recombined with the hypothesis of the same
@@ -391,6 +440,11 @@ function expandStack(s: u32): void {
     // The hypothesis's LM context is the same for every extension's first target word.
     const boAB = contextBow(tab, mask, lmBase, hw1, hw2);
     const boAll = contextAll(uniHas, uniBow, boAB, hw2);
+    const hasA = hw1 != NONE;
+    const habc = hashAB(hw1, hw2);
+    const abc = <u64>hw1 | (<u64>hw2 << 32);
+    const hbc = hashAB(NONE, hw2);
+    const bc = <u64>NONE | (<u64>hw2 << 32);
     const first = <u32>ctz(~cov);
     const end = first + d < len - 1 ? first + d : len - 1;
     for (let j = first; j <= end; j++) {
@@ -401,25 +455,19 @@ function expandStack(s: u32): void {
       let jump = <i32>j - (last + 1);
       if (jump < 0) jump = -jump;
       const fut = future - load<f64>(fw + (<usize>type << 3));
+      const djump = dwt * <f64>jump;
       const nc = cov | (<u64>1 << <u64>j);
       // Every option of the type at once: the bound below with each term at its highest over
       // the options (an option without a target adds 0 there), so no option can beat a worst
       // this cannot (rounding is monotonic; a NaN bound skips nothing).
       if (bounded && ncnt == b) {
         if (worstK < 0) {
-          worstK = 0;
-          worstE = load<f64>(nest);
-          for (let q: u32 = 1; q < ncnt; q++) {
-            const e = load<f64>(nest + (<usize>q << 3));
-            if (e < worstE) {
-              worstE = e;
-              worstK = <i32>q;
-            }
-          }
+          worstK = worstSlot(nest, ncnt);
+          worstE = load<f64>(nest + (<usize>worstK << 3));
         }
         const tu = typeUb + (<usize>type << 5);
         let g = score + load<f64>(tu);
-        g = g - dwt * <f64>jump;
+        g = g - djump;
         g = g + load<f64>(tu, 8);
         g = g + load<f64>(tu, 16);
         if (g + fut <= worstE) continue;
@@ -429,7 +477,7 @@ function expandStack(s: u32): void {
         const t1 = load<u32>(p);
         const t2 = load<u32>(p, 4);
         let sc = score + load<f64>(p, 8);
-        sc = sc - dwt * <f64>jump;
+        sc = sc - djump;
         // The extension scores at most this (λ ≥ 0, lm(·, ·, t) ≤ its highest log p, and
         // rounding is monotonic): a full stack whose worst it cannot beat drops it without
         // looking its LM up, the same decision its exact score would give.
@@ -438,22 +486,15 @@ function expandStack(s: u32): void {
           let ub = sc + load<f64>(u);
           if (t2 != NONE) ub = ub + load<f64>(u, 8);
           if (worstK < 0) {
-            worstK = 0;
-            worstE = load<f64>(nest);
-            for (let q: u32 = 1; q < ncnt; q++) {
-              const e = load<f64>(nest + (<usize>q << 3));
-              if (e < worstE) {
-                worstE = e;
-                worstK = <i32>q;
-              }
-            }
+            worstK = worstSlot(nest, ncnt);
+            worstE = load<f64>(nest + (<usize>worstK << 3));
           }
           if (!(ub + fut > worstE)) continue;
         }
         let w1 = hw1;
         let w2 = hw2;
         if (t1 != NONE) {
-          sc = sc + (lw * lmIn(tab, mask, lmBase, uniLp, w1, w2, t1, boAB, boAll) + pen);
+          sc = sc + (lw * lmCtx(tab, mask, lmBase, uniLp, hasA, habc, abc, hbc, bc, t1, boAB, boAll) + pen);
           w1 = w2;
           w2 = t1;
         }
@@ -467,26 +508,23 @@ function expandStack(s: u32): void {
         const est = sc + fut;
         if (ncnt == b) {
           if (worstK < 0) {
-            worstK = 0;
-            worstE = load<f64>(nest);
-            for (let q: u32 = 1; q < ncnt; q++) {
-              const e = load<f64>(nest + (<usize>q << 3));
-              if (e < worstE) {
-                worstE = e;
-                worstK = <i32>q;
-              }
-            }
+            worstK = worstSlot(nest, ncnt);
+            worstE = load<f64>(nest + (<usize>worstK << 3));
           }
           if (!(est > worstE)) continue;
         }
-        // Recombination: at most one hypothesis of the stack has this state. Four signatures
-        // per compare (SIMD); lanes past the count are masked off.
+        // Recombination: at most one hypothesis of the stack has this state. Sixteen
+        // signatures per step (four SIMD compares packed into one 16-bit mask); lanes past the
+        // count are masked off.
         const sig = signature(nc, w1, w2, <i32>j);
         let same: i32 = -1;
         const want = i32x4.splat(<i32>sig);
-        for (let q: u32 = 0; q < ncnt && same < 0; q += 4) {
-          let bits = <u32>i32x4.bitmask(i32x4.eq(v128.load(nsig + (<usize>q << 2)), want));
-          if (q + 4 > ncnt) bits &= (<u32>1 << (ncnt - q)) - 1;
+        for (let q: u32 = 0; q < ncnt && same < 0; q += 16) {
+          const at = nsig + (<usize>q << 2);
+          const lo = i16x8.narrow_i32x4_s(i32x4.eq(v128.load(at), want), i32x4.eq(v128.load(at, 16), want));
+          const hi16 = i16x8.narrow_i32x4_s(i32x4.eq(v128.load(at, 32), want), i32x4.eq(v128.load(at, 48), want));
+          let bits = <u32>i8x16.bitmask(i8x16.narrow_i16x8_s(lo, hi16));
+          if (q + 16 > ncnt) bits &= (<u32>1 << (ncnt - q)) - 1;
           while (bits != 0) {
             const c = q + ctz(bits);
             bits &= bits - 1;

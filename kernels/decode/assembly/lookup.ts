@@ -20,6 +20,39 @@ export const NONE: u32 = 0xffffffff;
   return h ^ (h >> 16);
 }
 
+/** hash3's first two rounds: a context (a, b) computes them once for every word c. */
+@inline export function hashAB(a: u32, b: u32): u32 {
+  return ((a * 0x9e3779b1) ^ b) * 0x85ebca77;
+}
+
+/** find with the context hoisted: `hab` = hashAB(a, b), `ab` = a | b << 32. */
+@inline export function findIn(tab: usize, mask: u32, lm: usize, hab: u32, ab: u64, c: u32): usize {
+  let h = (hab ^ c) * 0xc2b2ae3d;
+  let i = (h ^ (h >> 16)) & mask;
+  let slot = load<u32>(tab + (<usize>i << 2));
+  while (slot != 0) {
+    const e = lm + (<usize>(slot - 1) << 5);
+    if (load<u64>(e) == ab && load<u32>(e, 8) == c) return e;
+    i = (i + 1) & mask;
+    slot = load<u32>(tab + (<usize>i << 2));
+  }
+  return 0;
+}
+
+/**
+ * lmIn with the context's hashes and keys hoisted (`habc`/`abc` for (a, b), `hbc`/`bc` for
+ * (NONE, b)); `hasA` = a != NONE. The same lookups and additions in the same order.
+ */
+@inline export function lmCtx(tab: usize, mask: u32, base: usize, uniLp: usize, hasA: bool, habc: u32, abc: u64, hbc: u32, bc: u64, w: u32, boAB: f64, boAll: f64): f64 {
+  let e = findIn(tab, mask, base, habc, abc, w);
+  if (e != 0) return load<f64>(e, 16);
+  if (hasA) {
+    e = findIn(tab, mask, base, hbc, bc, w);
+    if (e != 0) return boAB + load<f64>(e, 16);
+  }
+  return boAll + load<f64>(uniLp + (<usize>w << 3));
+}
+
 /** The LM entry with key (a, b, c), or 0 (a and b compared as one 64-bit word; init checked every pad is zero). */
 @inline export function find(tab: usize, mask: u32, lm: usize, a: u32, b: u32, c: u32): usize {
   let i = hash3(a, b, c) & mask;
