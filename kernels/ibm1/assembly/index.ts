@@ -57,7 +57,7 @@ const HASH_MUL: u32 = 0x9e3779b1;
 /** Keys are src·T + tgt + 1 in a u32 (0 marks an empty slot). */
 /** Local types per side at most: ids are u16, and S·T then stays below 2^32 − 1 for the 32-bit keys. */
 const TYPES_MAX: u32 = 0xffff;
-/** A missing entry in the tables (never a byte offset: those are multiples of 8). */
+/** A missing entry in the hash table (never an address: those of the (t, count) pairs are multiples of 16). */
 const MISSING: u32 = 0xffffffff;
 /** The dense table is used when it has at most this many cells per entry (4 bytes each, against 16 per entry hashed). */
 const DENSE_CELLS_PER_ENTRY: u64 = 16;
@@ -87,6 +87,7 @@ let outLen: usize = 0;
 let countsP: usize = 0;
 /** Per entry, 16 bytes: t(f | e), then its expected count. */
 let tcP: usize = 0;
+/** The (NaN, 0) pair that dense cells without an entry point to. */
 let absentP: usize = 0;
 
 let pair: u32 = 0;
@@ -268,7 +269,7 @@ export function init(): i32 {
   return 0;
 }
 
-/** The byte offset of the entry with `key` (src·T + tgt + 1) in the hash table at `table`, or MISSING. */
+/** The address of the (t, count) pair of the entry with `key` (src·T + tgt + 1) in the hash table at `table`, or MISSING. */
 @inline function hashed(table: usize, shift: u32, bytesMask: usize, key: u32): u32 {
   let slot = table + (<usize>((key * HASH_MUL) >> shift) << 3);
   let k = load<u32>(slot);
