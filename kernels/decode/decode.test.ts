@@ -28,6 +28,9 @@ const CASES: Record<string, DecodeUnitInput> = {
   'beam 8, window 4': randomDecodeUnit(1, 12, 40, 60, 8, 4),
   'beam 1, monotone': randomDecodeUnit(2, 6, 10, 20, 1, 0),
   'beam 64, window 6, long sentences': randomDecodeUnit(3, 4, 30, 50, 64, 6, 64),
+  // Odd beams: the kernel's SIMD scans of a stack end in a partial vector.
+  'beam 13, window 3': randomDecodeUnit(4, 8, 30, 40, 13, 3, 30),
+  'beam 7, window 5': randomDecodeUnit(5, 8, 25, 30, 7, 5, 24),
 };
 
 describe('decode kernel', () => {

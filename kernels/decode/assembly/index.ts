@@ -541,8 +541,11 @@ function expandStack(s: u32): void {
             store<f64>(r, sc);
             store<i32>(r, <i32>hi, 36);
             store<u32>(r, o, 40);
-            store<f64>(nest + (<usize>same << 3), sc + load<f64>(r, 8));
-            worstK = -1;
+            const e = sc + load<f64>(r, 8);
+            store<f64>(nest + (<usize>same << 3), e);
+            // Another slot now above the worst leaves the worst where it was (also among NaNs,
+            // which the scan passes over unless first); else it is looked for again.
+            if (same == worstK || !(e > worstE)) worstK = -1;
           }
           continue;
         }
