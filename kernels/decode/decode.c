@@ -58,6 +58,7 @@ typedef struct {
   double *uni_lp, *uni_bow;
   unsigned char *uni_has;
   double *opt_ub; /* per option: lambda * (highest log p of its first / second target) + wp */
+  double *type_ub; /* per source type: the highest score, first and second bound of its options */
   int bounded;    /* lambda >= 0 and every backoff weight <= 0 (see assembly/index.ts) */
 } unit_t;
 
@@ -198,6 +199,19 @@ static int parse(const unsigned char *in, size_t len, unit_t *u) {
     u->opt_ub[2 * o + 1] = u->opts[o].t2 != NONE ? u->lmw * max_lp[u->opts[o].t2] + u->wp : 0;
   }
   free(max_lp);
+  /* A bound for all of a type's options at once, as assembly/index.ts builds it. */
+  u->type_ub = malloc(3 * (u->v ? u->v : 1) * sizeof(double));
+  if (!u->type_ub) return -14;
+  for (uint32_t v = 0; v < u->v; v++) {
+    uint32_t o0 = u->starts[v];
+    double ms = u->opts[o0].score, m1 = u->opt_ub[2 * o0], m2 = u->opt_ub[2 * o0 + 1];
+    for (uint32_t o = o0 + 1; o < u->starts[v + 1]; o++) {
+      if (u->opts[o].score > ms) ms = u->opts[o].score;
+      if (u->opt_ub[2 * o] > m1) m1 = u->opt_ub[2 * o];
+      if (u->opt_ub[2 * o + 1] > m2) m2 = u->opt_ub[2 * o + 1];
+    }
+    u->type_ub[3 * v] = ms, u->type_ub[3 * v + 1] = m1, u->type_ub[3 * v + 2] = m2;
+  }
   for (uint32_t v = 0; v < u->v; v++) {
     double best = 0;
     for (uint32_t o = u->starts[v]; o < u->starts[v + 1]; o++) {
@@ -256,6 +270,25 @@ static void run(const unit_t *u, hyp_t *hyps, uint32_t *sigs, double *ests, uint
           if (jump < 0) jump = -jump;
           const double fut = h.future - u->fw[type];
           const uint64_t nc = h.cov | (1ull << j);
+          /* Every option of the type at once (assembly/index.ts): a NaN bound skips nothing. */
+          if (u->bounded && ncnt == b) {
+            if (worst_k < 0) {
+              worst_k = 0;
+              worst_e = nest[0];
+              for (uint32_t q = 1; q < ncnt; q++) {
+                if (nest[q] < worst_e) {
+                  worst_e = nest[q];
+                  worst_k = (int32_t)q;
+                }
+              }
+            }
+            const double *tu = u->type_ub + 3 * (size_t)type;
+            double g = h.score + tu[0];
+            g = g - u->dw * (double)jump;
+            g = g + tu[1];
+            g = g + tu[2];
+            if (g + fut <= worst_e) continue;
+          }
           for (uint32_t oi = u->starts[type]; oi < u->starts[type + 1]; oi++) {
             const opt_t *p = &u->opts[oi];
             double sc = h.score + p->score;
@@ -320,7 +353,8 @@ static void run(const unit_t *u, hyp_t *hyps, uint32_t *sigs, double *ests, uint
                 r->back = (int32_t)hi;
                 r->opt = oi;
                 nest[same] = sc + r->future;
-                worst_k = -1;
+                /* Another slot now above the worst leaves the worst where it was. */
+                if (same == worst_k || !(nest[same] > worst_e)) worst_k = -1;
               }
               continue;
             }
@@ -391,6 +425,7 @@ static void unit_free(unit_t *u) {
   free(u->uni_bow);
   free(u->uni_has);
   free(u->opt_ub);
+  free(u->type_ub);
 }
 
 static int kernel_setup(const unsigned char *in, size_t len, kernel_state_t *s, double **out, size_t *out_count) {
