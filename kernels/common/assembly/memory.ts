@@ -1,8 +1,9 @@
 /**
  * @module What every kernel does with its linear memory the same way (shared/kernels/abi.ts):
- * grow it to hold a range, place the unit's input at a 16-aligned base, and write f64 output
- * with canonical NaNs so equal results hash equal. Imported by each kernel's
- * assembly/index.ts; compiled into each module.
+ * grow it to hold a range, take the unit's input at a 16-aligned base (`input_alloc`, which
+ * each kernel re-exports; `inPtr`/`inLen` say where it is), and write f64 output with
+ * canonical NaNs so equal results hash equal. Imported by each kernel's assembly/index.ts;
+ * compiled into each module.
  */
 
 /** The bit pattern every NaN in a kernel output is normalised to (as CANONICAL_NAN_BITS in abi.ts). */
@@ -24,8 +25,15 @@ export function ensureMemory(end: u64): bool {
   store<u64>(ptr, v != v ? CANONICAL_NAN : reinterpret<u64>(v));
 }
 
-/** Where a unit's `len` input bytes go (16-aligned after the static data), or 0 when they do not fit. */
-export function inputBase(len: usize): usize {
+/** Where the unit's input bytes are, once `input_alloc` reserved them (0 before). */
+export let inPtr: usize = 0;
+export let inLen: usize = 0;
+
+/** Reserves `len` input bytes (16-aligned after the static data) and returns where the caller must copy them (0 if too big). */
+export function input_alloc(len: usize): usize {
   const base = (__heap_base + 15) & ~(<usize>15);
-  return ensureMemory(<u64>base + <u64>len) ? base : 0;
+  if (!ensureMemory(<u64>base + <u64>len)) return 0;
+  inPtr = base;
+  inLen = len;
+  return base;
 }

@@ -57,7 +57,9 @@ import {
   DECODE_TARGET_IDS_MAX,
 } from '../codes';
 import { NONE, contextAll, contextBow, finite, hash3, hashAB, lmCtx, lmIn, signature } from './lookup';
-import { CANONICAL_NAN, ensureMemory, inputBase } from '../../common/assembly/memory';
+import { CANONICAL_NAN, ensureMemory, inLen, inPtr } from '../../common/assembly/memory';
+/** The ABI's input_alloc (shared/kernels/abi.ts), the same for every kernel. */
+export { input_alloc } from '../../common/assembly/memory';
 
 const HEADER: usize = 64;
 const BOS: u32 = 0;
@@ -65,8 +67,6 @@ const EOS: u32 = 1;
 const HYP: usize = 48;
 
 // The unit, as init() parsed it.
-let inPtr: usize = 0;
-let inLen: usize = 0;
 let initCalled = false;
 let ready = false;
 let sCount: u32 = 0;
@@ -120,15 +120,6 @@ function lm(a: u32, b: u32, w: u32): f64 {
 
 function unigram(w: u32): f64 {
   return load<f64>(uniLpP + (<usize>w << 3));
-}
-
-/** Reserves `len` input bytes and returns where the caller must copy them (0 if too big). */
-export function input_alloc(len: usize): usize {
-  const base = inputBase(len);
-  if (base == 0) return 0;
-  inPtr = base;
-  inLen = len;
-  return base;
 }
 
 /** Parses and checks the unit, builds the LM table and the future costs; 0 or a DECODE_ERR_* code. */

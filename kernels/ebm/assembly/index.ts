@@ -55,7 +55,9 @@ import {
   EBM_ERR_STEPS,
   EBM_ERR_TIME,
 } from '../codes';
-import { ensureMemory, inputBase, storeCanonical } from '../../common/assembly/memory';
+import { ensureMemory, inLen, inPtr, storeCanonical } from '../../common/assembly/memory';
+/** The ABI's input_alloc (shared/kernels/abi.ts), the same for every kernel. */
+export { input_alloc } from '../../common/assembly/memory';
 
 const HEADER: usize = 72;
 const PARAMS: u32 = 9;
@@ -64,8 +66,6 @@ const FLAG_ICE: u32 = 1;
 const FLAG_PROFILE: u32 = 2;
 
 // The unit, as init() parsed it.
-let inPtr: usize = 0;
-let inLen: usize = 0;
 let initCalled = false;
 let ready = false;
 let n: u32 = 0;
@@ -120,15 +120,6 @@ let workDone: f64 = 0;
 /** Member j's parameter k (see EBM_MEMBER_PARAMS). */
 @inline function param(j: u32, k: u32): f64 {
   return load<f64>(inPtr + HEADER + 8 * (<usize>j * PARAMS + k));
-}
-
-/** Reserves `len` input bytes and returns where the caller must copy them (0 if too big). */
-export function input_alloc(len: usize): usize {
-  const base = inputBase(len);
-  if (base == 0) return 0;
-  inPtr = base;
-  inLen = len;
-  return base;
 }
 
 /** Parses the header and builds the grid; 0 when ready, else one of the EBM_ERR_* codes. */

@@ -48,7 +48,9 @@ import {
   IBM1_ERR_T_VALUE,
 } from '../codes';
 import { fdlog } from './log';
-import { ensureMemory, inputBase, storeCanonical } from '../../common/assembly/memory';
+import { ensureMemory, inLen, inPtr, storeCanonical } from '../../common/assembly/memory';
+/** The ABI's input_alloc (shared/kernels/abi.ts), the same for every kernel. */
+export { input_alloc } from '../../common/assembly/memory';
 
 const HEADER: usize = 32;
 const FLAG_NULL: u32 = 1;
@@ -65,8 +67,6 @@ const EXP_MASK: u64 = 0x7ff0000000000000;
 const EXP_ONE: u64 = 0x3ff0000000000000;
 const LN2: f64 = 6.93147180559945286227e-1;
 
-let inPtr: usize = 0;
-let inLen: usize = 0;
 let initCalled = false;
 let ready = false;
 let withNull = false;
@@ -94,15 +94,6 @@ let pair: u32 = 0;
 let tokAt: usize = 0;
 let shardLL: f64 = 0;
 let failed = false;
-
-/** Reserves `len` input bytes and returns where the caller must copy them (0 if too big). */
-export function input_alloc(len: usize): usize {
-  const base = inputBase(len);
-  if (base == 0) return 0;
-  inPtr = base;
-  inLen = len;
-  return base;
-}
 
 /**
  * Whether every source token is a source type (and not NULL's 0 under the NULL flag) and every

@@ -33,7 +33,9 @@ import {
   L96_ERR_VARS,
 } from '../codes';
 import { rk4Steps } from './rk4';
-import { ensureMemory, inputBase, storeCanonical } from '../../common/assembly/memory';
+import { ensureMemory, inLen, inPtr, storeCanonical } from '../../common/assembly/memory';
+/** The ABI's input_alloc (shared/kernels/abi.ts), the same for every kernel. */
+export { input_alloc } from '../../common/assembly/memory';
 
 const HEADER: usize = 40;
 const DIAGNOSTICS: u32 = 3;
@@ -41,8 +43,6 @@ const DIAGNOSTICS: u32 = 3;
 // n·m < 2^28, which keeps the u64 size arithmetic in init() far from overflow.
 
 // The unit, as init() parsed it.
-let inPtr: usize = 0;
-let inLen: usize = 0;
 let initCalled = false;
 let ready = false;
 let n: u32 = 0;
@@ -64,15 +64,6 @@ let energySum: f64 = 0;
 let workDone: f64 = 0;
 
 /** Stores `v` with every NaN replaced by the canonical quiet NaN (abi.ts). */
-/** Reserves `len` input bytes and returns where the caller must copy them (0 if too big). */
-export function input_alloc(len: usize): usize {
-  const base = inputBase(len);
-  if (base == 0) return 0;
-  inPtr = base;
-  inLen = len;
-  return base;
-}
-
 /** Parses the header; 0 when ready, else one of the L96_ERR_* codes of ../codes.ts. */
 export function init(): i32 {
   if (initCalled) return L96_ERR_INIT_TWICE;
