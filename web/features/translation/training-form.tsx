@@ -14,22 +14,13 @@ import { Ibm1ParamsSchema } from '../../../shared/jobs/ibm1.ts';
 import { IBM1_CORPUS_BYTES_MAX, IBM1_ITERATIONS_MAX } from '../../../shared/limits.ts';
 import { readCorpus, type CorpusText } from '../../../shared/translation/corpus.ts';
 import { describeError, problemOf } from '../../lib/errors.ts';
+import { readUtf8File } from '../../lib/text-file.ts';
 import { QuotePanel } from '../customer/quote-panel.tsx';
 import { useQuote } from '../customer/use-quote.ts';
 import './training.css';
 
 type Source = 'tsv' | 'two';
 type Loaded = { name: string; text: string };
-
-/** Reads a file as strict UTF-8, or says why not. */
-async function readUtf8(file: File): Promise<Loaded | string> {
-  if (file.size > IBM1_CORPUS_BYTES_MAX) return `${file.name} has ${file.size} bytes; a corpus may have at most ${IBM1_CORPUS_BYTES_MAX}.`;
-  try {
-    return { name: file.name, text: new TextDecoder('utf-8', { fatal: true }).decode(await file.arrayBuffer()) };
-  } catch {
-    return `${file.name} is not UTF-8 text; save it as UTF-8 and upload it again.`;
-  }
-}
 
 export function TrainingForm({ api, onSubmitted }: { api: ApiClient; onSubmitted: (job: Job) => void }) {
   const [source, setSource] = useState<Source>('tsv');
@@ -58,7 +49,7 @@ export function TrainingForm({ api, onSubmitted }: { api: ApiClient; onSubmitted
     setFileError(undefined);
     const file = e.currentTarget.files?.[0];
     if (!file) return;
-    const loaded = await readUtf8(file);
+    const loaded = await readUtf8File(file, IBM1_CORPUS_BYTES_MAX, 'a corpus');
     if (typeof loaded === 'string') return setFileError(loaded);
     if (which === 'tsv') setTsv(loaded.text);
     else setFiles((f) => ({ ...f, [which]: loaded }));

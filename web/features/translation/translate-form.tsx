@@ -11,6 +11,7 @@ import type { Job } from '../../../shared/api/schemas.ts';
 import { DocumentSchema } from '../../../shared/jobs/translate.ts';
 import { TRANSLATE_DOCUMENT_BYTES_MAX } from '../../../shared/limits.ts';
 import { describeError, problemOf } from '../../lib/errors.ts';
+import { readUtf8File } from '../../lib/text-file.ts';
 import { QuotePanel } from '../customer/quote-panel.tsx';
 import { useQuote } from '../customer/use-quote.ts';
 import './translation.css';
@@ -45,15 +46,10 @@ export function TranslateForm({ api, jobs, onSubmitted }: { api: ApiClient; jobs
     setFileError(undefined);
     const file = e.currentTarget.files?.[0];
     if (!file) return;
-    if (file.size > TRANSLATE_DOCUMENT_BYTES_MAX) return setFileError(`${file.name} has ${file.size} bytes; a document may have at most ${TRANSLATE_DOCUMENT_BYTES_MAX}.`);
-    try {
-      // Strict UTF-8: bytes that are not UTF-8 are refused, not silently replaced.
-      const text = new TextDecoder('utf-8', { fatal: true }).decode(await file.arrayBuffer());
-      setDocument(text);
-      setFormat(/\.(md|markdown)$/i.test(file.name) ? 'markdown' : 'text');
-    } catch {
-      setFileError(`${file.name} is not UTF-8 text; save it as UTF-8 and upload it again.`);
-    }
+    const read = await readUtf8File(file, TRANSLATE_DOCUMENT_BYTES_MAX, 'a document');
+    if (typeof read === 'string') return setFileError(read);
+    setDocument(read.text);
+    setFormat(/\.(md|markdown)$/i.test(file.name) ? 'markdown' : 'text');
   }
 
   async function onSubmit(e: JSX.TargetedSubmitEvent<HTMLFormElement>) {
