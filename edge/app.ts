@@ -11,6 +11,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import { accountRoutes } from './accounts/accounts.routes.ts';
 import { creditRoutes } from './accounts/credits.routes.ts';
 import type { Store } from './db/index.ts';
+import type { AppDeps } from './deps.ts';
 import { PROBLEMS, ProblemError, onError, problemResponse, type ProblemSlug } from './http/problem.ts';
 import { jobRoutes } from './jobs/jobs.routes.ts';
 import { billingRoutes } from './jobs/billing.routes.ts';
@@ -40,14 +41,6 @@ export interface AppOptions {
   reception?: ReceptionMount;
 }
 
-/** What every feature's routes are built from. */
-export interface AppDeps {
-  store: Store;
-  kernels: KernelRegistry;
-  now: () => number;
-  payments: PaymentProvider;
-}
-
 /**
  * The Content-Security-Policy: WebAssembly may compile, no inline script or style runs; the
  * page connects to its own origin and, through reception, to the nodes (added per request).
@@ -73,7 +66,7 @@ const CSP = {
 export function createApp(options: AppOptions) {
   const { store, kernels } = options;
   const now = options.now ?? Date.now;
-  const deps: AppDeps = { store, kernels, now, payments: options.payments ?? createSimulatedPayments() };
+  const deps: AppDeps = { store, kernels, now, payments: options.payments ?? createSimulatedPayments(), random: options.random ?? Math.random };
   const app = new Hono();
   app.onError(onError);
   app.use(secureHeaders({ contentSecurityPolicy: { ...CSP, connectSrc: [...CSP.connectSrc, connectSrcOf(options.reception)] }, crossOriginEmbedderPolicy: false }));

@@ -7,7 +7,7 @@ import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { AUTH_PATHS, ClaimRequestSchema, LoginRequestSchema, SignupRequestSchema, type SessionUserBody } from '../../shared/auth/schemas.ts';
 import { requireVolunteer, type AuthVariables } from '../accounts/auth.ts';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { readJson } from '../http/body.ts';
 import { ProblemError } from '../http/problem.ts';
 import { createLoginLimiter } from './login-limiter.ts';

@@ -8,7 +8,7 @@ import { Hono } from 'hono';
 import { CUSTOMER_API_PATHS, TopupRequestSchema, type Balance } from '../../shared/api/schemas.ts';
 import { CURRENCY } from '../../shared/limits.ts';
 import { requireCustomer, type AuthVariables } from '../accounts/auth.ts';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { runInTransaction } from '../db/prepared.ts';
 import { readJson } from '../http/body.ts';
 import { ProblemError } from '../http/problem.ts';

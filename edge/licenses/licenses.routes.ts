@@ -20,7 +20,7 @@ import {
 import { describeVerification } from '../../shared/license/verify.ts';
 import { LICENSE_ID_CHARS_MAX } from '../../shared/limits.ts';
 import { requireVolunteer, type AuthVariables } from '../accounts/auth.ts';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { readJson } from '../http/body.ts';
 import { ProblemError } from '../http/problem.ts';
 import { ledgerOf } from '../ledger/ledger.ts';

@@ -14,7 +14,7 @@ import {
   type SettlementReport,
   type Shop,
 } from '../../shared/shop/schemas.ts';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { requireSession } from '../auth/session.ts';
 import { readJson } from '../http/body.ts';
 import { ProblemError, validationProblem } from '../http/problem.ts';

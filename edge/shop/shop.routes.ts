@@ -18,7 +18,7 @@ import {
   type Refund,
   type ShopMe,
 } from '../../shared/shop/schemas.ts';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { optionalSession, requireSession, type OptionalSessionVariables, type SessionUser } from '../auth/session.ts';
 import { readJson } from '../http/body.ts';
 import { ACCOUNTS } from '../ledger/accounts.ts';

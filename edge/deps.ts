@@ -1,0 +1,20 @@
+/**
+ * @module The edge's composition root: what every feature's routes are built from. `app.ts`
+ * builds one {@link AppDeps} and passes it to every `xRoutes(deps)`; no route file imports
+ * `app.ts`, so the features never depend on the app that mounts them.
+ */
+import type { Store } from './db/index.ts';
+import type { KernelRegistry } from './kernels/registry.ts';
+import type { PaymentProvider } from './shop/payments.ts';
+
+/** What every feature's routes are built from. */
+export interface AppDeps {
+  store: Store;
+  kernels: KernelRegistry;
+  /** Clock (epoch ms), injectable for tests. */
+  now: () => number;
+  /** Payment provider for shop checkouts and top-ups. */
+  payments: PaymentProvider;
+  /** Randomness for spot checks of trusted volunteers, injectable for tests. */
+  random: () => number;
+}
