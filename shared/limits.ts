@@ -258,3 +258,6 @@ export const TRANSLATE_OPTIONS_PER_WORD = 4;
 export const TRANSLATE_WORD_BEAMS_PER_POINT = 1_000;
 /** Translate: trained models an edge keeps parsed (a quote per keystroke pause would parse the training result again); they never change once trained. */
 export const TRANSLATE_MODELS_CACHED_MAX = 4;
+
+/** One UTC day in milliseconds (daily quotas, license validity, report periods). */
+export const DAY_MS = 86_400_000;

@@ -5,6 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import * as Comlink from 'comlink/dist/esm/comlink.mjs';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { UNIT_CANCELLED, abortError } from '../../shared/abort.ts';
 import type { StepControl } from '../../shared/volunteer/unit-runner.ts';
 import type { UnitExecutor } from '../../shared/volunteer/work-loop.ts';
 import type { ThreadApi } from './thread.ts';
@@ -53,7 +54,7 @@ export function createThreadExecutor(): UnitExecutor & { close(): Promise<void> 
       void worker?.terminate();
       worker = undefined;
       remote = undefined;
-      fail?.(new DOMException('the unit was cancelled', 'AbortError'));
+      fail?.(abortError(UNIT_CANCELLED));
     },
     async close() {
       await worker?.terminate();

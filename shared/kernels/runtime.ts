@@ -10,6 +10,7 @@
  * checkpoint is then the memory image after `checkpoint_save()`; restoring copies the image
  * into a fresh instance and calls `checkpoint_restore()` instead of `input_alloc`/`init`.
  */
+import { UNIT_CANCELLED, abortError } from '../abort.ts';
 import { CHECKPOINT_BYTES_MAX, KERNEL_STEP_BUDGET_DEFAULT, KERNEL_STEP_CALLS_MAX } from '../limits.ts';
 import { STEP_DONE, STEP_MORE, type KernelExports } from './abi.ts';
 
@@ -37,10 +38,6 @@ export class KernelError extends Error {
   ) {
     super(message);
   }
-}
-
-function abortError(): Error {
-  return new DOMException('the unit was cancelled', 'AbortError');
 }
 
 /** The optional checkpoint exports (see the module comment). */
@@ -157,7 +154,7 @@ export async function runKernel(
   const budget = options.budget ?? KERNEL_STEP_BUDGET_DEFAULT;
   const run = await startKernel(module, input);
   for (;;) {
-    if (options.signal?.aborted) throw abortError();
+    if (options.signal?.aborted) throw abortError(UNIT_CANCELLED);
     const finished = run.step(budget);
     options.onProgress?.(run.done, run.total);
     if (finished) break;

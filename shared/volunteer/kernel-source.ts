@@ -48,7 +48,12 @@ export interface KernelSourceOptions {
   onLoaded?: (ref: KernelRef, origin: KernelOrigin) => void;
 }
 
-export const kernelKey = (ref: KernelRef): string => `${ref.id}@${ref.version}#${ref.sha256}`;
+/**
+ * The key a kernel's bytes and compiled module are cached under: `id@version#sha256`, so a
+ * rebuilt kernel with the same id and version is never served from the cache (the edge's
+ * registry keys by `id@version` only, edge/kernels/registry.ts).
+ */
+export const kernelCacheKey = (ref: KernelRef): string => `${ref.id}@${ref.version}#${ref.sha256}`;
 
 /** Compiles `bytes` once checked against `ref.sha256` and the ABI; throws KernelRefusedError. */
 async function compileChecked(ref: KernelRef, bytes: Uint8Array): Promise<WebAssembly.Module> {
@@ -124,7 +129,7 @@ export function createKernelSource(options: KernelSourceOptions) {
 
   return {
     get(ref: KernelRef): Promise<WebAssembly.Module> {
-      const key = kernelKey(ref);
+      const key = kernelCacheKey(ref);
       let p = compiled.get(key);
       if (!p) {
         p = load(ref);

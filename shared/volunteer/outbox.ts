@@ -12,7 +12,8 @@
 import { ApiError, type ApiClient } from '../api/client.ts';
 import type { ResultOutcome } from '../api/schemas.ts';
 import { OUTBOX_BYTES_MAX, OUTBOX_ENTRIES_MAX, OUTBOX_ENTRY_AGE_MS_MAX, OUTBOX_SUBMIT_ATTEMPTS_MAX } from '../limits.ts';
-import { abortError, backoffMs } from './retry.ts';
+import { abortError } from '../abort.ts';
+import { backoffMs } from './retry.ts';
 
 /** One finished result waiting to be acknowledged. */
 export interface OutboxEntry {

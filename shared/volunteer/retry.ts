@@ -2,18 +2,9 @@
  * @module Waiting and retrying for the volunteer client: abortable delays, exponential
  * backoff with full jitter, and which failures are worth another try.
  */
+import { abortError, isAbort } from '../abort.ts';
 import { ApiError } from '../api/client.ts';
 import { RETRY_BACKOFF_BASE_MS, RETRY_BACKOFF_MAX_MS } from '../limits.ts';
-
-/** An `AbortError`, which means "cancelled" and is never shown as a failure. */
-export function abortError(message = 'stopped'): DOMException {
-  return new DOMException(message, 'AbortError');
-}
-
-/** True for a cancel; errors that crossed a worker boundary lost their class, so by name. */
-export function isAbort(err: unknown): boolean {
-  return (err as { name?: unknown } | null)?.name === 'AbortError';
-}
 
 /** Delays `ms`, or rejects with an AbortError as soon as `signal` aborts. */
 export function delay(ms: number, signal?: AbortSignal): Promise<void> {

@@ -6,6 +6,7 @@
  * paused waits on a promise: no timer, no busy loop, no CPU. Progress, checkpoints and
  * pause acknowledgements go back through callbacks.
  */
+import { UNIT_CANCELLED, abortError } from '../abort.ts';
 import {
   CHECKPOINT_INTERVAL_MS,
   DUTY_PERCENT_MIN,
@@ -17,11 +18,6 @@ import {
   KERNEL_STEP_TARGET_MS,
 } from '../limits.ts';
 import { startKernel } from '../kernels/runtime.ts';
-
-/** Built here rather than imported from retry.ts, which would pull the API client into the worker. */
-function abortError(message: string): DOMException {
-  return new DOMException(message, 'AbortError');
-}
 
 /** What the page asks of a worker; applies between two steps. */
 export interface StepControl {
@@ -133,7 +129,7 @@ export class UnitRunner {
     let sinceCheckpointMs = 0;
     const stepStarts: number[] = [];
     for (;;) {
-      if (this.cancelled) throw abortError('the unit was cancelled');
+      if (this.cancelled) throw abortError(UNIT_CANCELLED);
       if (this.control.paused) {
         const askedAt = this.control.requestedAt ?? Infinity;
         hooks.onPaused?.({ done: run.done, total: run.total, stepsAfterRequest: stepStarts.filter((t) => t >= askedAt).length });

@@ -15,7 +15,8 @@ import { base64ToBytes } from '../base64.ts';
 import { HEARTBEAT_INTERVAL_MS, IDLE_RETRY_MS, LEASES_PER_SLOT_MAX, PAUSED_HEARTBEAT_MS_MAX } from '../limits.ts';
 import type { KernelSource } from './kernel-source.ts';
 import type { Outbox } from './outbox.ts';
-import { abortError, backoffMs, delay, isAbort } from './retry.ts';
+import { abortError, isAbort } from '../abort.ts';
+import { backoffMs, delay } from './retry.ts';
 import type { PausedInfo, StepControl, UnitHooks, UnitResult, UnitStats, UnitTask } from './unit-runner.ts';
 
 export { backoffMs, delay, isRetryable } from './retry.ts';

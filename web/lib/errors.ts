@@ -5,11 +5,6 @@
  */
 import type { Problem } from '../../shared/api/schemas.ts';
 
-/** True for a cancel (an `AbortError`), which is not a failure and is not shown as one. */
-export function isAbort(err: unknown): boolean {
-  return (err as { name?: unknown } | null)?.name === 'AbortError';
-}
-
 /** The problem details of an `ApiError`, if `err` is one. */
 export function problemOf(err: unknown): Problem | undefined {
   if ((err as { name?: unknown } | null)?.name !== 'ApiError') return undefined;

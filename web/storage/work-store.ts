@@ -7,7 +7,7 @@
 import type { HeldLease, LeaseStore } from '../../shared/volunteer/work-loop.ts';
 import type { OutboxEntry, OutboxStore } from '../../shared/volunteer/outbox.ts';
 import type { KernelCache, KernelRef } from '../../shared/volunteer/kernel-source.ts';
-import { kernelKey } from '../../shared/volunteer/kernel-source.ts';
+import { kernelCacheKey } from '../../shared/volunteer/kernel-source.ts';
 import { openAppDb, type StoredLease, type StoredResult } from './db.ts';
 
 function toEntry({ volunteerId: _v, ...entry }: StoredResult): OutboxEntry {
@@ -65,18 +65,18 @@ export function idbLeaseStore(volunteerId: string): LeaseStore {
 export function idbKernelCache(now: () => number = Date.now): KernelCache {
   return {
     async get(ref: KernelRef) {
-      return (await (await openAppDb()).get('kernels', kernelKey(ref)))?.bytes;
+      return (await (await openAppDb()).get('kernels', kernelCacheKey(ref)))?.bytes;
     },
     async put(ref: KernelRef, bytes: Uint8Array) {
       const db = await openAppDb();
       const tx = db.transaction('kernels', 'readwrite');
-      const key = kernelKey(ref);
+      const key = kernelCacheKey(ref);
       for (const old of await tx.store.index('byId').getAllKeys(ref.id)) if (old !== key) await tx.store.delete(old);
       await tx.store.put({ key, id: ref.id, version: ref.version, sha256: ref.sha256, bytes, storedAt: now() });
       await tx.done;
     },
     async delete(ref: KernelRef) {
-      await (await openAppDb()).delete('kernels', kernelKey(ref));
+      await (await openAppDb()).delete('kernels', kernelCacheKey(ref));
     },
   };
 }

@@ -6,7 +6,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ApiClient } from '../../../shared/api/client.ts';
 import type { JobProgress } from '../../../shared/api/schemas.ts';
-import { describeError, isAbort } from '../../lib/errors.ts';
+import { isAbort } from '../../../shared/abort.ts';
+import { describeError } from '../../lib/errors.ts';
 
 /** Failed connections in a row before the page stops trying and says so. */
 export const PROGRESS_FAILURES_MAX = 6;

@@ -7,7 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { ApiClient } from '../../../shared/api/client.ts';
 import type { Quote } from '../../../shared/api/schemas.ts';
 import type { JobKind } from '../../../shared/jobs/kinds.ts';
-import { isAbort } from '../../lib/errors.ts';
+import { isAbort } from '../../../shared/abort.ts';
 
 /** Quiet time after the last change before the quote is asked for. */
 export const QUOTE_DEBOUNCE_MS = 400;

@@ -8,7 +8,8 @@
 import { RECEPTION_UNREACHABLE_RETRIES_MAX } from '../../../shared/limits.ts';
 import { admittedFetch, type AdmissionError, type AdmittedFetch } from '../../../shared/reception/admitted-fetch.ts';
 import { RECEPTION_PATHS, ReceptionConfigSchema, type ReceptionConfig, type TicketScope } from '../../../shared/reception/schemas.ts';
-import { abortError, backoffMs, delay } from '../../../shared/volunteer/retry.ts';
+import { abortError } from '../../../shared/abort.ts';
+import { backoffMs, delay } from '../../../shared/volunteer/retry.ts';
 import type { AdmissionStore } from './admission-store.ts';
 import { initialWaitingState, waitingReducer, type WaitingEvent, type WaitingState } from './waiting-state.ts';
 

@@ -6,6 +6,7 @@
  * shares the compiled code, nothing is compiled again.
  */
 import * as Comlink from 'comlink';
+import { UNIT_CANCELLED, abortError } from '../../../shared/abort.ts';
 import type { StepControl } from '../../../shared/volunteer/unit-runner.ts';
 import type { UnitExecutor } from '../../../shared/volunteer/work-loop.ts';
 import type { KernelWorkerApi, KernelWorkerHooks } from './kernel-api.ts';
@@ -15,10 +16,6 @@ export interface WorkerExecutor extends UnitExecutor {
   /** Starts the worker now (so its script loads while the first unit is being leased). */
   warm(): void;
   dispose(): void;
-}
-
-function abortError(): DOMException {
-  return new DOMException('the unit was cancelled', 'AbortError');
 }
 
 /** One executor backed by one lazily created module worker. */
@@ -80,11 +77,11 @@ export function createWorkerExecutor(): WorkerExecutor {
     cancel() {
       if (!worker) return;
       stopWorker();
-      fail?.(abortError());
+      fail?.(abortError(UNIT_CANCELLED));
     },
     dispose() {
       stopWorker();
-      fail?.(abortError());
+      fail?.(abortError(UNIT_CANCELLED));
     },
   };
 }
