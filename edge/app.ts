@@ -17,7 +17,9 @@ import { jobRoutes } from './jobs/jobs.routes.ts';
 import { billingRoutes } from './jobs/billing.routes.ts';
 import { openApiRoutes } from './openapi/openapi.routes.ts';
 import { kernelRoutes, type KernelRegistry } from './kernels/registry.ts';
-import { workRoutes } from './leases/work.routes.ts';
+import { workRoutes } from './coordinator/work.routes.ts';
+import { createCoordinator } from './coordinator/index.ts';
+import { jobsPort } from './jobs/jobs.ts';
 import { authRoutes } from './auth/auth.routes.ts';
 import { csrfForSessions } from './auth/csrf.ts';
 import { licenseRoutes } from './licenses/licenses.routes.ts';
@@ -66,7 +68,9 @@ const CSP = {
 export function createApp(options: AppOptions) {
   const { store, kernels } = options;
   const now = options.now ?? Date.now;
-  const deps: AppDeps = { store, kernels, now, payments: options.payments ?? createSimulatedPayments(), random: options.random ?? Math.random };
+  const random = options.random ?? Math.random;
+  const coordinator = createCoordinator({ store, kernels, jobs: jobsPort, random });
+  const deps: AppDeps = { store, kernels, now, payments: options.payments ?? createSimulatedPayments(), random, coordinator };
   const app = new Hono();
   app.onError(onError);
   app.use(secureHeaders({ contentSecurityPolicy: { ...CSP, connectSrc: [...CSP.connectSrc, connectSrcOf(options.reception)] }, crossOriginEmbedderPolicy: false }));
@@ -81,10 +85,10 @@ export function createApp(options: AppOptions) {
   app.route('/', accountRoutes(store, now));
   app.route('/', creditRoutes(store, now));
   app.route('/', kernelRoutes(kernels));
-  app.route('/', jobRoutes(store, kernels, now));
+  app.route('/', jobRoutes(deps));
   app.route('/', billingRoutes(deps));
   app.route('/', openApiRoutes());
-  app.route('/', workRoutes(store, kernels, now, options.random));
+  app.route('/', workRoutes(deps));
   app.route('/', authRoutes(deps));
   app.route('/', shopRoutes(deps));
   app.route('/', licenseRoutes(deps));

@@ -3,6 +3,7 @@
  * builds one {@link AppDeps} and passes it to every `xRoutes(deps)`; no route file imports
  * `app.ts`, so the features never depend on the app that mounts them.
  */
+import type { Coordinator } from './coordinator/index.ts';
 import type { Store } from './db/index.ts';
 import type { KernelRegistry } from './kernels/registry.ts';
 import type { PaymentProvider } from './shop/payments.ts';
@@ -17,4 +18,6 @@ export interface AppDeps {
   payments: PaymentProvider;
   /** Randomness for spot checks of trusted volunteers, injectable for tests. */
   random: () => number;
+  /** The unit and replica lifecycle (edge/coordinator/), wired to the jobs. */
+  coordinator: Coordinator;
 }

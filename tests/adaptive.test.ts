@@ -14,7 +14,7 @@ import { lorenz96Reference } from '../kernels/lorenz96/reference.ts';
 import { ACCOUNTS } from '../edge/ledger/accounts.ts';
 import { ledgerOf } from '../edge/ledger/ledger.ts';
 import { makeTestApp } from '../edge/testing.ts';
-import { RECHECK_SOLO_UNITS_MAX, TRUST_STREAK_MIN } from '../edge/validation/trust.ts';
+import { RECHECK_SOLO_UNITS_MAX, TRUST_STREAK_MIN } from '../edge/coordinator/trust-rules.ts';
 
 /** Bad results a turncoat may slip through before a spot check catches it. */
 const CAUGHT_WITHIN_UNITS = 40;

@@ -10,7 +10,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationPr
 import pg from 'pg';
 import type { Database } from './schema.ts';
 import { migrations } from './migrations/index.ts';
-import { pgStatementName } from './prepared.ts';
+import { pgStatementName } from './pg-statements.ts';
 import type { Dialect } from './migrations/types.ts';
 
 export type { Dialect };

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from './index.ts';
-import { exec, prepare, rows, runInTransaction, type Op, type Row } from './prepared.ts';
+import { exec, prepare, rows, runInTransaction, type Op } from './prepared.ts';
 
 const setName = prepare('test: rename customer', ['id', 'name'], (db, p) => db.updateTable('customers').set({ name: p('name') }).where('id', '=', p('id')));
 const byId = prepare('test: customer by id', ['id'], (db, p) => db.selectFrom('customers').select(['id', 'name']).where('id', '=', p('id')));
@@ -16,9 +16,9 @@ async function withCustomers(ids: string[]): Promise<Store> {
 }
 
 function* rename(id: string, name: string, failAfter = false): Op<string> {
-  yield exec(setName, { id, name });
+  yield* exec(setName, { id, name });
   if (failAfter) throw new Error(`op on ${id} failed after writing`);
-  const [row] = (yield rows(byId, { id })) as Row[];
+  const [row] = yield* rows(byId, { id });
   return row!.name as string;
 }
 

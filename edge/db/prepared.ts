@@ -9,27 +9,34 @@ import { CompiledQuery, type Compilable, type Kysely, type Transaction } from 'k
 import type SQLite from 'better-sqlite3';
 import type { Dialect, Store } from './index.ts';
 import type { Database } from './schema.ts';
+import { namePgStatement } from './pg-statements.ts';
 import { withTxRetries } from './retry.ts';
 
 const SLOT = '\u0000slot:';
 
-/** A query built once per dialect, whose parameters are bound by name. */
-export interface Prepared<P extends string> {
+/**
+ * A query built once per dialect, whose parameters are bound by name, and whose rows have
+ * type `R` (Kysely's inferred row type of the query `build` returned).
+ */
+export interface Prepared<P extends string, R = unknown> {
   readonly name: string;
   compile(db: Kysely<Database>, dialect: Dialect): { sql: string; slots: P[] };
+  /** Type-level only: the row type this query yields (never set at run time). */
+  readonly rowType?: R;
 }
 
 /**
  * Declares a prepared query. `build` receives a slot function: `p('amount')` stands for the
- * parameter `amount` wherever a value goes.
+ * parameter `amount` wherever a value goes. The row type comes from the query `build`
+ * returns, so `yield* rows(q, args)` is typed without a cast.
  * @example
  * const byId = prepare('account by id', ['id'], (db, p) => db.selectFrom('ledger_accounts').selectAll().where('id', '=', p('id')));
  */
-export function prepare<P extends string>(
+export function prepare<P extends string, R>(
   name: string,
   params: readonly P[],
-  build: (db: Kysely<Database>, p: (slot: P) => never, dialect: Dialect) => Compilable,
-): Prepared<P> {
+  build: (db: Kysely<Database>, p: (slot: P) => never, dialect: Dialect) => Compilable<R>,
+): Prepared<P, R> {
   const cache = new WeakMap<Kysely<Database>, { sql: string; slots: P[] }>();
   return {
     name,
@@ -51,24 +58,7 @@ export function prepare<P extends string>(
   };
 }
 
-/** Distinct prepared SQL texts named for PostgreSQL; past it, new texts run unnamed. */
-const PG_NAMED_STATEMENTS_MAX = 1_000;
-const pgStatementNames = new Map<string, string>();
-
-function namePgStatement(text: string): void {
-  if (!pgStatementNames.has(text) && pgStatementNames.size < PG_NAMED_STATEMENTS_MAX) pgStatementNames.set(text, `sc_${pgStatementNames.size}`);
-}
-
-/**
- * The name under which PostgreSQL connections keep `text` as a server-side prepared
- * statement, when it is the SQL of a {@link prepare}d query: each connection then parses and
- * plans it once, not on every call (the hot path runs the same few dozen statements).
- */
-export function pgStatementName(text: string): string | undefined {
-  return pgStatementNames.get(text);
-}
-
-/** One query to run: what a domain generator yields. */
+/** One query to run: what a domain generator yields (made by the helpers below, never by hand). */
 export type Effect =
   | { op: 'rows'; q: Prepared<string>; args: Record<string, unknown> }
   /**
@@ -85,20 +75,80 @@ export type Effect =
   | { op: 'dynamic'; build: (db: Kysely<Database>) => Compilable; rows: boolean }
   | { op: 'raw'; sql: 'savepoint' | 'release' | 'rollback_to'; name: string };
 
-export type Row = Record<string, unknown>;
+/** A row as the drivers hand it over, before the typed helpers below name its type. */
+type DriverRow = Record<string, unknown>;
 /** What the driver answers an effect with: rows for `rows`, affected row count for `exec`. */
-export type EffectResult = Row[] | number;
-/** A domain operation written once for both drivers. */
+export type EffectResult = DriverRow[] | number;
+/**
+ * A domain operation written once for both drivers: a generator of query effects, run by
+ * {@link runSync} or {@link runAsync}. Compose ops with `yield*`; every query helper below is
+ * itself an op, so `const [unit] = yield* rows(Q.unitById, { id })` is typed by the query.
+ */
 export type Op<T> = Generator<Effect, T, EffectResult>;
 
-export const rows = <P extends string>(q: Prepared<P>, args: Record<P, unknown>): Effect => ({ op: 'rows', q, args });
-/** Rows selected by their `id` column that never change once they exist (cached by id). */
-export const immutableRows = <P extends string>(q: Prepared<P>, args: Record<P, unknown>, ids: string[]): Effect => ({ op: 'immutableRows', q, args, ids });
-export const exec = <P extends string>(q: Prepared<P>, args: Record<P, unknown>): Effect => ({ op: 'exec', q, args });
-/** A query built per call (see the `dynamic` effect); yields rows. */
-export const dynamicRows = (build: (db: Kysely<Database>) => Compilable): Effect => ({ op: 'dynamic', build, rows: true });
-/** A statement built per call (see the `dynamic` effect); yields the affected-row count. */
-export const dynamicExec = (build: (db: Kysely<Database>) => Compilable): Effect => ({ op: 'dynamic', build, rows: false });
+// The helpers below are the one place where a driver's answer gets its static type: each
+// knows which effect it yielded, and a prepared query carries its row type from Kysely.
+
+/** Runs a prepared query and returns its rows. */
+export function* rows<P extends string, R>(q: Prepared<P, R>, args: Record<P, unknown>): Op<R[]> {
+  return (yield { op: 'rows', q, args }) as R[];
+}
+
+/** Rows selected by their `id` column that never change once they exist (cached by id on SQLite). */
+export function* immutableRows<P extends string, R>(q: Prepared<P, R>, args: Record<P, unknown>, ids: string[]): Op<R[]> {
+  return (yield { op: 'immutableRows', q, args, ids }) as R[];
+}
+
+/** Runs a prepared statement and returns the number of rows it changed. */
+export function* exec<P extends string>(q: Prepared<P, unknown>, args: Record<P, unknown>): Op<number> {
+  return (yield { op: 'exec', q, args }) as number;
+}
+
+/** A query built per call (see the `dynamic` effect); returns its rows. */
+export function* dynamicRows<R>(build: (db: Kysely<Database>) => Compilable<R>): Op<R[]> {
+  return (yield { op: 'dynamic', build, rows: true }) as R[];
+}
+
+/** A statement built per call (see the `dynamic` effect); returns the affected-row count. */
+export function* dynamicExec(build: (db: Kysely<Database>) => Compilable): Op<number> {
+  return (yield { op: 'dynamic', build, rows: false }) as number;
+}
+
+/**
+ * State kept in JavaScript beside a transaction (e.g. credits still to post) that must roll
+ * back with the database when a savepoint does: `mark` takes a snapshot, `restore` returns to it.
+ */
+export interface Restorable<M> {
+  mark(): M;
+  restore(mark: M): void;
+}
+
+/**
+ * Runs `body` in a savepoint named `name`. When `keep` refuses its answer (an item refused
+ * with a status), or when it throws, the savepoint is rolled back and each of `state` is
+ * restored to what it was before, so the database and the JavaScript side agree again.
+ * @example
+ * const answer = yield* savepoint('item', () => submitOp(it), (a) => a.status === 'ok', [credits]);
+ */
+export function* savepoint<T>(name: string, body: () => Op<T>, keep: (answer: T) => boolean, state: readonly Restorable<unknown>[] = []): Op<T> {
+  const marks = state.map((s) => s.mark());
+  const rollback = function* (): Op<void> {
+    yield { op: 'raw', sql: 'rollback_to', name };
+    state.forEach((s, i) => s.restore(marks[i]));
+  };
+  yield { op: 'raw', sql: 'savepoint', name };
+  let answer: T;
+  try {
+    answer = yield* body();
+  } catch (err) {
+    yield* rollback();
+    yield { op: 'raw', sql: 'release', name };
+    throw err;
+  }
+  if (!keep(answer)) yield* rollback();
+  yield { op: 'raw', sql: 'release', name };
+  return answer;
+}
 
 function bind(slots: string[], args: Record<string, unknown>): unknown[] {
   return slots.map((s) => args[s]);
@@ -135,7 +185,7 @@ export function runSync<T>(store: Store, sqlite: SQLite.Database, op: Op<T>, hoo
     } else if (e.op === 'dynamic') {
       const q = e.build(store.db).compile();
       const stmt = sqlite.prepare(q.sql);
-      result = e.rows ? (stmt.all(...q.parameters) as Row[]) : stmt.run(...q.parameters).changes;
+      result = e.rows ? (stmt.all(...q.parameters) as DriverRow[]) : stmt.run(...q.parameters).changes;
     } else {
       const { sql, slots } = e.q.compile(store.db, store.dialect);
       let stmt = statements.get(sql);
@@ -147,7 +197,7 @@ export function runSync<T>(store: Store, sqlite: SQLite.Database, op: Op<T>, hoo
       if (e.op === 'exec') {
         result = stmt.run(...params).changes;
       } else {
-        const found = stmt.all(...params) as Row[];
+        const found = stmt.all(...params) as DriverRow[];
         if (e.op === 'immutableRows') {
           if (immutable.size + found.length > IMMUTABLE_CACHE_ENTRIES_MAX) immutable.clear();
           for (const r of found) immutable.set(r.id as string, r);
@@ -162,9 +212,9 @@ export function runSync<T>(store: Store, sqlite: SQLite.Database, op: Op<T>, hoo
 
 /** Entries of the immutable-row cache per connection before it starts over. */
 const IMMUTABLE_CACHE_ENTRIES_MAX = 100_000;
-const immutableCaches = new WeakMap<SQLite.Database, Map<string, Row>>();
-function cachedRows(cache: Map<string, Row>, ids: string[]): Row[] | undefined {
-  const out: Row[] = [];
+const immutableCaches = new WeakMap<SQLite.Database, Map<string, DriverRow>>();
+function cachedRows(cache: Map<string, DriverRow>, ids: string[]): DriverRow[] | undefined {
+  const out: DriverRow[] = [];
   for (const id of ids) {
     const r = cache.get(id);
     if (!r) return undefined;
@@ -172,7 +222,7 @@ function cachedRows(cache: Map<string, Row>, ids: string[]): Row[] | undefined {
   }
   return out;
 }
-function immutableCache(sqlite: SQLite.Database): Map<string, Row> {
+function immutableCache(sqlite: SQLite.Database): Map<string, DriverRow> {
   let c = immutableCaches.get(sqlite);
   if (!c) immutableCaches.set(sqlite, (c = new Map()));
   return c;
@@ -196,11 +246,11 @@ export async function runAsync<T>(store: Store, trx: Transaction<Database>, op: 
       await trx.executeQuery(CompiledQuery.raw(rawSql(e)));
       result = 0;
     } else if (e.op === 'dynamic') {
-      const r = await trx.executeQuery<Row>(e.build(store.db).compile());
+      const r = await trx.executeQuery<DriverRow>(e.build(store.db).compile());
       result = e.rows ? r.rows : Number(r.numAffectedRows ?? 0n);
     } else {
       const { sql, slots } = e.q.compile(store.db, store.dialect);
-      const r = await trx.executeQuery<Row>(CompiledQuery.raw(sql, bind(slots, e.args)));
+      const r = await trx.executeQuery<DriverRow>(CompiledQuery.raw(sql, bind(slots, e.args)));
       result = e.op === 'exec' ? Number(r.numAffectedRows ?? 0n) : r.rows;
     }
     step = op.next(result);

@@ -10,7 +10,7 @@ import { sql, type Transaction } from 'kysely';
 import type { Invoice } from '../../shared/api/schemas.ts';
 import { CUSTOMER_TRIAL_CREDIT_MINOR, JOB_HOLD_TIMEOUT_MS, PRICE_MINOR_PER_POINT } from '../../shared/limits.ts';
 import type { Store } from '../db/index.ts';
-import { exec, prepare, rows, type Op, type Row } from '../db/prepared.ts';
+import { exec, prepare, rows, type Op } from '../db/prepared.ts';
 import type { Database, JobRow } from '../db/schema.ts';
 import { ACCOUNTS } from '../ledger/accounts.ts';
 import { ledgerIn, ledgerOf } from '../ledger/ledger.ts';
@@ -58,8 +58,8 @@ export function* ensureCustomerAccountOp(customerId: string, now: number): Op<vo
   const trialId = `customer:${customerId}:trial`;
   // Read first: a transfer locks both its accounts on PostgreSQL, and every customer's
   // trial comes from the one external account.
-  if (((yield rows(transferById, { id: trialId })) as Row[]).length > 0) return;
-  yield exec(ensureAccount, { id: account.id, ledger: account.ledger, floor: account.floor, now });
+  if ((yield* rows(transferById, { id: trialId })).length > 0) return;
+  yield* exec(ensureAccount, { id: account.id, ledger: account.ledger, floor: account.floor, now });
   const [status] = yield* createTransfersOp(
     [{ id: trialId, debit: ACCOUNTS.external.id, credit: account.id, amount: CUSTOMER_TRIAL_CREDIT_MINOR, code: 'trial_credit', ref: `customer:${customerId}` }],
     now,
@@ -97,9 +97,9 @@ export function* holdQuoteOp(jobId: string, customerId: string, amountMinor: num
  * covers it, else the invoice says the charge was not collected.
  */
 export function* settleJobOp(jobId: string, now: number): Op<void> {
-  const job = ((yield rows(jobForBilling, { id: jobId })) as Row[])[0];
+  const job = (yield* rows(jobForBilling, { id: jobId }))[0];
   if (!job) return;
-  const [sum] = (yield rows(validPointsOfJob, { job: jobId })) as Row[];
+  const [sum] = yield* rows(validPointsOfJob, { job: jobId });
   const amount = costMinor(Number(sum?.points ?? 0), Number(job.quorum));
   const ids = jobTransferIds(jobId);
   const ref = `job:${jobId}`;

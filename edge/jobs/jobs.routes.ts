@@ -10,10 +10,10 @@ import { JOB_KINDS, JobRequestSchema, type JobKind, type JobRequest } from '../.
 import { JSON_BODY_BYTES_MAX, TRAINING_JOB_BODY_BYTES_MAX } from '../../shared/limits.ts';
 import { requireCustomer, type AuthVariables } from '../accounts/auth.ts';
 import type { Store } from '../db/index.ts';
+import type { AppDeps } from '../deps.ts';
 import type { JobRow } from '../db/schema.ts';
 import { readJson } from '../http/body.ts';
 import { ProblemError, validationProblem } from '../http/problem.ts';
-import type { KernelRegistry } from '../kernels/registry.ts';
 import { jobInvoice } from './billing.ts';
 import { JOB_HEAD_COLUMNS, cancelJob, createJob, getOwnJob, jobFailures, toJob } from './jobs.ts';
 import { JOB_KIND_HANDLERS } from './kinds.ts';
@@ -25,7 +25,7 @@ const JOB_LIST_MAX = 100;
 /** Partial results kept per edge, keyed by job and its count of valid units. */
 const PARTIALS_CACHED_MAX = 64;
 
-export function jobRoutes(store: Store, registry: KernelRegistry, now: () => number) {
+export function jobRoutes({ store, kernels: registry, now }: AppDeps) {
   const app = new Hono<{ Variables: AuthVariables }>();
   app.use(`${API_PATHS.jobs}/*`, requireCustomer(store));
   app.use(API_PATHS.jobs, requireCustomer(store));

@@ -7,20 +7,18 @@ import type { Kysely, Transaction } from 'kysely';
 import { CUSTOMER_API_PATHS, type Job } from '../../shared/api/schemas.ts';
 import { CURRENCY, JOB_FAILURES_LISTED_MAX, JOB_ITERATIONS_MAX, JOB_UNITS_MAX, QUORUM_DEFAULT } from '../../shared/limits.ts';
 import type { JobRequest } from '../../shared/jobs/kinds.ts';
-import type { SplitUnit } from '../../shared/jobs/lorenz96.ts';
 import type { Database, JobRow } from '../db/schema.ts';
 import type { Store } from '../db/index.ts';
 import { newId } from '../accounts/tokens.ts';
 import { ProblemError } from '../http/problem.ts';
 import { kernelKey, type KernelRegistry } from '../kernels/registry.ts';
-import { dynamicExec, exec, rows, runInOpenTransaction, type Op, type Row } from '../db/prepared.ts';
-import * as Q from '../leases/queries.ts';
+import { exec, rows, runInOpenTransaction, type Op } from '../db/prepared.ts';
+import { inTransaction } from '../db/tx.ts';
+import { cancelUnitsOp, enqueueUnitsOp, type JobsPort, type UnitsDecided } from '../coordinator/index.ts';
+import * as Q from './queries.ts';
 import { costMinor, customerBalance, holdQuoteOp, settleJobOp } from './billing.ts';
 import { JOB_KIND_HANDLERS } from './kinds.ts';
 import { publicIbm1Params } from '../../shared/jobs/ibm1.ts';
-
-/** Rows per multi-row INSERT, well under SQLite's bound-parameter limit. */
-const UNIT_INSERT_ROWS_MAX = 200;
 
 /** A job row without its result, as listings read it (a training job's result is its model). */
 export type JobHead = Omit<JobRow, 'result'>;
@@ -78,16 +76,11 @@ export async function jobFailures(db: Kysely<Database> | Transaction<Database>, 
  * released.
  */
 export async function cancelJob(store: Store, customerId: string, jobId: string, now: number): Promise<Job> {
-  return store.db.transaction().execute(async (trx) => {
+  return inTransaction(store, async (trx) => {
     const job = await getOwnJob(trx, customerId, jobId);
     if (job.status !== 'running') throw new ProblemError('job-not-running', `job ${jobId} is ${job.status}`);
     // Units first, then the job row, in the order a validating transaction locks them.
-    await trx
-      .updateTable('units')
-      .set({ state: 'cancelled', want: 0, decided_at: now })
-      .where('job_id', '=', jobId)
-      .where('state', 'in', ['queued', 'in_progress'])
-      .execute();
+    await runInOpenTransaction(store, trx, cancelUnitsOp(jobId, now));
     // Conditional: a unit validated meanwhile may have completed the job (PostgreSQL).
     const ended = await trx.updateTable('jobs').set({ status: 'cancelled', completed_at: now }).where('id', '=', jobId).where('status', '=', 'running').executeTakeFirst();
     if (Number(ended.numUpdatedRows) !== 1) throw new ProblemError('job-not-running', `job ${jobId} ended before it could be cancelled`);
@@ -157,7 +150,7 @@ export async function createJob(store: Store, registry: KernelRegistry, customer
     result: null,
     iteration: 0,
   };
-  await store.db.transaction().execute(async (trx) => {
+  await inTransaction(store, async (trx) => {
     const held = await runInOpenTransaction(store, trx, holdQuoteOp(row.id, customerId, plan.priceMinor, now));
     if (held === 'insufficient') {
       const { availableMinor } = await customerBalance(store, customerId, trx);
@@ -168,7 +161,7 @@ export async function createJob(store: Store, registry: KernelRegistry, customer
     }
     await trx.insertInto('jobs').values(row).execute();
     await trx.insertInto('job_params').values({ job_id: row.id, params: JSON.stringify(resolved.params) }).execute();
-    await runInOpenTransaction(store, trx, insertUnitsOp(row.id, { id: plan.kernel.id, version: plan.kernel.version }, plan.units, 0, 0, plan.quorum));
+    await runInOpenTransaction(store, trx, enqueueUnitsOp(row.id, { id: plan.kernel.id, version: plan.kernel.version }, plan.units, 0, 0, plan.quorum));
   });
   return toJob(row);
 }
@@ -176,38 +169,6 @@ export async function createJob(store: Store, registry: KernelRegistry, customer
 /** An amount for a message, e.g. `12.34 EUR` (the web app formats for the reader's locale). */
 function formatMinor(minor: number): string {
   return `${(minor / 100).toFixed(2)} ${CURRENCY}`;
-}
-
-/** Inserts one iteration's units, numbered from `firstSeq` (multi-row INSERTs). */
-function* insertUnitsOp(
-  jobId: string,
-  kernel: { id: string; version: number },
-  units: SplitUnit[],
-  firstSeq: number,
-  iteration: number,
-  quorum: number,
-): Op<void> {
-  for (let i = 0; i < units.length; i += UNIT_INSERT_ROWS_MAX) {
-    const values = units.slice(i, i + UNIT_INSERT_ROWS_MAX).map((u, j) => ({
-      job_id: jobId,
-      seq: firstSeq + i + j,
-      iteration,
-      kernel_id: kernel.id,
-      kernel_version: kernel.version,
-      input: u.input,
-      output_bytes: u.outputBytes,
-      cost_points: u.costPoints,
-      quorum,
-      quorum_base: quorum,
-      state: 'queued' as const,
-      want: quorum,
-      canonical_hash: null,
-      canonical_output: null,
-      failure: null,
-      decided_at: null,
-    }));
-    yield dynamicExec((db) => db.insertInto('units').values(values));
-  }
 }
 
 /** A customer's own job, or a `not-found` problem (another customer's job is not revealed). */
@@ -219,33 +180,36 @@ export async function getOwnJob(db: Kysely<Database> | Transaction<Database>, cu
 
 /**
  * Counts `count` units of `jobId` that were just decided (`valid`, `failed`, or `reopened`
- * for a valid unit sent back for a check), in the transaction that decided them. Once every unit is
- * decided, the job is integrated (all valid: the next iteration, or the final result) or
- * marked failed (naming its failed units).
+ * for a valid unit sent back for a check), in the transaction that decided them. Once every
+ * unit is decided, the job is integrated (all valid: the next iteration, or the final result)
+ * or marked failed (naming its failed units).
  */
-export function* unitDecidedOp(jobId: string, how: 'valid' | 'failed' | 'reopened', now: number, count = 1): Op<void> {
-  const [job] = (yield rows(Q.countJobUnits, { id: jobId, valid: how === 'valid' ? count : how === 'reopened' ? -count : 0, failed: how === 'failed' ? count : 0 })) as Row[];
-  if (!job || job.status !== 'running' || Number(job.units_valid) + Number(job.units_failed) < Number(job.units_total)) return;
-  if (Number(job.units_failed) > 0) {
-    yield exec(Q.finishJob, { id: jobId, status: 'failed', now, result: null });
+function* unitsDecidedOp(jobId: string, how: UnitsDecided, count: number, now: number): Op<void> {
+  const [job] = yield* rows(Q.countJobUnits, { id: jobId, valid: how === 'valid' ? count : how === 'reopened' ? -count : 0, failed: how === 'failed' ? count : 0 });
+  if (!job || job.status !== 'running' || job.units_valid + job.units_failed < job.units_total) return;
+  if (job.units_failed > 0) {
+    yield* exec(Q.finishJob, { id: jobId, status: 'failed', now, result: null });
     yield* settleJobOp(jobId, now);
     return;
   }
-  const full = ((yield rows(Q.jobById, { id: jobId })) as Row[])[0] as unknown as JobRow;
-  const handler = JOB_KIND_HANDLERS[full.kind as JobRequest['kind']];
-  const [stored] = (yield rows(Q.jobParamsById, { id: jobId })) as Row[];
-  const params: unknown = JSON.parse(stored!.params as string);
-  const units = (yield rows(Q.unitOutputsOfIteration, { job: jobId, iteration: full.iteration })) as Row[];
-  const outputs = units.map((u) => new Uint8Array(u.canonical_output as Uint8Array));
+  const [full] = yield* rows(Q.jobById, { id: jobId });
+  const handler = JOB_KIND_HANDLERS[full!.kind as JobRequest['kind']];
+  const [stored] = yield* rows(Q.jobParamsById, { id: jobId });
+  const params: unknown = JSON.parse(stored!.params);
+  const units = yield* rows(Q.unitOutputsOfIteration, { job: jobId, iteration: full!.iteration });
+  const outputs = units.map((u) => new Uint8Array(u.canonical_output!));
   // Iterative kinds generate the next iteration from this one's validated results.
-  const next = full.iteration + 1 < JOB_ITERATIONS_MAX ? handler.next?.(params, outputs, full.iteration) : null;
+  const next = full!.iteration + 1 < JOB_ITERATIONS_MAX ? handler.next?.(params, outputs, full!.iteration) : null;
   if (next && next.length > 0) {
-    const kernel = { id: units[0]!.kernel_id as string, version: Number(units[0]!.kernel_version) };
-    yield* insertUnitsOp(jobId, kernel, next, full.units_total, full.iteration + 1, full.quorum);
-    yield exec(Q.advanceJobIteration, { id: jobId, iteration: full.iteration + 1, total: full.units_total + next.length });
+    const kernel = { id: units[0]!.kernel_id, version: units[0]!.kernel_version };
+    yield* enqueueUnitsOp(jobId, kernel, next, full!.units_total, full!.iteration + 1, full!.quorum);
+    yield* exec(Q.advanceJobIteration, { id: jobId, iteration: full!.iteration + 1, total: full!.units_total + next.length });
     return;
   }
   const result = handler.assimilate(params, outputs);
-  yield exec(Q.finishJob, { id: jobId, status: 'completed', now, result: JSON.stringify(result) });
+  yield* exec(Q.finishJob, { id: jobId, status: 'completed', now, result: JSON.stringify(result) });
   yield* settleJobOp(jobId, now);
 }
+
+/** The jobs' side of the unit lifecycle, plugged into the coordinator by the composition root. */
+export const jobsPort: JobsPort = { unitsDecidedOp };

@@ -5,9 +5,13 @@
  * idempotency check on the client-chosen id, then the balance change with the floor check
  * in the same UPDATE; linked chains are all-or-nothing through a savepoint.
  */
-import { exec, immutableRows, rows, type Op, type Row } from '../db/prepared.ts';
+import { exec, immutableRows, rows, type Op } from '../db/prepared.ts';
 import * as Q from './queries.ts';
+import type { Selectable } from 'kysely';
+import type { LedgerTransfersTable } from './tables.ts';
 import type { LedgerName, TransferSpec, TransferStatus } from './types.ts';
+
+type TransferRow = Selectable<LedgerTransfersTable>;
 
 /** Longest transfer id (client-chosen idempotency key). */
 export const TRANSFER_ID_CHARS_MAX = 128;
@@ -37,7 +41,7 @@ function kindOf(t: TransferSpec): 'single' | 'pending' | 'post' | 'void' {
 }
 
 /** Which field of a repeated id differs from the stored transfer, or `exists`. */
-function compareExisting(t: TransferSpec, row: Row, debit: string, credit: string, amount: number): TransferStatus {
+function compareExisting(t: TransferSpec, row: TransferRow, debit: string, credit: string, amount: number): TransferStatus {
   if (row.kind !== kindOf(t)) return 'exists_with_different_flags';
   if ((row.pending_id ?? null) !== (t.post ?? t.void ?? null)) return 'exists_with_different_pending_id';
   if (row.debit_account !== debit) return 'exists_with_different_debit';
@@ -49,8 +53,8 @@ function compareExisting(t: TransferSpec, row: Row, debit: string, credit: strin
   return 'exists';
 }
 
-function* insert(t: TransferSpec, debit: string, credit: string, amount: number, ledger: LedgerName, now: number): Op<Row | undefined> {
-  const inserted = yield exec(Q.insertTransfer, {
+function* insert(t: TransferSpec, debit: string, credit: string, amount: number, ledger: LedgerName, now: number): Op<TransferRow | undefined> {
+  const inserted = yield* exec(Q.insertTransfer, {
     id: t.id,
     debit,
     credit,
@@ -64,13 +68,13 @@ function* insert(t: TransferSpec, debit: string, credit: string, amount: number,
     now,
   });
   if (inserted === 1) return undefined;
-  return ((yield rows(Q.transferById, { id: t.id })) as Row[])[0];
+  return (yield* rows(Q.transferById, { id: t.id }))[0];
 }
 
 function* applySingleOrPending(t: TransferSpec, now: number): Op<TransferStatus> {
   if (t.debit === t.credit) return 'accounts_must_differ';
   const [a, b] = t.debit < t.credit ? [t.debit, t.credit] : [t.credit, t.debit];
-  const accounts = (yield immutableRows(Q.accountsByIds, { a, b }, [a, b])) as Row[];
+  const accounts = yield* immutableRows(Q.accountsByIds, { a, b }, [a, b]);
   const debit = accounts.find((r) => r.id === t.debit);
   const credit = accounts.find((r) => r.id === t.credit);
   if (!debit) return 'debit_account_not_found';
@@ -80,13 +84,13 @@ function* applySingleOrPending(t: TransferSpec, now: number): Op<TransferStatus>
   if (existing) return compareExisting(t, existing, t.debit, t.credit, t.amount);
   const posted = t.pending ? 0 : t.amount;
   const pending = t.pending ? t.amount : 0;
-  const debited = yield exec(Q.debitWithinFloor, { id: t.debit, posted, pending, amount: t.amount });
+  const debited = yield* exec(Q.debitWithinFloor, { id: t.debit, posted, pending, amount: t.amount });
   if (debited === 0) {
-    yield exec(Q.deleteTransfer, { id: t.id });
+    yield* exec(Q.deleteTransfer, { id: t.id });
     return 'exceeds_floor';
   }
-  yield exec(Q.credit, { id: t.credit, posted, pending });
-  if (t.pending) yield exec(Q.insertHold, { id: t.id, expiresAt: now + t.pending.timeoutMs });
+  yield* exec(Q.credit, { id: t.credit, posted, pending });
+  if (t.pending) yield* exec(Q.insertHold, { id: t.id, expiresAt: now + t.pending.timeoutMs });
   return 'ok';
 }
 
@@ -95,7 +99,7 @@ const RESOLVED: Record<string, TransferStatus> = { posted: 'pending_already_post
 /** Posts or voids a hold (or expires it, for the sweeper), exactly once. */
 function* applyResolution(t: TransferSpec, now: number, as: 'posted' | 'voided' | 'expired'): Op<TransferStatus> {
   const holdId = (t.post ?? t.void)!;
-  const hold = ((yield rows(Q.holdById, { id: holdId })) as Row[])[0];
+  const hold = (yield* rows(Q.holdById, { id: holdId }))[0];
   if (!hold) return 'pending_not_found';
   const holdAmount = Number(hold.amount);
   if (as === 'posted' && t.amount > holdAmount) return 'exceeds_pending_amount';
@@ -108,13 +112,13 @@ function* applyResolution(t: TransferSpec, now: number, as: 'posted' | 'voided' 
   const already = RESOLVED[hold.state as string];
   const expired = as !== 'expired' && Number(hold.expires_at) <= now;
   if (already || expired) {
-    yield exec(Q.deleteTransfer, { id: t.id });
+    yield* exec(Q.deleteTransfer, { id: t.id });
     return already ?? 'pending_expired';
   }
-  if ((yield exec(Q.resolveHold, { id: holdId, state: as, by: t.id })) === 0) {
+  if ((yield* exec(Q.resolveHold, { id: holdId, state: as, by: t.id })) === 0) {
     // Resolved by a concurrent transaction between our read and this update.
-    yield exec(Q.deleteTransfer, { id: t.id });
-    const now2 = ((yield rows(Q.holdById, { id: holdId })) as Row[])[0];
+    yield* exec(Q.deleteTransfer, { id: t.id });
+    const now2 = (yield* rows(Q.holdById, { id: holdId }))[0];
     return RESOLVED[now2?.state as string] ?? 'pending_not_found';
   }
   const posted = as === 'posted' ? amount : 0;
@@ -123,11 +127,11 @@ function* applyResolution(t: TransferSpec, now: number, as: 'posted' | 'voided' 
   const settleDebit = exec(Q.settleDebit, { id: debit, posted, released: holdAmount });
   const settleCredit = exec(Q.settleCredit, { id: credit, posted, released: holdAmount });
   if (debit < credit) {
-    yield settleDebit;
-    yield settleCredit;
+    yield* settleDebit;
+    yield* settleCredit;
   } else {
-    yield settleCredit;
-    yield settleDebit;
+    yield* settleCredit;
+    yield* settleDebit;
   }
   return 'ok';
 }
@@ -182,7 +186,7 @@ export function* createTransfersOp(batch: TransferSpec[], now: number): Op<Trans
 
 /** Expires holds past their timeout, releasing what they reserved; returns how many. */
 export function* expirePendingOp(now: number, max: number): Op<number> {
-  const due = (yield rows(Q.expiredHolds, { now, max })) as Row[];
+  const due = yield* rows(Q.expiredHolds, { now, max });
   let n = 0;
   for (const h of due) {
     const id = h.id as string;

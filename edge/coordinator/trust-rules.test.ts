@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeTestApp } from '../testing.ts';
-import { DAY_MS, QUOTA_DAILY_MAX, QUOTA_DAILY_MIN, QUOTA_DAILY_START, SPOT_CHECK_RATE, TRUST_STREAK_MIN, leaseSolo, nextQuota, quotaLeft } from './trust.ts';
+import { DAY_MS } from '../../shared/limits.ts';
+import { QUOTA_DAILY_MAX, QUOTA_DAILY_MIN, QUOTA_DAILY_START, SPOT_CHECK_RATE, TRUST_STREAK_MIN, leaseSolo, nextQuota, quotaLeft } from './trust-rules.ts';
 
 describe('trust rules', () => {
   it('trusts only a long streak, and still spot-checks', () => {

@@ -4,6 +4,7 @@
  * for random spot checks; one invalid result resets the streak, halves its daily quota and
  * re-checks its recent solo results. Pure rules here; the queries live where they are used.
  */
+import { DAY_MS } from '../../shared/limits.ts';
 
 /** Valid results in a row before a volunteer may compute units alone. */
 export const TRUST_STREAK_MIN = 20;
@@ -17,7 +18,6 @@ export const QUOTA_DAILY_START = 2_000;
 export const QUOTA_DAILY_MIN = 20;
 /** The quota never grows beyond this. */
 export const QUOTA_DAILY_MAX = 100_000;
-export const DAY_MS = 86_400_000;
 
 /** Whether a fresh unit goes to this volunteer alone. */
 export function leaseSolo(validStreak: number, random: () => number): boolean {

@@ -1,13 +1,13 @@
 /**
- * @module The coordinator's prepared queries (units, replicas, volunteers' trust counters,
- * jobs' counters), built once per dialect by Kysely (see edge/db/prepared.ts). Predicates
+ * @module The coordinator's prepared queries (units, replicas, volunteers' trust counters),
+ * built once per dialect by Kysely (see edge/db/prepared.ts); each carries its row type. Predicates
  * that select a partial index are literals, not parameters: SQLite can only use a partial
  * index whose WHERE clause it can prove from the query text.
  */
 import { sql } from 'kysely';
 import { prepare } from '../db/prepared.ts';
 import type { ReplicaHead, UnitHead } from '../db/schema.ts';
-import { QUOTA_DAILY_MAX } from '../validation/trust.ts';
+import { QUOTA_DAILY_MAX } from './trust-rules.ts';
 
 // ---- units
 
@@ -100,15 +100,6 @@ export const reopenUnit = prepare('re-open a solo unit for a check', ['id', 'quo
     .updateTable('units')
     .set({ state: sql.lit('in_progress'), quorum: p('quorum'), agree_max: sql.lit(1), want: p('want'), decided_at: sql.lit(null) })
     .where('id', '=', p('id')),
-);
-
-export const unitOutputsOfIteration = prepare('validated outputs of an iteration', ['job', 'iteration'], (db, p) =>
-  db
-    .selectFrom('units')
-    .select(['canonical_output', 'kernel_id', 'kernel_version'])
-    .where('job_id', '=', p('job'))
-    .where('iteration', '=', p('iteration'))
-    .orderBy('seq'),
 );
 
 // ---- replicas
@@ -253,28 +244,4 @@ export const recordValidResult = prepare('volunteer valid result', ['id'], (db, 
 
 export const resetTrust = prepare('volunteer trust reset', ['id', 'quota'], (db, p) =>
   db.updateTable('volunteers').set({ quota_daily: p('quota'), valid_streak: sql.lit(0) }).where('id', '=', p('id')),
-);
-
-// ---- jobs
-
-export const jobById = prepare('job by id', ['id'], (db, p) => db.selectFrom('jobs').selectAll().where('id', '=', p('id')));
-
-/** The full parameters a job is split and integrated with (JSON text). */
-export const jobParamsById = prepare('job parameters', ['id'], (db, p) => db.selectFrom('job_params').select('params').where('job_id', '=', p('id')));
-
-/** Counts decided units of a job and returns what deciding whether it is done needs. */
-export const countJobUnits = prepare('job unit counters', ['id', 'valid', 'failed'], (db, p) =>
-  db
-    .updateTable('jobs')
-    .set((eb) => ({ units_valid: eb('units_valid', '+', p('valid')), units_failed: eb('units_failed', '+', p('failed')) }))
-    .where('id', '=', p('id'))
-    .returning(['status', 'units_valid', 'units_failed', 'units_total']),
-);
-
-export const finishJob = prepare('job finished', ['id', 'status', 'now', 'result'], (db, p) =>
-  db.updateTable('jobs').set({ status: p('status'), completed_at: p('now'), result: p('result') }).where('id', '=', p('id')),
-);
-
-export const advanceJobIteration = prepare('job next iteration', ['id', 'iteration', 'total'], (db, p) =>
-  db.updateTable('jobs').set({ iteration: p('iteration'), units_total: p('total') }).where('id', '=', p('id')),
 );

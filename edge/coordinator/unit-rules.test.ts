@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ERRORS_MAX, REPLICAS_MAX } from '../../shared/limits.ts';
-import { judgeUnit, type UnitCounters } from './unit-state.ts';
+import { judgeUnit, type UnitCounters } from './unit-rules.ts';
 
 const fresh: UnitCounters = { state: 'queued', quorum: 2, leased: 0, replicas: 0, errors: 0, agree_max: 0 };
 

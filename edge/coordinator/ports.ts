@@ -1,0 +1,28 @@
+/**
+ * @module What the coordinator needs from outside the unit lifecycle, as ports: the jobs
+ * that own its units are told when units are decided (they may then finish or issue their
+ * next iteration), so the coordinator never imports job internals. The composition root
+ * (edge/app.ts) plugs edge/jobs in.
+ */
+import type { Op } from '../db/prepared.ts';
+
+/** How units were just decided: validated, failed, or a valid unit sent back for a check. */
+export type UnitsDecided = 'valid' | 'failed' | 'reopened';
+
+/** The jobs' side of the lifecycle. */
+export interface JobsPort {
+  /**
+   * Counts `count` units of `jobId` just decided `how`, inside the transaction that decided
+   * them; once every unit is decided the job integrates its results or fails.
+   */
+  unitsDecidedOp(jobId: string, how: UnitsDecided, count: number, now: number): Op<void>;
+}
+
+/** What every coordinator op of one transaction shares. */
+export interface TxContext {
+  /** The transaction's clock (epoch ms). */
+  now: number;
+  /** PostgreSQL: lock rows before changing them (SQLite runs one writer at a time). */
+  locking: boolean;
+  jobs: JobsPort;
+}

@@ -1,0 +1,152 @@
+/**
+ * @module Taking results and error reports: load the lease, its unit and the unit's other
+ * results; decide (decide.ts, pure); apply. Idempotent per lease, checked for size,
+ * compared by content hash; a unit becomes valid when `quorum` results agree bit for bit,
+ * and exactly the agreeing volunteers are credited the unit's server-side cost, in the same
+ * transaction. A batch of results is one transaction, each result in a savepoint of its own,
+ * so a refused item changes nothing while the others are taken.
+ */
+import { createHash } from 'node:crypto';
+import type { ResultOutcome, SubmitResultResponse } from '../../shared/api/schemas.ts';
+import { exec, rows, savepoint, type Op } from '../db/prepared.ts';
+import type { UnitHead } from '../db/schema.ts';
+import { PendingCredits, postCreditsOp, queueCredits, type CreditingContext } from './credits.ts';
+import { admitError, admitResult, decideQuorum, type Returned } from './decide.ts';
+import { lockUnitsOfLeasesOp, replicaAndUnitOp, type LeaseRefusal } from './lease.ts';
+import type { TxContext } from './ports.ts';
+import * as Q from './queries.ts';
+import { recordBadOp, reverseCreditsOp } from './trust.ts';
+import { applyVerdictOp } from './verdict.ts';
+
+/** What taking one result answers: the outcome, or why the result was refused. */
+export type SubmitStatus =
+  | { status: 'ok'; answer: SubmitResultResponse }
+  | { status: LeaseRefusal }
+  | { status: 'result_conflict' }
+  | { status: 'lease_closed' }
+  | { status: 'result_size'; unitId: number; expected: number; got: number };
+
+/** What an error report answers: the unit's state after it, or why it was refused. */
+export type ErrorReportStatus = { status: 'ok'; leaseId: number; unitState: UnitHead['state'] } | { status: LeaseRefusal } | { status: 'lease_closed' };
+
+/** A result's SHA-256, the hash replicas are compared by. */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** A bad result or error: trust is reset after the valid results counted so far (their order matters to the streak). */
+function* recordBadAfterOp(volunteerId: string, c: CreditingContext): Op<void> {
+  yield* postCreditsOp(c);
+  yield* recordBadOp(volunteerId, c);
+}
+
+/**
+ * Marks the unit valid with `hash` as canonical; credits `winner` (the replica whose result
+ * decided it, already marked valid) and every agreeing replica, and settles the others.
+ */
+function* decideValidOp(
+  unit: UnitHead,
+  hash: string,
+  output: Uint8Array,
+  winner: { id: number; volunteer_id: string },
+  agreeing: readonly Returned[],
+  others: readonly Returned[],
+  c: CreditingContext,
+): Op<void> {
+  yield* exec(Q.setUnitValid, { id: unit.id, leased: unit.leased, hash, output, now: c.now });
+  for (const r of agreeing) yield* exec(Q.setReplicaOutcome, { id: r.id, outcome: 'valid', credited: unit.cost_points });
+  queueCredits(unit, [winner, ...agreeing], c.credits);
+  for (const r of others) yield* exec(Q.setReplicaOutcome, { id: r.id, outcome: 'invalid', credited: r.credited_points });
+  yield* reverseCreditsOp(unit, others, c.now);
+  for (const r of others) yield* recordBadAfterOp(r.volunteer_id, c);
+  c.credits.validated.push(unit.job_id);
+}
+
+/**
+ * Takes a volunteer's result for a lease (see `admitResult` for repeats and refusals). A late
+ * result (lease timed out) is still taken while the unit is undecided, and credited if it agrees.
+ */
+export function* submitResultOp(volunteerId: string, leaseId: number, output: Uint8Array, hash: string, c: CreditingContext): Op<SubmitStatus> {
+  const loaded = yield* replicaAndUnitOp(leaseId, volunteerId, c.locking);
+  if (typeof loaded === 'string') return { status: loaded };
+  const { replica, unit } = loaded;
+  const admission = admitResult(replica, unit, hash, output.byteLength);
+  if (admission.kind === 'refused') {
+    if (admission.status === 'result_size') return { status: 'result_size', unitId: unit.id, expected: unit.output_bytes, got: output.byteLength };
+    return { status: admission.status };
+  }
+  if (admission.kind === 'repeat') return ok({ leaseId, outcome: admission.outcome, creditedPoints: admission.credited });
+  const leased = unit.leased - (replica.state === 'leased' ? 1 : 0);
+  const settle = (outcome: ResultOutcome, keep: Uint8Array | null, credited: number) =>
+    exec(Q.settleReplica, { id: leaseId, outcome, now: c.now, hash, result: keep, credited });
+  const me = { id: leaseId, volunteer_id: volunteerId };
+  if (admission.kind === 'late') {
+    const credited = admission.outcome === 'valid' ? unit.cost_points : 0;
+    yield* settle(admission.outcome, null, credited);
+    if (admission.outcome === 'valid') queueCredits(unit, [me], c.credits);
+    else yield* recordBadAfterOp(volunteerId, c);
+    yield* exec(Q.setUnitLeased, { id: unit.id, leased });
+    return ok({ leaseId, outcome: admission.outcome, creditedPoints: credited });
+  }
+  if (admission.kind === 'closed') {
+    yield* settle('unit_closed', null, 0);
+    yield* exec(Q.setUnitLeased, { id: unit.id, leased });
+    return ok({ leaseId, outcome: 'unit_closed', creditedPoints: 0 });
+  }
+  const returned = yield* rows(Q.returnedOfUnit, { unit: unit.id });
+  const decision = decideQuorum(unit, hash, returned);
+  if (decision.kind === 'valid') {
+    yield* settle('valid', null, unit.cost_points);
+    yield* decideValidOp({ ...unit, leased }, hash, output, me, decision.agreeing, decision.others, c);
+    return ok({ leaseId, outcome: 'valid', creditedPoints: unit.cost_points });
+  }
+  yield* settle('pending', output, 0);
+  yield* applyVerdictOp({ ...unit, leased, agree_max: decision.agreeMax }, c);
+  return ok({ leaseId, outcome: 'pending', creditedPoints: 0 });
+}
+
+function ok(answer: SubmitResultResponse): SubmitStatus {
+  return { status: 'ok', answer };
+}
+
+/** One result in a transaction of its own; credits are posted last, as in a batch, so every writer takes its locks in one order. */
+export function* submitOneOp(volunteerId: string, leaseId: number, output: Uint8Array, hash: string, c: TxContext): Op<SubmitStatus> {
+  const cc: CreditingContext = { ...c, credits: new PendingCredits() };
+  const answer = yield* submitResultOp(volunteerId, leaseId, output, hash, cc);
+  yield* postCreditsOp(cc);
+  return answer;
+}
+
+const ITEM_SAVEPOINT = 'result_item';
+
+/**
+ * A batch of results in one transaction. Each item runs in a savepoint: an item refused
+ * (not yours, conflict, wrong size…) is rolled back alone, with the credits it queued, and
+ * answered with its status.
+ */
+export function* submitBatchOp(volunteerId: string, items: readonly { leaseId: number; output: Uint8Array; hash: string }[], c: TxContext): Op<SubmitStatus[]> {
+  // All the batch's units are locked first, in id order, so batches can't deadlock each other.
+  if (c.locking) yield* lockUnitsOfLeasesOp(items.map((it) => it.leaseId));
+  const cc: CreditingContext = { ...c, credits: new PendingCredits() };
+  const answers: SubmitStatus[] = [];
+  for (const it of items) {
+    answers.push(yield* savepoint(ITEM_SAVEPOINT, () => submitResultOp(volunteerId, it.leaseId, it.output, it.hash, cc), (a) => a.status === 'ok', [cc.credits]));
+  }
+  yield* postCreditsOp(cc);
+  return answers;
+}
+
+/** A volunteer reports that its kernel failed on a lease. */
+export function* reportErrorOp(volunteerId: string, leaseId: number, message: string, c: TxContext): Op<ErrorReportStatus> {
+  const loaded = yield* replicaAndUnitOp(leaseId, volunteerId, c.locking);
+  if (typeof loaded === 'string') return { status: loaded };
+  const { replica, unit } = loaded;
+  const admitted = admitError(replica);
+  if (admitted === 'repeat') return { status: 'ok', leaseId, unitState: unit.state };
+  if (admitted === 'lease_closed') return { status: 'lease_closed' };
+  yield* exec(Q.setReplicaErrored, { id: leaseId, now: c.now, error: message });
+  const leased = unit.leased - (replica.state === 'leased' ? 1 : 0);
+  const state = yield* applyVerdictOp({ ...unit, leased, errors: unit.errors + 1, quorum: replica.solo ? unit.quorum_base : unit.quorum }, c);
+  yield* recordBadOp(volunteerId, c);
+  return { status: 'ok', leaseId, unitState: state };
+}

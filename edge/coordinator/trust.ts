@@ -1,0 +1,61 @@
+/**
+ * @module Applies the trust rules of trust-rules.ts in the validating transaction: streaks
+ * and quotas move with each outcome; a volunteer caught with a bad result has its recent
+ * solo results re-opened for a check replica (while their jobs still run), and a solo result
+ * a check disproves has its credit reversed.
+ */
+import { exec, rows, type Op } from '../db/prepared.ts';
+import type { UnitHead } from '../db/schema.ts';
+import { ACCOUNTS } from '../ledger/accounts.ts';
+import { createTransfersOp } from '../ledger/transfers.ts';
+import type { TxContext } from './ports.ts';
+import * as Q from './queries.ts';
+import { RECHECK_SOLO_UNITS_MAX, nextQuota } from './trust-rules.ts';
+import { judgeUnit } from './unit-rules.ts';
+
+/** A volunteer's result agreed with the canonical one: count it, lengthen the streak, grow the quota. */
+export function* recordValidOp(volunteerId: string): Op<void> {
+  yield* exec(Q.recordValidResult, { id: volunteerId });
+}
+
+/**
+ * A volunteer returned a bad result (or an error): reset its streak, halve its quota, and
+ * re-open its recent solo results in running jobs so a second volunteer checks each.
+ */
+export function* recordBadOp(volunteerId: string, c: TxContext): Op<void> {
+  const [v] = yield* rows(Q.volunteerTrust, { id: volunteerId });
+  yield* exec(Q.resetTrust, { id: volunteerId, quota: nextQuota(v!.quota_daily, 'bad') });
+  const solos = yield* rows(Q.soloResultsToRecheck, { volunteer: volunteerId, max: RECHECK_SOLO_UNITS_MAX });
+  for (const { replica_id, ...unit } of solos) {
+    // Mark the solo replica as re-checked (2), so it is not re-opened twice.
+    yield* exec(Q.setReplicaSolo, { id: replica_id, solo: 2 });
+    const verdict = judgeUnit({ ...unit, state: 'in_progress', quorum: unit.quorum_base, agree_max: 1 });
+    yield* exec(Q.reopenUnit, { id: unit.id, quorum: unit.quorum_base, want: verdict.want });
+    yield* c.jobs.unitsDecidedOp(unit.job_id, 'reopened', 1, c.now);
+  }
+}
+
+/**
+ * Reverses the credit of replicas that had been credited and are now found invalid (a solo
+ * result a check disproved). A reversal the volunteer's balance can't cover is skipped: the
+ * points were already spent, and the floor is never broken.
+ */
+export function* reverseCreditsOp(unit: UnitHead, replicas: readonly { id: number; volunteer_id: string; credited_points: number }[], now: number): Op<void> {
+  const credited = replicas.filter((r) => r.credited_points > 0);
+  if (credited.length === 0) return;
+  const statuses = yield* createTransfersOp(
+    credited.map((r) => ({
+      id: `unit:${unit.id}:replica:${r.id}:reversal`,
+      debit: ACCOUNTS.volunteerPoints(r.volunteer_id).id,
+      credit: ACCOUNTS.pointsIssued.id,
+      amount: r.credited_points,
+      code: 'unit_credit_reversal',
+      ref: `job:${unit.job_id}:unit:${unit.id}`,
+    })),
+    now,
+  );
+  for (const [i, r] of credited.entries()) {
+    if (statuses[i] === 'ok' || statuses[i] === 'exists') yield* exec(Q.setReplicaCredited, { id: r.id, credited: 0 });
+    else console.warn(`[edge] reversal of replica ${r.id} not applied: ${statuses[i]}`);
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * @module The jobs' prepared queries (edge/db/prepared.ts): the counters a validating
+ * transaction moves, finishing or advancing a job, and reading an iteration's validated
+ * outputs for integration.
+ */
+import { prepare } from '../db/prepared.ts';
+
+export const jobById = prepare('job by id', ['id'], (db, p) => db.selectFrom('jobs').selectAll().where('id', '=', p('id')));
+
+/** The full parameters a job is split and integrated with (JSON text). */
+export const jobParamsById = prepare('job parameters', ['id'], (db, p) => db.selectFrom('job_params').select('params').where('job_id', '=', p('id')));
+
+/** Counts decided units of a job and returns what deciding whether it is done needs. */
+export const countJobUnits = prepare('job unit counters', ['id', 'valid', 'failed'], (db, p) =>
+  db
+    .updateTable('jobs')
+    .set((eb) => ({ units_valid: eb('units_valid', '+', p('valid')), units_failed: eb('units_failed', '+', p('failed')) }))
+    .where('id', '=', p('id'))
+    .returning(['status', 'units_valid', 'units_failed', 'units_total']),
+);
+
+export const finishJob = prepare('job finished', ['id', 'status', 'now', 'result'], (db, p) =>
+  db.updateTable('jobs').set({ status: p('status'), completed_at: p('now'), result: p('result') }).where('id', '=', p('id')),
+);
+
+export const advanceJobIteration = prepare('job next iteration', ['id', 'iteration', 'total'], (db, p) =>
+  db.updateTable('jobs').set({ iteration: p('iteration'), units_total: p('total') }).where('id', '=', p('id')),
+);
+
+export const unitOutputsOfIteration = prepare('validated outputs of an iteration', ['job', 'iteration'], (db, p) =>
+  db
+    .selectFrom('units')
+    .select(['canonical_output', 'kernel_id', 'kernel_version'])
+    .where('job_id', '=', p('job'))
+    .where('iteration', '=', p('iteration'))
+    .orderBy('seq'),
+);
