@@ -19,7 +19,7 @@ import {
 } from '../limits.ts';
 import { EBM_MEMBER_PARAMS, ebmOutputBytes, encodeEbmInput, type EbmMember, type EbmMemberParam, type EbmUnitInput } from '../kernels/ebm.codec.ts';
 import { gridSample, gridSize, latinHypercube } from './sampling.ts';
-import type { SplitUnit } from './lorenz96.ts';
+import type { SplitUnit } from './split.ts';
 
 /** Kernel that runs this job kind, and the version its units are encoded for. */
 export const EBM_KERNEL = { id: 'ebm', version: 1 } as const;

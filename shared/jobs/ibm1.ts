@@ -17,7 +17,7 @@ import { readCorpus, type CorpusRead } from '../translation/corpus.ts';
 import { encodeIteration, normalize, prepareCorpus, shardCostPoints, sumIteration, uniformTable, type PreparedCorpus } from '../translation/em.ts';
 import type { TranslationModel } from '../translation/model.ts';
 import { buildModel, frequentWords, type FrequentWord } from '../translation/train-result.ts';
-import type { SplitUnit } from './lorenz96.ts';
+import type { SplitUnit } from './split.ts';
 
 /** Kernel that runs this job kind, and the version its units are encoded for. */
 export const IBM1_KERNEL = { id: 'ibm1', version: 1 } as const;

@@ -24,6 +24,7 @@ import {
   l96OutputBytes,
   l96Snapshots,
 } from '../kernels/lorenz96.codec.ts';
+import type { SplitUnit } from './split.ts';
 
 /** Kernel that runs this job kind, and the version its units are encoded for. */
 export const L96_KERNEL = { id: 'lorenz96', version: 1 } as const;
@@ -71,14 +72,8 @@ export const L96ParamsSchema = z
 
 export type L96Params = z.output<typeof L96ParamsSchema>;
 
-/** One unit as the splitter makes it. */
-export interface SplitUnit {
-  input: Uint8Array;
-  outputBytes: number;
-  costPoints: number;
-  /** Members this unit integrates (for the assimilator). */
-  members: number;
-}
+// TODO(issue 13): remove once edge/jobs imports split.ts
+export type { SplitUnit } from './split.ts';
 
 /**
  * Initial states of the whole ensemble: every member starts at the unstable equilibrium

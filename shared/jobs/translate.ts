@@ -23,7 +23,7 @@ import { splitDocument, type DocumentPart } from '../translation/document.ts';
 import { backoffLm } from '../translation/lm.ts';
 import type { TranslationModel } from '../translation/model.ts';
 import { tokenize } from '../translation/tokenize.ts';
-import type { SplitUnit } from './lorenz96.ts';
+import type { SplitUnit } from './split.ts';
 
 /** Kernel that runs this job kind, and the version its units are encoded for. */
 export const TRANSLATE_KERNEL = { id: 'decode', version: 1 } as const;
