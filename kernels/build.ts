@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, readdir, rename, rm, stat, writeFile, mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { sha256Hex } from '../shared/base64.ts';
@@ -52,6 +52,13 @@ async function latestMtimeMs(path: string): Promise<number> {
 /** AssemblyScript every kernel imports (kernels/common/assembly): not a kernel itself. */
 const COMMON_DIR = 'common';
 
+/**
+ * Constants a kernel shares with the code that calls it, compiled into the kernel from
+ * shared/ (`shared/kernels/<folder>.codes.ts`, imported through `<folder>/codes.ts`):
+ * shared/ imports nothing from kernels/, so they live there.
+ */
+const sharedCodesOf = (folder: string): string => join(dirname(folder), '..', 'shared', 'kernels', `${basename(folder)}.codes.ts`);
+
 /** The kernel folders under `kernelsDir`: those with a kernel.json, by name. */
 async function kernelFolders(kernelsDir: string): Promise<string[]> {
   const names = (await readdir(kernelsDir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
@@ -88,9 +95,10 @@ async function buildOne(folder: string, distDir: string, force: boolean, log: (l
   const outFile = join(distDir, file);
   // Reinstalling the compiler (another version, say) rewrites its package.json.
   const compiler = createRequire(import.meta.url).resolve('assemblyscript/package.json');
-  // Code every kernel compiles in (kernels/common) counts as each kernel's source too.
+  // Code every kernel compiles in (kernels/common), and its constants in shared/, count as its sources too.
   const common = join(dirname(folder), COMMON_DIR);
-  const sources = [folder, ...(existsSync(common) ? [common] : []), fileURLToPath(import.meta.url), fileURLToPath(new URL('./asc.thread.mjs', import.meta.url)), compiler];
+  const sharedCodes = sharedCodesOf(folder);
+  const sources = [folder, ...[common, sharedCodes].filter((path) => existsSync(path)), fileURLToPath(import.meta.url), fileURLToPath(new URL('./asc.thread.mjs', import.meta.url)), compiler];
   const sourcesMtimeMs = Math.max(...(await Promise.all(sources.map(latestMtimeMs))));
   const fresh = !force && existsSync(outFile) && (await stat(outFile)).mtimeMs > sourcesMtimeMs;
   if (fresh) {

@@ -14,7 +14,7 @@ import { DECODE_NONE, decodeDecodeOutput, decodeOutputBytes, encodeDecodeInput, 
 import { runKernel } from '../../shared/kernels/runtime.ts';
 import { KERNELS_DIST, buildKernels } from '../build.ts';
 import { KERNEL_MANIFEST_FILE, loadKernelModule } from '../manifest.ts';
-import * as codes from './codes.ts';
+import * as codes from '../../shared/kernels/decode.codes.ts';
 import { randomDecodeUnit } from './random-unit.ts';
 import { decodeInputProblem, decodeReference } from './reference.ts';
 

@@ -5,7 +5,7 @@
  * output bytes are identical.
  */
 import { DECODE_HEADER_BYTES, DECODE_NONE as NONE, DECODE_BOS as BOS, DECODE_EOS as EOS, decodeOutputBytes } from '../../shared/kernels/decode.codec.ts';
-import * as C from './codes.ts';
+import * as C from '../../shared/kernels/decode.codes.ts';
 
 const finite = (v: number) => v - v === 0;
 

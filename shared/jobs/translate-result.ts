@@ -5,7 +5,7 @@
  * is filled in original order.
  */
 import { decodeDecodeOutput } from '../kernels/decode.codec.ts';
-import { DECODE_SENTENCE_TOKENS_MAX } from '../../kernels/decode/codes.ts';
+import { DECODE_SENTENCE_TOKENS_MAX } from '../kernels/decode.codes.ts';
 import { assembleDocument } from '../translation/document.ts';
 import { detokenize } from '../translation/tokenize.ts';
 import { TGT_UNK_LOCAL, TranslateStoredSchema, segmentChunks, type TranslateStored } from './translate.ts';

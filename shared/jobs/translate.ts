@@ -8,7 +8,7 @@
  * in translate-result.ts.
  */
 import { z } from 'zod';
-import { DECODE_SENTENCE_TOKENS_MAX } from '../../kernels/decode/codes.ts';
+import { DECODE_SENTENCE_TOKENS_MAX } from '../kernels/decode.codes.ts';
 import { DECODE_LM_ENTRY_BYTES, decodeOutputBytes, encodeDecodeInput, type DecodeOption } from '../kernels/decode.codec.ts';
 import {
   TRANSLATE_BEAM,
