@@ -1,12 +1,17 @@
+/**
+ * @module The ibm1-train job kind with the kernel's TypeScript reference computing its units
+ * on a synthetic corpus: stopping, iterations rebuilt from the parameters, the model and its
+ * n-gram counts.
+ */
 import { describe, expect, it } from 'vitest';
 import { ibm1Reference } from '../../kernels/ibm1/reference.ts';
-import { syntheticCorpus, toTsv } from '../../tests/translation/synthetic.ts';
-import { decodeIbm1Input } from '../kernels/ibm1.codec.ts';
-import { IBM1_PRUNE_P_MIN, IBM1_PRUNE_ROW_MAX } from '../limits.ts';
-import { readCorpus } from '../translation/corpus.ts';
-import { encodeIteration, normalize, prepareCorpus, sumIteration, uniformTable, type PreparedCorpus } from '../translation/em.ts';
-import { BOS_TGT_ID, EOS_TGT_ID } from '../translation/model.ts';
-import { Ibm1ParamsSchema, assimilateIbm1, nextIbm1, publicIbm1Params, splitIbm1, stopReason } from './ibm1.ts';
+import { syntheticCorpus, toTsv } from '../translation/synthetic.ts';
+import { decodeIbm1Input } from '../../shared/kernels/ibm1.codec.ts';
+import { IBM1_PRUNE_P_MIN, IBM1_PRUNE_ROW_MAX } from '../../shared/limits.ts';
+import { readCorpus } from '../../shared/translation/corpus.ts';
+import { encodeIteration, normalize, prepareCorpus, sumIteration, uniformTable, type PreparedCorpus } from '../../shared/translation/em.ts';
+import { BOS_TGT_ID, EOS_TGT_ID } from '../../shared/translation/model.ts';
+import { Ibm1ParamsSchema, assimilateIbm1, nextIbm1, publicIbm1Params, splitIbm1, stopReason } from '../../shared/jobs/ibm1.ts';
 
 const corpus = syntheticCorpus({ seed: 4, pairs: 600 });
 const params = (extra: Record<string, unknown> = {}) => Ibm1ParamsSchema.parse({ srcLang: 'en', tgtLang: 'fr', corpus: { tsv: toTsv(corpus.pairs) }, shardPairs: 250, ...extra });

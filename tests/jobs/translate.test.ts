@@ -6,14 +6,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { decodeReference } from '../../kernels/decode/reference.ts';
-import { documentOf, lexiconModel } from '../../tests/translation/lexicon-model.ts';
-import { syntheticCorpus } from '../../tests/translation/synthetic.ts';
-import { TRANSLATE_SENTENCES_PER_UNIT, UNIT_INPUT_BYTES_MAX } from '../limits.ts';
-import { mulberry32 } from '../random.ts';
-import { corpusBleu } from '../translation/bleu.ts';
-import type { TranslationModel } from '../translation/model.ts';
-import { assimilateTranslate } from './translate-result.ts';
-import { TranslateParamsSchema, casedTokens, planTranslation, splitTranslation } from './translate.ts';
+import { documentOf, lexiconModel } from '../translation/lexicon-model.ts';
+import { syntheticCorpus } from '../translation/synthetic.ts';
+import { TRANSLATE_SENTENCES_PER_UNIT, UNIT_INPUT_BYTES_MAX } from '../../shared/limits.ts';
+import { mulberry32 } from '../../shared/random.ts';
+import { corpusBleu } from '../../shared/translation/bleu.ts';
+import type { TranslationModel } from '../../shared/translation/model.ts';
+import { assimilateTranslate } from '../../shared/jobs/translate-result.ts';
+import { TranslateParamsSchema, casedTokens, planTranslation, splitTranslation } from '../../shared/jobs/translate.ts';
 
 const corpus = syntheticCorpus({ seed: 7, pairs: 3000 });
 const model = lexiconModel(corpus);

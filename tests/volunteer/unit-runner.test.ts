@@ -5,11 +5,11 @@
  * and the adaptive budget's bounds.
  */
 import { describe, expect, it } from 'vitest';
-import { encodeL96Input } from '../kernels/lorenz96.codec.ts';
-import { runKernel } from '../kernels/runtime.ts';
-import { KERNEL_STEP_BUDGET_MAX, KERNEL_STEP_BUDGET_MIN, KERNEL_STEP_TARGET_MS } from '../limits.ts';
+import { encodeL96Input } from '../../shared/kernels/lorenz96.codec.ts';
+import { runKernel } from '../../shared/kernels/runtime.ts';
+import { KERNEL_STEP_BUDGET_MAX, KERNEL_STEP_BUDGET_MIN, KERNEL_STEP_TARGET_MS } from '../../shared/limits.ts';
 import { makeTestApp } from '../../edge/testing.ts';
-import { UnitRunner, clampDuty, nextBudget, type RunnerClock } from './unit-runner.ts';
+import { UnitRunner, clampDuty, nextBudget, type RunnerClock } from '../../shared/volunteer/unit-runner.ts';
 
 const input = encodeL96Input({ n: 16, m: 2, steps: 30_000, snapEvery: 10_000, dt: 0.01, forcing: 8, x0: new Float64Array(32).map((_, i) => 8 + Math.sin(i) * 1e-3) });
 

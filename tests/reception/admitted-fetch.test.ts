@@ -1,8 +1,12 @@
+/**
+ * @module The browser's admitted fetch (shared/reception/admitted-fetch.ts) against a real
+ * reception and node of the edge, in-process.
+ */
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createApiClient } from '../api/client.ts';
-import { API_PATHS } from '../api/schemas.ts';
-import { ADMISSION_IDLE_MS } from '../limits.ts';
+import { createApiClient } from '../../shared/api/client.ts';
+import { API_PATHS } from '../../shared/api/schemas.ts';
+import { ADMISSION_IDLE_MS } from '../../shared/limits.ts';
 import { createApp } from '../../edge/app.ts';
 import { openStore, type Store } from '../../edge/db/index.ts';
 import { loadKernelRegistry } from '../../edge/kernels/registry.ts';
@@ -10,7 +14,7 @@ import { NodeAdmissions } from '../../edge/reception/node.ts';
 import { Reception } from '../../edge/reception/reception.ts';
 import { randomKeyring } from '../../edge/reception/tickets.ts';
 import { KERNELS_DIST } from '../../edge/testing.ts';
-import { admittedFetch } from './admitted-fetch.ts';
+import { admittedFetch } from '../../shared/reception/admitted-fetch.ts';
 
 let store: Store | undefined;
 afterEach(async () => store?.close());
