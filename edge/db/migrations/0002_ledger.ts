@@ -3,8 +3,21 @@
  * transfer, immutable transfers, and the resolution state of holds — and the system accounts.
  */
 import { sql, type Kysely, type Migration } from 'kysely';
-import { ACCOUNTS, SYSTEM_ACCOUNTS } from '../../ledger/accounts.ts';
 import { columnTypes, type Dialect } from './types.ts';
+
+// Literals, not edge/ledger/accounts.ts: a migration is what databases already ran, so a
+// later change to the live accounts must not change it (a new system account is a new
+// migration). The values are SYSTEM_ACCOUNTS and ACCOUNTS.pointsIssued when this migration
+// was written.
+/** ACCOUNTS.pointsIssued.id: the issuer account, whose debit side is not indexed. */
+const POINTS_ISSUED_0002 = 'points:issued';
+/** SYSTEM_ACCOUNTS: the accounts that exist from the first start. */
+const SYSTEM_ACCOUNTS_0002: { id: string; ledger: string; floor: number | null }[] = [
+  { id: POINTS_ISSUED_0002, ledger: 'points', floor: null },
+  { id: 'money:operator:revenue', ledger: 'money', floor: null },
+  { id: 'money:operator:discounts', ledger: 'money', floor: null },
+  { id: 'money:external', ledger: 'money', floor: null },
+];
 
 export function ledger(dialect: Dialect): Migration {
   const t = columnTypes(dialect);
@@ -47,7 +60,7 @@ export function ledger(dialect: Dialect): Migration {
         .createIndex('ledger_transfers_debit')
         .on('ledger_transfers')
         .columns(['debit_account', 'created_at'])
-        .where(sql.ref('debit_account'), '<>', sql.lit(ACCOUNTS.pointsIssued.id))
+        .where(sql.ref('debit_account'), '<>', sql.lit(POINTS_ISSUED_0002))
         .execute();
       // Transfers are immutable; what becomes of a hold is recorded here, exactly once.
       await db.schema
@@ -60,7 +73,7 @@ export function ledger(dialect: Dialect): Migration {
       await db.schema.createIndex('ledger_holds_open').on('ledger_holds').column('expires_at').where(sql.ref('state'), '=', 'pending').execute();
       await (db as Kysely<{ ledger_accounts: { id: string; ledger: string; floor: number | null; created_at: number } }>)
         .insertInto('ledger_accounts')
-        .values(SYSTEM_ACCOUNTS.map((a) => ({ id: a.id, ledger: a.ledger, floor: a.floor, created_at: 0 })))
+        .values(SYSTEM_ACCOUNTS_0002.map((a) => ({ id: a.id, ledger: a.ledger, floor: a.floor, created_at: 0 })))
         .execute();
     },
   };
