@@ -13,10 +13,11 @@ import type { Store } from '../db/index.ts';
 import type { AppDeps } from '../deps.ts';
 import type { JobRow } from '../db/schema.ts';
 import { readJson } from '../http/body.ts';
-import { ProblemError, validationProblem } from '../http/problem.ts';
+import { ProblemError, validationProblem, type ProblemSlug } from '../http/problem.ts';
 import { jobInvoice } from './billing.ts';
 import { JOB_HEAD_COLUMNS, cancelJob, createJob, getOwnJob, jobFailures, toJob } from './jobs.ts';
 import { JOB_KIND_HANDLERS } from './kinds.ts';
+import { jobNotFound, type JobAnswer, type JobRefusalStatus } from './refusals.ts';
 import { streamJobProgress } from './progress.ts';
 import { quoteJob } from './quote.ts';
 
@@ -25,6 +26,33 @@ const JOB_LIST_MAX = 100;
 /** Partial results kept per edge, keyed by job and its count of valid units. */
 const PARTIALS_CACHED_MAX = 64;
 
+/** The problem type of every status the jobs domain refuses a request with. */
+const JOB_PROBLEMS = {
+  not_found: 'not-found',
+  job_not_running: 'job-not-running',
+  kernel_unavailable: 'kernel-unavailable',
+  invalid: 'validation',
+  insufficient_funds: 'insufficient-funds',
+  model_not_trained: 'model-not-trained',
+  'unsupported-language': 'unsupported-language',
+  'corpus-too-large': 'corpus-too-large',
+  'corpus-invalid-utf8': 'corpus-invalid-utf8',
+  'corpus-line-mismatch': 'corpus-line-mismatch',
+  'corpus-malformed': 'corpus-malformed',
+  'corpus-empty': 'corpus-empty',
+} as const satisfies Record<JobRefusalStatus, ProblemSlug>;
+
+/** The answer's value, or its refusal thrown as the problem {@link JOB_PROBLEMS} names. */
+function answered<T>(a: JobAnswer<T>): T {
+  if (a.status === 'ok') return a.value;
+  throw new ProblemError(JOB_PROBLEMS[a.status], a.detail, a.errors);
+}
+
+/** The customer's own job, or a `not-found` problem. */
+async function ownJob(store: Store, customerId: string, jobId: string): Promise<JobRow> {
+  return (await getOwnJob(store.db, customerId, jobId)) ?? answered<JobRow>(jobNotFound(jobId));
+}
+
 export function jobRoutes({ store, kernels: registry, now }: AppDeps) {
   const app = new Hono<{ Variables: AuthVariables }>();
   app.use(`${API_PATHS.jobs}/*`, requireCustomer(store));
@@ -32,12 +60,12 @@ export function jobRoutes({ store, kernels: registry, now }: AppDeps) {
 
   app.post(API_PATHS.jobs, async (c) => {
     const req = readJobRequest(await readJobBody(c));
-    return c.json(await createJob(store, registry, c.get('customerId'), req, now()), 201);
+    return c.json(answered(await createJob(store, registry, c.get('customerId'), req, now())), 201);
   });
 
   app.post(CUSTOMER_API_PATHS.jobQuote, async (c) => {
     const req = readJobRequest(await readJobBody(c));
-    return c.json(await quoteJob(store, registry, c.get('customerId'), req, now()));
+    return c.json(answered(await quoteJob(store, registry, c.get('customerId'), req, now())));
   });
 
   app.get(API_PATHS.jobs, async (c) => {
@@ -52,20 +80,20 @@ export function jobRoutes({ store, kernels: registry, now }: AppDeps) {
   });
 
   app.get('/api/jobs/:id', async (c) => {
-    const job = await getOwnJob(store.db, c.get('customerId'), c.req.param('id'));
+    const job = await ownJob(store, c.get('customerId'), c.req.param('id'));
     return c.json(toJob(job, job.units_failed > 0 ? await jobFailures(store.db, job.id) : []));
   });
 
-  app.post('/api/jobs/:id/cancel', async (c) => c.json(await cancelJob(store, c.get('customerId'), c.req.param('id'), now())));
+  app.post('/api/jobs/:id/cancel', async (c) => c.json(answered(await cancelJob(store, c.get('customerId'), c.req.param('id'), now()))));
 
   app.get('/api/jobs/:id/events', async (c) => {
-    const job = await getOwnJob(store.db, c.get('customerId'), c.req.param('id'));
+    const job = await ownJob(store, c.get('customerId'), c.req.param('id'));
     return streamJobProgress(c, store, job.id, now);
   });
 
   const partials = new Map<string, unknown>();
   app.get('/api/jobs/:id/partial', async (c) => {
-    const job = await getOwnJob(store.db, c.get('customerId'), c.req.param('id'));
+    const job = await ownJob(store, c.get('customerId'), c.req.param('id'));
     const key = `${job.id}:${job.status}:${job.iteration}:${job.units_valid}`;
     let doc = partials.get(key);
     if (doc === undefined) {
@@ -77,7 +105,7 @@ export function jobRoutes({ store, kernels: registry, now }: AppDeps) {
   });
 
   app.get('/api/jobs/:id/result', async (c) => {
-    const job = completed(await getOwnJob(store.db, c.get('customerId'), c.req.param('id')));
+    const job = completed(await ownJob(store, c.get('customerId'), c.req.param('id')));
     return c.body(job.result, 200, {
       'content-type': 'application/json',
       'content-disposition': `attachment; filename="job-${job.id}.json"`,
@@ -85,14 +113,14 @@ export function jobRoutes({ store, kernels: registry, now }: AppDeps) {
   });
 
   app.get('/api/jobs/:id/result.csv', async (c) => {
-    const job = completed(await getOwnJob(store.db, c.get('customerId'), c.req.param('id')));
+    const job = completed(await ownJob(store, c.get('customerId'), c.req.param('id')));
     return c.body(resultCsv(JSON.parse(job.result) as { kind: string }), 200, {
       'content-type': 'text/csv; charset=utf-8',
       'content-disposition': `attachment; filename="job-${job.id}.csv"`,
     });
   });
 
-  app.get('/api/jobs/:id/invoice', async (c) => c.json(await jobInvoice(store, await getOwnJob(store.db, c.get('customerId'), c.req.param('id')))));
+  app.get('/api/jobs/:id/invoice', async (c) => c.json(await jobInvoice(store, await ownJob(store, c.get('customerId'), c.req.param('id')))));
 
   return app;
 }

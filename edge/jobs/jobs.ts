@@ -10,8 +10,10 @@ import type { JobRequest } from '../../shared/jobs/kinds.ts';
 import type { Database, JobRow } from '../db/schema.ts';
 import type { Store } from '../db/index.ts';
 import { newId } from '../accounts/tokens.ts';
-import { ProblemError } from '../http/problem.ts';
-import { kernelKey, type KernelRegistry } from '../kernels/registry.ts';
+import { kernelKey, type KernelEntry, type KernelRegistry } from '../kernels/registry.ts';
+import { CorpusRefusedError } from '../../shared/jobs/ibm1.ts';
+import type { SplitUnit } from '../../shared/jobs/lorenz96.ts';
+import { isRefusal, jobNotFound, type JobAnswer } from './refusals.ts';
 import { exec, rows, runInOpenTransaction, type Op } from '../db/prepared.ts';
 import { inTransaction } from '../db/tx.ts';
 import { cancelUnitsOp, enqueueUnitsOp, type JobsPort, type UnitsDecided } from '../coordinator/index.ts';
@@ -75,18 +77,19 @@ export async function jobFailures(db: Kysely<Database> | Transaction<Database>, 
  * job is billed for its valid units in the same transaction, and the rest of the hold is
  * released.
  */
-export async function cancelJob(store: Store, customerId: string, jobId: string, now: number): Promise<Job> {
-  return inTransaction(store, async (trx) => {
+export async function cancelJob(store: Store, customerId: string, jobId: string, now: number): Promise<JobAnswer<Job>> {
+  return inTransaction(store, async (trx): Promise<JobAnswer<Job>> => {
     const job = await getOwnJob(trx, customerId, jobId);
-    if (job.status !== 'running') throw new ProblemError('job-not-running', `job ${jobId} is ${job.status}`);
+    if (!job) return jobNotFound(jobId);
+    if (job.status !== 'running') return { status: 'job_not_running', detail: `job ${jobId} is ${job.status}` };
     // Units first, then the job row, in the order a validating transaction locks them.
     await runInOpenTransaction(store, trx, cancelUnitsOp(jobId, now));
     // Conditional: a unit validated meanwhile may have completed the job (PostgreSQL).
     const ended = await trx.updateTable('jobs').set({ status: 'cancelled', completed_at: now }).where('id', '=', jobId).where('status', '=', 'running').executeTakeFirst();
-    if (Number(ended.numUpdatedRows) !== 1) throw new ProblemError('job-not-running', `job ${jobId} ended before it could be cancelled`);
+    if (Number(ended.numUpdatedRows) !== 1) return { status: 'job_not_running', detail: `job ${jobId} ended before it could be cancelled` };
     await runInOpenTransaction(store, trx, settleJobOp(jobId, now));
-    return toJob({ ...job, status: 'cancelled', completed_at: now }, await jobFailures(trx, jobId));
-  });
+    return { status: 'ok', value: toJob({ ...job, status: 'cancelled', completed_at: now }, await jobFailures(trx, jobId)) };
+  }, (a) => a.status === 'ok');
 }
 
 /** A job description with the stored data its kind needs (see JobKindHandler.resolve). */
@@ -99,40 +102,70 @@ export interface ResolvedJobRequest {
 
 /**
  * Loads what a job description refers to (a translation's model), as `customerId`; kinds
- * without a `resolve` step pass through. Throws a problem (nothing is created or held).
+ * without a `resolve` step pass through. A refusal creates and holds nothing.
  */
-export async function resolveJob(db: Kysely<Database>, customerId: string, req: JobRequest): Promise<ResolvedJobRequest> {
+export async function resolveJob(db: Kysely<Database>, customerId: string, req: JobRequest): Promise<JobAnswer<ResolvedJobRequest>> {
   const handler = JOB_KIND_HANDLERS[req.kind];
-  if (!handler.resolve) return { req, params: req.params, context: undefined };
-  const { params, context } = await handler.resolve(req.params, { db, customerId });
-  return { req, params, context };
+  if (!handler.resolve) return { status: 'ok', value: { req, params: req.params, context: undefined } };
+  const resolved = await handler.resolve(req.params, { db, customerId });
+  if (isRefusal(resolved)) return resolved;
+  return { status: 'ok', value: { req, params: resolved.value.params, context: resolved.value.context } };
 }
 
-/** What a resolved job description splits into and costs; throws a problem when it cannot run here. */
-export function planJob(registry: KernelRegistry, resolved: ResolvedJobRequest) {
+/** What a resolved job description splits into and costs. */
+export interface JobPlan {
+  kernel: KernelEntry;
+  units: SplitUnit[];
+  unitsQuoted: number;
+  points: number;
+  quorum: number;
+  priceMinor: number;
+}
+
+/** What a resolved job description splits into and costs, or why it cannot run here. */
+export function planJob(registry: KernelRegistry, resolved: ResolvedJobRequest): JobAnswer<JobPlan> {
   const { req } = resolved;
   const handler = JOB_KIND_HANDLERS[req.kind];
   const kernel = registry.entries.get(kernelKey(handler.kernel.id, handler.kernel.version));
-  if (!kernel) throw new ProblemError('kernel-unavailable', `kernel ${handler.kernel.id}@${handler.kernel.version} is not loaded on this server`);
-  const units = handler.split(resolved.params, resolved.context);
+  if (!kernel) return { status: 'kernel_unavailable', detail: `kernel ${handler.kernel.id}@${handler.kernel.version} is not loaded on this server` };
+  let units: SplitUnit[];
+  try {
+    units = handler.split(resolved.params, resolved.context);
+  } catch (err) {
+    // A training corpus the reader refused, under its own status (shared/jobs/ibm1.ts).
+    if (err instanceof CorpusRefusedError) return { status: err.status, detail: err.detail };
+    throw err;
+  }
   if (units.length > JOB_UNITS_MAX) {
-    throw new ProblemError('validation', `the job would have ${units.length} units, at most ${JOB_UNITS_MAX}`, [
-      { path: 'params', message: `too many units (${units.length} > ${JOB_UNITS_MAX}); put more members in each unit` },
-    ]);
+    return {
+      status: 'invalid',
+      detail: `the job would have ${units.length} units, at most ${JOB_UNITS_MAX}`,
+      errors: [{ path: 'params', message: `too many units (${units.length} > ${JOB_UNITS_MAX}); put more members in each unit` }],
+    };
   }
   const quoted = handler.unitsQuoted(resolved.params, units);
   const points = quoted.reduce((sum, u) => sum + u.costPoints, 0);
   const quorum = QUORUM_DEFAULT;
-  return { kernel, units, unitsQuoted: quoted.length, points, quorum, priceMinor: costMinor(points, quorum) };
+  return { status: 'ok', value: { kernel, units, unitsQuoted: quoted.length, points, quorum, priceMinor: costMinor(points, quorum) } };
+}
+
+/** A job description resolved and planned, or why not. */
+export async function resolveAndPlanJob(store: Store, registry: KernelRegistry, customerId: string, req: JobRequest): Promise<JobAnswer<{ resolved: ResolvedJobRequest; plan: JobPlan }>> {
+  const resolved = await resolveJob(store.db, customerId, req);
+  if (isRefusal(resolved)) return resolved;
+  const plan = planJob(registry, resolved.value);
+  if (isRefusal(plan)) return plan;
+  return { status: 'ok', value: { resolved: resolved.value, plan: plan.value } };
 }
 
 /**
  * Creates a job and all its units in one transaction, holding its price on the customer's
  * balance; a balance that does not cover it is refused (402) and nothing is created.
  */
-export async function createJob(store: Store, registry: KernelRegistry, customerId: string, req: JobRequest, now: number): Promise<Job> {
-  const resolved = await resolveJob(store.db, customerId, req);
-  const plan = planJob(registry, resolved);
+export async function createJob(store: Store, registry: KernelRegistry, customerId: string, req: JobRequest, now: number): Promise<JobAnswer<Job>> {
+  const planned = await resolveAndPlanJob(store, registry, customerId, req);
+  if (isRefusal(planned)) return planned;
+  const { resolved, plan } = planned.value;
   const row: JobRow = {
     id: newId('j', 9),
     customer_id: customerId,
@@ -150,20 +183,25 @@ export async function createJob(store: Store, registry: KernelRegistry, customer
     result: null,
     iteration: 0,
   };
-  await inTransaction(store, async (trx) => {
-    const held = await runInOpenTransaction(store, trx, holdQuoteOp(row.id, customerId, plan.priceMinor, now));
-    if (held === 'insufficient') {
-      const { availableMinor } = await customerBalance(store, customerId, trx);
-      throw new ProblemError(
-        'insufficient-funds',
-        `the job costs ${formatMinor(plan.priceMinor)} and ${formatMinor(availableMinor)} is available; top up with POST ${CUSTOMER_API_PATHS.billingTopups}, or make the job smaller`,
-      );
-    }
-    await trx.insertInto('jobs').values(row).execute();
-    await trx.insertInto('job_params').values({ job_id: row.id, params: JSON.stringify(resolved.params) }).execute();
-    await runInOpenTransaction(store, trx, enqueueUnitsOp(row.id, { id: plan.kernel.id, version: plan.kernel.version }, plan.units, 0, 0, plan.quorum));
-  });
-  return toJob(row);
+  return inTransaction(
+    store,
+    async (trx): Promise<JobAnswer<Job>> => {
+      const held = await runInOpenTransaction(store, trx, holdQuoteOp(row.id, customerId, plan.priceMinor, now));
+      if (held === 'insufficient') {
+        const { availableMinor } = await customerBalance(store, customerId, trx);
+        return {
+          status: 'insufficient_funds',
+          detail: `the job costs ${formatMinor(plan.priceMinor)} and ${formatMinor(availableMinor)} is available; top up with POST ${CUSTOMER_API_PATHS.billingTopups}, or make the job smaller`,
+        };
+      }
+      await trx.insertInto('jobs').values(row).execute();
+      await trx.insertInto('job_params').values({ job_id: row.id, params: JSON.stringify(resolved.params) }).execute();
+      await runInOpenTransaction(store, trx, enqueueUnitsOp(row.id, { id: plan.kernel.id, version: plan.kernel.version }, plan.units, 0, 0, plan.quorum));
+      return { status: 'ok', value: toJob(row) };
+    },
+    // A refused hold rolls back what holding wrote (the customer's first account and trial credit).
+    (a) => a.status === 'ok',
+  );
 }
 
 /** An amount for a message, e.g. `12.34 EUR` (the web app formats for the reader's locale). */
@@ -171,11 +209,9 @@ function formatMinor(minor: number): string {
   return `${(minor / 100).toFixed(2)} ${CURRENCY}`;
 }
 
-/** A customer's own job, or a `not-found` problem (another customer's job is not revealed). */
-export async function getOwnJob(db: Kysely<Database> | Transaction<Database>, customerId: string, jobId: string): Promise<JobRow> {
-  const row = await db.selectFrom('jobs').selectAll().where('id', '=', jobId).where('customer_id', '=', customerId).executeTakeFirst();
-  if (!row) throw new ProblemError('not-found', `no job ${jobId}`);
-  return row;
+/** A customer's own job, or `undefined` (another customer's job is never revealed). */
+export async function getOwnJob(db: Kysely<Database> | Transaction<Database>, customerId: string, jobId: string): Promise<JobRow | undefined> {
+  return db.selectFrom('jobs').selectAll().where('id', '=', jobId).where('customer_id', '=', customerId).executeTakeFirst();
 }
 
 /**

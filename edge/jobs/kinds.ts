@@ -6,14 +6,14 @@ import type { JobKind, JobRequest } from '../../shared/jobs/kinds.ts';
 import { EBM_KERNEL, EbmParamsSchema, splitEbm } from '../../shared/jobs/ebm.ts';
 import { assimilateEbm, integrateEbm, type EbmResult } from '../../shared/jobs/ebm-result.ts';
 import { L96_KERNEL, L96ParamsSchema, assimilateL96, integrateL96, nextL96, splitL96, type L96Result, type SplitUnit } from '../../shared/jobs/lorenz96.ts';
-import { CorpusRefusedError, IBM1_KERNEL, Ibm1ParamsSchema, assimilateIbm1, nextIbm1, partialIbm1, splitIbm1, trimIbm1, type Ibm1Result } from '../../shared/jobs/ibm1.ts';
-import { ProblemError } from '../http/problem.ts';
+import { IBM1_KERNEL, Ibm1ParamsSchema, assimilateIbm1, nextIbm1, partialIbm1, splitIbm1, trimIbm1, type Ibm1Result } from '../../shared/jobs/ibm1.ts';
 import { TRANSLATE_KERNEL, TranslateParamsSchema, TranslateStoredSchema, planTranslation, splitTranslation } from '../../shared/jobs/translate.ts';
 import { assimilateTranslate, translatePartial, type TranslateResult } from '../../shared/jobs/translate-result.ts';
 import { TRANSLATE_SENTENCES_PER_UNIT } from '../../shared/limits.ts';
 import type { TranslationModel } from '../../shared/translation/model.ts';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import { isRefusal, type JobAnswer } from './refusals.ts';
 import { loadOwnModel } from './translate-model.ts';
 
 /** What a kind's `resolve` may read: the database, as the customer submitting the job. */
@@ -28,9 +28,10 @@ export interface JobKindHandler {
   /**
    * For kinds whose split needs stored data (a translation needs its model): loads it, as the
    * submitting customer, and returns the parameters to store and split with and a `context`
-   * for `split` alone (not stored). Throws a problem when the data is missing or not theirs.
+   * for `split` alone (not stored); a refusal when the data is missing or not theirs.
    */
-  resolve?(params: unknown, ctx: ResolveContext): Promise<{ params: unknown; context: unknown }>;
+  resolve?(params: unknown, ctx: ResolveContext): Promise<JobAnswer<{ params: unknown; context: unknown }>>;
+  /** The first iteration's units; may throw shared/'s CorpusRefusedError for a training corpus it can't use. */
   split(params: unknown, context?: unknown): SplitUnit[];
   /** Total units over every iteration, for the quote (an upper bound for open-ended kinds). */
   unitsQuoted(params: unknown, firstIteration: SplitUnit[]): SplitUnit[];
@@ -61,16 +62,6 @@ function trimEbm(r: EbmResult) {
   return rest;
 }
 
-/** Runs a training job's split, answering a refused corpus with the problem its status names. */
-function withCorpusProblems<T>(split: () => T): T {
-  try {
-    return split();
-  } catch (err) {
-    if (err instanceof CorpusRefusedError) throw new ProblemError(err.status, err.detail);
-    throw err;
-  }
-}
-
 /** A translation result without the document and the per-segment tokens (the page fetches the full result). */
 function trimTranslate(r: TranslateResult) {
   const { document: _document, segments, ...rest } = r;
@@ -97,7 +88,7 @@ export const JOB_KIND_HANDLERS: Record<JobKind, JobKindHandler> = {
   },
   'ibm1-train': {
     kernel: IBM1_KERNEL,
-    split: (params) => withCorpusProblems(() => splitIbm1(Ibm1ParamsSchema.parse(params))),
+    split: (params) => splitIbm1(Ibm1ParamsSchema.parse(params)),
     unitsQuoted: (params, first) => Array.from({ length: Ibm1ParamsSchema.parse(params).maxIterations }, () => first).flat(),
     next: (params, outputs, iteration) => nextIbm1(Ibm1ParamsSchema.parse(params), outputs, iteration),
     assimilate: (params, outputs) => assimilateIbm1(Ibm1ParamsSchema.parse(params), outputs),
@@ -109,14 +100,17 @@ export const JOB_KIND_HANDLERS: Record<JobKind, JobKindHandler> = {
     resolve: async (params, ctx) => {
       const p = TranslateParamsSchema.parse(params);
       const model = await loadOwnModel(ctx.db, ctx.customerId, p.model);
-      const plan = planTranslation(p, model);
+      if (isRefusal(model)) return model;
+      const plan = planTranslation(p, model.value);
       // A job of no units would never finish: refuse a document with nothing to translate.
       if (plan.segments.length === 0) {
-        throw new ProblemError('validation', 'the document has no text to translate', [
-          { path: 'params.document', message: 'the document holds only code, markup, URLs or punctuation: nothing to translate' },
-        ]);
+        return {
+          status: 'invalid',
+          detail: 'the document has no text to translate',
+          errors: [{ path: 'params.document', message: 'the document holds only code, markup, URLs or punctuation: nothing to translate' }],
+        };
       }
-      return { params: { ...p, plan }, context: model };
+      return { status: 'ok', value: { params: { ...p, plan }, context: model.value } };
     },
     split: (params, context) => {
       if (context === undefined) throw new Error('translate: split needs the model its resolve step loaded');

@@ -11,7 +11,8 @@ import type { Store } from '../db/index.ts';
 import type { Database } from '../db/schema.ts';
 import type { KernelRegistry } from '../kernels/registry.ts';
 import { customerBalance } from './billing.ts';
-import { planJob, resolveJob } from './jobs.ts';
+import { resolveAndPlanJob } from './jobs.ts';
+import { isRefusal, type JobAnswer } from './refusals.ts';
 
 /** Unit points validated per second over the last window (all jobs), and the open points queued. */
 export async function volunteerThroughput(db: Kysely<Database>, now: number): Promise<{ pointsPerSecond: number | null; backlogPoints: number }> {
@@ -39,10 +40,12 @@ export async function volunteerThroughput(db: Kysely<Database>, now: number): Pr
 }
 
 /** The quote of a job description for this customer; nothing is created or held. */
-export async function quoteJob(store: Store, registry: KernelRegistry, customerId: string, req: JobRequest, now: number): Promise<Quote> {
-  const plan = planJob(registry, await resolveJob(store.db, customerId, req));
+export async function quoteJob(store: Store, registry: KernelRegistry, customerId: string, req: JobRequest, now: number): Promise<JobAnswer<Quote>> {
+  const planned = await resolveAndPlanJob(store, registry, customerId, req);
+  if (isRefusal(planned)) return planned;
+  const { plan } = planned.value;
   const [{ pointsPerSecond, backlogPoints }, { availableMinor }] = await Promise.all([volunteerThroughput(store.db, now), customerBalance(store, customerId)]);
-  return {
+  const quote: Quote = {
     kind: req.kind,
     units: plan.unitsQuoted,
     points: plan.points,
@@ -55,4 +58,5 @@ export async function quoteJob(store: Store, registry: KernelRegistry, customerI
     availableMinor,
     affordable: availableMinor >= plan.priceMinor,
   };
+  return { status: 'ok', value: quote };
 }

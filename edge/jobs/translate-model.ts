@@ -8,7 +8,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { TRANSLATE_MODELS_CACHED_MAX } from '../../shared/limits.ts';
 import type { TranslationModel } from '../../shared/translation/model.ts';
 import type { Database } from '../db/schema.ts';
-import { ProblemError } from '../http/problem.ts';
+import type { JobAnswer } from './refusals.ts';
 
 /** Parsed models by training job id, at most TRANSLATE_MODELS_CACHED_MAX (only ever read after the ownership check). */
 const models = new Map<string, TranslationModel>();
@@ -26,11 +26,11 @@ function isModel(m: unknown): m is TranslationModel {
 }
 
 /**
- * The trained model of job `modelJobId`, if it is this customer's completed training job.
- * @throws ProblemError `not-found` (missing, another customer's, or not a training job) or
- * `model-not-trained` (still training, failed or cancelled).
+ * The trained model of job `modelJobId`, if it is this customer's completed training job;
+ * else `not_found` (missing, another customer's, or not a training job) or
+ * `model_not_trained` (still training, failed or cancelled).
  */
-export async function loadOwnModel(db: Kysely<Database> | Transaction<Database>, customerId: string, modelJobId: string): Promise<TranslationModel> {
+export async function loadOwnModel(db: Kysely<Database> | Transaction<Database>, customerId: string, modelJobId: string): Promise<JobAnswer<TranslationModel>> {
   // Ownership and status first, without the (large) result column.
   const row = await db
     .selectFrom('jobs')
@@ -38,17 +38,17 @@ export async function loadOwnModel(db: Kysely<Database> | Transaction<Database>,
     .where('id', '=', modelJobId)
     .where('customer_id', '=', customerId)
     .executeTakeFirst();
-  if (!row || row.kind !== MODEL_JOB_KIND) throw new ProblemError('not-found', `no trained model ${modelJobId.slice(0, 64)}`);
+  if (!row || row.kind !== MODEL_JOB_KIND) return { status: 'not_found', detail: `no trained model ${modelJobId.slice(0, 64)}` };
   if (row.status !== 'completed') {
-    throw new ProblemError('model-not-trained', `the training job ${row.id} is ${row.status}; translate with it once it has completed`);
+    return { status: 'model_not_trained', detail: `the training job ${row.id} is ${row.status}; translate with it once it has completed` };
   }
   const cached = models.get(row.id);
-  if (cached) return cached;
+  if (cached) return { status: 'ok', value: cached };
   const { result } = await db.selectFrom('jobs').select('result').where('id', '=', row.id).executeTakeFirstOrThrow();
   const model = result === null ? undefined : (JSON.parse(result) as { model?: unknown }).model;
-  if (!isModel(model)) throw new ProblemError('model-not-trained', `the training job ${row.id} has no model in its result`);
+  if (!isModel(model)) return { status: 'model_not_trained', detail: `the training job ${row.id} has no model in its result` };
   // A completed job's result never changes, so its parsed model can be kept (bounded, oldest out).
   if (models.size >= TRANSLATE_MODELS_CACHED_MAX) models.delete(models.keys().next().value!);
   models.set(row.id, model);
-  return model;
+  return { status: 'ok', value: model };
 }
