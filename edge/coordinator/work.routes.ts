@@ -8,10 +8,10 @@ import { API_PATHS, LeaseRequestSchema, ReportErrorRequestSchema, SubmitResultsR
 import { base64ToBytes } from '../../shared/base64.ts';
 import { RESULTS_BATCH_BYTES_MAX, UNIT_OUTPUT_BYTES_MAX } from '../../shared/limits.ts';
 import { requireVolunteer, type AuthVariables } from '../accounts/auth.ts';
-import type { AppDeps } from '../deps.ts';
+import type { Store } from '../db/index.ts';
 import { readBytes, readJson } from '../http/body.ts';
 import { ProblemError, type ProblemSlug } from '../http/problem.ts';
-import type { ErrorReportStatus, LeaseRefusal, SubmitStatus } from './index.ts';
+import type { Coordinator, ErrorReportStatus, LeaseRefusal, SubmitStatus } from './index.ts';
 
 type Refusal = Exclude<SubmitStatus | ErrorReportStatus, { status: 'ok' }>;
 
@@ -45,7 +45,14 @@ function leaseIdParam(raw: string): number {
   return Number(raw);
 }
 
-export function workRoutes({ store, coordinator, now }: AppDeps) {
+/** What the work routes are built from (the composition root's deps have it all). */
+export interface WorkDeps {
+  store: Store;
+  coordinator: Coordinator;
+  now: () => number;
+}
+
+export function workRoutes({ store, coordinator, now }: WorkDeps) {
   const app = new Hono<{ Variables: AuthVariables }>();
   app.use('/api/work/*', requireVolunteer(store));
 

@@ -8,15 +8,23 @@ import { Hono } from 'hono';
 import { CUSTOMER_API_PATHS, TopupRequestSchema, type Balance } from '../../shared/api/schemas.ts';
 import { CURRENCY } from '../../shared/limits.ts';
 import { requireCustomer, type AuthVariables } from '../accounts/auth.ts';
-import type { AppDeps } from '../deps.ts';
+import type { Store } from '../db/index.ts';
 import { runInTransaction } from '../db/prepared.ts';
 import { readJson } from '../http/body.ts';
 import { ProblemError } from '../http/problem.ts';
 import { ACCOUNTS } from '../ledger/accounts.ts';
 import { createTransfersOp } from '../ledger/transfers.ts';
+import type { PaymentProvider } from '../shop/payments.ts';
 import { customerBalance, ensureCustomerAccountOp } from './billing.ts';
 
-export function billingRoutes({ store, payments, now }: AppDeps) {
+/** What the billing routes are built from (the composition root's deps have it all). */
+export interface BillingDeps {
+  store: Store;
+  payments: PaymentProvider;
+  now: () => number;
+}
+
+export function billingRoutes({ store, payments, now }: BillingDeps) {
   const app = new Hono<{ Variables: AuthVariables }>();
   app.use(CUSTOMER_API_PATHS.billing, requireCustomer(store));
   app.use(`${CUSTOMER_API_PATHS.billing}/*`, requireCustomer(store));

@@ -10,7 +10,7 @@ import { JOB_KINDS, JobRequestSchema, type JobKind, type JobRequest } from '../.
 import { JSON_BODY_BYTES_MAX, TRAINING_JOB_BODY_BYTES_MAX } from '../../shared/limits.ts';
 import { requireCustomer, type AuthVariables } from '../accounts/auth.ts';
 import type { Store } from '../db/index.ts';
-import type { AppDeps } from '../deps.ts';
+import type { KernelRegistry } from '../kernels/registry.ts';
 import type { JobRow } from '../db/schema.ts';
 import { readJson } from '../http/body.ts';
 import { ProblemError, validationProblem, type ProblemSlug } from '../http/problem.ts';
@@ -53,7 +53,14 @@ async function ownJob(store: Store, customerId: string, jobId: string): Promise<
   return (await getOwnJob(store.db, customerId, jobId)) ?? answered<JobRow>(jobNotFound(jobId));
 }
 
-export function jobRoutes({ store, kernels: registry, now }: AppDeps) {
+/** What the job routes are built from (the composition root's deps have it all). */
+export interface JobRoutesDeps {
+  store: Store;
+  kernels: KernelRegistry;
+  now: () => number;
+}
+
+export function jobRoutes({ store, kernels: registry, now }: JobRoutesDeps) {
   const app = new Hono<{ Variables: AuthVariables }>();
   app.use(`${API_PATHS.jobs}/*`, requireCustomer(store));
   app.use(API_PATHS.jobs, requireCustomer(store));
