@@ -2,7 +2,7 @@
  * @module Units entering and leaving the lifecycle on their job's behalf: a job's split (or
  * next iteration) is enqueued, and a cancelled job's undecided units are closed.
  */
-import type { SplitUnit } from '../../shared/jobs/lorenz96.ts';
+import type { SplitUnit } from '../../shared/jobs/split.ts';
 import { dynamicExec, type Op } from '../db/prepared.ts';
 
 /** Rows per multi-row INSERT, well under SQLite's bound-parameter limit. */

@@ -12,7 +12,7 @@ import type { Store } from '../db/index.ts';
 import { newId } from '../accounts/tokens.ts';
 import { kernelKey, type KernelEntry, type KernelRegistry } from '../kernels/registry.ts';
 import { CorpusRefusedError } from '../../shared/jobs/ibm1.ts';
-import type { SplitUnit } from '../../shared/jobs/lorenz96.ts';
+import type { SplitUnit } from '../../shared/jobs/split.ts';
 import { isRefusal, jobNotFound, type JobAnswer } from './refusals.ts';
 import { exec, rows, runInOpenTransaction, type Op } from '../db/prepared.ts';
 import { inTransaction } from '../db/tx.ts';
@@ -78,7 +78,7 @@ export async function jobFailures(db: Kysely<Database> | Transaction<Database>, 
  * released.
  */
 export async function cancelJob(store: Store, customerId: string, jobId: string, now: number): Promise<JobAnswer<Job>> {
-  return inTransaction(store, async (trx): Promise<JobAnswer<Job>> => {
+  return inTransaction(store, async (trx, rollback): Promise<JobAnswer<Job>> => {
     const job = await getOwnJob(trx, customerId, jobId);
     if (!job) return jobNotFound(jobId);
     if (job.status !== 'running') return { status: 'job_not_running', detail: `job ${jobId} is ${job.status}` };
@@ -86,10 +86,10 @@ export async function cancelJob(store: Store, customerId: string, jobId: string,
     await runInOpenTransaction(store, trx, cancelUnitsOp(jobId, now));
     // Conditional: a unit validated meanwhile may have completed the job (PostgreSQL).
     const ended = await trx.updateTable('jobs').set({ status: 'cancelled', completed_at: now }).where('id', '=', jobId).where('status', '=', 'running').executeTakeFirst();
-    if (Number(ended.numUpdatedRows) !== 1) return { status: 'job_not_running', detail: `job ${jobId} ended before it could be cancelled` };
+    if (Number(ended.numUpdatedRows) !== 1) return rollback({ status: 'job_not_running', detail: `job ${jobId} ended before it could be cancelled` });
     await runInOpenTransaction(store, trx, settleJobOp(jobId, now));
     return { status: 'ok', value: toJob({ ...job, status: 'cancelled', completed_at: now }, await jobFailures(trx, jobId)) };
-  }, (a) => a.status === 'ok');
+  });
 }
 
 /** A job description with the stored data its kind needs (see JobKindHandler.resolve). */
@@ -183,25 +183,21 @@ export async function createJob(store: Store, registry: KernelRegistry, customer
     result: null,
     iteration: 0,
   };
-  return inTransaction(
-    store,
-    async (trx): Promise<JobAnswer<Job>> => {
-      const held = await runInOpenTransaction(store, trx, holdQuoteOp(row.id, customerId, plan.priceMinor, now));
-      if (held === 'insufficient') {
-        const { availableMinor } = await customerBalance(store, customerId, trx);
-        return {
-          status: 'insufficient_funds',
-          detail: `the job costs ${formatMinor(plan.priceMinor)} and ${formatMinor(availableMinor)} is available; top up with POST ${CUSTOMER_API_PATHS.billingTopups}, or make the job smaller`,
-        };
-      }
-      await trx.insertInto('jobs').values(row).execute();
-      await trx.insertInto('job_params').values({ job_id: row.id, params: JSON.stringify(resolved.params) }).execute();
-      await runInOpenTransaction(store, trx, enqueueUnitsOp(row.id, { id: plan.kernel.id, version: plan.kernel.version }, plan.units, 0, 0, plan.quorum));
-      return { status: 'ok', value: toJob(row) };
-    },
-    // A refused hold rolls back what holding wrote (the customer's first account and trial credit).
-    (a) => a.status === 'ok',
-  );
+  return inTransaction(store, async (trx, rollback): Promise<JobAnswer<Job>> => {
+    const held = await runInOpenTransaction(store, trx, holdQuoteOp(row.id, customerId, plan.priceMinor, now));
+    if (held === 'insufficient') {
+      const { availableMinor } = await customerBalance(store, customerId, trx);
+      // Rolled back: a refused job leaves nothing, not even the account holding opened.
+      return rollback({
+        status: 'insufficient_funds',
+        detail: `the job costs ${formatMinor(plan.priceMinor)} and ${formatMinor(availableMinor)} is available; top up with POST ${CUSTOMER_API_PATHS.billingTopups}, or make the job smaller`,
+      });
+    }
+    await trx.insertInto('jobs').values(row).execute();
+    await trx.insertInto('job_params').values({ job_id: row.id, params: JSON.stringify(resolved.params) }).execute();
+    await runInOpenTransaction(store, trx, enqueueUnitsOp(row.id, { id: plan.kernel.id, version: plan.kernel.version }, plan.units, 0, 0, plan.quorum));
+    return { status: 'ok', value: toJob(row) };
+  });
 }
 
 /** An amount for a message, e.g. `12.34 EUR` (the web app formats for the reader's locale). */

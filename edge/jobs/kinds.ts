@@ -5,7 +5,8 @@
 import type { JobKind, JobRequest } from '../../shared/jobs/kinds.ts';
 import { EBM_KERNEL, EbmParamsSchema, splitEbm } from '../../shared/jobs/ebm.ts';
 import { assimilateEbm, integrateEbm, type EbmResult } from '../../shared/jobs/ebm-result.ts';
-import { L96_KERNEL, L96ParamsSchema, assimilateL96, integrateL96, nextL96, splitL96, type L96Result, type SplitUnit } from '../../shared/jobs/lorenz96.ts';
+import { L96_KERNEL, L96ParamsSchema, assimilateL96, integrateL96, nextL96, splitL96, type L96Result } from '../../shared/jobs/lorenz96.ts';
+import type { SplitUnit } from '../../shared/jobs/split.ts';
 import { IBM1_KERNEL, Ibm1ParamsSchema, assimilateIbm1, nextIbm1, partialIbm1, splitIbm1, trimIbm1, type Ibm1Result } from '../../shared/jobs/ibm1.ts';
 import { TRANSLATE_KERNEL, TranslateParamsSchema, TranslateStoredSchema, planTranslation, splitTranslation } from '../../shared/jobs/translate.ts';
 import { assimilateTranslate, translatePartial, type TranslateResult } from '../../shared/jobs/translate-result.ts';

@@ -72,8 +72,6 @@ export const L96ParamsSchema = z
 
 export type L96Params = z.output<typeof L96ParamsSchema>;
 
-// TODO(issue 13): remove once edge/jobs imports split.ts
-export type { SplitUnit } from './split.ts';
 
 /**
  * Initial states of the whole ensemble: every member starts at the unstable equilibrium
