@@ -3,7 +3,8 @@
  * transaction can lose a deadlock or a serialization conflict (SQLSTATE 40P01, 40001)
  * through no fault of its own; PostgreSQL rolled it back whole, so running it again is safe
  * when its body only reads and writes through the transaction. SQLite runs one transaction
- * at a time and never needs this.
+ * at a time and never needs this. Kysely transactions get it through tx.ts (`inTransaction`);
+ * the prepared ops' runner (prepared.ts) uses {@link withTxRetries} directly.
  */
 
 /** Attempts of one transaction that lost to a concurrent one before the error is passed on. */
@@ -19,7 +20,7 @@ function retryable(err: unknown): boolean {
  * Runs `attempt` (which opens and runs one whole transaction) again, up to
  * {@link TX_ATTEMPTS_MAX} times, while it fails with a retryable conflict.
  * @example
- * const id = await withTxRetries(() => store.db.transaction().execute(createOrder));
+ * const id = await withTxRetries(() => runOrderTransaction(store));
  */
 export async function withTxRetries<T>(attempt: () => Promise<T>): Promise<T> {
   for (let n = 1; ; n++) {
