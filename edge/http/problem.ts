@@ -136,3 +136,16 @@ export function onError(err: Error, c: Context): Response {
   console.error(`[edge] ${c.req.method} ${c.req.path} failed:`, err);
   return problemResponse(c, new ProblemError('internal').toProblem());
 }
+
+/**
+ * The problem a route answers for a domain refusal (a status union's failure, which carries
+ * a sentence for the client and, for field errors, which fields): its status is looked up in
+ * the route file's one table of status → problem type.
+ * @example
+ * const CART_PROBLEMS = { cart_not_found: 'cart-not-found', cart_not_yours: 'cart-not-yours' } as const satisfies Record<CartRefusal['status'], ProblemSlug>;
+ * const r = await ownCart(db, userId, cartId);
+ * if (r.status !== 'ok') throw refusalProblem(CART_PROBLEMS, r);
+ */
+export function refusalProblem<S extends string>(table: Readonly<Record<S, ProblemSlug>>, refusal: { status: S; detail?: string; errors?: Problem['errors'] }): ProblemError {
+  return new ProblemError(table[refusal.status], refusal.detail, refusal.errors);
+}

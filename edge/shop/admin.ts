@@ -9,7 +9,7 @@ import type { Product, ProductRequestSchema, Shop, ShopUpsertRequestSchema } fro
 import { newId } from '../accounts/tokens.ts';
 import type { SessionUser } from '../auth/session.ts';
 import type { Store } from '../db/index.ts';
-import { ProblemError } from '../http/problem.ts';
+import { inTransaction } from '../db/tx.ts';
 import { findShop, toProduct, toShop } from './catalog.ts';
 import { ensureShop } from './seed.ts';
 
@@ -18,10 +18,6 @@ export function runsShop(user: SessionUser, shopId: string): boolean {
   return user.roles.includes('operator') || (user.roles.includes('shop_operator') && user.shopId === shopId);
 }
 
-/** Refuses (403 `forbidden`) a user who does not run `shopId`. */
-export function assertRunsShop(user: SessionUser, shopId: string): void {
-  if (!runsShop(user, shopId)) throw new ProblemError('forbidden', `only the operator of shop ${shopId} may do this`);
-}
 
 function ruleColumns(req: z.output<typeof ShopUpsertRequestSchema>) {
   const { minorPerPoint: r, pointsMin, discountShareMax: s } = req.rules;
@@ -30,7 +26,7 @@ function ruleColumns(req: z.output<typeof ShopUpsertRequestSchema>) {
 
 /** Creates the shop (with its ledger accounts) or updates its name and rules. */
 export async function upsertShop(store: Store, shopId: string, req: z.output<typeof ShopUpsertRequestSchema>, now: number): Promise<{ shop: Shop; created: boolean }> {
-  return store.db.transaction().execute(async (trx) => {
+  return inTransaction(store, async (trx) => {
     const created = !(await findShop(trx, shopId));
     if (created) await ensureShop(store, trx, { id: shopId, currency: CURRENCY, ...ruleColumns(req) }, [], now);
     else await trx.updateTable('shops').set(ruleColumns(req)).where('id', '=', shopId).execute();
@@ -50,11 +46,16 @@ function productColumns(req: z.output<typeof ProductRequestSchema>) {
   };
 }
 
-/** Adds a product to a shop; its id is chosen here. */
-export async function createProduct(store: Store, shopId: string, req: z.output<typeof ProductRequestSchema>, now: number): Promise<Product> {
-  return store.db.transaction().execute(async (trx) => {
+/** Adds a product to a shop (its id is chosen here), or says the shop does not exist. */
+export async function createProduct(
+  store: Store,
+  shopId: string,
+  req: z.output<typeof ProductRequestSchema>,
+  now: number,
+): Promise<{ status: 'created'; product: Product } | { status: 'shop_not_found'; detail: string }> {
+  return inTransaction(store, async (trx) => {
     const shop = await findShop(trx, shopId);
-    if (!shop) throw new ProblemError('shop-not-found', `no shop ${shopId}; create it first`);
+    if (!shop) return { status: 'shop_not_found', detail: `no shop ${shopId}; create it first` };
     const last = await trx
       .selectFrom('products')
       .select((eb) => eb.fn.max('position').as('p'))
@@ -62,17 +63,26 @@ export async function createProduct(store: Store, shopId: string, req: z.output<
       .executeTakeFirst();
     const row = { id: newId('p'), shop_id: shopId, ...productColumns(req), position: Number(last?.p ?? -1) + 1, created_at: now };
     await trx.insertInto('products').values(row).execute();
-    return toProduct(row, shop.currency);
+    return { status: 'created', product: toProduct(row, shop.currency) };
   });
 }
 
-/** Replaces a product of the shop (withdraw it with `active: false`; rows are never deleted). */
-export async function updateProduct(store: Store, shopId: string, productId: string, req: z.output<typeof ProductRequestSchema>): Promise<Product> {
-  return store.db.transaction().execute(async (trx) => {
+/**
+ * Replaces a product of the shop (withdraw it with `active: false`; rows are never deleted),
+ * or says the shop has no such product (then nothing changed).
+ */
+export async function updateProduct(
+  store: Store,
+  shopId: string,
+  productId: string,
+  req: z.output<typeof ProductRequestSchema>,
+): Promise<{ status: 'updated'; product: Product } | { status: 'unknown_product'; detail: string }> {
+  return inTransaction(store, async (trx) => {
     const shop = await findShop(trx, shopId);
     const done = await trx.updateTable('products').set(productColumns(req)).where('id', '=', productId).where('shop_id', '=', shopId).executeTakeFirst();
-    if (!shop || Number(done.numUpdatedRows) === 0) throw new ProblemError('unknown-product', `shop ${shopId} has no product ${productId}`);
+    // No row matched: the update changed nothing.
+    if (!shop || Number(done.numUpdatedRows) === 0) return { status: 'unknown_product', detail: `shop ${shopId} has no product ${productId}` };
     const row = await trx.selectFrom('products').selectAll().where('id', '=', productId).executeTakeFirstOrThrow();
-    return toProduct(row, shop.currency);
+    return { status: 'updated', product: toProduct(row, shop.currency) };
   });
 }

@@ -10,14 +10,13 @@ import { priceCart } from '../../shared/shop/pricing.ts';
 import { ORDER_PAYMENT_WINDOW_MS } from '../../shared/shop/limits.ts';
 import type { Order } from '../../shared/shop/schemas.ts';
 import { newId } from '../accounts/tokens.ts';
-import { ProblemError } from '../http/problem.ts';
+import { inTransaction, type Rollback } from '../db/tx.ts';
 import { ledgerIn } from '../ledger/ledger.ts';
-import { inTransaction } from './tx.ts';
 import { findShop, rulesOf, type Db } from './catalog.ts';
-import { ownCart } from './carts.ts';
+import { ownCart, type OwnCartRefusal } from './carts.ts';
 import { holdTransfer, holdId } from './entries.ts';
 import { readOrder } from './orders.ts';
-import { payOrder, type Buyer, type ShopDeps } from './payment-flow.ts';
+import { payOrder, type Buyer, type PayRefusal, type ShopDeps } from './payment-flow.ts';
 
 /** A validated checkout request. */
 export interface CheckoutInput {
@@ -27,45 +26,83 @@ export interface CheckoutInput {
   cardToken?: string | undefined;
 }
 
-async function findByKey(db: Db, userId: string, req: CheckoutInput) {
+/** Why no order was placed (nothing changed). */
+export type PlaceRefusal =
+  | OwnCartRefusal
+  | {
+      status: 'idempotency_key_reused' | 'cart_not_open' | 'cart_empty' | 'product_unavailable' | 'points_below_minimum' | 'no_points_account' | 'points_insufficient';
+      detail: string;
+    };
+
+/** Why a checkout answers no order: none was placed, or paying it at once was refused. */
+export type CheckoutRefusal = PlaceRefusal | PayRefusal;
+
+/** The order (and whether this call created it), or why not. */
+export type CheckoutResult = { status: 'ok'; order: Order; created: boolean } | CheckoutRefusal;
+
+type PlaceResult = { status: 'placed'; orderId: string; created: boolean } | PlaceRefusal;
+
+type KeyLookup = { status: 'none' } | { status: 'found'; orderId: string } | { status: 'idempotency_key_reused'; detail: string };
+
+async function findByKey(db: Db, userId: string, req: CheckoutInput): Promise<KeyLookup> {
   const o = await db.selectFrom('orders').select(['id', 'cart_id', 'points_offered', 'status']).where('user_id', '=', userId).where('idempotency_key', '=', req.idempotencyKey).executeTakeFirst();
-  if (o && (o.cart_id !== req.cartId || Number(o.points_offered) !== req.points)) {
-    throw new ProblemError('idempotency-key-reused', `key ${req.idempotencyKey} already placed order ${o.id} for another cart or points amount`);
+  if (!o) return { status: 'none' };
+  if (o.cart_id !== req.cartId || Number(o.points_offered) !== req.points) {
+    return { status: 'idempotency_key_reused', detail: `key ${req.idempotencyKey} already placed order ${o.id} for another cart or points amount` };
   }
-  return o;
+  return { status: 'found', orderId: o.id };
+}
+
+/**
+ * After an attempt that failed or was refused: a concurrent request with the same key
+ * (PostgreSQL) may have won the race, and then its order (or its different terms) is the
+ * answer. `undefined` when there is no such request.
+ */
+async function concurrentRequest(db: Db, userId: string, req: CheckoutInput): Promise<PlaceResult | undefined> {
+  const again = await findByKey(db, userId, req);
+  if (again.status === 'none') return undefined;
+  return again.status === 'found' ? { status: 'placed', orderId: again.orderId, created: false } : again;
 }
 
 /**
  * Places an order for the buyer's cart and holds its points; pays at once when the request
  * carries a card token. A retried request (same idempotency key) answers the same order.
- * @returns the order, and whether this call created it
+ * @returns the order and whether this call created it, or why not
  */
-export async function checkout(deps: ShopDeps, buyer: Buyer, req: CheckoutInput): Promise<{ order: Order; created: boolean }> {
+export async function checkout(deps: ShopDeps, buyer: Buyer, req: CheckoutInput): Promise<CheckoutResult> {
   const { store } = deps;
   const now = deps.now();
-  let orderId: string;
-  let created: boolean;
+  let placed: PlaceResult;
   try {
-    ({ orderId, created } = await inTransaction(store, async (trx) => {
+    placed = await inTransaction(store, async (trx, rollback): Promise<PlaceResult> => {
       const existing = await findByKey(trx, buyer.userId, req);
-      if (existing) return { orderId: existing.id, created: false };
-      return { orderId: await createOrder(deps, trx, buyer, req, now), created: true };
-    }));
+      if (existing.status === 'found') return { status: 'placed', orderId: existing.orderId, created: false };
+      if (existing.status !== 'none') return existing;
+      return createOrder(deps, trx, rollback, buyer, req, now);
+    });
   } catch (err) {
     // A concurrent request with the same key (PostgreSQL) may have won the race: answer its order.
-    const existing = await findByKey(store.db, buyer.userId, req);
-    if (!existing) throw err;
-    ({ orderId, created } = { orderId: existing.id, created: false });
+    const winner = await concurrentRequest(store.db, buyer.userId, req);
+    if (!winner) throw err;
+    placed = winner;
   }
+  // So may a refusal: the winner locked the cart this attempt found open.
+  if (placed.status !== 'placed') placed = (await concurrentRequest(store.db, buyer.userId, req)) ?? placed;
+  if (placed.status !== 'placed') return placed;
+  const { orderId, created } = placed;
   const order = await readOrder(store.db, orderId);
   if (req.cardToken !== undefined && order.status === 'awaiting_payment') {
-    return { order: await payOrder(deps, buyer, orderId, req.cardToken), created };
+    const paid = await payOrder(deps, buyer, orderId, req.cardToken);
+    return paid.status === 'ok' ? { status: 'ok', order: paid.order, created } : paid;
   }
-  return { order, created };
+  return { status: 'ok', order, created };
 }
 
-async function createOrder(deps: ShopDeps, trx: Parameters<typeof ledgerIn>[1], buyer: Buyer, req: CheckoutInput, now: number): Promise<string> {
-  const cart = await ownCart(trx, buyer.userId, req.cartId);
+/** Locks the cart and records the order and its hold; a refusal after the lock rolls all of it back. */
+async function createOrder(deps: ShopDeps, trx: Parameters<typeof ledgerIn>[1], rollback: Rollback<PlaceResult>, buyer: Buyer, req: CheckoutInput, now: number): Promise<PlaceResult> {
+  const own = await ownCart(trx, buyer.userId, req.cartId);
+  if (own.status !== 'ok') return own;
+  const { cart } = own;
   const orderId = newId('o');
   const locked = await trx
     .updateTable('carts')
@@ -73,7 +110,7 @@ async function createOrder(deps: ShopDeps, trx: Parameters<typeof ledgerIn>[1], 
     .where('id', '=', cart.id)
     .where('state', '=', 'open')
     .executeTakeFirst();
-  if (Number(locked.numUpdatedRows) === 0) throw new ProblemError('cart-not-open', `cart ${cart.id} is ${cart.state}`);
+  if (Number(locked.numUpdatedRows) === 0) return { status: 'cart_not_open', detail: `cart ${cart.id} is ${cart.state}` };
 
   const lines = await trx
     .selectFrom('cart_lines as l')
@@ -83,9 +120,9 @@ async function createOrder(deps: ShopDeps, trx: Parameters<typeof ledgerIn>[1], 
     .orderBy('l.added_at')
     .orderBy('l.product_id')
     .execute();
-  if (lines.length === 0) throw new ProblemError('cart-empty', `cart ${cart.id} has no lines`);
+  if (lines.length === 0) return rollback({ status: 'cart_empty', detail: `cart ${cart.id} has no lines` });
   const gone = lines.find((l) => l.active !== 1);
-  if (gone) throw new ProblemError('product-unavailable', `${gone.name} (${gone.product_id}) is no longer on sale; remove it from the cart`);
+  if (gone) return rollback({ status: 'product_unavailable', detail: `${gone.name} (${gone.product_id}) is no longer on sale; remove it from the cart` });
 
   const shop = (await findShop(trx, cart.shop_id))!;
   const priced = priceCart(
@@ -94,14 +131,14 @@ async function createOrder(deps: ShopDeps, trx: Parameters<typeof ledgerIn>[1], 
     req.points,
   );
   if (priced.status === 'points_below_minimum') {
-    throw new ProblemError(
-      'points-below-minimum',
-      `this shop takes at least ${priced.pointsMin} points per order; these points would use ${priced.pointsWouldUse}. Offer 0 points or more points (up to the order's cap).`,
-    );
+    return rollback({
+      status: 'points_below_minimum',
+      detail: `this shop takes at least ${priced.pointsMin} points per order; these points would use ${priced.pointsWouldUse}. Offer 0 points or more points (up to the order's cap).`,
+    });
   }
   const q = priced.quote;
   if (q.pointsUsed > 0 && !buyer.volunteerId) {
-    throw new ProblemError('no-points-account', 'claim a volunteer identity on the volunteer page to spend points, or offer 0 points');
+    return rollback({ status: 'no_points_account', detail: 'claim a volunteer identity on the volunteer page to spend points, or offer 0 points' });
   }
   const usesPoints = q.pointsUsed > 0;
   await trx
@@ -159,9 +196,9 @@ async function createOrder(deps: ShopDeps, trx: Parameters<typeof ledgerIn>[1], 
   if (hold) {
     const [status] = await ledgerIn(deps.store, trx).createTransfers([hold], now);
     if (status === 'exceeds_floor' || status === 'debit_account_not_found') {
-      throw new ProblemError('points-insufficient', `this order uses ${q.pointsUsed} points, more than are available`);
+      return rollback({ status: 'points_insufficient', detail: `this order uses ${q.pointsUsed} points, more than are available` });
     }
     if (status !== 'ok') throw new Error(`hold of order ${orderId} refused: ${status}`);
   }
-  return orderId;
+  return { status: 'placed', orderId, created: true };
 }

@@ -5,13 +5,18 @@
 import type { Selectable } from 'kysely';
 import { ORDER_HISTORY_MAX } from '../../shared/shop/limits.ts';
 import type { Order, OrderLine } from '../../shared/shop/schemas.ts';
-import { ProblemError } from '../http/problem.ts';
 import type { Db } from './catalog.ts';
 import type { OrderMoney } from './entries.ts';
 import type { OrderLinesTable, OrdersTable, PaymentsTable } from './tables.ts';
 
 export type OrderRow = Selectable<OrdersTable>;
 export type OrderLineRow = Selectable<OrderLinesTable>;
+
+/** Why an order can't be used: there is none, or (for a buyer) it is someone else's. */
+export type OwnOrderRefusal = { status: 'order_not_found' | 'order_not_yours'; detail: string };
+
+/** One order row, or why not. */
+export type FindOrderResult = { status: 'ok'; order: OrderRow } | { status: 'order_not_found'; detail: string };
 
 const iso = (ms: number) => new Date(Number(ms)).toISOString();
 
@@ -81,23 +86,24 @@ export async function toOrders(db: Db, rows: OrderRow[]): Promise<Order[]> {
   return rows.map((r) => toOrder(r, byOrder.get(r.id) ?? [], paymentOf.get(r.id)));
 }
 
-/** One order row, or a problem when it does not exist. */
-export async function findOrder(db: Db, orderId: string): Promise<OrderRow> {
+/** One order row, or why not. */
+export async function findOrder(db: Db, orderId: string): Promise<FindOrderResult> {
   const o = await db.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirst();
-  if (!o) throw new ProblemError('order-not-found', `no order ${orderId}`);
-  return o;
+  if (!o) return { status: 'order_not_found', detail: `no order ${orderId}` };
+  return { status: 'ok', order: o };
 }
 
-/** One order of the buyer's, or the problem that says why not. */
-export async function ownOrder(db: Db, userId: string, orderId: string): Promise<OrderRow> {
-  const o = await findOrder(db, orderId);
-  if (o.user_id !== userId) throw new ProblemError('order-not-yours', `order ${orderId} belongs to another buyer`);
-  return o;
+/** One order of the buyer's, or why not. */
+export async function ownOrder(db: Db, userId: string, orderId: string): Promise<{ status: 'ok'; order: OrderRow } | OwnOrderRefusal> {
+  const found = await findOrder(db, orderId);
+  if (found.status === 'ok' && found.order.user_id !== userId) return { status: 'order_not_yours', detail: `order ${orderId} belongs to another buyer` };
+  return found;
 }
 
-/** An order as the API shows it. */
+/** An order that exists, as the API shows it (find it first with {@link findOrder} or {@link ownOrder}). */
 export async function readOrder(db: Db, orderId: string): Promise<Order> {
-  const [order] = await toOrders(db, [await findOrder(db, orderId)]);
+  const o = await db.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirstOrThrow();
+  const [order] = await toOrders(db, [o]);
   return order!;
 }
 

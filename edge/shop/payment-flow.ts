@@ -14,12 +14,11 @@ import { PAYMENT_TIMEOUT_MS } from '../../shared/shop/limits.ts';
 import { LICENSE_NAME_CHARS_MAX } from '../../shared/limits.ts';
 import type { Order, OrderStatus } from '../../shared/shop/schemas.ts';
 import type { Store } from '../db/index.ts';
-import { ProblemError } from '../http/problem.ts';
+import { inTransaction } from '../db/tx.ts';
 import { ledgerIn } from '../ledger/ledger.ts';
 import { issueLicense } from '../licenses/issue.ts';
-import { inTransaction } from './tx.ts';
 import { allApplied, paidTransfers, paymentKey, payingTransferId, voidTransfer } from './entries.ts';
-import { moneyOf, ownOrder, readOrder, type OrderRow } from './orders.ts';
+import { moneyOf, ownOrder, readOrder, type OrderRow, type OwnOrderRefusal } from './orders.ts';
 import type { PaymentOutcome, PaymentProvider } from './payments.ts';
 
 /** What the shop's operations are built from (a subset of the app's dependencies). */
@@ -37,6 +36,15 @@ export interface Buyer {
 }
 
 type Trx = Parameters<typeof ledgerIn>[1];
+
+/** Why an order was not paid: not the buyer's, not awaiting payment, or past its window. */
+export type PayRefusal = OwnOrderRefusal | { status: 'order_not_payable' | 'order_expired'; detail: string };
+
+/** The order after the attempt to pay (paid, declined or timed out), or why none was made. */
+export type PayResult = { status: 'ok'; order: Order } | PayRefusal;
+
+/** The order, cancelled, or why it was not. */
+export type CancelResult = { status: 'ok'; order: Order } | OwnOrderRefusal | { status: 'order_not_cancellable'; detail: string };
 
 /** Statuses an order ends in without being paid. */
 const UNPAID_ENDS = ['declined', 'timed_out', 'cancelled', 'expired', 'failed'] as const satisfies OrderStatus[];
@@ -80,35 +88,42 @@ export async function releaseOrder(store: Store, trx: Trx, o: OrderRow, from: 'a
 
 /**
  * Pays an order awaiting payment with the buyer's card token. Declines and timeouts are
- * ordinary outcomes: the answer is the order, in its new status.
+ * ordinary outcomes: the answer is the order, in its new status. An order past its window
+ * is released (its hold voided, its cart reopened) and refused as expired.
  */
-export async function payOrder(deps: ShopDeps, buyer: Buyer, orderId: string, cardToken: string): Promise<Order> {
+export async function payOrder(deps: ShopDeps, buyer: Buyer, orderId: string, cardToken: string): Promise<PayResult> {
   const { store } = deps;
   const now = deps.now();
-  const started = await inTransaction(store, async (trx) => {
-    const o = await ownOrder(trx, buyer.userId, orderId);
-    if (o.status !== 'awaiting_payment') throw new ProblemError('order-not-payable', `order ${orderId} is ${o.status}`);
+  const started = await inTransaction(store, async (trx): Promise<{ status: 'paying'; order: OrderRow } | PayRefusal> => {
+    const own = await ownOrder(trx, buyer.userId, orderId);
+    if (own.status !== 'ok') return own;
+    const o = own.order;
+    if (o.status !== 'awaiting_payment') return { status: 'order_not_payable', detail: `order ${orderId} is ${o.status}` };
     if (Number(o.expires_at) <= now) {
+      // Committed: the release stands although the payment is refused.
       await releaseOrder(store, trx, o, 'awaiting_payment', 'expired', now);
-      return undefined;
+      return { status: 'order_expired', detail: `order ${orderId} was not paid in time; its points were released and its cart reopened` };
     }
     const moved = await trx.updateTable('orders').set({ status: 'paying' }).where('id', '=', o.id).where('status', '=', 'awaiting_payment').executeTakeFirst();
-    if (Number(moved.numUpdatedRows) === 0) throw new ProblemError('order-not-payable', `order ${orderId} is already being paid`);
+    if (Number(moved.numUpdatedRows) === 0) return { status: 'order_not_payable', detail: `order ${orderId} is already being paid` };
     await trx
       .insertInto('payments')
       .values({ id: paymentKey(o.id), order_id: o.id, amount_minor: o.total_minor, currency: o.currency, status: 'pending', provider_ref: null, reason: null, started_at: now, updated_at: now })
       .execute();
-    return o;
+    return { status: 'paying', order: o };
   });
-  if (!started) throw new ProblemError('order-expired', `order ${orderId} was not paid in time; its points were released and its cart reopened`);
-  const total = Number(started.total_minor);
+  if (started.status !== 'paying') return started;
+  const total = Number(started.order.total_minor);
   const outcome: PaymentOutcome =
     total === 0
       ? { status: 'succeeded', providerRef: 'none' }
-      : await chargeWithin(deps.payments, { orderId, amountMinor: total, currency: started.currency, idempotencyKey: paymentKey(orderId), source: cardToken }, PAYMENT_TIMEOUT_MS);
+      : await chargeWithin(deps.payments, { orderId, amountMinor: total, currency: started.order.currency, idempotencyKey: paymentKey(orderId), source: cardToken }, PAYMENT_TIMEOUT_MS);
   await applyOutcome(deps, orderId, outcome);
-  return readOrder(store.db, orderId);
+  return { status: 'ok', order: await readOrder(store.db, orderId) };
 }
+
+/** What one application of a charge's outcome did; `reverse` when money must go back (once). */
+type Settled = { kind: 'settled'; changed: boolean; status: OrderStatus; reverse: boolean };
 
 /**
  * Applies what the provider said about an order's charge. Only the first application for a
@@ -117,48 +132,40 @@ export async function payOrder(deps: ShopDeps, buyer: Buyer, orderId: string, ca
 export async function applyOutcome(deps: ShopDeps, orderId: string, outcome: PaymentOutcome): Promise<{ changed: boolean; status: OrderStatus }> {
   const { store } = deps;
   const now = deps.now();
-  let reverse = false;
-  let result: { changed: boolean; status: OrderStatus };
-  try {
-    result = await inTransaction(store, async (trx) => {
-      reverse = false;
-      const o = await trx.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirstOrThrow();
-      if (outcome.status === 'succeeded') {
-        const moved = await trx.updateTable('orders').set({ status: 'paid', paid_at: now }).where('id', '=', o.id).where('status', '=', 'paying').executeTakeFirst();
-        if (Number(moved.numUpdatedRows) === 0) {
-          // Already settled. Money that arrived for an order that ended unpaid goes back.
-          reverse = (UNPAID_ENDS as readonly string[]).includes(o.status) && (await markCharge(trx, o.id, 'succeeded', outcome.providerRef, null, now));
-          return { changed: false, status: o.status };
-        }
-        const statuses = await ledgerIn(store, trx).createTransfers(paidTransfers(moneyOf(o)), now);
-        if (!allApplied(statuses)) throw new PostRefused(statuses.join(', '));
-        await markCharge(trx, o.id, 'succeeded', outcome.providerRef === 'none' ? null : outcome.providerRef, null, now);
-        await trx.updateTable('carts').set({ state: 'ordered', updated_at: now }).where('id', '=', o.cart_id).where('order_id', '=', o.id).execute();
-        await issueLicenses(trx, o, now);
-        return { changed: true, status: 'paid' as const };
+  let done = await inTransaction(store, async (trx, rollback): Promise<Settled | { kind: 'post_refused'; statuses: string; providerRef: string }> => {
+    const o = await trx.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirstOrThrow();
+    if (outcome.status === 'succeeded') {
+      const moved = await trx.updateTable('orders').set({ status: 'paid', paid_at: now }).where('id', '=', o.id).where('status', '=', 'paying').executeTakeFirst();
+      if (Number(moved.numUpdatedRows) === 0) {
+        // Already settled. Money that arrived for an order that ended unpaid goes back.
+        const reverse = (UNPAID_ENDS as readonly string[]).includes(o.status) && (await markCharge(trx, o.id, 'succeeded', outcome.providerRef, null, now));
+        return { kind: 'settled', changed: false, status: o.status, reverse };
       }
-      const to = outcome.status === 'declined' ? 'declined' : 'timed_out';
-      const changed = await releaseOrder(store, trx, o, 'paying', to, now);
-      if (changed) await markCharge(trx, o.id, outcome.status === 'declined' ? 'declined' : 'timeout', null, outcome.status === 'declined' ? outcome.reason : 'the payment provider did not answer in time', now);
-      return { changed, status: changed ? to : o.status };
-    });
-  } catch (err) {
-    if (!(err instanceof PostRefused) || outcome.status !== 'succeeded') throw err;
+      const statuses = await ledgerIn(store, trx).createTransfers(paidTransfers(moneyOf(o)), now);
+      if (!allApplied(statuses)) return rollback({ kind: 'post_refused', statuses: statuses.join(', '), providerRef: outcome.providerRef });
+      await markCharge(trx, o.id, 'succeeded', outcome.providerRef === 'none' ? null : outcome.providerRef, null, now);
+      await trx.updateTable('carts').set({ state: 'ordered', updated_at: now }).where('id', '=', o.cart_id).where('order_id', '=', o.id).execute();
+      await issueLicenses(trx, o, now);
+      return { kind: 'settled', changed: true, status: 'paid', reverse: false };
+    }
+    const to = outcome.status === 'declined' ? 'declined' : 'timed_out';
+    const changed = await releaseOrder(store, trx, o, 'paying', to, now);
+    if (changed) await markCharge(trx, o.id, outcome.status === 'declined' ? 'declined' : 'timeout', null, outcome.status === 'declined' ? outcome.reason : 'the payment provider did not answer in time', now);
+    return { kind: 'settled', changed, status: changed ? to : o.status, reverse: false };
+  });
+  if (done.kind === 'post_refused') {
     // Charged, but the hold could not be posted (it expired): end the order, return the money.
-    console.error(`[shop] order ${orderId} was charged but its points could not be taken (${err.message}); reversing the charge`);
-    result = await inTransaction(store, async (trx) => {
+    const { statuses, providerRef } = done;
+    console.error(`[shop] order ${orderId} was charged but its points could not be taken (${statuses}); reversing the charge`);
+    done = await inTransaction(store, async (trx): Promise<Settled> => {
       const o = await trx.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirstOrThrow();
       const changed = await releaseOrder(store, trx, o, 'paying', 'failed', now);
-      reverse = await markCharge(trx, o.id, 'succeeded', outcome.providerRef, 'charged after the points hold ended', now);
-      return { changed, status: changed ? ('failed' as const) : o.status };
+      const reverse = await markCharge(trx, o.id, 'succeeded', providerRef, 'charged after the points hold ended', now);
+      return { kind: 'settled', changed, status: changed ? 'failed' : o.status, reverse };
     });
   }
-  if (reverse) await reverseCharge(deps, orderId);
-  return result;
-}
-
-class PostRefused extends Error {
-  override name = 'PostRefused';
+  if (done.reverse) await reverseCharge(deps, orderId);
+  return { changed: done.changed, status: done.status };
 }
 
 /** Records the charge's state; true when it moved (so a reversal is due once). */
@@ -213,13 +220,18 @@ async function issueLicenses(trx: Trx, o: OrderRow, now: number): Promise<void> 
 }
 
 /** Cancels an order that awaits payment: its hold is voided, its cart reopens. */
-export async function cancelOrder(deps: ShopDeps, buyer: Buyer, orderId: string): Promise<Order> {
+export async function cancelOrder(deps: ShopDeps, buyer: Buyer, orderId: string): Promise<CancelResult> {
   const now = deps.now();
-  await inTransaction(deps.store, async (trx) => {
-    const o = await ownOrder(trx, buyer.userId, orderId);
+  const done = await inTransaction(deps.store, async (trx): Promise<{ status: 'cancelled' } | Exclude<CancelResult, { status: 'ok' }>> => {
+    const own = await ownOrder(trx, buyer.userId, orderId);
+    if (own.status !== 'ok') return own;
+    const o = own.order;
+    // A refused release changed nothing (its conditional update matched no row).
     if (!(await releaseOrder(deps.store, trx, o, 'awaiting_payment', 'cancelled', now))) {
-      throw new ProblemError('order-not-cancellable', `order ${orderId} is ${o.status}; only an order awaiting payment can be cancelled`);
+      return { status: 'order_not_cancellable', detail: `order ${orderId} is ${o.status}; only an order awaiting payment can be cancelled` };
     }
+    return { status: 'cancelled' };
   });
-  return readOrder(deps.store.db, orderId);
+  if (done.status !== 'cancelled') return done;
+  return { status: 'ok', order: await readOrder(deps.store.db, orderId) };
 }

@@ -10,12 +10,11 @@
  */
 import { BUYER_REFUND_WINDOW_MS } from '../../shared/shop/limits.ts';
 import type { Refund } from '../../shared/shop/schemas.ts';
-import { ProblemError } from '../http/problem.ts';
+import { inTransaction } from '../db/tx.ts';
 import { ledgerIn } from '../ledger/ledger.ts';
 import { revokeLicense } from '../licenses/activation.ts';
-import { inTransaction } from './tx.ts';
 import { allApplied, refundKey, refundTransfers } from './entries.ts';
-import { findOrder, moneyOf, readOrder } from './orders.ts';
+import { findOrder, moneyOf, readOrder, type OwnOrderRefusal } from './orders.ts';
 import type { ShopDeps } from './payment-flow.ts';
 
 /** Who asks for a refund: the buyer (within the refund window) or who runs the shop. */
@@ -24,6 +23,12 @@ export interface RefundActor {
   roles: readonly string[];
   shopId: string | null;
 }
+
+/** Why nothing was refunded (nothing changed): no such order, not the actor's, or nothing refundable. */
+export type RefundRefusal = OwnOrderRefusal | { status: 'order_not_refundable'; detail: string };
+
+/** The refund made, or why none was. */
+export type RefundResult = { status: 'ok'; refund: Refund } | RefundRefusal;
 
 function mayRefund(actor: RefundActor, o: { user_id: string; shop_id: string; paid_at: number | null }, now: number): boolean {
   if (actor.roles.includes('operator')) return true;
@@ -35,23 +40,27 @@ function mayRefund(actor: RefundActor, o: { user_id: string; shop_id: string; pa
  * Refunds lines of a paid order (all lines not yet refunded when `lineNos` is absent).
  * @example
  * const r = await refundOrder(deps, user, orderId, [2]);
+ * if (r.status === 'ok') console.log(r.refund.amountMinor);
  */
-export async function refundOrder(deps: ShopDeps, actor: RefundActor, orderId: string, lineNos?: number[]): Promise<Refund> {
+export async function refundOrder(deps: ShopDeps, actor: RefundActor, orderId: string, lineNos?: number[]): Promise<RefundResult> {
   const { store } = deps;
   const now = deps.now();
-  const done = await inTransaction(store, async (trx) => {
-    const o = await findOrder(trx, orderId);
+  type Made = { status: 'made'; n: number; wanted: number[]; money: { points: number; discountMinor: number; amountMinor: number } };
+  const done = await inTransaction(store, async (trx, rollback): Promise<Made | RefundRefusal> => {
+    const found = await findOrder(trx, orderId);
+    if (found.status !== 'ok') return found;
+    const o = found.order;
     if (!mayRefund(actor, o, now)) {
-      if (actor.userId === o.user_id) throw new ProblemError('order-not-refundable', `order ${orderId} was paid more than the refund window ago; ask the shop`);
-      throw new ProblemError('order-not-yours', `order ${orderId} belongs to another buyer and another shop`);
+      if (actor.userId === o.user_id) return { status: 'order_not_refundable', detail: `order ${orderId} was paid more than the refund window ago; ask the shop` };
+      return { status: 'order_not_yours', detail: `order ${orderId} belongs to another buyer and another shop` };
     }
-    if (o.status !== 'paid') throw new ProblemError('order-not-refundable', `order ${orderId} is ${o.status}`);
+    if (o.status !== 'paid') return { status: 'order_not_refundable', detail: `order ${orderId} is ${o.status}` };
     const open = await trx.selectFrom('order_lines').selectAll().where('order_id', '=', o.id).where('refund_no', 'is', null).orderBy('line_no').execute();
     const wanted = lineNos ? [...new Set(lineNos)].sort((a, b) => a - b) : open.map((l) => Number(l.line_no));
     const lines = wanted.map((n) => open.find((l) => Number(l.line_no) === n));
     const missing = wanted.filter((_, i) => !lines[i]);
     if (missing.length > 0 || wanted.length === 0) {
-      throw new ProblemError('order-not-refundable', `order ${orderId} has no unrefunded line ${missing.join(', ') || '(none left)'}`);
+      return { status: 'order_not_refundable', detail: `order ${orderId} has no unrefunded line ${missing.join(', ') || '(none left)'}` };
     }
     const counted = await trx
       .updateTable('orders')
@@ -60,7 +69,7 @@ export async function refundOrder(deps: ShopDeps, actor: RefundActor, orderId: s
       .where('status', '=', 'paid')
       .returning('refunds_count')
       .executeTakeFirst();
-    if (!counted) throw new ProblemError('order-not-refundable', `order ${orderId} is no longer paid`);
+    if (!counted) return { status: 'order_not_refundable', detail: `order ${orderId} is no longer paid` };
     const n = Number(counted.refunds_count);
     const claimed = await trx
       .updateTable('order_lines')
@@ -69,7 +78,7 @@ export async function refundOrder(deps: ShopDeps, actor: RefundActor, orderId: s
       .where('line_no', 'in', wanted)
       .where('refund_no', 'is', null)
       .executeTakeFirst();
-    if (Number(claimed.numUpdatedRows) !== wanted.length) throw new ProblemError('order-not-refundable', `a line of order ${orderId} was refunded meanwhile`);
+    if (Number(claimed.numUpdatedRows) !== wanted.length) return rollback({ status: 'order_not_refundable', detail: `a line of order ${orderId} was refunded meanwhile` });
     const sum = (f: (l: (typeof open)[number]) => number) => lines.reduce((s, l) => s + f(l!), 0);
     const money = { points: sum((l) => Number(l.points)), discountMinor: sum((l) => Number(l.discount_minor)), amountMinor: sum((l) => Number(l.total_minor)) };
     const statuses = await ledgerIn(store, trx).createTransfers(refundTransfers(moneyOf(o), n, money), now);
@@ -101,18 +110,22 @@ export async function refundOrder(deps: ShopDeps, actor: RefundActor, orderId: s
       }))
       .where('id', '=', o.id)
       .execute();
-    return { n, wanted, money };
+    return { status: 'made', n, wanted, money };
   });
+  if (done.status !== 'made') return done;
   const status = await returnMoney(deps, orderId, done.n);
   return {
-    orderId,
-    refundNo: done.n,
-    lineNos: done.wanted,
-    amountMinor: done.money.amountMinor,
-    discountMinor: done.money.discountMinor,
-    points: done.money.points,
-    status,
-    order: await readOrder(store.db, orderId),
+    status: 'ok',
+    refund: {
+      orderId,
+      refundNo: done.n,
+      lineNos: done.wanted,
+      amountMinor: done.money.amountMinor,
+      discountMinor: done.money.discountMinor,
+      points: done.money.points,
+      status,
+      order: await readOrder(store.db, orderId),
+    },
   };
 }
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../shared/api/client.ts';
+import { DAY_MS } from '../../shared/limits.ts';
 import { DEMO_SHOP_ID, key, makeShopTest, type TestBuyer } from './testing.ts';
 
-const DAY_MS = 86_400_000;
 const dateOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 async function problemType(p: Promise<unknown>) {

@@ -5,24 +5,26 @@
  * shows that the two agree. CSV export through csv-stringify.
  */
 import { stringify } from 'csv-stringify/sync';
+import type { Problem } from '../../shared/api/schemas.ts';
+import { DAY_MS } from '../../shared/limits.ts';
 import { SETTLEMENT_PERIOD_DAYS_MAX, SETTLEMENT_ROWS_MAX } from '../../shared/shop/limits.ts';
 import type { SettlementReport, SettlementRow } from '../../shared/shop/schemas.ts';
-import { ProblemError } from '../http/problem.ts';
 import { ACCOUNTS } from '../ledger/accounts.ts';
 import type { Db, ShopRow } from './catalog.ts';
 import { SHOP_CODES } from './entries.ts';
 
-const DAY_MS = 86_400_000;
+/** Why no report was built: the period is backwards or too long, or holds too many rows. */
+export type ReportRefusal = { status: 'period_reversed' | 'period_too_long' | 'too_many_rows'; detail: string; errors?: NonNullable<Problem['errors']> };
 
-/** The period `[from 00:00Z, to + 1 day 00:00Z)` of two ISO dates, bounded. */
-export function periodOf(from: string, to: string): { fromMs: number; toMs: number } {
+/** The period `[from 00:00Z, to + 1 day 00:00Z)` of two ISO dates, bounded; or why not. */
+export function periodOf(from: string, to: string): { status: 'ok'; fromMs: number; toMs: number } | ReportRefusal {
   const fromMs = Date.parse(`${from}T00:00:00Z`);
   const toMs = Date.parse(`${to}T00:00:00Z`) + DAY_MS;
-  if (!(toMs > fromMs)) throw new ProblemError('validation', '`to` must not be before `from`', [{ path: 'to', message: 'before from' }]);
+  if (!(toMs > fromMs)) return { status: 'period_reversed', detail: '`to` must not be before `from`', errors: [{ path: 'to', message: 'before from' }] };
   if (toMs - fromMs > SETTLEMENT_PERIOD_DAYS_MAX * DAY_MS) {
-    throw new ProblemError('validation', `a report covers at most ${SETTLEMENT_PERIOD_DAYS_MAX} days`, [{ path: 'to', message: 'period too long' }]);
+    return { status: 'period_too_long', detail: `a report covers at most ${SETTLEMENT_PERIOD_DAYS_MAX} days`, errors: [{ path: 'to', message: 'period too long' }] };
   }
-  return { fromMs, toMs };
+  return { status: 'ok', fromMs, toMs };
 }
 
 /** Net movement of an account in a period: credits minus debits of posted transfers. */
@@ -58,12 +60,15 @@ async function pointsNet(db: Db, shopId: string, fromMs: number, toMs: number): 
 }
 
 /**
- * Builds the report for `shop` over the days `from`..`to` (inclusive, UTC).
+ * Builds the report for `shop` over the days `from`..`to` (inclusive, UTC), or says why not.
  * @example
  * const r = await settlementReport(db, shop, '2026-01-01', '2026-01-31');
+ * if (r.status === 'ok') console.log(r.report.reconciled);
  */
-export async function settlementReport(db: Db, shop: ShopRow, from: string, to: string): Promise<SettlementReport> {
-  const { fromMs, toMs } = periodOf(from, to);
+export async function settlementReport(db: Db, shop: ShopRow, from: string, to: string): Promise<{ status: 'ok'; report: SettlementReport } | ReportRefusal> {
+  const period = periodOf(from, to);
+  if (period.status !== 'ok') return period;
+  const { fromMs, toMs } = period;
   const sales = await db
     .selectFrom('orders')
     .select(['id', 'paid_at', 'list_minor', 'discount_minor', 'total_minor', 'points_used'])
@@ -86,7 +91,7 @@ export async function settlementReport(db: Db, shop: ShopRow, from: string, to: 
     .limit(SETTLEMENT_ROWS_MAX + 1)
     .execute();
   if (sales.length + refunds.length > SETTLEMENT_ROWS_MAX) {
-    throw new ProblemError('validation', `the period holds more than ${SETTLEMENT_ROWS_MAX} rows; ask for a shorter one`);
+    return { status: 'too_many_rows', detail: `the period holds more than ${SETTLEMENT_ROWS_MAX} rows; ask for a shorter one` };
   }
   const rows: SettlementRow[] = [
     ...sales.map((o) => ({
@@ -123,7 +128,7 @@ export async function settlementReport(db: Db, shop: ShopRow, from: string, to: 
     points: await pointsNet(db, shop.id, fromMs, toMs),
   };
   const reconciled = ledger.receivableMinor === totals.discountMinor && ledger.salesMinor === totals.chargedMinor && ledger.points === totals.points;
-  return { shopId: shop.id, currency: shop.currency, from, to, rows, totals, ledger, reconciled };
+  return { status: 'ok', report: { shopId: shop.id, currency: shop.currency, from, to, rows, totals, ledger, reconciled } };
 }
 
 /** The report's rows as CSV (RFC 4180), with a header line and a closing totals line. */

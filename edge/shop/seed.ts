@@ -3,11 +3,13 @@
  * is idempotent (rows that exist are left as they are) and creates the shop's ledger
  * accounts, so checkouts never meet a missing account.
  */
+import type { Transaction } from 'kysely';
 import { CURRENCY } from '../../shared/limits.ts';
 import type { Store } from '../db/index.ts';
+import type { Database } from '../db/schema.ts';
+import { inTransaction } from '../db/tx.ts';
 import { ACCOUNTS } from '../ledger/accounts.ts';
 import { ledgerIn } from '../ledger/ledger.ts';
-import type { Db } from './catalog.ts';
 import type { ProductsTable, ShopsTable } from './tables.ts';
 
 /** The demo shop's id. */
@@ -60,7 +62,7 @@ export const DEMO_PRODUCTS: SeedProduct[] = [
 ];
 
 /** Creates a shop (if absent) and its ledger accounts in the caller's transaction. */
-export async function ensureShop(store: Store, trx: Db, shop: Omit<ShopsTable, 'created_at'>, products: SeedProduct[], now: number): Promise<void> {
+export async function ensureShop(store: Store, trx: Transaction<Database>, shop: Omit<ShopsTable, 'created_at'>, products: SeedProduct[], now: number): Promise<void> {
   await trx
     .insertInto('shops')
     .values({ ...shop, created_at: now })
@@ -73,7 +75,7 @@ export async function ensureShop(store: Store, trx: Db, shop: Omit<ShopsTable, '
       .onConflict((oc) => oc.column('id').doNothing())
       .execute();
   }
-  const ledger = ledgerIn(store, trx as Parameters<typeof ledgerIn>[1]);
+  const ledger = ledgerIn(store, trx);
   await ledger.ensureAccounts([ACCOUNTS.shopReceivable(shop.id), ACCOUNTS.shopSales(shop.id)], now);
 }
 
@@ -83,5 +85,5 @@ export async function ensureShop(store: Store, trx: Db, shop: Omit<ShopsTable, '
  * await seedDemoShop(store, Date.now());
  */
 export async function seedDemoShop(store: Store, now: number): Promise<void> {
-  await store.db.transaction().execute((trx) => ensureShop(store, trx, DEMO_SHOP, DEMO_PRODUCTS, now));
+  await inTransaction(store, (trx) => ensureShop(store, trx, DEMO_SHOP, DEMO_PRODUCTS, now));
 }

@@ -6,24 +6,30 @@
  */
 import { PAYMENT_STUCK_MS, SHOP_SWEEP_BATCH_MAX, SHOP_SWEEP_INTERVAL_MS } from '../../shared/shop/limits.ts';
 import type { OrderStatus } from '../../shared/shop/schemas.ts';
-import { ProblemError } from '../http/problem.ts';
+import { inTransaction } from '../db/tx.ts';
 import { applyOutcome, releaseOrder, reverseCharge, type ShopDeps } from './payment-flow.ts';
 import { returnMoney } from './refunds.ts';
-import { inTransaction } from './tx.ts';
+
+/** What a payment callback did to the order: its status after, and whether this call changed it. */
+export interface CallbackApplied {
+  orderId: string;
+  status: OrderStatus;
+  changed: boolean;
+}
 
 /**
  * A provider's notification about the charge with `idempotencyKey`: asks the provider what
  * happened and applies it. Replays find the order settled and change nothing.
  */
-export async function paymentCallback(deps: ShopDeps, idempotencyKey: string): Promise<{ orderId: string; status: OrderStatus; changed: boolean }> {
+export async function paymentCallback(deps: ShopDeps, idempotencyKey: string): Promise<{ status: 'applied'; applied: CallbackApplied } | { status: 'payment_not_found'; detail: string }> {
   const p = await deps.store.db.selectFrom('payments').select(['order_id']).where('id', '=', idempotencyKey).executeTakeFirst();
-  if (!p) throw new ProblemError('payment-not-found', `no payment ${idempotencyKey}`);
+  if (!p) return { status: 'payment_not_found', detail: `no payment ${idempotencyKey}` };
   const outcome = await deps.payments.lookup(idempotencyKey);
   if (!outcome) {
     const o = await deps.store.db.selectFrom('orders').select('status').where('id', '=', p.order_id).executeTakeFirstOrThrow();
-    return { orderId: p.order_id, status: o.status, changed: false };
+    return { status: 'applied', applied: { orderId: p.order_id, status: o.status, changed: false } };
   }
-  return { orderId: p.order_id, ...(await applyOutcome(deps, p.order_id, outcome)) };
+  return { status: 'applied', applied: { orderId: p.order_id, ...(await applyOutcome(deps, p.order_id, outcome)) } };
 }
 
 /** What one sweep did. */
