@@ -1,6 +1,6 @@
 /**
- * @module The decoding kernel's return codes and limits, for the AssemblyScript build
- * (assembly/index.ts imports `../codes`). They live in shared/kernels/decode.codes.ts, which
+ * @module The decoding kernel's return codes and limits, for the AssemblyScript build (the
+ * modules in assembly/ import `../codes`). They live in shared/kernels/decode.codes.ts, which
  * the job kind needs too; TypeScript imports them from there. The specifier has no `.ts`
  * because asc appends one to every import.
  */

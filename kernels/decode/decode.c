@@ -59,7 +59,7 @@ typedef struct {
   unsigned char *uni_has;
   double *opt_ub; /* per option: lambda * (highest log p of its first / second target) + wp */
   double *type_ub; /* per source type: the highest score, first and second bound of its options */
-  int bounded;    /* lambda >= 0 and every backoff weight <= 0 (see assembly/index.ts) */
+  int bounded;    /* lambda >= 0 and every backoff weight <= 0 (see assembly/tables.ts) */
 } unit_t;
 
 static int finite(double v) { return v - v == 0; }
@@ -199,7 +199,7 @@ static int parse(const unsigned char *in, size_t len, unit_t *u) {
     u->opt_ub[2 * o + 1] = u->opts[o].t2 != NONE ? u->lmw * max_lp[u->opts[o].t2] + u->wp : 0;
   }
   free(max_lp);
-  /* A bound for all of a type's options at once, as assembly/index.ts builds it. */
+  /* A bound for all of a type's options at once, as assembly/tables.ts builds it. */
   u->type_ub = malloc(3 * (u->v ? u->v : 1) * sizeof(double));
   if (!u->type_ub) return -14;
   for (uint32_t v = 0; v < u->v; v++) {
@@ -270,7 +270,7 @@ static void run(const unit_t *u, hyp_t *hyps, uint32_t *sigs, double *ests, uint
           if (jump < 0) jump = -jump;
           const double fut = h.future - u->fw[type];
           const uint64_t nc = h.cov | (1ull << j);
-          /* Every option of the type at once (assembly/index.ts): a NaN bound skips nothing. */
+          /* Every option of the type at once (assembly/stack.ts): a NaN bound skips nothing. */
           if (u->bounded && ncnt == b) {
             if (worst_k < 0) {
               worst_k = 0;
@@ -293,7 +293,7 @@ static void run(const unit_t *u, hyp_t *hyps, uint32_t *sigs, double *ests, uint
             const opt_t *p = &u->opts[oi];
             double sc = h.score + p->score;
             sc = sc - u->dw * (double)jump;
-            /* The bound of assembly/index.ts: dropped before the LM when it cannot beat the worst. */
+            /* The bound of assembly/stack.ts: dropped before the LM when it cannot beat the worst. */
             if (u->bounded && ncnt == b && p->t1 != NONE) {
               double ub = sc + u->opt_ub[2 * oi];
               if (p->t2 != NONE) ub = ub + u->opt_ub[2 * oi + 1];

@@ -3,11 +3,17 @@
  * every address, so the hot loops keep them in locals): the LM's open-addressing table
  * (find), log p with backoff for a context whose weights are already known (lmIn,
  * contextBow, contextAll), and the 32-bit signatures of hypothesis states. The arithmetic is
- * the module comment's of index.ts, in the same order.
+ * the module comment's of index.ts, in the same order. LM entries are layout.ts's LmEntry; the
+ * reserved word ids (NONE, <s>, </s>) live here too.
  */
+
+import { LM_CONTEXT, LmEntry, f64At, lmEntryAt, u32At } from './layout';
 
 /** No word (an option with fewer targets; a lower-order LM key). */
 export const NONE: u32 = 0xffffffff;
+/** The target ids of the sentence boundaries <s> and </s>: the LM's, never an option's. */
+export const BOS: u32 = 0;
+export const EOS: u32 = 1;
 
 @inline export function finite(v: f64): bool {
   return v - v == 0;
@@ -29,12 +35,12 @@ export const NONE: u32 = 0xffffffff;
 @inline export function findIn(tab: usize, mask: u32, lm: usize, hab: u32, ab: u64, c: u32): usize {
   let h = (hab ^ c) * 0xc2b2ae3d;
   let i = (h ^ (h >> 16)) & mask;
-  let slot = load<u32>(tab + (<usize>i << 2));
+  let slot = u32At(tab, i);
   while (slot != 0) {
-    const e = lm + (<usize>(slot - 1) << 5);
-    if (load<u64>(e) == ab && load<u32>(e, 8) == c) return e;
+    const e = lmEntryAt(lm, slot - 1);
+    if (load<u64>(changetype<usize>(e), LM_CONTEXT) == ab && e.w3 == c) return changetype<usize>(e);
     i = (i + 1) & mask;
-    slot = load<u32>(tab + (<usize>i << 2));
+    slot = u32At(tab, i);
   }
   return 0;
 }
@@ -45,12 +51,12 @@ export const NONE: u32 = 0xffffffff;
  */
 @inline export function lmCtx(tab: usize, mask: u32, base: usize, uniLp: usize, hasA: bool, habc: u32, abc: u64, hbc: u32, bc: u64, w: u32, boAB: f64, boAll: f64): f64 {
   let e = findIn(tab, mask, base, habc, abc, w);
-  if (e != 0) return load<f64>(e, 16);
+  if (e != 0) return changetype<LmEntry>(e).logp;
   if (hasA) {
     e = findIn(tab, mask, base, hbc, bc, w);
-    if (e != 0) return boAB + load<f64>(e, 16);
+    if (e != 0) return boAB + changetype<LmEntry>(e).logp;
   }
-  return boAll + load<f64>(uniLp + (<usize>w << 3));
+  return boAll + f64At(uniLp, w);
 }
 
 /** The LM entry with key (a, b, c), or 0 (a and b compared as one 64-bit word; init checked every pad is zero). */
@@ -58,12 +64,12 @@ export const NONE: u32 = 0xffffffff;
   let i = hash3(a, b, c) & mask;
   const ab = <u64>a | (<u64>b << 32);
   // The first probe decides most lookups; the loop takes the collisions.
-  let slot = load<u32>(tab + (<usize>i << 2));
+  let slot = u32At(tab, i);
   while (slot != 0) {
-    const e = lm + (<usize>(slot - 1) << 5);
-    if (load<u64>(e) == ab && load<u32>(e, 8) == c) return e;
+    const e = lmEntryAt(lm, slot - 1);
+    if (load<u64>(changetype<usize>(e), LM_CONTEXT) == ab && e.w3 == c) return changetype<usize>(e);
     i = (i + 1) & mask;
-    slot = load<u32>(tab + (<usize>i << 2));
+    slot = u32At(tab, i);
   }
   return 0;
 }
@@ -76,19 +82,19 @@ export const NONE: u32 = 0xffffffff;
  */
 @inline export function lmIn(tab: usize, mask: u32, base: usize, uniLp: usize, a: u32, b: u32, w: u32, boAB: f64, boAll: f64): f64 {
   let e = find(tab, mask, base, a, b, w);
-  if (e != 0) return load<f64>(e, 16);
+  if (e != 0) return changetype<LmEntry>(e).logp;
   if (a != NONE) {
     e = find(tab, mask, base, NONE, b, w);
-    if (e != 0) return boAB + load<f64>(e, 16);
+    if (e != 0) return boAB + changetype<LmEntry>(e).logp;
   }
-  return boAll + load<f64>(uniLp + (<usize>w << 3));
+  return boAll + f64At(uniLp, w);
 }
 
 /** bow(a b) if held (else 0), for a context (a, b); a may be NONE (then 0). */
 @inline export function contextBow(tab: usize, mask: u32, base: usize, a: u32, b: u32): f64 {
   if (a == NONE) return 0;
   const c = find(tab, mask, base, NONE, a, b);
-  return c != 0 ? load<f64>(c, 24) : 0;
+  return c != 0 ? changetype<LmEntry>(c).bow : 0;
 }
 
 /** boAB plus bow(b) when b has a unigram entry (the sum the module comment's backoff makes). */
