@@ -7,22 +7,36 @@ import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { AUTH_PATHS, ClaimRequestSchema, LoginRequestSchema, SignupRequestSchema, type SessionUserBody } from '../../shared/auth/schemas.ts';
 import { requireVolunteer, type AuthVariables } from '../accounts/auth.ts';
-import type { AppDeps } from '../deps.ts';
+import type { Store } from '../db/index.ts';
 import { readJson } from '../http/body.ts';
-import { ProblemError } from '../http/problem.ts';
-import { createLoginLimiter } from './login-limiter.ts';
+import { ProblemError, refusalProblem, type ProblemSlug } from '../http/problem.ts';
+import { createLoginLimiter, type LimitCheck } from './login-limiter.ts';
 import { hashPassword, verifyNothing, verifyPassword } from './passwords.ts';
-import { endSession, requireSession, setSessionClock, startSession, type SessionUser, type SessionVariables } from './session.ts';
-import { claimForNewUser, claimForUser, createUser, findUserByEmail, toSessionUser, volunteerClaimed, type ClaimResult } from './users.ts';
+import { endSession, requireSession, setSessionClock, startSession, type SessionVariables } from './session.ts';
+import { claimForNewUser, claimForUser, createUser, findUserByEmail, toSessionUser, volunteerClaimed, type ClaimResult, type CreateUserResult, type SessionUser } from './users.ts';
 
 /** The same answer for an unknown e-mail and a wrong password, so neither is revealed. */
 const INVALID_CREDENTIALS = 'the e-mail address or the password is wrong';
+
+/** The problem type of each refusal of the users module and the sign-in limiter. */
+const AUTH_PROBLEMS = {
+  email_taken: 'email-taken',
+  already_claimed: 'already-claimed',
+  limited: 'too-many-attempts',
+} as const satisfies Record<Exclude<CreateUserResult | ClaimResult | LimitCheck, { status: 'created' | 'linked' | 'allowed' }>['status'], ProblemSlug>;
+
+/** What the auth routes are built from (the composition root's deps have it all). */
+export interface AuthRoutesDeps {
+  store: Store;
+  /** Clock (epoch ms); sessions of `store` are timed by it. */
+  now: () => number;
+}
 
 /**
  * @example
  * app.route('/', authRoutes(deps));
  */
-export function authRoutes(deps: AppDeps) {
+export function authRoutes(deps: AuthRoutesDeps) {
   const { store, now } = deps;
   setSessionClock(store, now);
   const limiter = createLoginLimiter(now);
@@ -36,7 +50,7 @@ export function authRoutes(deps: AppDeps) {
     const limit = limiter.check(email);
     if (limit.status === 'limited') {
       c.header('Retry-After', String(Math.ceil(limit.retryAfterMs / 1000)));
-      throw new ProblemError('too-many-attempts', `try again in ${Math.ceil(limit.retryAfterMs / 60_000)} min`);
+      throw refusalProblem(AUTH_PROBLEMS, { status: limit.status, detail: `try again in ${Math.ceil(limit.retryAfterMs / 60_000)} min` });
     }
     const user = await findUserByEmail(store, email);
     const ok = user ? await verifyPassword(password, user.password_hash) : await verifyNothing(password);
@@ -56,10 +70,11 @@ export function authRoutes(deps: AppDeps) {
   app.post(AUTH_PATHS.signup, async (c) => {
     const req = await readJson(c, SignupRequestSchema);
     // Checked before hashing too, so a taken address costs no scrypt run.
-    if (await findUserByEmail(store, req.email)) throw new ProblemError('email-taken', `${req.email} has an account: sign in instead`);
+    const taken = { status: 'email_taken', detail: `${req.email} has an account: sign in instead` } as const;
+    if (await findUserByEmail(store, req.email)) throw refusalProblem(AUTH_PROBLEMS, taken);
     const passwordHash = await hashPassword(req.password);
     const created = await createUser(store, { email: req.email, passwordHash, role: req.role, now: now() });
-    if (created.status === 'email_taken') throw new ProblemError('email-taken', `${req.email} has an account: sign in instead`);
+    if (created.status === 'email_taken') throw refusalProblem(AUTH_PROBLEMS, taken);
     return signedIn(c, created.user, 201);
   });
 
@@ -87,7 +102,8 @@ export function authRoutes(deps: AppDeps) {
     async (c) => {
       const volunteerId = c.var.volunteerId;
       const req = await readJson(c, ClaimRequestSchema);
-      if (await volunteerClaimed(store, volunteerId)) throw new ProblemError('already-claimed', `volunteer ${volunteerId} belongs to an account: sign in instead`);
+      const claimed = { status: 'already_claimed', detail: `volunteer ${volunteerId} belongs to an account: sign in instead` } as const;
+      if (await volunteerClaimed(store, volunteerId)) throw refusalProblem(AUTH_PROBLEMS, claimed);
       const existing = await findUserByEmail(store, req.email);
       let result: ClaimResult;
       if (existing) {
@@ -97,8 +113,8 @@ export function authRoutes(deps: AppDeps) {
       } else {
         result = await claimForNewUser(store, { volunteerId, email: req.email, passwordHash: await hashPassword(req.password), now: now() });
       }
-      if (result.status === 'already_claimed') throw new ProblemError('already-claimed', `volunteer ${volunteerId} belongs to an account: sign in instead`);
-      if (result.status === 'email_taken') throw new ProblemError('email-taken', `the account of ${req.email} has a volunteer identity already`);
+      if (result.status === 'already_claimed') throw refusalProblem(AUTH_PROBLEMS, claimed);
+      if (result.status === 'email_taken') throw refusalProblem(AUTH_PROBLEMS, { status: result.status, detail: `the account of ${req.email} has a volunteer identity already` });
       return signedIn(c, result.user, result.status === 'created' ? 201 : 200);
     },
   );

@@ -15,8 +15,9 @@ import { SESSION_LIFETIME_MAX_MS, SESSION_TOUCH_INTERVAL_MS, SESSION_TTL_MS, SES
 import { hashSecret } from '../accounts/tokens.ts';
 import type { Store } from '../db/index.ts';
 import { ProblemError } from '../http/problem.ts';
+import { inTransaction } from '../db/tx.ts';
 import { getOrCreateSecret } from './secrets.ts';
-import { toSessionUser } from './users.ts';
+import { toSessionUser, type SessionUser } from './users.ts';
 
 /** The session cookie's name. */
 export const SESSION_COOKIE = 'sc_session';
@@ -26,16 +27,6 @@ const SESSION_SECRET_BYTES = 32;
 const SIGNING_KEY_CHARS_MIN = 32;
 /** Expired sessions deleted per sign-in, so the sweep stays short however many piled up. */
 const SESSION_SWEEP_ROWS_MAX = 100;
-
-/** The signed-in user, as routes see it on `c.var.user`. */
-export interface SessionUser {
-  userId: string;
-  email: string;
-  roles: Role[];
-  volunteerId: string | null;
-  customerId: string | null;
-  shopId: string | null;
-}
 
 /** Hono variables set by {@link requireSession}. */
 export type SessionVariables = { user: SessionUser };
@@ -148,7 +139,8 @@ export async function startSession(c: Context, store: Store, user: SessionUser):
   const key = await signingKey(store);
   const previous = await presentedSessionId(c, key);
   const secret = randomBytes(SESSION_SECRET_BYTES).toString('base64url');
-  await store.db.transaction().execute(async (trx) => {
+  // Re-runnable: the secret is drawn before, and the cookie set after, the transaction.
+  await inTransaction(store, async (trx) => {
     if (previous) await trx.deleteFrom('sessions').where('id', '=', previous).execute();
     await trx
       .deleteFrom('sessions')

@@ -1,16 +1,27 @@
 /**
- * @module Users: creating one for a sign-up (with the customer or volunteer identity it
- * owns, or the shop it runs), and linking an anonymous volunteer identity to one (the
- * claim). Results are status unions; a lost race on a unique column reads as its status.
+ * @module Users: the signed-in user as the app sees it ({@link SessionUser}), creating one
+ * for a sign-up (with the customer or volunteer identity it owns, or the shop it runs), and
+ * linking an anonymous volunteer identity to one (the claim). Results are status unions; a
+ * lost race on a unique column reads as its status. Sessions (session.ts) are built on this.
  */
 import type { Transaction } from 'kysely';
 import { ROLES, type Role, type SignupRole } from '../../shared/auth/schemas.ts';
 import { issueToken, newId } from '../accounts/tokens.ts';
+import { insertVolunteer } from '../accounts/volunteers.ts';
 import type { Store } from '../db/index.ts';
 import type { Database } from '../db/schema.ts';
-import { insertVolunteer } from '../accounts/volunteers.ts';
-import type { SessionUser } from './session.ts';
+import { inTransaction } from '../db/tx.ts';
 import type { UsersTable } from './tables.ts';
+
+/** The signed-in user, as routes see it on `c.var.user`. */
+export interface SessionUser {
+  userId: string;
+  email: string;
+  roles: Role[];
+  volunteerId: string | null;
+  customerId: string | null;
+  shopId: string | null;
+}
 
 /** Roles from their stored comma list; unknown names are dropped. */
 export function parseRoles(text: string): Role[] {
@@ -21,6 +32,7 @@ function formatRoles(roles: Role[]): string {
   return [...new Set(roles)].join(',');
 }
 
+/** A users row as the app sees the user. */
 export function toSessionUser(row: Pick<UsersTable, 'id' | 'email' | 'roles' | 'volunteer_id' | 'customer_id' | 'shop_id'>): SessionUser {
   return {
     userId: row.id,
@@ -32,6 +44,7 @@ export function toSessionUser(row: Pick<UsersTable, 'id' | 'email' | 'roles' | '
   };
 }
 
+/** The user with this (normalized) e-mail address, if any. */
 export function findUserByEmail(store: Store, email: string) {
   return store.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
 }
@@ -66,7 +79,7 @@ export interface NewUser {
 export async function createUser(store: Store, input: NewUser): Promise<CreateUserResult> {
   if (await findUserByEmail(store, input.email)) return { status: 'email_taken' };
   try {
-    const row = await store.db.transaction().execute(async (trx) => {
+    const row = await inTransaction(store, async (trx) => {
       const row = {
         id: newId('u'),
         email: input.email,

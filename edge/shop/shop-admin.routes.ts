@@ -15,8 +15,8 @@ import {
   type SettlementReport,
   type Shop,
 } from '../../shared/shop/schemas.ts';
-import type { SessionUser } from '../auth/session.ts';
 import { requireSession } from '../auth/session.ts';
+import type { SessionUser } from '../auth/users.ts';
 import { readJson } from '../http/body.ts';
 import { ProblemError, refusalProblem, validationProblem, type ProblemSlug } from '../http/problem.ts';
 import { createProduct, runsShop, updateProduct, upsertShop } from './admin.ts';

@@ -19,7 +19,8 @@ import {
   type Refund,
   type ShopMe,
 } from '../../shared/shop/schemas.ts';
-import { optionalSession, requireSession, type OptionalSessionVariables, type SessionUser } from '../auth/session.ts';
+import { optionalSession, requireSession, type OptionalSessionVariables } from '../auth/session.ts';
+import type { SessionUser } from '../auth/users.ts';
 import { readJson } from '../http/body.ts';
 import { refusalProblem, type ProblemSlug } from '../http/problem.ts';
 import { ACCOUNTS } from '../ledger/accounts.ts';
