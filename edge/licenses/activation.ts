@@ -7,6 +7,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { verifyLicenseKey, type LicenseVerification } from '../../shared/license/verify.ts';
 import type { Store } from '../db/index.ts';
 import type { Database } from '../db/schema.ts';
+import { inTransaction } from '../db/tx.ts';
 import { publicKeyMap } from './signing-keys.ts';
 
 /** Why a key was refused before its license row was looked at (see verify.ts). */
@@ -34,11 +35,6 @@ export type RevokeResult =
   | { status: 'unknown_license' };
 
 type LicenseRow = { id: string; key: string; expires_at: number | null; activation_limit: number; activations_used: number; revoked_at: number | null; revoke_reason: string | null };
-
-/** Aborts a transaction with a result (the rollback undoes what the attempt wrote). */
-class Rollback<T> {
-  constructor(readonly result: T) {}
-}
 
 /** The license a key names, when the key is ours: its id and its exact stored text. */
 async function licenseOf(db: Kysely<Database>, key: string, now: number) {
@@ -68,43 +64,39 @@ const counts = (r: LicenseRow, used = r.activations_used): ActivationCounts => (
  * @param now epoch milliseconds
  */
 export async function activateLicense(store: Store, key: string, deviceId: string, now: number): Promise<ActivateResult> {
-  try {
-    return await store.db.transaction().execute(async (trx): Promise<ActivateResult> => {
-      const found = await licenseOf(trx, key, now);
-      if (found.refusal) return found.refusal;
-      const { verification, row } = found;
-      if (!row) return { status: 'unknown_license' };
-      if (row.revoked_at !== null) return { status: 'revoked', revokedAt: row.revoked_at, reason: row.revoke_reason ?? '' };
-      if (verification.status === 'expired') return { status: 'expired', expiredAtMs: verification.expiredAtMs };
-      if (row.expires_at !== null && now >= row.expires_at) return { status: 'expired', expiredAtMs: row.expires_at };
-      const opened = await trx
-        .insertInto('license_activations')
-        .values({ license_id: row.id, device_id: deviceId, activated_at: now, deactivated_at: null })
-        .onConflict((oc) => oc.columns(['license_id', 'device_id']).where('deactivated_at', 'is', null).doNothing())
-        .executeTakeFirst();
-      if (Number(opened.numInsertedOrUpdatedRows ?? 0n) === 0) return { status: 'already_active', ...counts(row) };
-      const used = await trx
-        .updateTable('licenses')
-        .set((eb) => ({ activations_used: eb('activations_used', '+', 1) }))
-        .where('id', '=', row.id)
-        .where('revoked_at', 'is', null)
-        .whereRef('activations_used', '<', 'activation_limit')
-        .returning('activations_used')
-        .executeTakeFirst();
-      if (!used) {
-        const current = await trx.selectFrom('licenses').select(['activations_used', 'revoked_at', 'revoke_reason']).where('id', '=', row.id).executeTakeFirstOrThrow();
-        throw new Rollback<ActivateResult>(
-          current.revoked_at !== null
-            ? { status: 'revoked', revokedAt: Number(current.revoked_at), reason: current.revoke_reason ?? '' }
-            : { status: 'limit_reached', ...counts(row, Number(current.activations_used)) },
-        );
-      }
-      return { status: 'activated', ...counts(row, Number(used.activations_used)) };
-    });
-  } catch (err) {
-    if (err instanceof Rollback) return err.result as ActivateResult;
-    throw err;
-  }
+  return inTransaction(store, async (trx, rollback): Promise<ActivateResult> => {
+    const found = await licenseOf(trx, key, now);
+    if (found.refusal) return found.refusal;
+    const { verification, row } = found;
+    if (!row) return { status: 'unknown_license' };
+    if (row.revoked_at !== null) return { status: 'revoked', revokedAt: row.revoked_at, reason: row.revoke_reason ?? '' };
+    if (verification.status === 'expired') return { status: 'expired', expiredAtMs: verification.expiredAtMs };
+    if (row.expires_at !== null && now >= row.expires_at) return { status: 'expired', expiredAtMs: row.expires_at };
+    const opened = await trx
+      .insertInto('license_activations')
+      .values({ license_id: row.id, device_id: deviceId, activated_at: now, deactivated_at: null })
+      .onConflict((oc) => oc.columns(['license_id', 'device_id']).where('deactivated_at', 'is', null).doNothing())
+      .executeTakeFirst();
+    if (Number(opened.numInsertedOrUpdatedRows ?? 0n) === 0) return { status: 'already_active', ...counts(row) };
+    const used = await trx
+      .updateTable('licenses')
+      .set((eb) => ({ activations_used: eb('activations_used', '+', 1) }))
+      .where('id', '=', row.id)
+      .where('revoked_at', 'is', null)
+      .whereRef('activations_used', '<', 'activation_limit')
+      .returning('activations_used')
+      .executeTakeFirst();
+    if (!used) {
+      const current = await trx.selectFrom('licenses').select(['activations_used', 'revoked_at', 'revoke_reason']).where('id', '=', row.id).executeTakeFirstOrThrow();
+      // The open activation just inserted goes back with the refusal.
+      return rollback(
+        current.revoked_at !== null
+          ? { status: 'revoked', revokedAt: Number(current.revoked_at), reason: current.revoke_reason ?? '' }
+          : { status: 'limit_reached', ...counts(row, Number(current.activations_used)) },
+      );
+    }
+    return { status: 'activated', ...counts(row, Number(used.activations_used)) };
+  });
 }
 
 /**
@@ -112,7 +104,7 @@ export async function activateLicense(store: Store, key: string, deviceId: strin
  * activation was used. Revoked and expired keys may still be deactivated.
  */
 export async function deactivateLicense(store: Store, key: string, deviceId: string, now: number): Promise<DeactivateResult> {
-  return store.db.transaction().execute(async (trx): Promise<DeactivateResult> => {
+  return inTransaction(store, async (trx): Promise<DeactivateResult> => {
     const found = await licenseOf(trx, key, now);
     if (found.refusal) return found.refusal;
     const { row } = found;

@@ -10,6 +10,7 @@ import { generateLicenseSigningKey, importLicenseSigningKey, signLicense } from 
 import { bytesToBase64url } from '../../shared/license/base64url.ts';
 import { verifyLicenseKey } from '../../shared/license/verify.ts';
 import { base64ToBytes } from '../../shared/base64.ts';
+import { DAY_MS } from '../../shared/limits.ts';
 import { createApp } from '../app.ts';
 import { openStore, type Store } from '../db/index.ts';
 import { loadKernelRegistry } from '../kernels/registry.ts';
@@ -18,7 +19,6 @@ import { EXIT } from './cli.ts';
 import { issueLicense } from './issue.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const DAY_MS = 86_400_000;
 
 /** Runs the CLI as `npm run license` does, in a child process. */
 function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { CreateGrantRequest } from '../../shared/license/api.ts';
 import type { Store } from '../db/index.ts';
+import { inTransaction } from '../db/tx.ts';
 import { VOLUNTEER_LICENSEE_NAME, issueLicense, type IssuedLicense } from './issue.ts';
 
 /** Random bytes in a grant code: codes are bearer secrets, so they must not be guessable. */
@@ -44,7 +45,7 @@ export function grantTransferId(code: string): string {
  * @param now epoch milliseconds
  */
 export async function redeemGrant(store: Store, code: string, volunteerId: string, now: number): Promise<RedeemGrantResult> {
-  return store.db.transaction().execute(async (trx): Promise<RedeemGrantResult> => {
+  return inTransaction(store, async (trx): Promise<RedeemGrantResult> => {
     const won = await trx
       .updateTable('license_grants')
       .set({ redeemed_by: volunteerId, redeemed_at: now })

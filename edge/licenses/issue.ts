@@ -3,13 +3,11 @@
  * them: the same transfer always yields the same license, whoever asks and however often.
  */
 import type { Kysely, Transaction } from 'kysely';
-import { LICENSE_ACTIVATIONS_MAX, LICENSE_ID_CHARS_MAX, LICENSE_NAME_CHARS_MAX, LICENSE_VALID_DAYS_MAX } from '../../shared/limits.ts';
+import { DAY_MS, LICENSE_ACTIVATIONS_MAX, LICENSE_ID_CHARS_MAX, LICENSE_NAME_CHARS_MAX, LICENSE_VALID_DAYS_MAX } from '../../shared/limits.ts';
 import { signLicense } from '../../shared/license/sign.ts';
 import { newId } from '../accounts/tokens.ts';
 import type { Database } from '../db/schema.ts';
 import { activeSigningKey } from './signing-keys.ts';
-
-const DAY_MS = 86_400_000;
 
 /** The licensee name in keys issued to volunteers, whose identities are anonymous until claimed. */
 export const VOLUNTEER_LICENSEE_NAME = 'SpareCycles volunteer';

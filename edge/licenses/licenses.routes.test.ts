@@ -3,11 +3,11 @@ import { LICENSE_PATHS, PublicKeysResponseSchema } from '../../shared/license/ap
 import { base64urlToBytes } from '../../shared/license/base64url.ts';
 import { exportPkcs8, generateLicenseSigningKey, importLicenseSigningKey, signLicense } from '../../shared/license/sign.ts';
 import { verifyLicenseKey } from '../../shared/license/verify.ts';
+import { DAY_MS } from '../../shared/limits.ts';
 import type { makeTestApp } from '../testing.ts';
 import { issueLicense, type IssueLicenseInput } from './issue.ts';
 import { allRows, freshAppEach, operator, post, problemOf, testDialects, withOperatorToken } from './test-helpers.ts';
 
-const DAY_MS = 86_400_000;
 const terms = (over: Partial<IssueLicenseInput> = {}): IssueLicenseInput => ({
   productId: 'p_render',
   productName: 'Render Pro',

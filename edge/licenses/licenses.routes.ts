@@ -20,43 +20,70 @@ import {
 import { describeVerification } from '../../shared/license/verify.ts';
 import { LICENSE_ID_CHARS_MAX } from '../../shared/limits.ts';
 import { requireVolunteer, type AuthVariables } from '../accounts/auth.ts';
-import type { AppDeps } from '../deps.ts';
+import { requireOperator } from '../auth/operator.ts';
+import type { Store } from '../db/index.ts';
 import { readJson } from '../http/body.ts';
-import { ProblemError } from '../http/problem.ts';
+import { ProblemError, refusalProblem, type ProblemSlug } from '../http/problem.ts';
 import { ledgerOf } from '../ledger/ledger.ts';
-import { activateLicense, deactivateLicense, revokeLicense, type ActivationCounts, type KeyRefusal } from './activation.ts';
+import { activateLicense, deactivateLicense, revokeLicense, type ActivateResult, type ActivationCounts, type DeactivateResult } from './activation.ts';
 import { contributorGrant, contributorProduct } from './contributor.ts';
-import { createGrant, redeemGrant } from './grants.ts';
-import { requireOperator } from './operator.ts';
+import { createGrant, redeemGrant, type RedeemGrantResult } from './grants.ts';
 import { publishedPublicKeys } from './signing-keys.ts';
 
 /** How long clients may cache the public keys; a new key only appears on rotation. */
 const PUBLIC_KEYS_MAX_AGE_S = 300;
 
-/** A key refused before its license was looked at, as the problem the client sees. */
-function keyProblem(r: KeyRefusal): ProblemError {
-  const detail = describeVerification(r);
+/** A refused activation or deactivation. */
+type KeyUseRefusal = Exclude<ActivateResult | DeactivateResult, { status: 'activated' | 'already_active' | 'deactivated' | 'not_active' }>;
+
+/** The problem type of each refusal of the license routes, one per reason. */
+const LICENSE_PROBLEMS = {
+  malformed: 'license-malformed',
+  unknown_key: 'license-unknown-key',
+  bad_signature: 'license-bad-signature',
+  not_yet_valid: 'license-not-yet-valid',
+  expired: 'license-expired',
+  revoked: 'license-revoked',
+  limit_reached: 'license-activation-limit',
+  unknown_license: 'license-not-found',
+  already_redeemed: 'grant-already-redeemed',
+  unknown_grant: 'grant-not-found',
+} as const satisfies Record<(KeyUseRefusal | Exclude<RedeemGrantResult, { status: 'redeemed' }>)['status'], ProblemSlug>;
+
+/** The sentence a refused activation or deactivation is answered with. */
+function keyUseDetail(r: KeyUseRefusal): string {
   switch (r.status) {
-    case 'malformed':
-      return new ProblemError('license-malformed', detail);
-    case 'unknown_key':
-      return new ProblemError('license-unknown-key', detail);
-    case 'bad_signature':
-      return new ProblemError('license-bad-signature', detail);
-    case 'not_yet_valid':
-      return new ProblemError('license-not-yet-valid', detail);
+    case 'expired':
+      return `expired at ${new Date(r.expiredAtMs).toISOString()}`;
+    case 'revoked':
+      return `revoked at ${new Date(r.revokedAt).toISOString()}: ${r.reason}`;
+    case 'limit_reached':
+      return `all ${r.activationLimit} activations of license ${r.licenseId} are used; deactivating does not return them`;
+    case 'unknown_license':
+      return 'this key is correctly signed but names no license this server issued';
+    default:
+      // Refused before its license was looked at (see shared/license/verify.ts).
+      return describeVerification(r);
   }
 }
 
+const keyUseProblem = (r: KeyUseRefusal) => refusalProblem(LICENSE_PROBLEMS, { status: r.status, detail: keyUseDetail(r) });
+
 const countsOf = ({ licenseId, activationsUsed, activationLimit }: ActivationCounts): ActivationCounts => ({ licenseId, activationsUsed, activationLimit });
 
-const unknownLicense = () => new ProblemError('license-not-found', 'this key is correctly signed but names no license this server issued');
+/** What the license routes are built from (the composition root's deps have it all). */
+export interface LicenseRoutesDeps {
+  store: Store;
+  now: () => number;
+}
 
 /**
  * The license routes. Operator routes use {@link requireOperator} (OPERATOR_TOKEN) until
  * operator sessions exist.
+ * @example
+ * app.route('/', licenseRoutes(deps));
  */
-export function licenseRoutes(deps: AppDeps) {
+export function licenseRoutes(deps: LicenseRoutesDeps) {
   const { store, now } = deps;
   const app = new Hono<{ Variables: AuthVariables }>();
 
@@ -72,16 +99,8 @@ export function licenseRoutes(deps: AppDeps) {
       case 'activated':
       case 'already_active':
         return c.json({ status: r.status, ...countsOf(r) } satisfies ActivationResponse);
-      case 'expired':
-        throw new ProblemError('license-expired', `expired at ${new Date(r.expiredAtMs).toISOString()}`);
-      case 'revoked':
-        throw new ProblemError('license-revoked', `revoked at ${new Date(r.revokedAt).toISOString()}: ${r.reason}`);
-      case 'limit_reached':
-        throw new ProblemError('license-activation-limit', `all ${r.activationLimit} activations of license ${r.licenseId} are used; deactivating does not return them`);
-      case 'unknown_license':
-        throw unknownLicense();
       default:
-        throw keyProblem(r);
+        throw keyUseProblem(r);
     }
   });
 
@@ -92,10 +111,8 @@ export function licenseRoutes(deps: AppDeps) {
       case 'deactivated':
       case 'not_active':
         return c.json({ status: r.status, ...countsOf(r) } satisfies DeactivationResponse);
-      case 'unknown_license':
-        throw unknownLicense();
       default:
-        throw keyProblem(r);
+        throw keyUseProblem(r);
     }
   });
 
@@ -103,7 +120,7 @@ export function licenseRoutes(deps: AppDeps) {
     const id = c.req.param('id');
     const { reason } = await readJson(c, RevokeRequestSchema);
     const r = id.length <= LICENSE_ID_CHARS_MAX ? await revokeLicense(store.db, id, reason, now()) : ({ status: 'unknown_license' } as const);
-    if (r.status === 'unknown_license') throw new ProblemError('license-not-found', `no license ${id}`);
+    if (r.status === 'unknown_license') throw refusalProblem(LICENSE_PROBLEMS, { status: r.status, detail: `no license ${id}` });
     return c.json(r satisfies RevokeResponse);
   });
 
@@ -120,14 +137,9 @@ export function licenseRoutes(deps: AppDeps) {
       throw new ProblemError('validation', 'the licensee is the signed-in volunteer', [{ path: 'licenseeId', message: 'must be your own volunteer id (or left out)' }]);
     }
     const r = await redeemGrant(store, code, volunteerId, now());
-    switch (r.status) {
-      case 'redeemed':
-        return c.json({ licenseId: r.licenseId, key: r.key } satisfies IssuedLicense, 201);
-      case 'already_redeemed':
-        throw new ProblemError('grant-already-redeemed', 'a grant gives one license, and this one was given');
-      case 'unknown_grant':
-        throw new ProblemError('grant-not-found', 'no grant has this code');
-    }
+    if (r.status === 'already_redeemed') throw refusalProblem(LICENSE_PROBLEMS, { status: r.status, detail: 'a grant gives one license, and this one was given' });
+    if (r.status === 'unknown_grant') throw refusalProblem(LICENSE_PROBLEMS, { status: r.status, detail: 'no grant has this code' });
+    return c.json({ licenseId: r.licenseId, key: r.key } satisfies IssuedLicense, 201);
   });
 
   app.post(LICENSE_PATHS.contributorGrant, requireVolunteer(store), async (c) => {

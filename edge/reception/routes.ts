@@ -18,7 +18,7 @@ import {
 } from '../../shared/reception/schemas.ts';
 import { readJson } from '../http/body.ts';
 import { ProblemError } from '../http/problem.ts';
-import { requireOperator } from '../licenses/operator.ts';
+import { requireOperator } from '../auth/operator.ts';
 import type { NodeAdmissions } from './node.ts';
 import type { Reception } from './reception.ts';
 

@@ -1,8 +1,8 @@
 /**
- * @module Operator authentication for license administration, for now: the bearer token in
- * the OPERATOR_TOKEN environment variable. A stand-in until operator sessions exist; then
- * `requireSession(store, 'operator')` replaces {@link requireOperator}, and only its uses
- * change.
+ * @module Operator authentication (license administration, reception's status), for now:
+ * HTTP middleware checking the bearer token in the OPERATOR_TOKEN environment variable. A
+ * stand-in until operator sessions exist; then `requireSession(store, 'operator')` replaces
+ * {@link requireOperator}, and only its uses change.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createMiddleware } from 'hono/factory';
