@@ -5,14 +5,25 @@
 import { Hono } from 'hono';
 import { API_PATHS, CreateCustomerRequestSchema, type CreateCustomerResponse, type CreateVolunteerResponse, type VolunteerMe } from '../../shared/api/schemas.ts';
 import type { Store } from '../db/index.ts';
+import { inTransaction } from '../db/tx.ts';
 import { readJson } from '../http/body.ts';
-import { requireVolunteer, type AuthVariables } from './auth.ts';
-import { issueToken, newId } from './tokens.ts';
 import { ACCOUNTS } from '../ledger/accounts.ts';
 import { ledgerOf } from '../ledger/ledger.ts';
+import { requireVolunteer, type AuthVariables } from './auth.ts';
+import { issueToken, newId } from './tokens.ts';
 import { insertVolunteer } from './volunteers.ts';
 
-export function accountRoutes(store: Store, now: () => number) {
+/** What the account routes are built from (the composition root's deps have it all). */
+export interface AccountRoutesDeps {
+  store: Store;
+  now: () => number;
+}
+
+/**
+ * @example
+ * app.route('/', accountRoutes(deps));
+ */
+export function accountRoutes({ store, now }: AccountRoutesDeps) {
   const app = new Hono<{ Variables: AuthVariables }>();
 
   app.post(API_PATHS.customers, async (c) => {
@@ -24,7 +35,8 @@ export function accountRoutes(store: Store, now: () => number) {
   });
 
   app.post(API_PATHS.volunteers, async (c) => {
-    const { id, token } = await store.db.transaction().execute((trx) => insertVolunteer(store, trx, now()));
+    const at = now();
+    const { id, token } = await inTransaction(store, (trx) => insertVolunteer(store, trx, at));
     return c.json({ volunteerId: id, token } satisfies CreateVolunteerResponse, 201);
   });
 

@@ -26,7 +26,17 @@ export function parseUnitRef(ref: string | null): { jobId: string; unitId: numbe
   return m ? { jobId: m[1]!, unitId: Number(m[2]) } : undefined;
 }
 
-export function creditRoutes(store: Store, now: () => number) {
+/** What the credit routes are built from (the composition root's deps have it all). */
+export interface CreditRoutesDeps {
+  store: Store;
+  now: () => number;
+}
+
+/**
+ * @example
+ * app.route('/', creditRoutes(deps));
+ */
+export function creditRoutes({ store, now }: CreditRoutesDeps) {
   const app = new Hono<{ Variables: AuthVariables }>();
 
   app.get(API_PATHS.volunteerCredits, requireVolunteer(store), async (c) => {

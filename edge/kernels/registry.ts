@@ -1,16 +1,15 @@
 /**
  * @module The kernels this edge offers: read from the build's manifest, each module checked
  * against its announced sha256 and against the ABI (only `env.abort` may be imported) before
- * it is offered. A module that fails is refused and reported, never served.
+ * it is offered. A module that fails is refused and reported, never served. The routes
+ * that serve them are kernels.routes.ts.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Hono } from 'hono';
-import { API_PATHS, type KernelInfo } from '../../shared/api/schemas.ts';
+import type { KernelInfo } from '../../shared/api/schemas.ts';
 import { checkKernelModule } from '../../shared/kernels/abi.ts';
 import { loadKernelManifest } from '../../kernels/manifest.ts';
-import { ProblemError } from '../http/problem.ts';
 
 /** A kernel the edge has checked and offers. */
 export interface KernelEntry extends KernelInfo {
@@ -68,31 +67,4 @@ export async function loadKernelRegistry(distDir: string): Promise<KernelRegistr
     });
   }
   return registry;
-}
-
-/** `GET /api/kernels` and the module files themselves. */
-export function kernelRoutes(registry: KernelRegistry) {
-  const app = new Hono();
-  const byFile = new Map([...registry.entries.values()].map((e) => [e.file, e]));
-
-  app.get(API_PATHS.kernels, (c) =>
-    c.json({
-      kernels: [...registry.entries.values()].map(({ id, version, title, sha256, bytes, url }) => ({ id, version, title, sha256, bytes, url })),
-    }),
-  );
-
-  app.get('/kernels/:file', (c) => {
-    const entry = byFile.get(c.req.param('file'));
-    if (!entry) throw new ProblemError('not-found', `no kernel file ${c.req.param('file')}`);
-    const etag = `"${entry.sha256}"`;
-    if (c.req.header('if-none-match') === etag) return c.body(null, 304);
-    return c.body(entry.bytesOnDisk as Uint8Array<ArrayBuffer>, 200, {
-      'content-type': 'application/wasm',
-      etag,
-      // Revalidate every time: a rebuilt kernel keeps its file name but not its hash.
-      'cache-control': 'no-cache',
-    });
-  });
-
-  return app;
 }
