@@ -4,7 +4,9 @@
  * node reports it claimed, or it expires unclaimed), so stale load reports can't send a
  * crowd to one node; nodes that stop reporting get no admissions. Waiting clients keep their
  * place across reloads with a signed arrival time, are admitted in arrival order, and get a
- * wait range estimated from the service times nodes measure.
+ * wait range estimated from the service times nodes measure. A place token reception did not
+ * sign, or a full waiting room, is a {@link ReceptionRefused} (the routes answer it as its
+ * problem type).
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AdmitResponse, FullNodeReport, TicketScope } from '../../shared/reception/schemas.ts';
@@ -20,8 +22,18 @@ import {
   WAIT_RETRY_MIN_MS,
 } from '../../shared/limits.ts';
 import { quantileSorted } from '../../shared/jobs/stats.ts';
-import { ProblemError } from '../http/problem.ts';
 import { sealTicket, type TicketKeyring } from './tickets.ts';
+
+/** Why reception refuses a request, with the sentence its client gets. */
+export class ReceptionRefused extends Error {
+  override name = 'ReceptionRefused';
+  constructor(
+    readonly status: 'place_invalid' | 'waiting_room_full',
+    readonly detail: string,
+  ) {
+    super(detail);
+  }
+}
 
 /** Ticket ids a node may report claimed in one report. */
 export const CLAIMED_IDS_PER_REPORT_MAX = 10_000;
@@ -164,7 +176,7 @@ export class Reception {
     const expected = id && arrivalText ? createHmac('sha256', this.placeKey).update(`${id}.${arrivalText}`).digest() : undefined;
     const given = mac ? Buffer.from(mac, 'base64url') : undefined;
     if (!expected || !given || given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new ProblemError('place-invalid', 'this place-in-line token was not issued here');
+      throw new ReceptionRefused('place_invalid', 'this place-in-line token was not issued here');
     }
     return { id: id!, arrival: Number(arrivalText) };
   }
@@ -226,6 +238,7 @@ export class Reception {
    * Admits a client (its key binds the ticket) or tells it its place. A client that sends its
    * place token back keeps its arrival time, and is admitted only when every live client that
    * arrived before it fits in the free slots too (arrival order).
+   * @throws {ReceptionRefused} for a place token not signed here, or a full waiting room
    */
   admit(req: { scope: TicketScope; place?: string; region?: string }, clientKey: string, now = this.now()): AdmitResponse {
     const nodes = this.live(now);
@@ -250,7 +263,7 @@ export class Reception {
       }
     }
     if (!waiting) {
-      if (this.queue.length >= WAITING_ROOM_MAX) throw new ProblemError('waiting-room-full', 'too many people are waiting; try again in a few minutes');
+      if (this.queue.length >= WAITING_ROOM_MAX) throw new ReceptionRefused('waiting_room_full', 'too many people are waiting; try again in a few minutes');
       // A place token from before a restart (or one that lapsed) starts a new place: its id is unknown here.
       waiting = { id: randomBytes(9).toString('base64url'), clientKey, arrival: now, seenAt: now, estimatedMs: null };
       this.queue.push(waiting);
@@ -268,6 +281,7 @@ export class Reception {
    * A waiting client leaves the line on purpose (it pressed Stop): its place is freed now
    * rather than after WAITING_ABANDON_MS, so it holds back nobody behind it. Only the client
    * the place belongs to can give it up. Returns whether there was a place to free.
+   * @throws {ReceptionRefused} for a place token not signed here
    */
   leave(place: string | undefined, clientKey: string): boolean {
     const waiting = (place ? this.byId.get(this.openPlace(place).id) : undefined) ?? this.byClient.get(clientKey);

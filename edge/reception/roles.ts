@@ -3,7 +3,6 @@
  * starts the node's load reports (over HTTP to a reception elsewhere, or in-process for `all`).
  */
 import { randomBytes } from 'node:crypto';
-import type { EdgeConfig } from '../config.ts';
 import { NODE_REPORT_INTERVAL_MS } from '../../shared/limits.ts';
 import type { ReceptionMount } from './mount.ts';
 import { NodeAdmissions } from './node.ts';
@@ -11,7 +10,30 @@ import { Reception } from './reception.ts';
 import { startReporting } from './reporter.ts';
 import { keyringFrom, randomKeyring } from './tickets.ts';
 
-export function startReception(config: Pick<EdgeConfig, 'role' | 'nodeId' | 'publicUrl' | 'region' | 'capacity' | 'receptionUrl' | 'ticketKeys' | 'reportKey' | 'admissionRequired'> & Partial<Pick<EdgeConfig, 'appOrigins'>>): {
+/**
+ * What reception and the node are built from: the part of the edge's configuration
+ * (edge/config.ts, which has it all and says what each setting is) they read.
+ */
+export interface ReceptionRoleConfig {
+  /** `all` runs reception and a node, `reception` only admits, `node` only serves. */
+  role: 'all' | 'reception' | 'node';
+  nodeId: string;
+  publicUrl: string;
+  region: string;
+  capacity: number;
+  receptionUrl: string | undefined;
+  ticketKeys: string | undefined;
+  reportKey: string | undefined;
+  admissionRequired: boolean;
+  appOrigins?: string[];
+}
+
+/**
+ * Builds reception and this process's node for `config.role`, and starts the node's reports.
+ * @example
+ * const { mount, stop } = startReception(readConfig());
+ */
+export function startReception(config: ReceptionRoleConfig): {
   mount: ReceptionMount;
   stop: () => void;
 } {

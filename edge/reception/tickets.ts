@@ -1,9 +1,10 @@
 /**
  * @module Admission tickets: claims sealed with AES-256-GCM (node:crypto) under a key
  * reception shares with the nodes, so a ticket is opaque to its holder and any change to it
- * is detected. A node verifies a ticket locally, with no call to reception, and refuses each
- * kind of bad ticket with its own problem type; a ticket works once (the node remembers used
- * ids until they expire, in memory and in its database, so a restart does not reopen them).
+ * is detected. A node verifies a ticket locally, with no call to reception; each kind of bad
+ * ticket is its own status (the node answers each with its own problem type); a ticket works
+ * once (the node remembers used ids until they expire, in memory and in its database, so a
+ * restart does not reopen them).
  *
  * Token: `<kid>.<base64url(iv ‖ ciphertext ‖ tag)>`, the key id authenticated as AAD, so
  * keys can rotate (every key in the ring opens tickets; the first one seals).
@@ -11,7 +12,6 @@
 import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { TicketClaims, TicketScope } from '../../shared/reception/schemas.ts';
 import { TICKET_CLOCK_SKEW_MS, USED_TICKETS_MAX } from '../../shared/limits.ts';
-import { ProblemError } from '../http/problem.ts';
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -19,6 +19,7 @@ const KEY_BYTES = 32;
 /** Longest token a node will try to open (a ticket is about 250 characters). */
 const TOKEN_CHARS_MAX = 1024;
 
+/** The keys tickets are sealed and opened with (shared by reception and its nodes). */
 export interface TicketKeyring {
   /** The key new tickets are sealed with. */
   current: { kid: string; key: KeyObject; aad: Buffer };
@@ -71,16 +72,25 @@ export function sealTicket(ring: TicketKeyring, claims: TicketClaims): string {
   return `${ring.current.kid}.${Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url')}`;
 }
 
-const forged = (why: string) => new ProblemError('ticket-forged', `the ticket ${why}`);
+/** Why a ticket is refused, in the order a client can act on; each with a sentence for it. */
+export type TicketRefusal = {
+  status: 'forged' | 'not_yet_valid' | 'expired' | 'wrong_node' | 'wrong_client' | 'wrong_scope' | 'used';
+  detail: string;
+};
+
+/** A ticket's claims, or why it is refused. */
+export type TicketCheck = { status: 'ok'; ticket: TicketClaims } | TicketRefusal;
+
+const forged = (why: string) => ({ status: 'forged', detail: `the ticket ${why}` }) as const;
 
 /** Opens a ticket, or refuses it as forged (unknown key, changed bytes, not a ticket). */
-export function openTicket(ring: TicketKeyring, token: string): TicketClaims {
-  if (typeof token !== 'string' || token.length > TOKEN_CHARS_MAX) throw forged('is not a ticket');
+export function openTicket(ring: TicketKeyring, token: string): { status: 'ok'; ticket: TicketClaims } | { status: 'forged'; detail: string } {
+  if (typeof token !== 'string' || token.length > TOKEN_CHARS_MAX) return forged('is not a ticket');
   const dot = token.indexOf('.');
   const entry = dot > 0 ? ring.keys.get(token.slice(0, dot)) : undefined;
-  if (!entry) throw forged('names no key this node has');
+  if (!entry) return forged('names no key this node has');
   const raw = Buffer.from(token.slice(dot + 1), 'base64url');
-  if (raw.length < IV_BYTES + TAG_BYTES + 2) throw forged('is too short');
+  if (raw.length < IV_BYTES + TAG_BYTES + 2) return forged('is too short');
   const decipher = createDecipheriv('aes-256-gcm', entry.key, raw.subarray(0, IV_BYTES));
   decipher.setAAD(entry.aad);
   decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
@@ -90,9 +100,10 @@ export function openTicket(ring: TicketKeyring, token: string): TicketClaims {
     // GCM yields everything from update(); final() only checks the tag.
     decipher.final();
   } catch {
-    throw forged('was changed or sealed with another key');
+    return forged('was changed or sealed with another key');
   }
-  return JSON.parse(plain.toString('utf8')) as TicketClaims;
+  // Authenticated: only reception (or a node) sealed these bytes, from a TicketClaims.
+  return { status: 'ok', ticket: JSON.parse(plain.toString('utf8')) as TicketClaims };
 }
 
 /**
@@ -126,6 +137,7 @@ export class UsedTickets {
   }
 }
 
+/** What a node expects of a ticket presented to it. */
 export interface TicketExpectation {
   node: string;
   /** The key the presenting client sent. */
@@ -136,18 +148,23 @@ export interface TicketExpectation {
 }
 
 /**
- * Verifies a ticket for this node, in the order a client can act on: forged, not yet valid,
+ * Checks a ticket for this node, in the order a client can act on: forged, not yet valid,
  * expired, wrong node, wrong client, wrong scope, already used. Does not mark it used.
+ * @example
+ * const r = verifyTicket(ring, token, { node: 'n1', clientKey, scope: 'volunteer' }, Date.now(), used);
+ * if (r.status === 'ok') used.add(r.ticket.id, r.ticket.exp, Date.now());
  */
-export function verifyTicket(ring: TicketKeyring, token: string, expect: TicketExpectation, now: number, used: UsedTickets): TicketClaims {
-  const claims = openTicket(ring, token);
-  if (claims.nbf > now + TICKET_CLOCK_SKEW_MS) throw new ProblemError('ticket-not-yet-valid', `the ticket is valid from ${new Date(claims.nbf).toISOString()}`);
-  if (claims.exp <= now) throw new ProblemError('ticket-expired', `the ticket expired at ${new Date(claims.exp).toISOString()}; ask reception again`);
-  if (claims.node !== expect.node) throw new ProblemError('ticket-wrong-node', `the ticket admits to node ${claims.node}, this is ${expect.node}`);
+export function verifyTicket(ring: TicketKeyring, token: string, expect: TicketExpectation, now: number, used: UsedTickets): TicketCheck {
+  const opened = openTicket(ring, token);
+  if (opened.status !== 'ok') return opened;
+  const claims = opened.ticket;
+  if (claims.nbf > now + TICKET_CLOCK_SKEW_MS) return { status: 'not_yet_valid', detail: `the ticket is valid from ${new Date(claims.nbf).toISOString()}` };
+  if (claims.exp <= now) return { status: 'expired', detail: `the ticket expired at ${new Date(claims.exp).toISOString()}; ask reception again` };
+  if (claims.node !== expect.node) return { status: 'wrong_node', detail: `the ticket admits to node ${claims.node}, this is ${expect.node}` };
   if (!sameClient(expect.clientKey, claims.client) || (claims.addr !== undefined && claims.addr !== expect.addr)) {
-    throw new ProblemError('ticket-wrong-client', 'the ticket was issued to another client');
+    return { status: 'wrong_client', detail: 'the ticket was issued to another client' };
   }
-  if (claims.scope !== expect.scope) throw new ProblemError('ticket-wrong-scope', `the ticket admits to ${claims.scope}, not ${expect.scope}`);
-  if (used.has(claims.id)) throw new ProblemError('ticket-used', 'the ticket was already used');
-  return claims;
+  if (claims.scope !== expect.scope) return { status: 'wrong_scope', detail: `the ticket admits to ${claims.scope}, not ${expect.scope}` };
+  if (used.has(claims.id)) return { status: 'used', detail: 'the ticket was already used' };
+  return { status: 'ok', ticket: claims };
 }
