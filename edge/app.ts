@@ -16,9 +16,11 @@ import { PROBLEMS, ProblemError, onError, problemResponse, type ProblemSlug } fr
 import { jobRoutes } from './jobs/jobs.routes.ts';
 import { billingRoutes } from './jobs/billing.routes.ts';
 import { openApiRoutes } from './openapi/openapi.routes.ts';
-import { kernelRoutes, type KernelRegistry } from './kernels/registry.ts';
+import type { KernelRegistry } from './kernels/registry.ts';
+import { kernelRoutes } from './kernels/kernels.routes.ts';
 import { workRoutes } from './coordinator/work.routes.ts';
 import { createCoordinator } from './coordinator/index.ts';
+import type { VerifyPool } from './coordinator/verify/index.ts';
 import { jobsPort } from './jobs/jobs.ts';
 import { authRoutes } from './auth/auth.routes.ts';
 import { csrfForSessions } from './auth/csrf.ts';
@@ -41,6 +43,10 @@ export interface AppOptions {
   random?: () => number;
   /** Reception and admission, by the edge's role (edge/reception/mount.ts). @default none */
   reception?: ReceptionMount;
+  /** Proxies whose X-Forwarded-For names the client (`TRUST_PROXY`). @default none */
+  trustedProxies?: ReadonlySet<string>;
+  /** The pool the server's own runs of units go to (tests pass a stand-in). @default a worker-thread pool, made on first use */
+  verifyPool?: VerifyPool;
 }
 
 /**
@@ -66,11 +72,24 @@ const CSP = {
  * const res = await app.request('/api/kernels');
  */
 export function createApp(options: AppOptions) {
+  return createEdge(options).app;
+}
+
+/**
+ * The app and the coordinator behind it: the coordinator's background work (draining the
+ * server's verifications) is started by whoever runs the edge (edge/main.ts), so apps built
+ * in tests leave nothing running after their store closes.
+ * @example
+ * const { app, coordinator } = createEdge({ store, kernels });
+ * coordinator.verifier.start();
+ */
+export function createEdge(options: AppOptions) {
   const { store, kernels } = options;
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
-  const coordinator = createCoordinator({ store, kernels, jobs: jobsPort, random });
-  const deps: AppDeps = { store, kernels, now, payments: options.payments ?? createSimulatedPayments(), random, coordinator };
+  const coordinator = createCoordinator({ store, kernels, jobs: jobsPort, random, now, ...(options.verifyPool ? { pool: options.verifyPool } : {}) });
+  const trustedProxies = options.trustedProxies ?? new Set<string>();
+  const deps: AppDeps = { store, kernels, now, payments: options.payments ?? createSimulatedPayments(), random, coordinator, trustedProxies };
   const app = new Hono();
   app.onError(onError);
   app.use(secureHeaders({ contentSecurityPolicy: { ...CSP, connectSrc: [...CSP.connectSrc, connectSrcOf(options.reception)] }, crossOriginEmbedderPolicy: false }));
@@ -82,9 +101,9 @@ export function createApp(options: AppOptions) {
   mountReception(app, options.reception);
 
   app.get('/api/health', (c) => c.json({ ok: true, dialect: store.dialect, kernels: [...kernels.entries.keys()] }));
-  app.route('/', accountRoutes(store, now));
-  app.route('/', creditRoutes(store, now));
-  app.route('/', kernelRoutes(kernels));
+  app.route('/', accountRoutes(deps));
+  app.route('/', creditRoutes(deps));
+  app.route('/', kernelRoutes(deps));
   app.route('/', jobRoutes(deps));
   app.route('/', billingRoutes(deps));
   app.route('/', openApiRoutes());
@@ -108,5 +127,5 @@ export function createApp(options: AppOptions) {
     // Client-side routes (/volunteer, /customer …) all load the same page.
     app.get('*', async (c) => c.html(await (indexHtml ??= readFile(join(webDir, 'index.html'), 'utf8'))));
   }
-  return app;
+  return { app, coordinator };
 }

@@ -2,6 +2,7 @@
  * @module Configuration from environment variables (documented in README.md).
  */
 import { join } from 'node:path';
+import { parseTrustedProxies } from './http/origin.ts';
 
 export type EdgeRole = 'all' | 'reception' | 'node';
 
@@ -29,6 +30,8 @@ export interface EdgeConfig {
   admissionRequired: boolean;
   /** Origins of web pages (the app served elsewhere) allowed to call this edge across origins (CORS). */
   appOrigins: string[];
+  /** Proxies whose X-Forwarded-For names the client (`TRUST_PROXY`, comma-separated addresses). */
+  trustedProxies: ReadonlySet<string>;
 }
 
 /** Parses `APP_ORIGINS` (comma-separated origins such as `https://app.example`); throws on anything else. */
@@ -83,5 +86,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, root = process.
     reportKey: env.RECEPTION_REPORT_KEY,
     admissionRequired: role === 'node' || admission === 'required',
     appOrigins: parseOrigins(env.APP_ORIGINS),
+    trustedProxies: parseTrustedProxies(env.TRUST_PROXY),
   };
 }

@@ -20,4 +20,6 @@ export interface AppDeps {
   random: () => number;
   /** The unit and replica lifecycle (edge/coordinator/), wired to the jobs. */
   coordinator: Coordinator;
+  /** Proxies whose X-Forwarded-For names the client (TRUST_PROXY); none by default. */
+  trustedProxies: ReadonlySet<string>;
 }

@@ -3,7 +3,7 @@
  * the built web app on one port.
  */
 import { serve } from '@hono/node-server';
-import { createApp } from './app.ts';
+import { createEdge } from './app.ts';
 import { readConfig } from './config.ts';
 import { openStore } from './db/index.ts';
 import { loadKernelRegistry } from './kernels/registry.ts';
@@ -20,7 +20,9 @@ await seedDemoShop(store, Date.now());
 // One payment provider for the app and the shop's sweeper (the simulator keeps its records in memory).
 const payments = createSimulatedPayments();
 const reception = startReception(config);
-const app = createApp({ store, kernels, webDir: config.webDir, payments, reception: reception.mount });
+const { app, coordinator } = createEdge({ store, kernels, webDir: config.webDir, payments, reception: reception.mount, trustedProxies: config.trustedProxies });
+// Units waiting for the server's own run are drained in the background (edge/coordinator/verifier.ts).
+coordinator.verifier.start();
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
   const where = store.dialect === 'sqlite' ? config.databaseUrl : 'PostgreSQL';
   console.log(`SpareCycles edge (${config.role}) on http://${config.host}:${info.port} (store: ${where}; kernels: ${[...kernels.entries.keys()].join(', ') || 'none'})`);
@@ -39,6 +41,7 @@ function shutdown(): void {
   clearInterval(sweeper);
   reception.stop();
   stopShopSweeper();
+  void coordinator.verifier.close();
   server.close();
   void store.close().finally(() => process.exit(0));
 }

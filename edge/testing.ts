@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { join } from 'node:path';
 import { createApiClient } from '../shared/api/client.ts';
-import { createApp } from './app.ts';
+import { createEdge } from './app.ts';
+import type { VerifyPool } from './coordinator/verify/index.ts';
 import { openStore, type Store } from './db/index.ts';
 import type { Database } from './db/schema.ts';
 import { loadKernelRegistry, type KernelRegistry } from './kernels/registry.ts';
@@ -15,16 +16,35 @@ export const KERNELS_DIST = join(import.meta.dirname, '..', 'kernels', 'dist');
 
 let registry: Promise<KernelRegistry> | undefined;
 
+/** What a test may put in place of the real thing. */
+export interface TestAppOptions {
+  random?: () => number;
+  /** The server's verification pool (default: the real worker-thread pool). */
+  verifyPool?: VerifyPool;
+}
+
+/**
+ * A verification pool whose every run fails as a kernel that refuses its input would: for
+ * tests of units that fail on the server too (no valid input of the built-in kinds does).
+ */
+export function failingVerifyPool(message: string): VerifyPool {
+  return {
+    verify: async () => ({ status: 'kernel_error', origin: 'kernel', message }),
+    stats: () => ({ queued: 0, running: 0, busyMs: 0, elapsedMs: 0, done: 0, refused: 0, threadCpuMs: 0 }),
+    close: async () => undefined,
+  };
+}
+
 /** A fresh app on its own store; `clock.now` moves only when a test moves it. */
-export async function makeTestApp(url = ':memory:', options: { random?: () => number } = {}) {
+export async function makeTestApp(url = ':memory:', options: TestAppOptions = {}) {
   const store = await openStore(url);
   const kernels = await (registry ??= loadKernelRegistry(KERNELS_DIST));
   const clock = { now: 1_800_000_000_000 };
-  const app = createApp({ store, kernels, now: () => clock.now, random: options.random });
+  const { app, coordinator } = createEdge({ store, kernels, now: () => clock.now, random: options.random, verifyPool: options.verifyPool });
   /** A typed client whose requests go to the app in-process. */
   const client = (token?: string) =>
     createApiClient({ baseUrl: 'http://edge.test', token, fetch: (input, init) => Promise.resolve(app.request(input as string, init)) });
-  return { app, store, kernels, clock, client };
+  return { app, store, kernels, clock, client, coordinator };
 }
 
 /**
@@ -98,7 +118,7 @@ export async function testDialects(what: string): Promise<readonly TestDialect[]
 const dialectApps: { close(): Promise<void>; url: string | undefined }[] = [];
 
 /** A fresh test app on `dialect` (PostgreSQL: a schema of its own); {@link closeDialectApps} ends them. */
-export async function makeDialectApp(dialect: TestDialect, options: { random?: () => number } = {}) {
+export async function makeDialectApp(dialect: TestDialect, options: TestAppOptions = {}) {
   const url = dialect === 'postgres' ? await freshPgUrl() : ':memory:';
   const t = await makeTestApp(url, options);
   dialectApps.push({ close: () => t.store.close(), url: dialect === 'postgres' ? url : undefined });

@@ -7,10 +7,16 @@
 import type { ResultOutcome } from '../../shared/api/schemas.ts';
 import type { ReplicaHead, ReplicaOutcome, UnitHead } from '../db/schema.ts';
 
-/** A returned replica of the unit, as deciding about a new result reads it. */
-export interface Returned {
-  id: number;
+/** Who returned a result: its identity, the network origin it leased from, its server-verified matches. */
+export interface Source {
   volunteer_id: string;
+  origin: string | null;
+  verified_matches: number;
+}
+
+/** A returned replica of the unit, as deciding about a new result reads it. */
+export interface Returned extends Source {
+  id: number;
   result_hash: string | null;
   outcome: ReplicaOutcome | null;
   credited_points: number;
@@ -45,28 +51,94 @@ export function admitResult(replica: ReplicaHead, unit: UnitHead, hash: string, 
   return { kind: 'open' };
 }
 
+/**
+ * How many of `sources` are independent of each other: distinct identities from distinct
+ * network origins (DESIGN.md, "Trust"). Replicas of one unit always come from distinct
+ * identities (one replica per volunteer and unit), so this counts distinct origins; a source
+ * without an origin (in-process, no socket) counts on its own.
+ */
+export function independentCount(sources: readonly Pick<Source, 'origin'>[]): number {
+  const origins = new Set<string>();
+  let unknown = 0;
+  for (const s of sources) {
+    if (s.origin === null) unknown++;
+    else origins.add(s.origin);
+  }
+  return origins.size + unknown;
+}
+
 /** What a result of an undecided unit does, given the unit's other returned results. */
 export type QuorumDecision =
   /**
-   * `quorum` results agree: the unit is valid. `agreeing` are the earlier replicas to credit
-   * with it (never one already credited), `others` the disagreeing ones to mark invalid.
+   * `quorum` independent results agree and one of them is an established volunteer's: the
+   * unit is valid. `agreeing` are the earlier replicas to credit with it (never one already
+   * credited), `others` the disagreeing ones to mark invalid.
    */
   | { kind: 'valid'; agreeing: Returned[]; others: Returned[] }
+  /**
+   * `quorum` results agree, but not independently or all on probation: they may be one
+   * person's identities, so the server's own run decides. The unit wants no more replicas.
+   */
+  | { kind: 'verify'; agreeMax: number }
   /** Not yet: the result waits, and the largest group of equal results is `agreeMax`. */
   | { kind: 'pending'; agreeMax: number };
 
-/** Whether a result of `hash` completes `unit`'s quorum among `returned`. */
-export function decideQuorum(unit: Pick<UnitHead, 'quorum'>, hash: string, returned: readonly Returned[]): QuorumDecision {
-  const agree = 1 + returned.filter((r) => r.result_hash === hash).length;
+/** Whether a result of `hash` from `me` completes `unit`'s quorum among `returned`. */
+export function decideQuorum(
+  unit: Pick<UnitHead, 'quorum'>,
+  hash: string,
+  me: Source,
+  returned: readonly Returned[],
+  isEstablished: (s: Source) => boolean,
+): QuorumDecision {
+  const same = returned.filter((r) => r.result_hash === hash);
+  const agree = 1 + same.length;
   if (agree >= unit.quorum) {
+    const sources = [me, ...same];
+    if (independentCount(sources) < unit.quorum || !sources.some(isEstablished)) return { kind: 'verify', agreeMax: agree };
     // A re-checked unit keeps its earlier (solo) replica, already credited: never credit twice.
-    const agreeing = returned.filter((r) => r.result_hash === hash && r.outcome !== 'valid');
+    const agreeing = same.filter((r) => r.outcome !== 'valid');
     const others = returned.filter((r) => r.result_hash !== hash && r.outcome !== 'invalid');
     return { kind: 'valid', agreeing, others };
   }
   const groups = new Map<string | null, number>([[hash, agree]]);
   for (const r of returned) if (r.result_hash !== hash) groups.set(r.result_hash, (groups.get(r.result_hash) ?? 0) + 1);
   return { kind: 'pending', agreeMax: Math.max(...groups.values()) };
+}
+
+/** What the server's own run of a unit decides (its output is the definitive one). */
+export type VerificationDecision =
+  /** The server's run failed too: the unit fails, and every result returned for it was made up. */
+  | { kind: 'fail'; liars: Returned[] }
+  /**
+   * The unit was undecided: it is valid with the server's output. `matching` replicas are
+   * credited and gain a verified match; `liars` returned other bytes.
+   */
+  | { kind: 'decide'; matching: Returned[]; liars: Returned[] }
+  /** The unit was valid with the server's bytes: its valid replicas gain a verified match. */
+  | { kind: 'confirm'; matching: Returned[] }
+  /**
+   * The unit was valid with other bytes: the server's replace them. `liars` (credited with
+   * the disproved bytes) lose credit and trust; `matching` (refused before) are credited.
+   */
+  | { kind: 'correct'; matching: Returned[]; liars: Returned[] }
+  /** The unit failed or was cancelled meanwhile: nothing to do. */
+  | { kind: 'none' };
+
+/**
+ * What the server's run (`serverHash`, or `null` when the kernel failed on the server) does
+ * to `unit`, whose returned replicas are `returned`.
+ */
+export function decideVerification(unit: Pick<UnitHead, 'state' | 'canonical_hash'>, serverHash: string | null, returned: readonly Returned[]): VerificationDecision {
+  if (unit.state === 'failed' || unit.state === 'cancelled') return { kind: 'none' };
+  const withResult = returned.filter((r) => r.result_hash !== null);
+  if (serverHash === null) {
+    return unit.state === 'valid' ? { kind: 'none' } : { kind: 'fail', liars: withResult };
+  }
+  const matching = withResult.filter((r) => r.result_hash === serverHash);
+  if (unit.state !== 'valid') return { kind: 'decide', matching, liars: withResult.filter((r) => r.result_hash !== serverHash) };
+  if (unit.canonical_hash === serverHash) return { kind: 'confirm', matching };
+  return { kind: 'correct', matching, liars: withResult.filter((r) => r.result_hash !== serverHash && r.outcome === 'valid') };
 }
 
 /** What an error report for `replica` does: nothing again, refused, or counted. */

@@ -1,17 +1,21 @@
 /**
  * @module The coordinator: the unit and replica lifecycle (DESIGN.md, "Unit and replica
- * lifecycle"), in one folder. Each call here is one transaction of prepared ops
+ * lifecycle" and "Trust"), in one folder. Each call here is one transaction of prepared ops
  * (edge/db/prepared.ts): leases (lease.ts), results and error reports (submit.ts), decided
  * by pure rules (decide.ts, unit-rules.ts, trust-rules.ts) and applied with their credits
- * (credits.ts) and trust updates (trust.ts). Jobs are reached through a port (ports.ts).
+ * (credits.ts) and trust updates (trust.ts); the server's own runs (verification.ts,
+ * verifier.ts, verify/) have the final word. Jobs are reached through a port (ports.ts).
  */
 import type { HeartbeatResponse, LeaseResponse } from '../../shared/api/schemas.ts';
 import type { Store } from '../db/index.ts';
-import { runInTransaction } from '../db/prepared.ts';
+import { rows, runInTransaction } from '../db/prepared.ts';
 import type { KernelRegistry } from '../kernels/registry.ts';
 import { heartbeatOp, leaseUnitsOp, type LeaseRefusal } from './lease.ts';
 import type { JobsPort, TxContext } from './ports.ts';
+import * as Q from './queries.ts';
 import { reportErrorOp, sha256Hex, submitBatchOp, submitOneOp, type ErrorReportStatus, type SubmitStatus } from './submit.ts';
+import { createVerifier, type Verifier } from './verifier.ts';
+import type { VerifyPool } from './verify/index.ts';
 
 export type { JobsPort, UnitsDecided } from './ports.ts';
 export type { LeaseRefusal } from './lease.ts';
@@ -19,10 +23,16 @@ export type { ErrorReportStatus, SubmitStatus } from './submit.ts';
 export { leaseTtlMs } from './lease.ts';
 export { cancelUnitsOp, enqueueUnitsOp } from './units.ts';
 
-/** The lifecycle's operations, each one transaction. */
+/**
+ * Longest a request waits for the server's run of a unit it made wait for one, before it is
+ * answered as things stand (`pending`) and the run finishes in the background.
+ */
+export const VERIFY_INLINE_WAIT_MS = 2_000;
+
+/** The lifecycle's operations, each one transaction (and, where a unit waits for it, the server's run). */
 export interface Coordinator {
-  /** Leases up to `max` units to a volunteer (an empty list says when to ask again). */
-  lease(volunteerId: string, max: number, now: number): Promise<LeaseResponse>;
+  /** Leases up to `max` units to a volunteer leasing from network `origin` (an empty list says when to ask again). */
+  lease(volunteerId: string, origin: string | null, max: number, now: number): Promise<LeaseResponse>;
   /** Takes one result for a lease. */
   submit(volunteerId: string, leaseId: number, output: Uint8Array, now: number): Promise<SubmitStatus>;
   /** Takes a batch of results, one status per item in order. */
@@ -31,28 +41,72 @@ export interface Coordinator {
   heartbeat(volunteerId: string, leaseId: number, now: number): Promise<HeartbeatResponse | LeaseRefusal>;
   /** The worker's kernel failed on a lease. */
   reportError(volunteerId: string, leaseId: number, message: string, now: number): Promise<ErrorReportStatus>;
+  /** The server's verifications (background drain, inline runs). */
+  verifier: Verifier;
+}
+
+export interface CoordinatorDeps {
+  store: Store;
+  kernels: KernelRegistry;
+  jobs: JobsPort;
+  random: () => number;
+  /** Clock of background work (the verifier's transactions). */
+  now: () => number;
+  /** The server's verification pool. @default createVerifyPool() on first use */
+  pool?: VerifyPool;
 }
 
 /**
  * @example
- * const coordinator = createCoordinator({ store, kernels, jobs: jobsPort, random: Math.random });
- * const { leases } = await coordinator.lease(volunteerId, 4, Date.now());
+ * const coordinator = createCoordinator({ store, kernels, jobs: jobsPort, random: Math.random, now: Date.now });
+ * const { leases } = await coordinator.lease(volunteerId, '203.0.113.0/24', 4, Date.now());
  */
-export function createCoordinator(deps: { store: Store; kernels: KernelRegistry; jobs: JobsPort; random: () => number }): Coordinator {
+export function createCoordinator(deps: CoordinatorDeps): Coordinator {
   const { store, kernels, jobs, random } = deps;
   const locking = store.dialect === 'postgres';
-  const ctx = (now: number): TxContext => ({ now, locking, jobs });
+  const ctx = (now: number): TxContext => ({ now, locking, jobs, random });
+  const verifier = createVerifier(deps);
+
+  /** Runs the server's verification of the units `statuses` made wait, within the inline bound. */
+  async function verifyInline(unitIds: number[]): Promise<boolean> {
+    if (unitIds.length === 0) return false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, VERIFY_INLINE_WAIT_MS)));
+    await Promise.race([Promise.all([...new Set(unitIds)].map((id) => verifier.runNow(id))), bound]);
+    clearTimeout(timer);
+    return true;
+  }
+
+  /** A result's answer as it stands now (after the server's run changed it, perhaps). */
+  async function reanswer(s: SubmitStatus): Promise<SubmitStatus> {
+    if (s.status !== 'ok' || !s.verify) return s;
+    const [r] = await runInTransaction(store, () => rows(Q.replicaById, { id: s.answer.leaseId }));
+    if (!r?.outcome) return s;
+    return { ...s, answer: { leaseId: s.answer.leaseId, outcome: r.outcome, creditedPoints: r.credited_points } };
+  }
+
+  const waiting = (statuses: readonly SubmitStatus[]) => statuses.flatMap((s) => (s.status === 'ok' && s.verify ? [s.unitId] : []));
+
   return {
-    lease: (volunteerId, max, now) => runInTransaction(store, () => leaseUnitsOp(kernels, volunteerId, max, random, ctx(now))),
-    submit(volunteerId, leaseId, output, now) {
+    verifier,
+    lease: (volunteerId, origin, max, now) => runInTransaction(store, () => leaseUnitsOp(kernels, volunteerId, origin, max, ctx(now))),
+    async submit(volunteerId, leaseId, output, now) {
       const hash = sha256Hex(output);
-      return runInTransaction(store, () => submitOneOp(volunteerId, leaseId, output, hash, ctx(now)));
+      const s = await runInTransaction(store, () => submitOneOp(volunteerId, leaseId, output, hash, ctx(now)));
+      return (await verifyInline(waiting([s]))) ? reanswer(s) : s;
     },
-    submitBatch(volunteerId, items, now) {
+    async submitBatch(volunteerId, items, now) {
       const hashed = items.map((it) => ({ ...it, hash: sha256Hex(it.output) }));
-      return runInTransaction(store, () => submitBatchOp(volunteerId, hashed, ctx(now)));
+      const statuses = await runInTransaction(store, () => submitBatchOp(volunteerId, hashed, ctx(now)));
+      return (await verifyInline(waiting(statuses))) ? Promise.all(statuses.map(reanswer)) : statuses;
     },
     heartbeat: (volunteerId, leaseId, now) => runInTransaction(store, () => heartbeatOp(volunteerId, leaseId, ctx(now))),
-    reportError: (volunteerId, leaseId, message, now) => runInTransaction(store, () => reportErrorOp(volunteerId, leaseId, message, ctx(now))),
+    async reportError(volunteerId, leaseId, message, now) {
+      const s = await runInTransaction(store, () => reportErrorOp(volunteerId, leaseId, message, ctx(now)));
+      if (s.status !== 'ok' || !s.verify) return s;
+      await verifyInline([s.unitId]);
+      const [u] = await runInTransaction(store, () => rows(Q.unitById, { id: s.unitId }));
+      return u ? { ...s, unitState: u.state } : s;
+    },
   };
 }

@@ -43,11 +43,11 @@ export function* expireLeasesOp(c: TxContext): Op<number> {
 }
 
 /**
- * Leases up to `max` units to `volunteerId`, within its daily quota; a trusted volunteer
- * may get fresh units alone (see trust-rules.ts). `retryAfterMs` says when to ask again when
+ * Leases up to `max` units to `volunteerId` (leasing from network `origin`), within its daily
+ * quota; an established volunteer may get fresh units alone (see trust-rules.ts). `retryAfterMs` says when to ask again when
  * nothing was leased.
  */
-export function* leaseUnitsOp(registry: KernelRegistry, volunteerId: string, max: number, random: () => number, c: TxContext): Op<LeaseResponse> {
+export function* leaseUnitsOp(registry: KernelRegistry, volunteerId: string, origin: string | null, max: number, c: TxContext): Op<LeaseResponse> {
   const now = c.now;
   yield* expireLeasesOp(c);
   const [v] = yield* rows(Q.volunteerTrust, { id: volunteerId });
@@ -60,8 +60,8 @@ export function* leaseUnitsOp(registry: KernelRegistry, volunteerId: string, max
     const kernel = registry.entries.get(kernelKey(unit.kernel_id, unit.kernel_version));
     if (!kernel) continue;
     const deadline = now + leaseTtlMs(unit.cost_points);
-    const solo = unit.state === 'queued' && unit.replicas === 0 && leaseSolo(v.valid_streak, random);
-    const [replica] = yield* rows(Q.insertReplica, { unit: unit.id, volunteer: volunteerId, now, deadline, solo: solo ? 1 : 0 });
+    const solo = unit.state === 'queued' && unit.replicas === 0 && leaseSolo(v, c.random);
+    const [replica] = yield* rows(Q.insertReplica, { unit: unit.id, volunteer: volunteerId, now, deadline, solo: solo ? 1 : 0, origin });
     if (!replica) continue;
     yield* applyVerdictOp({ ...unit, leased: unit.leased + 1, replicas: unit.replicas + 1, quorum: solo ? 1 : unit.quorum }, c);
     leases.push({

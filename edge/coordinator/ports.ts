@@ -16,6 +16,11 @@ export interface JobsPort {
    * them; once every unit is decided the job integrates its results or fails.
    */
   unitsDecidedOp(jobId: string, how: UnitsDecided, count: number, now: number): Op<void>;
+  /**
+   * The server's run replaced the canonical bytes of a valid unit of `jobId`: a job that
+   * already delivered its result integrates it again and records the amendment.
+   */
+  unitCorrectedOp(jobId: string, unitId: number, now: number): Op<void>;
 }
 
 /** What every coordinator op of one transaction shares. */
@@ -25,4 +30,6 @@ export interface TxContext {
   /** PostgreSQL: lock rows before changing them (SQLite runs one writer at a time). */
   locking: boolean;
   jobs: JobsPort;
+  /** Randomness for spot checks and samples (injectable for tests). */
+  random: () => number;
 }

@@ -17,11 +17,11 @@ import { QUOTA_DAILY_MAX } from './trust-rules.ts';
  */
 const UNIT_HEAD_COLUMNS = [
   'id', 'job_id', 'seq', 'iteration', 'kernel_id', 'kernel_version', 'output_bytes', 'cost_points', 'quorum', 'quorum_base',
-  'state', 'want', 'leased', 'replicas', 'errors', 'agree_max', 'canonical_hash', 'failure', 'decided_at',
+  'state', 'want', 'leased', 'replicas', 'errors', 'agree_max', 'canonical_hash', 'failure', 'decided_at', 'verification',
 ] as const satisfies readonly (keyof UnitHead)[];
 /** The columns of a {@link ReplicaHead}. */
 const REPLICA_HEAD_COLUMNS = [
-  'id', 'unit_id', 'volunteer_id', 'state', 'outcome', 'leased_at', 'deadline_at', 'returned_at', 'result_hash', 'credited_points', 'solo',
+  'id', 'unit_id', 'volunteer_id', 'state', 'outcome', 'leased_at', 'deadline_at', 'returned_at', 'result_hash', 'credited_points', 'solo', 'origin',
 ] as const satisfies readonly (keyof ReplicaHead)[];
 
 export const unitById = prepare('unit by id', ['id'], (db, p) => db.selectFrom('units').select(UNIT_HEAD_COLUMNS).where('id', '=', p('id')));
@@ -69,23 +69,6 @@ export const setUnitCounters = prepare(
       .where('id', '=', p('id')),
 );
 
-export const setUnitFailed = prepare('unit failed', ['id', 'leased', 'replicas', 'quorum', 'errors', 'agreeMax', 'failure', 'now'], (db, p) =>
-  db
-    .updateTable('units')
-    .set({
-      leased: p('leased'),
-      replicas: p('replicas'),
-      quorum: p('quorum'),
-      errors: p('errors'),
-      agree_max: p('agreeMax'),
-      want: sql.lit(0),
-      state: sql.lit('failed'),
-      failure: p('failure'),
-      decided_at: p('now'),
-    })
-    .where('id', '=', p('id')),
-);
-
 export const setUnitValid = prepare('unit valid', ['id', 'leased', 'hash', 'output', 'now'], (db, p) =>
   db
     .updateTable('units')
@@ -94,13 +77,6 @@ export const setUnitValid = prepare('unit valid', ['id', 'leased', 'hash', 'outp
 );
 
 export const setUnitLeased = prepare('unit leased count', ['id', 'leased'], (db, p) => db.updateTable('units').set({ leased: p('leased') }).where('id', '=', p('id')));
-
-export const reopenUnit = prepare('re-open a solo unit for a check', ['id', 'quorum', 'want'], (db, p) =>
-  db
-    .updateTable('units')
-    .set({ state: sql.lit('in_progress'), quorum: p('quorum'), agree_max: sql.lit(1), want: p('want'), decided_at: sql.lit(null) })
-    .where('id', '=', p('id')),
-);
 
 // ---- replicas
 
@@ -121,7 +97,7 @@ export const replicaForUpdate = prepare('replica by id, locked', ['id'], (db, p,
  * again (one row per volunteer and unit, so it still never holds two; a volunteer whose lease
  * answer was lost, in a crash say, can take the unit again once that lease times out).
  */
-export const insertReplica = prepare('insert replica', ['unit', 'volunteer', 'now', 'deadline', 'solo'], (db, p) =>
+export const insertReplica = prepare('insert replica', ['unit', 'volunteer', 'now', 'deadline', 'solo', 'origin'], (db, p) =>
   db
     .insertInto('replicas')
     .values({
@@ -136,11 +112,12 @@ export const insertReplica = prepare('insert replica', ['unit', 'volunteer', 'no
       result: sql.lit(null),
       error: sql.lit(null),
       solo: p('solo'),
+      origin: p('origin'),
     })
     .onConflict((oc) =>
       oc
         .columns(['unit_id', 'volunteer_id'])
-        .doUpdateSet({ state: sql.lit('leased'), leased_at: p('now'), deadline_at: p('deadline'), solo: p('solo') })
+        .doUpdateSet({ state: sql.lit('leased'), leased_at: p('now'), deadline_at: p('deadline'), solo: p('solo'), origin: p('origin') })
         .where('replicas.state', '=', sql.lit('timed_out')),
     )
     .returning('id'),
@@ -164,13 +141,15 @@ export const setReplicaTimedOut = prepare('replica timed out', ['id'], (db, p) =
   db.updateTable('replicas').set({ state: sql.lit('timed_out') }).where('id', '=', p('id')).where('state', '=', sql.lit('leased')),
 );
 
+/** A unit's returned replicas with what independence and probation need: origin and the volunteer's verified matches. */
 export const returnedOfUnit = prepare('returned replicas of a unit', ['unit'], (db, p) =>
   db
-    .selectFrom('replicas')
-    .select(['id', 'volunteer_id', 'result_hash', 'outcome', 'credited_points'])
-    .where('unit_id', '=', p('unit'))
-    .where('state', '=', sql.lit('returned'))
-    .orderBy('id'),
+    .selectFrom('replicas as r')
+    .innerJoin('volunteers as v', 'v.id', 'r.volunteer_id')
+    .select(['r.id', 'r.volunteer_id', 'r.result_hash', 'r.outcome', 'r.credited_points', 'r.origin', 'v.verified_matches'])
+    .where('r.unit_id', '=', p('unit'))
+    .where('r.state', '=', sql.lit('returned'))
+    .orderBy('r.id'),
 );
 
 export const settleReplica = prepare('replica returned', ['id', 'outcome', 'now', 'hash', 'result', 'credited'], (db, p) =>
@@ -198,31 +177,25 @@ export const setReplicaCredited = prepare('replica credited points', ['id', 'cre
   db.updateTable('replicas').set({ credited_points: p('credited') }).where('id', '=', p('id')),
 );
 
-/** A volunteer's recent solo results in running jobs' current iterations, newest first. */
-export const soloResultsToRecheck = prepare('solo results to re-check', ['volunteer', 'max'], (db, p, dialect) => {
-  const q = db
+/** A volunteer's recent solo results not re-checked yet, newest first (queued for the server's run, not locked here). */
+export const soloResultsToRecheck = prepare('solo results to re-check', ['volunteer', 'max'], (db, p) =>
+  db
     .selectFrom('replicas as r')
     .innerJoin('units as u', 'u.id', 'r.unit_id')
-    .innerJoin('jobs as j', 'j.id', 'u.job_id')
-    .selectAll('u')
-    .select(['r.id as replica_id'])
+    .select(['u.id', 'r.id as replica_id'])
     .where('r.volunteer_id', '=', p('volunteer'))
     .where('r.solo', '=', sql.lit(1))
     .where('r.outcome', '=', sql.lit('valid'))
     .where('u.state', '=', sql.lit('valid'))
-    .where('j.status', '=', sql.lit('running'))
-    // Only the current iteration: a later one may already have been built on earlier results.
-    .whereRef('u.iteration', '=', 'j.iteration')
     .orderBy('r.id', 'desc')
-    .limit(p('max'));
-  return dialect === 'postgres' ? q.forUpdate('u') : q;
-});
+    .limit(p('max')),
+);
 
 // ---- volunteers
 
 /** A volunteer's trust counters, read to be written back: locked on PostgreSQL. */
 export const volunteerTrust = prepare('volunteer trust and quota', ['id'], (db, p, dialect) => {
-  const q = db.selectFrom('volunteers').select(['valid_streak', 'quota_daily', 'quota_day', 'quota_used']).where('id', '=', p('id'));
+  const q = db.selectFrom('volunteers').select(['valid_streak', 'quota_daily', 'quota_day', 'quota_used', 'verified_matches']).where('id', '=', p('id'));
   return dialect === 'postgres' ? q.forUpdate() : q;
 });
 
@@ -244,4 +217,129 @@ export const recordValidResult = prepare('volunteer valid result', ['id'], (db, 
 
 export const resetTrust = prepare('volunteer trust reset', ['id', 'quota'], (db, p) =>
   db.updateTable('volunteers').set({ quota_daily: p('quota'), valid_streak: sql.lit(0) }).where('id', '=', p('id')),
+);
+
+/** The server's run matched a result of this volunteer: one step out of probation. */
+export const recordVerifiedMatch = prepare('volunteer verified match', ['id'], (db, p) =>
+  db
+    .updateTable('volunteers')
+    .set((eb) => ({ verified_matches: eb('verified_matches', '+', sql.lit(1)) }))
+    .where('id', '=', p('id')),
+);
+
+/** The server's run disproved a result of this volunteer: all trust goes (probation again, no streak). */
+export const takeTrust = prepare('volunteer trust taken', ['id', 'quota'], (db, p) =>
+  db
+    .updateTable('volunteers')
+    .set((eb) => ({ verified_matches: sql.lit(0), valid_streak: sql.lit(0), quota_daily: p('quota'), disproved: eb('disproved', '+', sql.lit(1)) }))
+    .where('id', '=', p('id')),
+);
+
+// ---- server verification
+
+/** The unit's input, which plausibility checks and the server's run read. */
+export const unitInput = prepare('unit input', ['id'], (db, p) => db.selectFrom('units').select(['input', 'kernel_id', 'kernel_version', 'output_bytes']).where('id', '=', p('id')));
+
+/** Queues a unit for the server's run; a unit already queued keeps its place (or moves up). */
+export const enqueueVerification = prepare('queue a verification', ['unit', 'reason', 'priority', 'now'], (db, p) =>
+  db
+    .insertInto('verifications')
+    .values({ unit_id: p('unit'), reason: p('reason'), priority: p('priority'), queued_at: p('now'), claimed_until: sql.lit(0), attempts: sql.lit(0) })
+    .onConflict((oc) =>
+      oc
+        .column('unit_id')
+        .doUpdateSet({ reason: p('reason'), priority: p('priority') })
+        .where('verifications.priority', '>', p('priority')),
+    ),
+);
+
+export const setUnitVerification = prepare('unit verification state', ['id', 'verification'], (db, p) =>
+  db.updateTable('units').set({ verification: p('verification') }).where('id', '=', p('id')),
+);
+
+/** Verifications no node holds, most urgent first; locked and skipped past on PostgreSQL when another node takes them. */
+export const nextVerifications = prepare('verifications due', ['now', 'max'], (db, p, dialect) => {
+  const q = db
+    .selectFrom('verifications')
+    .select(['unit_id', 'reason', 'attempts'])
+    .where('claimed_until', '<', p('now'))
+    .orderBy('priority')
+    .orderBy('queued_at')
+    .limit(p('max'));
+  return dialect === 'postgres' ? q.forUpdate().skipLocked() : q;
+});
+
+export const claimVerification = prepare('claim a verification', ['unit', 'until'], (db, p) =>
+  db
+    .updateTable('verifications')
+    .set((eb) => ({ claimed_until: p('until'), attempts: eb('attempts', '+', sql.lit(1)) }))
+    .where('unit_id', '=', p('unit')),
+);
+
+/** A claim given back unrun (the pool was full): free again, and not counted as an attempt. */
+export const releaseVerification = prepare('release a verification claim', ['unit'], (db, p) =>
+  db
+    .updateTable('verifications')
+    .set((eb) => ({ claimed_until: sql.lit(0), attempts: eb('attempts', '-', sql.lit(1)) }))
+    .where('unit_id', '=', p('unit')),
+);
+
+export const dropVerification = prepare('verification done', ['unit'], (db, p) => db.deleteFrom('verifications').where('unit_id', '=', p('unit')));
+
+export const queuedVerification = prepare('verification of a unit', ['unit'], (db, p) =>
+  db.selectFrom('verifications').select(['unit_id', 'reason']).where('unit_id', '=', p('unit')),
+);
+
+/** The server's output replaces the canonical bytes of a valid unit (or decides an open one). */
+export const setUnitServerValid = prepare('unit valid by the server', ['id', 'hash', 'output', 'now', 'verification'], (db, p) =>
+  db
+    .updateTable('units')
+    .set({ state: sql.lit('valid'), want: sql.lit(0), canonical_hash: p('hash'), canonical_output: p('output'), decided_at: p('now'), verification: p('verification') })
+    .where('id', '=', p('id')),
+);
+
+export const setUnitServerFailed = prepare('unit failed on the server too', ['id', 'failure', 'now'], (db, p) =>
+  db
+    .updateTable('units')
+    .set({ state: sql.lit('failed'), want: sql.lit(0), failure: p('failure'), decided_at: p('now'), verification: sql.lit(null) })
+    .where('id', '=', p('id')),
+);
+
+/**
+ * A disproved volunteer's other accepted results whose units the server has not checked, newest
+ * first: each is re-verified (DESIGN.md: a disproved result re-checks its recent results).
+ */
+export const unverifiedValidOf = prepare('unverified valid results of a volunteer', ['volunteer', 'max'], (db, p) =>
+  db
+    .selectFrom('replicas as r')
+    .innerJoin('units as u', 'u.id', 'r.unit_id')
+    .select(['u.id'])
+    .where('r.volunteer_id', '=', p('volunteer'))
+    .where('r.outcome', '=', sql.lit('valid'))
+    .where('u.state', '=', sql.lit('valid'))
+    .where('u.verification', 'is', null)
+    .orderBy('r.id', 'desc')
+    .limit(p('max')),
+);
+
+/** What deciding with a volunteer's result reads of it, without locking its row (credits update it last, in id order). */
+export const volunteerStanding = prepare('volunteer standing', ['id'], (db, p) => db.selectFrom('volunteers').select(['verified_matches']).where('id', '=', p('id')));
+
+/** A result refused by its kernel family's plausibility check: invalid at once, with the reason kept. */
+export const settleReplicaImplausible = prepare('replica implausible', ['id', 'now', 'hash', 'reason'], (db, p) =>
+  db
+    .updateTable('replicas')
+    .set({ state: sql.lit('returned'), outcome: sql.lit('invalid'), returned_at: p('now'), result_hash: p('hash'), result: sql.lit(null), credited_points: sql.lit(0), error: p('reason') })
+    .where('id', '=', p('id')),
+);
+
+/** One unit's verification when no node holds it. */
+export const nextVerificationOf = prepare('verification of a unit, if due', ['unit', 'now'], (db, p, dialect) => {
+  const q = db.selectFrom('verifications').select(['unit_id', 'attempts']).where('unit_id', '=', p('unit')).where('claimed_until', '<', p('now'));
+  return dialect === 'postgres' ? q.forUpdate().skipLocked() : q;
+});
+
+/** A claim given back after a failed attempt (the server's thread died): free again, the attempt counted. */
+export const unclaimVerification = prepare('unclaim a verification', ['unit'], (db, p) =>
+  db.updateTable('verifications').set({ claimed_until: sql.lit(0) }).where('unit_id', '=', p('unit')),
 );

@@ -9,25 +9,32 @@
 import { createHash } from 'node:crypto';
 import type { ResultOutcome, SubmitResultResponse } from '../../shared/api/schemas.ts';
 import { exec, rows, savepoint, type Op } from '../db/prepared.ts';
-import type { UnitHead } from '../db/schema.ts';
+import type { ReplicaHead, UnitHead } from '../db/schema.ts';
 import { PendingCredits, postCreditsOp, queueCredits, type CreditingContext } from './credits.ts';
-import { admitError, admitResult, decideQuorum, type Returned } from './decide.ts';
+import { admitError, admitResult, decideQuorum, type Returned, type Source } from './decide.ts';
+import { checkPlausible } from './plausibility/index.ts';
 import { lockUnitsOfLeasesOp, replicaAndUnitOp, type LeaseRefusal } from './lease.ts';
 import type { TxContext } from './ports.ts';
 import * as Q from './queries.ts';
+import { SAMPLE_VERIFY_RATE, SOLO_VERIFY_RATE, isEstablished } from './trust-rules.ts';
 import { recordBadOp, reverseCreditsOp } from './trust.ts';
 import { applyVerdictOp } from './verdict.ts';
+import { queueVerificationOp } from './verification.ts';
 
 /** What taking one result answers: the outcome, or why the result was refused. */
 export type SubmitStatus =
-  | { status: 'ok'; answer: SubmitResultResponse }
+  /** `verify`: the unit waits for the server's run, which may change `answer` (see index.ts). */
+  | { status: 'ok'; answer: SubmitResultResponse; unitId: number; verify: boolean }
   | { status: LeaseRefusal }
   | { status: 'result_conflict' }
   | { status: 'lease_closed' }
   | { status: 'result_size'; unitId: number; expected: number; got: number };
 
 /** What an error report answers: the unit's state after it, or why it was refused. */
-export type ErrorReportStatus = { status: 'ok'; leaseId: number; unitState: UnitHead['state'] } | { status: LeaseRefusal } | { status: 'lease_closed' };
+export type ErrorReportStatus =
+  | { status: 'ok'; leaseId: number; unitId: number; unitState: UnitHead['state']; verify: boolean }
+  | { status: LeaseRefusal }
+  | { status: 'lease_closed' };
 
 /** A result's SHA-256, the hash replicas are compared by. */
 export function sha256Hex(bytes: Uint8Array): string {
@@ -60,6 +67,9 @@ function* decideValidOp(
   yield* reverseCreditsOp(unit, others, c.now);
   for (const r of others) yield* recordBadAfterOp(r.volunteer_id, c);
   c.credits.validated.push(unit.job_id);
+  // The server checks a share of what peers decided: most of the solo results, a few others.
+  const rate = unit.quorum === 1 ? SOLO_VERIFY_RATE : SAMPLE_VERIFY_RATE;
+  if (c.random() < rate) yield* queueVerificationOp(unit, unit.quorum === 1 ? 'solo' : 'sample', c);
 }
 
 /**
@@ -70,6 +80,7 @@ export function* submitResultOp(volunteerId: string, leaseId: number, output: Ui
   const loaded = yield* replicaAndUnitOp(leaseId, volunteerId, c.locking);
   if (typeof loaded === 'string') return { status: loaded };
   const { replica, unit } = loaded;
+  const ok = (answer: SubmitResultResponse, verify = false): SubmitStatus => ({ status: 'ok', answer, unitId: unit.id, verify });
   const admission = admitResult(replica, unit, hash, output.byteLength);
   if (admission.kind === 'refused') {
     if (admission.status === 'result_size') return { status: 'result_size', unitId: unit.id, expected: unit.output_bytes, got: output.byteLength };
@@ -93,8 +104,17 @@ export function* submitResultOp(volunteerId: string, leaseId: number, output: Ui
     yield* exec(Q.setUnitLeased, { id: unit.id, leased });
     return ok({ leaseId, outcome: 'unit_closed', creditedPoints: 0 });
   }
+  // Impossible bytes are refused before they count (plausibility/): invalid at once, reason kept.
+  const [unitInput] = yield* rows(Q.unitInput, { id: unit.id });
+  const plausible = checkPlausible(unit.kernel_id, new Uint8Array(unitInput!.input), output);
+  if (plausible.status === 'implausible') {
+    yield* exec(Q.settleReplicaImplausible, { id: leaseId, now: c.now, hash, reason: plausible.reason.slice(0, 500) });
+    yield* applyVerdictOp({ ...unit, leased, errors: unit.errors + 1 }, c);
+    yield* recordBadAfterOp(volunteerId, c);
+    return ok({ leaseId, outcome: 'invalid', creditedPoints: 0 }, true);
+  }
   const returned = yield* rows(Q.returnedOfUnit, { unit: unit.id });
-  const decision = decideQuorum(unit, hash, returned);
+  const decision = decideQuorum(unit, hash, yield* sourceOf(replica), returned, isEstablished);
   if (decision.kind === 'valid') {
     yield* settle('valid', null, unit.cost_points);
     yield* decideValidOp({ ...unit, leased }, hash, output, me, decision.agreeing, decision.others, c);
@@ -102,11 +122,15 @@ export function* submitResultOp(volunteerId: string, leaseId: number, output: Ui
   }
   yield* settle('pending', output, 0);
   yield* applyVerdictOp({ ...unit, leased, agree_max: decision.agreeMax }, c);
-  return ok({ leaseId, outcome: 'pending', creditedPoints: 0 });
+  // Agreement that may be one person's identities waits for the server's own run.
+  if (decision.kind === 'verify') yield* queueVerificationOp(unit, 'probation', c);
+  return ok({ leaseId, outcome: 'pending', creditedPoints: 0 }, decision.kind === 'verify');
 }
 
-function ok(answer: SubmitResultResponse): SubmitStatus {
-  return { status: 'ok', answer };
+/** The submitter as independence and probation see it. */
+function* sourceOf(replica: ReplicaHead): Op<Source> {
+  const [v] = yield* rows(Q.volunteerStanding, { id: replica.volunteer_id });
+  return { volunteer_id: replica.volunteer_id, origin: replica.origin, verified_matches: v?.verified_matches ?? 0 };
 }
 
 /** One result in a transaction of its own; credits are posted last, as in a batch, so every writer takes its locks in one order. */
@@ -142,11 +166,12 @@ export function* reportErrorOp(volunteerId: string, leaseId: number, message: st
   if (typeof loaded === 'string') return { status: loaded };
   const { replica, unit } = loaded;
   const admitted = admitError(replica);
-  if (admitted === 'repeat') return { status: 'ok', leaseId, unitState: unit.state };
+  if (admitted === 'repeat') return { status: 'ok', leaseId, unitId: unit.id, unitState: unit.state, verify: false };
   if (admitted === 'lease_closed') return { status: 'lease_closed' };
   yield* exec(Q.setReplicaErrored, { id: leaseId, now: c.now, error: message });
   const leased = unit.leased - (replica.state === 'leased' ? 1 : 0);
   const state = yield* applyVerdictOp({ ...unit, leased, errors: unit.errors + 1, quorum: replica.solo ? unit.quorum_base : unit.quorum }, c);
   yield* recordBadOp(volunteerId, c);
-  return { status: 'ok', leaseId, unitState: state };
+  const [after] = yield* rows(Q.unitById, { id: unit.id });
+  return { status: 'ok', leaseId, unitId: unit.id, unitState: state, verify: after?.verification === 'queued' };
 }

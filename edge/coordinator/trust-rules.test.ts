@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { makeTestApp } from '../testing.ts';
 import { DAY_MS } from '../../shared/limits.ts';
-import { QUOTA_DAILY_MAX, QUOTA_DAILY_MIN, QUOTA_DAILY_START, SPOT_CHECK_RATE, TRUST_STREAK_MIN, leaseSolo, nextQuota, quotaLeft } from './trust-rules.ts';
+import { PROBATION_MATCHES_MIN, QUOTA_DAILY_MAX, QUOTA_DAILY_MIN, QUOTA_DAILY_START, SPOT_CHECK_RATE, TRUST_STREAK_MIN, leaseSolo, nextQuota, quotaLeft } from './trust-rules.ts';
 
 describe('trust rules', () => {
   it('trusts only a long streak, and still spot-checks', () => {
-    expect(leaseSolo(TRUST_STREAK_MIN - 1, () => 0.99)).toBe(false);
-    expect(leaseSolo(TRUST_STREAK_MIN, () => 0.99)).toBe(true);
-    expect(leaseSolo(TRUST_STREAK_MIN, () => SPOT_CHECK_RATE / 2)).toBe(false);
+    const established = { verified_matches: PROBATION_MATCHES_MIN };
+    expect(leaseSolo({ ...established, valid_streak: TRUST_STREAK_MIN - 1 }, () => 0.99)).toBe(false);
+    expect(leaseSolo({ ...established, valid_streak: TRUST_STREAK_MIN }, () => 0.99)).toBe(true);
+    expect(leaseSolo({ ...established, valid_streak: TRUST_STREAK_MIN }, () => SPOT_CHECK_RATE / 2)).toBe(false);
+    // A streak earned by agreeing with peers (who may be its own sybils) is not enough.
+    expect(leaseSolo({ verified_matches: PROBATION_MATCHES_MIN - 1, valid_streak: 10 * TRUST_STREAK_MIN }, () => 0.99)).toBe(false);
   });
   it('grows the quota by one per valid result and halves it per bad one, within bounds', () => {
     expect(nextQuota(100, 'valid')).toBe(101);

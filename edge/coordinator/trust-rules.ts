@@ -1,10 +1,34 @@
 /**
- * @module Adaptive replication and quotas (BOINC's ideas, with exact-hash validation): a
- * volunteer with a long streak of valid results gets fresh units alone (quorum 1), except
- * for random spot checks; one invalid result resets the streak, halves its daily quota and
- * re-checks its recent solo results. Pure rules here; the queries live where they are used.
+ * @module Trust (DESIGN.md, "Trust"), as pure rules: identities are free, so peers agreeing
+ * prove nothing by themselves. An identity is on probation until PROBATION_MATCHES_MIN of its
+ * results matched the server's own run; until then its results decide a unit only together
+ * with an established volunteer's, or through the server. An established volunteer with a
+ * long streak gets fresh units alone (quorum 1), and a share of those solo results is
+ * checked by the server. Quotas (BOINC's idea) bound what one identity takes per day. The
+ * queries live where they are used.
  */
 import { DAY_MS } from '../../shared/limits.ts';
+
+/**
+ * Results that matched the server's own run before an identity is established. Each match
+ * costs the server one unit's CPU; three make a lucky guess or a replay vanishingly unlikely
+ * while keeping a new volunteer's probation to its first few units.
+ */
+export const PROBATION_MATCHES_MIN = 3;
+/**
+ * Share of solo (quorum-1) results the server re-runs. A turncoat's wrong solo results are
+ * caught after 1 / SOLO_VERIFY_RATE of them on average, and the catch re-checks its others.
+ */
+export const SOLO_VERIFY_RATE = 0.2;
+/** The verification queue's priority of a re-check (see VERIFY_PRIORITY in verification.ts). */
+export const VERIFY_PRIORITY_RECHECK = 3;
+/** Share of units decided by peers (established and independent) the server re-runs anyway. */
+export const SAMPLE_VERIFY_RATE = 0.02;
+
+/** Whether a volunteer's results may decide a unit with other volunteers' (probation is over). */
+export function isEstablished(v: { verified_matches: number }): boolean {
+  return v.verified_matches >= PROBATION_MATCHES_MIN;
+}
 
 /** Valid results in a row before a volunteer may compute units alone. */
 export const TRUST_STREAK_MIN = 20;
@@ -19,9 +43,12 @@ export const QUOTA_DAILY_MIN = 20;
 /** The quota never grows beyond this. */
 export const QUOTA_DAILY_MAX = 100_000;
 
-/** Whether a fresh unit goes to this volunteer alone. */
-export function leaseSolo(validStreak: number, random: () => number): boolean {
-  return validStreak >= TRUST_STREAK_MIN && random() >= SPOT_CHECK_RATE;
+/**
+ * Whether a fresh unit goes to this volunteer alone: only an established volunteer with a
+ * long streak, and not for the share of units still replicated as spot checks by peers.
+ */
+export function leaseSolo(v: { valid_streak: number; verified_matches: number }, random: () => number): boolean {
+  return isEstablished(v) && v.valid_streak >= TRUST_STREAK_MIN && random() >= SPOT_CHECK_RATE;
 }
 
 /** The quota after a valid result (grows by one) or a bad one (halves). */

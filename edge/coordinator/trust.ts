@@ -1,8 +1,8 @@
 /**
  * @module Applies the trust rules of trust-rules.ts in the validating transaction: streaks
  * and quotas move with each outcome; a volunteer caught with a bad result has its recent
- * solo results re-opened for a check replica (while their jobs still run), and a solo result
- * a check disproves has its credit reversed.
+ * solo results queued for the server's run, and a result the server disproves has its
+ * credit reversed.
  */
 import { exec, rows, type Op } from '../db/prepared.ts';
 import type { UnitHead } from '../db/schema.ts';
@@ -10,8 +10,7 @@ import { ACCOUNTS } from '../ledger/accounts.ts';
 import { createTransfersOp } from '../ledger/transfers.ts';
 import type { TxContext } from './ports.ts';
 import * as Q from './queries.ts';
-import { RECHECK_SOLO_UNITS_MAX, nextQuota } from './trust-rules.ts';
-import { judgeUnit } from './unit-rules.ts';
+import { RECHECK_SOLO_UNITS_MAX, VERIFY_PRIORITY_RECHECK, nextQuota } from './trust-rules.ts';
 
 /** A volunteer's result agreed with the canonical one: count it, lengthen the streak, grow the quota. */
 export function* recordValidOp(volunteerId: string): Op<void> {
@@ -20,18 +19,17 @@ export function* recordValidOp(volunteerId: string): Op<void> {
 
 /**
  * A volunteer returned a bad result (or an error): reset its streak, halve its quota, and
- * re-open its recent solo results in running jobs so a second volunteer checks each.
+ * queue its recent solo results for the server's run (a disproved one is corrected there).
  */
 export function* recordBadOp(volunteerId: string, c: TxContext): Op<void> {
   const [v] = yield* rows(Q.volunteerTrust, { id: volunteerId });
   yield* exec(Q.resetTrust, { id: volunteerId, quota: nextQuota(v!.quota_daily, 'bad') });
   const solos = yield* rows(Q.soloResultsToRecheck, { volunteer: volunteerId, max: RECHECK_SOLO_UNITS_MAX });
-  for (const { replica_id, ...unit } of solos) {
-    // Mark the solo replica as re-checked (2), so it is not re-opened twice.
+  for (const { replica_id, id } of solos) {
+    // Mark the solo replica as re-checked (2), so it is not queued twice.
     yield* exec(Q.setReplicaSolo, { id: replica_id, solo: 2 });
-    const verdict = judgeUnit({ ...unit, state: 'in_progress', quorum: unit.quorum_base, agree_max: 1 });
-    yield* exec(Q.reopenUnit, { id: unit.id, quorum: unit.quorum_base, want: verdict.want });
-    yield* c.jobs.unitsDecidedOp(unit.job_id, 'reopened', 1, c.now);
+    // Rows of the verification queue only: the units are not locked from here.
+    yield* exec(Q.enqueueVerification, { unit: id, reason: 'recheck', priority: VERIFY_PRIORITY_RECHECK, now: c.now });
   }
 }
 

@@ -5,15 +5,16 @@ import { base64ToBytes } from '../../shared/base64.ts';
 import { L96ParamsSchema, assimilateL96, splitL96 } from '../../shared/jobs/lorenz96.ts';
 import { runKernel } from '../../shared/kernels/runtime.ts';
 import { lorenz96Reference } from '../../kernels/lorenz96/reference.ts';
-import { closeDialectApps, makeDialectApp, snapshot, testDialects, type TestDialect } from '../testing.ts';
+import { closeDialectApps, failingVerifyPool, makeDialectApp, snapshot, testDialects, type TestDialect } from '../testing.ts';
+import type { VerifyPool } from './verify/index.ts';
 
 const params = { n: 8, steps: 60, snapEvery: 20, members: 3, membersPerUnit: 2, seed: 7 };
 
 const dialects = await testDialects('the coordinator');
 afterEach(closeDialectApps);
 
-async function setup(dialect: TestDialect) {
-  const t = await makeDialectApp(dialect);
+async function setup(dialect: TestDialect, verifyPool?: VerifyPool) {
+  const t = await makeDialectApp(dialect, { verifyPool });
   const { apiKey } = await t.client().createCustomer('Acme');
   const customer = t.client(apiKey);
   const job = await customer.createJob({ kind: 'lorenz96', params });
@@ -126,15 +127,29 @@ describe.each(dialects)('lease → compute → submit → validate → integrate
     expect(new Set(rows.map((r) => `${r.unit_id}:${r.volunteer_id}`)).size).toBe(rows.length);
   });
 
-  it('fails a unit after errors_max error reports and fails its job', async () => {
-    const vols = await Promise.all([1, 2, 3, 4].map(() => t.volunteer()));
+  it('does not fail a unit on error reports alone: the server runs it, and its run decides', async () => {
+    const vols = await Promise.all([1, 2, 3].map(() => t.volunteer()));
+    let state = '';
+    for (const v of vols) {
+      const lease = (await v.lease({ max: 1 })).leases[0]!;
+      state = (await v.reportError(lease.leaseId, -1, 'kernel refused its input')).unitState;
+    }
+    expect(state).toBe('valid');
+    const job = await t.customer.job(t.job.id);
+    expect(job.unitsFailed).toBe(0);
+    expect(job.assurance).toEqual({ serverVerified: 1, byAgreement: 0 });
+  });
+
+  it('fails a unit after errors_max error reports when the server’s own run fails too, and fails its job', async () => {
+    const f = await setup(dialect, failingVerifyPool('kernel refused its input (code -3)'));
+    const vols = await Promise.all([1, 2, 3, 4].map(() => f.volunteer()));
     let failedState = '';
     for (const v of vols.slice(0, 3)) {
       const lease = (await v.lease({ max: 1 })).leases[0]!;
       failedState = (await v.reportError(lease.leaseId, -1, 'kernel refused its input')).unitState;
     }
     expect(failedState).toBe('failed');
-    expect((await t.customer.job(t.job.id)).unitsFailed).toBe(1);
+    expect((await f.customer.job(f.job.id)).unitsFailed).toBe(1);
   });
 });
 

@@ -10,6 +10,7 @@ import { RESULTS_BATCH_BYTES_MAX, UNIT_OUTPUT_BYTES_MAX } from '../../shared/lim
 import { requireVolunteer, type AuthVariables } from '../accounts/auth.ts';
 import type { Store } from '../db/index.ts';
 import { readBytes, readJson } from '../http/body.ts';
+import { clientOrigin } from '../http/origin.ts';
 import { ProblemError, type ProblemSlug } from '../http/problem.ts';
 import type { Coordinator, ErrorReportStatus, LeaseRefusal, SubmitStatus } from './index.ts';
 
@@ -50,15 +51,17 @@ export interface WorkDeps {
   store: Store;
   coordinator: Coordinator;
   now: () => number;
+  /** Proxies whose X-Forwarded-For names the client (TRUST_PROXY); none by default. */
+  trustedProxies: ReadonlySet<string>;
 }
 
-export function workRoutes({ store, coordinator, now }: WorkDeps) {
+export function workRoutes({ store, coordinator, now, trustedProxies }: WorkDeps) {
   const app = new Hono<{ Variables: AuthVariables }>();
   app.use('/api/work/*', requireVolunteer(store));
 
   app.post(API_PATHS.lease, async (c) => {
     const req = await readJson(c, LeaseRequestSchema, {});
-    return c.json(await coordinator.lease(c.get('volunteerId'), req.max, now()));
+    return c.json(await coordinator.lease(c.get('volunteerId'), clientOrigin(c, trustedProxies) ?? null, req.max, now()));
   });
 
   app.put('/api/work/leases/:leaseId/result', async (c) => {

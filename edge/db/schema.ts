@@ -25,6 +25,10 @@ export interface VolunteersTable {
   /** UTC day number (epoch ms / DAY_MS) that `quota_used` counts. */
   quota_day: Generated<number>;
   quota_used: Generated<number>;
+  /** Results that matched the server's own run: probation ends at PROBATION_MATCHES_MIN. */
+  verified_matches: Generated<number>;
+  /** Results of this volunteer the server's run disproved. */
+  disproved: Generated<number>;
 }
 
 export type JobState = 'running' | 'completed' | 'failed' | 'cancelled';
@@ -48,6 +52,8 @@ export interface JobsTable {
   iteration: Generated<number>;
   /** The integrated result (JSON text), set when the job completes. */
   result: string | null;
+  /** Units whose canonical bytes the server's run corrected after they were decided (the result was integrated again). */
+  amended_units: Generated<number>;
 }
 
 /** A job's full parameters (JSON text), apart from its frequently updated row. */
@@ -86,6 +92,24 @@ export interface UnitsTable {
   canonical_output: Uint8Array | null;
   failure: string | null;
   decided_at: number | null;
+  /** How the server checked the unit: not yet (null), `queued` for its run, `matched`, or `corrected` (it replaced disproved bytes). */
+  verification: Generated<UnitVerification | null>;
+}
+
+export type UnitVerification = 'queued' | 'matched' | 'corrected';
+/** Why the server runs a unit itself, most urgent first (see edge/coordinator/verification.ts). */
+export type VerifyReason = 'errors' | 'probation' | 'solo' | 'recheck' | 'sample';
+
+/** Units waiting for the server's own run. */
+export interface VerificationsTable {
+  unit_id: number;
+  reason: VerifyReason;
+  /** Lower runs first. */
+  priority: number;
+  queued_at: number;
+  /** A node running it holds it until then (0: free). */
+  claimed_until: Generated<number>;
+  attempts: Generated<number>;
 }
 
 export type ReplicaState = 'leased' | 'returned' | 'timed_out' | 'errored';
@@ -107,6 +131,8 @@ export interface ReplicasTable {
   error: string | null;
   /** 1 when leased to a trusted volunteer alone (adaptive replication). */
   solo: Generated<number>;
+  /** The network origin (IPv4 /24, IPv6 /48) the lease was taken from; null in-process. */
+  origin: string | null;
 }
 
 /** Tickets a node accepted, until they expire (replay protection across restarts). */
@@ -123,6 +149,7 @@ export interface Database extends LedgerTables, AuthTables, ShopTables, LicenseT
   job_params: JobParamsTable;
   units: UnitsTable;
   replicas: ReplicasTable;
+  verifications: VerificationsTable;
   used_tickets: UsedTicketsTable;
 }
 

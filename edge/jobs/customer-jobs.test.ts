@@ -14,7 +14,7 @@ import { assimilateEbm } from '../../shared/jobs/ebm-result.ts';
 import { CUSTOMER_TRIAL_CREDIT_MINOR, PRICE_MINOR_PER_POINT, QUORUM_DEFAULT } from '../../shared/limits.ts';
 import { runKernel } from '../../shared/kernels/runtime.ts';
 import { ebmReference } from '../../kernels/ebm/reference.ts';
-import { closeDialectApps, makeDialectApp, snapshot, testDialects, type TestDialect } from '../testing.ts';
+import { closeDialectApps, failingVerifyPool, makeDialectApp, snapshot, testDialects, type TestAppOptions, type TestDialect } from '../testing.ts';
 
 const dialects = await testDialects('customer billing');
 afterEach(closeDialectApps);
@@ -22,8 +22,8 @@ afterEach(closeDialectApps);
 /** A small sensitivity ensemble: 12 members in 4 units, 40 cells. */
 const EBM = { cells: 40, membersPerUnit: 3, sampling: { method: 'lhs', members: 12, seed: 5 } } as const;
 
-async function setup(dialect: TestDialect) {
-  const t = await makeDialectApp(dialect);
+async function setup(dialect: TestDialect, options: TestAppOptions = {}) {
+  const t = await makeDialectApp(dialect, options);
   const { apiKey } = await t.client().createCustomer('Climate Lab');
   const customer = t.client(apiKey);
   const volunteers = [t.client((await t.client().createVolunteer()).token), t.client((await t.client().createVolunteer()).token)];
@@ -107,7 +107,8 @@ describe.each(dialects)('customer jobs on %s', (dialect) => {
   });
 
   it('releases the whole hold of a job that failed before any unit was valid', async () => {
-    const t = await setup(dialect);
+    // Error reports alone never fail a unit: it fails when the server's own run fails too.
+    const t = await setup(dialect, { verifyPool: failingVerifyPool('simulated crash') });
     const job = await t.customer.createJob({ kind: 'ebm', params: { ...EBM, sampling: { method: 'lhs', members: 3, seed: 1 } } });
     for (let i = 0; i < 3; i++) {
       const v = t.client((await t.client().createVolunteer()).token);

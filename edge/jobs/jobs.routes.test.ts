@@ -3,12 +3,12 @@ import { ApiError } from '../../shared/api/client.ts';
 import { JobProgressSchema, type Lease } from '../../shared/api/schemas.ts';
 import { base64ToBytes } from '../../shared/base64.ts';
 import { runKernel } from '../../shared/kernels/runtime.ts';
-import { makeTestApp } from '../testing.ts';
+import { failingVerifyPool, makeTestApp, type TestAppOptions } from '../testing.ts';
 import { L96ParamsSchema, assimilateL96, splitL96 } from '../../shared/jobs/lorenz96.ts';
 import { lorenz96Reference } from '../../kernels/lorenz96/reference.ts';
 
-async function setup() {
-  const t = await makeTestApp();
+async function setup(options: TestAppOptions = {}) {
+  const t = await makeTestApp(':memory:', options);
   const { apiKey } = await t.client().createCustomer('Acme');
   const customer = t.client(apiKey);
   const job = await customer.createJob({ kind: 'lorenz96', params: { n: 8, steps: 40, snapEvery: 20, members: 2, membersPerUnit: 1 } });
@@ -79,14 +79,15 @@ describe('job lifecycle', () => {
   });
 
   it('lists failed units with the reason', async () => {
-    const t = await setup();
+    // Error reports alone never fail a unit: it fails when the server's own run fails too.
+    const t = await setup({ verifyPool: failingVerifyPool('kernel refused its input (code -3)') });
     for (let i = 0; i < 3; i++) {
       const v = await t.volunteer();
       const lease = (await v.lease()).leases[0]!;
       await v.reportError(lease.leaseId, -1, 'kernel refused its input (code -3)');
     }
     const job = await t.customer.job(t.job.id);
-    expect(job.failures).toEqual([{ unit: 0, reason: '3 replicas reported errors' }]);
+    expect(job.failures).toEqual([{ unit: 0, reason: "the server's own run failed too: kernel refused its input (code -3)" }]);
   });
 
   it('streams progress as server-sent events and ends with the job', async () => {

@@ -15,7 +15,7 @@ import type { JobRow } from '../db/schema.ts';
 import { readJson } from '../http/body.ts';
 import { ProblemError, validationProblem, type ProblemSlug } from '../http/problem.ts';
 import { jobInvoice } from './billing.ts';
-import { JOB_HEAD_COLUMNS, cancelJob, createJob, getOwnJob, jobFailures, toJob } from './jobs.ts';
+import { JOB_HEAD_COLUMNS, cancelJob, jobAssurance, createJob, getOwnJob, jobFailures, toJob } from './jobs.ts';
 import { JOB_KIND_HANDLERS } from './kinds.ts';
 import { jobNotFound, type JobAnswer, type JobRefusalStatus } from './refusals.ts';
 import { streamJobProgress } from './progress.ts';
@@ -88,7 +88,7 @@ export function jobRoutes({ store, kernels: registry, now }: JobRoutesDeps) {
 
   app.get('/api/jobs/:id', async (c) => {
     const job = await ownJob(store, c.get('customerId'), c.req.param('id'));
-    return c.json(toJob(job, job.units_failed > 0 ? await jobFailures(store.db, job.id) : []));
+    return c.json({ ...toJob(job, job.units_failed > 0 ? await jobFailures(store.db, job.id) : []), assurance: await jobAssurance(store.db, job.id) });
   });
 
   app.post('/api/jobs/:id/cancel', async (c) => c.json(answered(await cancelJob(store, c.get('customerId'), c.req.param('id'), now()))));

@@ -26,7 +26,7 @@ import { publicIbm1Params } from '../../shared/jobs/ibm1.ts';
 export type JobHead = Omit<JobRow, 'result'>;
 /** The columns of a {@link JobHead}. */
 export const JOB_HEAD_COLUMNS = [
-  'id', 'customer_id', 'kind', 'params', 'status', 'quorum', 'units_total', 'units_valid', 'units_failed', 'price_minor', 'currency', 'created_at', 'completed_at', 'iteration',
+  'id', 'customer_id', 'kind', 'params', 'status', 'quorum', 'units_total', 'units_valid', 'units_failed', 'price_minor', 'currency', 'created_at', 'completed_at', 'iteration', 'amended_units',
 ] as const satisfies readonly (keyof JobHead)[];
 
 export function toJob(row: JobHead, failures: Job['failures'] = []): Job {
@@ -43,6 +43,7 @@ export function toJob(row: JobHead, failures: Job['failures'] = []): Job {
     createdAt: new Date(Number(row.created_at)).toISOString(),
     completedAt: row.completed_at === null ? null : new Date(Number(row.completed_at)).toISOString(),
     failures,
+    amendedUnits: row.amended_units,
   };
 }
 
@@ -69,6 +70,24 @@ export async function jobFailures(db: Kysely<Database> | Transaction<Database>, 
     .limit(JOB_FAILURES_LISTED_MAX)
     .execute();
   return rows.map((r) => ({ unit: r.seq, reason: r.failure ?? 'failed' }));
+}
+
+/** How the valid units of a job were checked: by the server's own run, or by independent agreement. */
+export async function jobAssurance(db: Kysely<Database>, jobId: string): Promise<NonNullable<Job['assurance']>> {
+  const counts = await db
+    .selectFrom('units')
+    .select(['verification', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('job_id', '=', jobId)
+    .where('state', '=', 'valid')
+    .groupBy('verification')
+    .execute();
+  let serverVerified = 0;
+  let byAgreement = 0;
+  for (const c of counts) {
+    if (c.verification === 'matched' || c.verification === 'corrected') serverVerified += Number(c.n);
+    else byAgreement += Number(c.n);
+  }
+  return { serverVerified, byAgreement };
 }
 
 /**
@@ -182,6 +201,7 @@ export async function createJob(store: Store, registry: KernelRegistry, customer
     completed_at: null,
     result: null,
     iteration: 0,
+    amended_units: 0,
   };
   return inTransaction(store, async (trx, rollback): Promise<JobAnswer<Job>> => {
     const held = await runInOpenTransaction(store, trx, holdQuoteOp(row.id, customerId, plan.priceMinor, now));
@@ -243,5 +263,27 @@ function* unitsDecidedOp(jobId: string, how: UnitsDecided, count: number, now: n
   yield* settleJobOp(jobId, now);
 }
 
+/**
+ * The server's run corrected a decided unit of `jobId`. A completed job whose result was
+ * integrated from the unit's iteration is integrated again from the corrected bytes; either
+ * way the amendment is counted on the job (its page and API say so). A correction in an
+ * earlier iteration of an iterative job, which later iterations were built on, is counted
+ * but not propagated (the result says how many units were amended).
+ */
+function* unitCorrectedOp(jobId: string, unitId: number, now: number): Op<void> {
+  void now;
+  const [full] = yield* rows(Q.jobById, { id: jobId });
+  if (!full) return;
+  const [unit] = yield* rows(Q.unitIteration, { id: unitId });
+  let result: string | null = null;
+  if (full.status === 'completed' && unit?.iteration === full.iteration) {
+    const handler = JOB_KIND_HANDLERS[full.kind as JobRequest['kind']];
+    const [stored] = yield* rows(Q.jobParamsById, { id: jobId });
+    const units = yield* rows(Q.unitOutputsOfIteration, { job: jobId, iteration: full.iteration });
+    result = JSON.stringify(handler.assimilate(JSON.parse(stored!.params), units.map((u) => new Uint8Array(u.canonical_output!))));
+  }
+  yield* exec(Q.amendJob, { id: jobId, result });
+}
+
 /** The jobs' side of the unit lifecycle, plugged into the coordinator by the composition root. */
-export const jobsPort: JobsPort = { unitsDecidedOp };
+export const jobsPort: JobsPort = { unitsDecidedOp, unitCorrectedOp };

@@ -3,6 +3,7 @@
  * transaction moves, finishing or advancing a job, and reading an iteration's validated
  * outputs for integration.
  */
+import { sql } from 'kysely';
 import { prepare } from '../db/prepared.ts';
 
 export const jobById = prepare('job by id', ['id'], (db, p) => db.selectFrom('jobs').selectAll().where('id', '=', p('id')));
@@ -35,3 +36,13 @@ export const unitOutputsOfIteration = prepare('validated outputs of an iteration
     .where('iteration', '=', p('iteration'))
     .orderBy('seq'),
 );
+
+/** A unit of the job was corrected by the server's run: count it, and store the result integrated again (null: keep it). */
+export const amendJob = prepare('job amended', ['id', 'result'], (db, p) =>
+  db
+    .updateTable('jobs')
+    .set((eb) => ({ amended_units: eb('amended_units', '+', sql.lit(1)), result: eb.fn.coalesce(p('result'), eb.ref('result')) }))
+    .where('id', '=', p('id')),
+);
+
+export const unitIteration = prepare('unit iteration', ['id'], (db, p) => db.selectFrom('units').select(['iteration']).where('id', '=', p('id')));

@@ -82,6 +82,16 @@ export const JobSchema = z.object({
   completedAt: z.string().nullable(),
   /** Units that failed, with why (at most JOB_FAILURES_LISTED_MAX). */
   failures: z.array(z.object({ unit: z.int(), reason: z.string() })).default([]),
+  /**
+   * Units whose result the server's own run corrected after they were decided; a completed
+   * job's result was integrated again from the corrected bytes.
+   */
+  amendedUnits: z.int().default(0),
+  /**
+   * What the valid units rest on (`GET /api/jobs/:id` only): the server's own run, or the
+   * agreement of independent volunteers of whom one had passed probation.
+   */
+  assurance: z.object({ serverVerified: z.int(), byAgreement: z.int() }).optional(),
 });
 export type Job = z.output<typeof JobSchema>;
 

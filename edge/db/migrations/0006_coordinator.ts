@@ -8,7 +8,7 @@ import type { Dialect } from './types.ts';
 
 // Literals, not the live constants: a migration is what databases already ran, so changing a
 // limit later must not change it (a new default is a new migration).
-/** QUOTA_DAILY_START (edge/validation/trust.ts) when this migration was written. */
+/** QUOTA_DAILY_START (now edge/coordinator/trust-rules.ts) when this migration was written. */
 const QUOTA_DAILY_START_0006 = 2_000;
 /** QUORUM_DEFAULT (shared/limits.ts) when this migration was written. */
 const QUORUM_DEFAULT_0006 = 2;

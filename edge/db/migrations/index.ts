@@ -14,6 +14,7 @@ import { reception } from './0007_reception.ts';
 import { customerBilling } from './0008_customer_billing.ts';
 import { replicaIndexes } from './0009_replica_indexes.ts';
 import { jobParams } from './0010_job_params.ts';
+import { trust } from './0011_trust.ts';
 import type { Dialect } from './types.ts';
 
 /** Migrations by name; names sort in order. */
@@ -29,5 +30,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0008_customer_billing': customerBilling(dialect),
     '0009_replica_indexes': replicaIndexes(dialect),
     '0010_job_params': jobParams(dialect),
+    '0011_trust': trust(dialect),
   };
 }

@@ -1,0 +1,147 @@
+/**
+ * @module Runs the server's verifications: takes units off the queue (a claim with a
+ * deadline, so a crashed node's claims come free again), re-executes each in the bounded
+ * worker pool (verify/), and applies the run in one transaction (verification.ts). A result
+ * whose unit now waits for the server is verified at once when the pool has room, so its
+ * volunteer learns the verdict in the same request; the rest is drained in the background.
+ */
+import type { Store } from '../db/index.ts';
+import { exec, rows, runInTransaction, type Op } from '../db/prepared.ts';
+import { kernelKey, type KernelRegistry } from '../kernels/registry.ts';
+import { PendingCredits, postCreditsOp } from './credits.ts';
+import type { JobsPort, TxContext } from './ports.ts';
+import * as Q from './queries.ts';
+import { applyVerificationOp, type ServerRun } from './verification.ts';
+import { createVerifyPool, type VerifyPool } from './verify/index.ts';
+
+/**
+ * How long a node holds a claimed verification before another node may take it: longer than
+ * the slowest run the pool allows (VERIFY_UNIT_CPU_MS_MAX at its CPU share), so a claim only
+ * comes free when its node is gone.
+ */
+export const VERIFY_CLAIM_MS = 15 * 60_000;
+/** How often the background drain looks at the queue. */
+export const VERIFY_POLL_MS = 200;
+/** Verifications one drain takes at a time (the pool queues what its threads can't run yet). */
+export const VERIFY_DRAIN_BATCH_MAX = 8;
+/** Claims of one verification before it is given up (its unit stays as it is; a log line says so). */
+export const VERIFY_ATTEMPTS_MAX = 5;
+
+export interface Verifier {
+  /** Verifies `unitId` now if it is queued and free; resolves once applied, or left for the drain. */
+  runNow(unitId: number): Promise<void>;
+  /** Starts the background drain (idempotent). */
+  start(): void;
+  /** Stops the drain and the pool's threads. */
+  close(): Promise<void>;
+}
+
+export interface VerifierDeps {
+  store: Store;
+  kernels: KernelRegistry;
+  jobs: JobsPort;
+  random: () => number;
+  now: () => number;
+  /** The worker pool; made on first use. @default createVerifyPool() */
+  pool?: VerifyPool;
+}
+
+/**
+ * @example
+ * const verifier = createVerifier({ store, kernels, jobs: jobsPort, random: Math.random, now: Date.now });
+ * verifier.start();
+ */
+export function createVerifier(deps: VerifierDeps): Verifier {
+  const { store, kernels, jobs, random, now } = deps;
+  const locking = store.dialect === 'postgres';
+  let pool = deps.pool;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  let draining = false;
+  const running = new Set<number>();
+
+  const ctx = (): TxContext => ({ now: now(), locking, jobs, random });
+
+  /** Claims `unitId` if it is queued and free; answers its input and kernel, or nothing. */
+  function* claimOp(unitId: number): Op<{ kernel: string; input: Uint8Array; outputBytes: number } | undefined> {
+    const at = now();
+    const [due] = yield* rows(Q.nextVerificationOf, { unit: unitId, now: at });
+    if (!due) return undefined;
+    if (due.attempts >= VERIFY_ATTEMPTS_MAX) return undefined;
+    yield* exec(Q.claimVerification, { unit: unitId, until: at + VERIFY_CLAIM_MS });
+    const [u] = yield* rows(Q.unitInput, { id: unitId });
+    if (!u) return undefined;
+    return { kernel: kernelKey(u.kernel_id, u.kernel_version), input: new Uint8Array(u.input), outputBytes: u.output_bytes };
+  }
+
+  async function verifyOne(unitId: number): Promise<void> {
+    if (running.has(unitId)) return;
+    running.add(unitId);
+    try {
+      const claimed = await runInTransaction(store, () => claimOp(unitId));
+      if (!claimed) return;
+      const entry = kernels.entries.get(claimed.kernel);
+      if (!entry) {
+        // Another node may have the kernel: let the claim lapse there.
+        await runInTransaction(store, () => exec(Q.releaseVerification, { unit: unitId }));
+        return;
+      }
+      pool ??= createVerifyPool();
+      const out = await pool.verify({ kernelKey: claimed.kernel, module: entry.module, input: claimed.input, outputBytes: claimed.outputBytes });
+      let run: ServerRun;
+      if (out.status === 'done') run = { status: 'done', hash: out.sha256, output: out.output };
+      else if (out.status === 'kernel_error' && out.origin === 'kernel') run = { status: 'kernel_error', message: out.message };
+      else if (out.status === 'too_expensive') run = { status: 'kernel_error', message: `it takes more than the server's CPU bound per unit (${Math.round(out.cpuMs)} ms spent)` };
+      else {
+        // queue_full, closed, or a thread that died (the machine's doing, not a verdict): back
+        // in the queue for the drain; a thread failure counts as an attempt.
+        if (out.status === 'kernel_error') {
+          await runInTransaction(store, () => exec(Q.unclaimVerification, { unit: unitId }));
+          return;
+        }
+        await runInTransaction(store, () => exec(Q.releaseVerification, { unit: unitId }));
+        return;
+      }
+      await runInTransaction(store, function* () {
+        const c = { ...ctx(), credits: new PendingCredits() };
+        yield* applyVerificationOp(unitId, run, c);
+        yield* postCreditsOp(c);
+      });
+    } finally {
+      running.delete(unitId);
+    }
+  }
+
+  async function drain(): Promise<void> {
+    if (draining) return;
+    draining = true;
+    try {
+      const due = await runInTransaction(store, () => rows(Q.nextVerifications, { now: now(), max: VERIFY_DRAIN_BATCH_MAX }));
+      await Promise.all(due.filter((d) => !running.has(d.unit_id)).map((d) => verifyOne(d.unit_id)));
+    } catch (err) {
+      console.error('[edge] verification drain failed:', err);
+    } finally {
+      draining = false;
+    }
+  }
+
+  return {
+    async runNow(unitId) {
+      try {
+        await verifyOne(unitId);
+      } catch (err) {
+        // The drain takes it again once the claim lapses; the request that asked is answered as it stands.
+        console.error(`[edge] verification of unit ${unitId} failed:`, err);
+      }
+    },
+    start() {
+      if (timer) return;
+      timer = setInterval(() => void drain(), VERIFY_POLL_MS);
+      timer.unref();
+    },
+    async close() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      await pool?.close();
+    },
+  };
+}
