@@ -9,9 +9,9 @@ import { inTransaction } from '../db/tx.ts';
 import { readJson } from '../http/body.ts';
 import { ACCOUNTS } from '../ledger/accounts.ts';
 import { ledgerOf } from '../ledger/ledger.ts';
-import { requireVolunteer, type AuthVariables } from './auth.ts';
-import { issueToken, newId } from './tokens.ts';
-import { insertVolunteer } from './volunteers.ts';
+import { requireVolunteer, type AuthVariables } from '../auth/require.ts';
+import { issueToken, newId } from '../auth/tokens.ts';
+import { insertVolunteer } from '../auth/volunteers.ts';
 
 /** What the account routes are built from (the composition root's deps have it all). */
 export interface AccountRoutesDeps {

@@ -12,7 +12,7 @@ import {
   type VolunteerUnit,
 } from '../../shared/api/schemas.ts';
 import { CREDITS_SINCE_MS_MAX } from '../../shared/limits.ts';
-import { requireVolunteer, type AuthVariables } from './auth.ts';
+import { requireVolunteer, type AuthVariables } from '../auth/require.ts';
 import type { Store } from '../db/index.ts';
 import { ProblemError, validationProblem } from '../http/problem.ts';
 import { ACCOUNTS } from '../ledger/accounts.ts';

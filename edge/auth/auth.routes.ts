@@ -6,7 +6,7 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { AUTH_PATHS, ClaimRequestSchema, LoginRequestSchema, SignupRequestSchema, type SessionUserBody } from '../../shared/auth/schemas.ts';
-import { requireVolunteer, type AuthVariables } from '../accounts/auth.ts';
+import { requireVolunteer, type AuthVariables } from './require.ts';
 import type { Store } from '../db/index.ts';
 import { readJson } from '../http/body.ts';
 import { ProblemError, refusalProblem, type ProblemSlug } from '../http/problem.ts';

@@ -12,7 +12,7 @@ import { deleteCookie, getCookie, getSignedCookie, setSignedCookie } from 'hono/
 import { createMiddleware } from 'hono/factory';
 import type { Role } from '../../shared/auth/schemas.ts';
 import { SESSION_LIFETIME_MAX_MS, SESSION_TOUCH_INTERVAL_MS, SESSION_TTL_MS, SESSIONS_PER_USER_MAX } from '../../shared/limits.ts';
-import { hashSecret } from '../accounts/tokens.ts';
+import { hashSecret } from './tokens.ts';
 import type { Store } from '../db/index.ts';
 import { ProblemError } from '../http/problem.ts';
 import { inTransaction } from '../db/tx.ts';

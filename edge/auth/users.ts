@@ -6,12 +6,12 @@
  */
 import type { Transaction } from 'kysely';
 import { ROLES, type Role, type SignupRole } from '../../shared/auth/schemas.ts';
-import { issueToken, newId } from '../accounts/tokens.ts';
-import { insertVolunteer } from '../accounts/volunteers.ts';
+import { issueToken, newId } from './tokens.ts';
+import { insertVolunteer } from './volunteers.ts';
 import type { Store } from '../db/index.ts';
 import type { Database } from '../db/schema.ts';
 import { inTransaction } from '../db/tx.ts';
-import type { UsersTable } from './tables.ts';
+import type { UsersTable } from '../db/tables/auth.ts';
 
 /** The signed-in user, as routes see it on `c.var.user`. */
 export interface SessionUser {

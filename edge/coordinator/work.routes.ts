@@ -7,7 +7,7 @@ import { Hono } from 'hono';
 import { API_PATHS, LeaseRequestSchema, ReportErrorRequestSchema, SubmitResultsRequestSchema, type SubmitResultsAnswer } from '../../shared/api/schemas.ts';
 import { base64ToBytes } from '../../shared/base64.ts';
 import { RESULTS_BATCH_BYTES_MAX, UNIT_OUTPUT_BYTES_MAX } from '../../shared/limits.ts';
-import { requireVolunteer, type AuthVariables } from '../accounts/auth.ts';
+import { requireVolunteer, type AuthVariables } from '../auth/require.ts';
 import type { Store } from '../db/index.ts';
 import { readBytes, readJson } from '../http/body.ts';
 import { clientOrigin } from '../http/origin.ts';

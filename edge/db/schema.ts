@@ -3,10 +3,10 @@
  * milliseconds; ids that customers or volunteers see are random text, internal ones integers.
  */
 import type { Generated, Insertable, Selectable } from 'kysely';
-import type { AuthTables } from '../auth/tables.ts';
-import type { LedgerTables } from '../ledger/tables.ts';
-import type { LicenseTables } from '../licenses/tables.ts';
-import type { ShopTables } from '../shop/tables.ts';
+import type { AuthTables } from './tables/auth.ts';
+import type { LedgerTables } from './tables/ledger.ts';
+import type { LicenseTables } from './tables/licenses.ts';
+import type { ShopTables } from './tables/shop.ts';
 
 export interface CustomersTable {
   id: string;

@@ -7,7 +7,7 @@
 import { Hono } from 'hono';
 import { CUSTOMER_API_PATHS, TopupRequestSchema, type Balance } from '../../shared/api/schemas.ts';
 import { CURRENCY } from '../../shared/limits.ts';
-import { requireCustomer, type AuthVariables } from '../accounts/auth.ts';
+import { requireCustomer, type AuthVariables } from '../auth/require.ts';
 import type { Store } from '../db/index.ts';
 import { runInTransaction } from '../db/prepared.ts';
 import { readJson } from '../http/body.ts';

@@ -8,7 +8,7 @@ import { API_PATHS, CUSTOMER_API_PATHS } from '../../shared/api/schemas.ts';
 import { resultCsv } from '../../shared/jobs/csv.ts';
 import { JOB_KINDS, JobRequestSchema, type JobKind, type JobRequest } from '../../shared/jobs/kinds.ts';
 import { JSON_BODY_BYTES_MAX, TRAINING_JOB_BODY_BYTES_MAX } from '../../shared/limits.ts';
-import { requireCustomer, type AuthVariables } from '../accounts/auth.ts';
+import { requireCustomer, type AuthVariables } from '../auth/require.ts';
 import type { Store } from '../db/index.ts';
 import type { KernelRegistry } from '../kernels/registry.ts';
 import type { JobRow } from '../db/schema.ts';

@@ -9,7 +9,7 @@ import { CURRENCY, JOB_FAILURES_LISTED_MAX, JOB_ITERATIONS_MAX, JOB_UNITS_MAX, Q
 import type { JobRequest } from '../../shared/jobs/kinds.ts';
 import type { Database, JobRow } from '../db/schema.ts';
 import type { Store } from '../db/index.ts';
-import { newId } from '../accounts/tokens.ts';
+import { newId } from '../auth/tokens.ts';
 import { kernelKey, type KernelEntry, type KernelRegistry } from '../kernels/registry.ts';
 import { CorpusRefusedError } from '../../shared/jobs/ibm1.ts';
 import type { SplitUnit } from '../../shared/jobs/split.ts';

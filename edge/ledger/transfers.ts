@@ -8,7 +8,7 @@
 import { exec, immutableRows, rows, type Op } from '../db/prepared.ts';
 import * as Q from './queries.ts';
 import type { Selectable } from 'kysely';
-import type { LedgerTransfersTable } from './tables.ts';
+import type { LedgerTransfersTable } from '../db/tables/ledger.ts';
 import type { LedgerName, TransferSpec, TransferStatus } from './types.ts';
 
 type TransferRow = Selectable<LedgerTransfersTable>;

@@ -5,8 +5,10 @@
  * status values, never thrown errors.
  */
 
-/** Amounts of different ledgers never mix: points, and money in minor units of CURRENCY. */
-export type LedgerName = 'points' | 'money';
+import type { LedgerName } from '../db/tables/ledger.ts';
+
+/** Amounts of different ledgers never mix: points, and money in minor units of CURRENCY (the type lives with the ledger's tables). */
+export type { LedgerName };
 
 export interface AccountSpec {
   id: string;

@@ -5,7 +5,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { DAY_MS, LICENSE_ACTIVATIONS_MAX, LICENSE_ID_CHARS_MAX, LICENSE_NAME_CHARS_MAX, LICENSE_VALID_DAYS_MAX } from '../../shared/limits.ts';
 import { signLicense } from '../../shared/license/sign.ts';
-import { newId } from '../accounts/tokens.ts';
+import { newId } from '../auth/tokens.ts';
 import type { Database } from '../db/schema.ts';
 import { activeSigningKey } from './signing-keys.ts';
 

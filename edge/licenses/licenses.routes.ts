@@ -19,7 +19,7 @@ import {
 } from '../../shared/license/api.ts';
 import { describeVerification } from '../../shared/license/verify.ts';
 import { LICENSE_ID_CHARS_MAX } from '../../shared/limits.ts';
-import { requireVolunteer, type AuthVariables } from '../accounts/auth.ts';
+import { requireVolunteer, type AuthVariables } from '../auth/require.ts';
 import { requireOperator } from '../auth/operator.ts';
 import type { Store } from '../db/index.ts';
 import { readJson } from '../http/body.ts';

@@ -6,7 +6,7 @@
 import type { z } from 'zod';
 import { CURRENCY } from '../../shared/limits.ts';
 import type { Product, ProductRequestSchema, Shop, ShopUpsertRequestSchema } from '../../shared/shop/schemas.ts';
-import { newId } from '../accounts/tokens.ts';
+import { newId } from '../auth/tokens.ts';
 import type { SessionUser } from '../auth/users.ts';
 import type { Store } from '../db/index.ts';
 import { inTransaction } from '../db/tx.ts';

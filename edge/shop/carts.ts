@@ -9,11 +9,11 @@ import type { Selectable } from 'kysely';
 import type { Problem } from '../../shared/api/schemas.ts';
 import { CART_LINES_MAX, CARTS_OPEN_PER_USER_MAX } from '../../shared/shop/limits.ts';
 import type { Cart } from '../../shared/shop/schemas.ts';
-import { newId } from '../accounts/tokens.ts';
+import { newId } from '../auth/tokens.ts';
 import type { Store } from '../db/index.ts';
 import { inTransaction } from '../db/tx.ts';
 import { findShop, type Db } from './catalog.ts';
-import type { CartsTable } from './tables.ts';
+import type { CartsTable } from '../db/tables/shop.ts';
 
 /** Why the buyer's cart can't be used: there is none, or it is someone else's. */
 export type OwnCartRefusal = { status: 'cart_not_found' | 'cart_not_yours'; detail: string };

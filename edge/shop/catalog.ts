@@ -6,7 +6,7 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { ShopRules } from '../../shared/shop/pricing.ts';
 import type { Catalog, Product, Shop } from '../../shared/shop/schemas.ts';
 import type { Database } from '../db/schema.ts';
-import type { ProductsTable, ShopsTable } from './tables.ts';
+import type { ProductsTable, ShopsTable } from '../db/tables/shop.ts';
 
 export type Db = Kysely<Database> | Transaction<Database>;
 export type ShopRow = Selectable<ShopsTable>;

@@ -9,7 +9,7 @@
 import { priceCart } from '../../shared/shop/pricing.ts';
 import { ORDER_PAYMENT_WINDOW_MS } from '../../shared/shop/limits.ts';
 import type { Order } from '../../shared/shop/schemas.ts';
-import { newId } from '../accounts/tokens.ts';
+import { newId } from '../auth/tokens.ts';
 import { inTransaction, type Rollback } from '../db/tx.ts';
 import { ledgerIn } from '../ledger/ledger.ts';
 import { findShop, rulesOf, type Db } from './catalog.ts';

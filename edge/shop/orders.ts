@@ -7,7 +7,7 @@ import { ORDER_HISTORY_MAX } from '../../shared/shop/limits.ts';
 import type { Order, OrderLine } from '../../shared/shop/schemas.ts';
 import type { Db } from './catalog.ts';
 import type { OrderMoney } from './entries.ts';
-import type { OrderLinesTable, OrdersTable, PaymentsTable } from './tables.ts';
+import type { OrderLinesTable, OrdersTable, PaymentsTable } from '../db/tables/shop.ts';
 
 export type OrderRow = Selectable<OrdersTable>;
 export type OrderLineRow = Selectable<OrderLinesTable>;

@@ -10,7 +10,7 @@ import type { Database } from '../db/schema.ts';
 import { inTransaction } from '../db/tx.ts';
 import { ACCOUNTS } from '../ledger/accounts.ts';
 import { ledgerIn } from '../ledger/ledger.ts';
-import type { ProductsTable, ShopsTable } from './tables.ts';
+import type { ProductsTable, ShopsTable } from '../db/tables/shop.ts';
 
 /** The demo shop's id. */
 export const DEMO_SHOP_ID = 's_demo';

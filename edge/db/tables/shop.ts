@@ -4,7 +4,7 @@
  * integers in minor units of the shop's currency; times are epoch milliseconds.
  */
 import type { Generated } from 'kysely';
-import type { CartStateSchema, OrderStatus, PaymentStatus, ProductKind } from '../../shared/shop/schemas.ts';
+import type { CartStateSchema, OrderStatus, PaymentStatus, ProductKind } from '../../../shared/shop/schemas.ts';
 import type { z } from 'zod';
 
 export interface ShopsTable {

@@ -2,7 +2,8 @@
  * @module Table types of the ledger, merged into the database shape in edge/db/schema.ts.
  */
 import type { Generated } from 'kysely';
-import type { LedgerName } from './types.ts';
+/** Amounts of different ledgers never mix: points, and money in minor units of CURRENCY. */
+export type LedgerName = 'points' | 'money';
 
 export interface LedgerAccountsTable {
   id: string;

@@ -7,7 +7,7 @@ import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { Store } from '../db/index.ts';
 import { ProblemError } from '../http/problem.ts';
-import { sessionUserOf } from '../auth/session.ts';
+import { sessionUserOf } from './session.ts';
 import { parseToken, secretMatches } from './tokens.ts';
 
 export interface AuthVariables {
