@@ -60,6 +60,7 @@ interface Admission {
   usedAt: number;
 }
 
+/** A node: its id and URL (as reception tells clients), its capacity, the ticket keys, and where used tickets are remembered. */
 export interface NodeAdmissionsOptions {
   node: string;
   url: string;
@@ -70,6 +71,12 @@ export interface NodeAdmissionsOptions {
   now?: () => number;
 }
 
+/**
+ * The admissions a node holds, and what it reports to reception.
+ * @example
+ * const node = new NodeAdmissions({ node: 'n1', url: 'https://n1.example', capacity: 50, ring, store });
+ * const { admission } = await node.claim(ticket, clientKey, 'volunteer');
+ */
 export class NodeAdmissions {
   private readonly admissions = new Map<string, Admission>();
   private readonly used = new UsedTickets();

@@ -68,6 +68,7 @@ interface Waiting {
   estimatedMs: number | null;
 }
 
+/** Reception's ticket keys, and its clock, chance and bounds (injectable for tests). */
 export interface ReceptionOptions {
   ring: TicketKeyring;
   now?: () => number;
@@ -86,6 +87,12 @@ function utilisation(n: NodeState): number {
   return n.capacity === 0 ? Infinity : (n.active + n.pending.size) / n.capacity;
 }
 
+/**
+ * Reception: nodes' load reports in, tickets and places in line out.
+ * @example
+ * const reception = new Reception({ ring });
+ * const answer = reception.admit({ scope: 'volunteer' }, clientKey);
+ */
 export class Reception {
   private readonly nodes = new Map<string, NodeState>();
   /** In arrival order (arrivals only ever append; reloads find their entry by id). */
