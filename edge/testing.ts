@@ -44,7 +44,18 @@ export async function makeTestApp(url = ':memory:', options: TestAppOptions = {}
   /** A typed client whose requests go to the app in-process. */
   const client = (token?: string) =>
     createApiClient({ baseUrl: 'http://edge.test', token, fetch: (input, init) => Promise.resolve(app.request(input as string, init)) });
-  return { app, store, kernels, clock, client, coordinator };
+  /**
+   * A client whose requests come from `address`, as a socket would show it to the edge (the
+   * network origin that independence and per-origin bounds read; see edge/http/origin.ts).
+   */
+  const clientFrom = (address: string, token?: string) =>
+    createApiClient({
+      baseUrl: 'http://edge.test',
+      token,
+      // `readableEnded`: the body is read from the request itself, not from this stand-in socket.
+      fetch: (input, init) => Promise.resolve(app.request(input as string, init, { incoming: { socket: { remoteAddress: address }, readableEnded: true } })),
+    });
+  return { app, store, kernels, clock, client, clientFrom, coordinator };
 }
 
 /**

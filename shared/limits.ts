@@ -21,6 +21,11 @@ export const LEASE_TTL_MIN_MS = 30_000;
 export const LEASE_TTL_PER_POINT_MS = 2_000;
 /** Lease lifetime ceiling, whatever the cost. */
 export const LEASE_TTL_MAX_MS = 15 * 60_000;
+/**
+ * Lifetimes (leaseTtlMs of the unit) a lease may be held in all through heartbeats: an honest
+ * slow device finishes within a few; a client that only heartbeats can't hold a unit forever.
+ */
+export const LEASE_HELD_TTLS_MAX = 4;
 /** How often a worker tells the server it is still on a unit (well inside LEASE_TTL_MIN_MS). */
 export const HEARTBEAT_INTERVAL_MS = 10_000;
 /** Failed units a job's status lists by name. */

@@ -37,8 +37,8 @@ export interface Coordinator {
   submit(volunteerId: string, leaseId: number, output: Uint8Array, now: number): Promise<SubmitStatus>;
   /** Takes a batch of results, one status per item in order. */
   submitBatch(volunteerId: string, items: readonly { leaseId: number; output: Uint8Array }[], now: number): Promise<SubmitStatus[]>;
-  /** The worker is still on a lease: extend it, or tell it to stop. */
-  heartbeat(volunteerId: string, leaseId: number, now: number): Promise<HeartbeatResponse | LeaseRefusal>;
+  /** The worker is still on a lease (`progress`: work units done): extend it while that advances, or tell it to stop. */
+  heartbeat(volunteerId: string, leaseId: number, progress: number | undefined, now: number): Promise<HeartbeatResponse | LeaseRefusal>;
   /** The worker's kernel failed on a lease. */
   reportError(volunteerId: string, leaseId: number, message: string, now: number): Promise<ErrorReportStatus>;
   /** The server's verifications (background drain, inline runs). */
@@ -100,7 +100,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
       const statuses = await runInTransaction(store, () => submitBatchOp(volunteerId, hashed, ctx(now)));
       return (await verifyInline(waiting(statuses))) ? Promise.all(statuses.map(reanswer)) : statuses;
     },
-    heartbeat: (volunteerId, leaseId, now) => runInTransaction(store, () => heartbeatOp(volunteerId, leaseId, ctx(now))),
+    heartbeat: (volunteerId, leaseId, progress, now) => runInTransaction(store, () => heartbeatOp(volunteerId, leaseId, progress, ctx(now))),
     async reportError(volunteerId, leaseId, message, now) {
       const s = await runInTransaction(store, () => reportErrorOp(volunteerId, leaseId, message, ctx(now)));
       if (s.status !== 'ok' || !s.verify) return s;

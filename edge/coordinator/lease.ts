@@ -5,7 +5,7 @@
  */
 import type { HeartbeatResponse, Lease, LeaseResponse } from '../../shared/api/schemas.ts';
 import { bytesToBase64 } from '../../shared/base64.ts';
-import { DAY_MS, IDLE_RETRY_MS, LEASE_TTL_MAX_MS, LEASE_TTL_MIN_MS, LEASE_TTL_PER_POINT_MS } from '../../shared/limits.ts';
+import { DAY_MS, IDLE_RETRY_MS, LEASE_HELD_TTLS_MAX, LEASE_TTL_MAX_MS, LEASE_TTL_MIN_MS, LEASE_TTL_PER_POINT_MS } from '../../shared/limits.ts';
 import { exec, rows, type Op } from '../db/prepared.ts';
 import type { ReplicaHead, UnitHead } from '../db/schema.ts';
 import { kernelKey, type KernelRegistry } from '../kernels/registry.ts';
@@ -116,10 +116,13 @@ const STOP_REASONS = { valid: 'unit_valid', failed: 'unit_failed', cancelled: 'u
 
 /**
  * A worker is still on its unit: extend the lease, or tell it to stop because the unit was
- * decided or cancelled meanwhile. A lease that already timed out is not revived (its unit may
- * have been reissued), but its late result will still be taken while the unit is undecided.
+ * decided or cancelled meanwhile. The lease is extended only when `progress` (work units
+ * done) advanced since the last heartbeat, and never past LEASE_HELD_TTLS_MAX lifetimes
+ * from when it was leased: heartbeats alone can't hold a unit back from other volunteers. A
+ * lease that already timed out is not revived (its unit may have been reissued), but its
+ * late result will still be taken while the unit is undecided.
  */
-export function* heartbeatOp(volunteerId: string, leaseId: number, c: TxContext): Op<HeartbeatResponse | LeaseRefusal> {
+export function* heartbeatOp(volunteerId: string, leaseId: number, progress: number | undefined, c: TxContext): Op<HeartbeatResponse | LeaseRefusal> {
   const replica = yield* ownReplicaOp(leaseId, volunteerId);
   if (typeof replica === 'string') return replica;
   const [unit] = yield* rows(Q.unitById, { id: replica.unit_id });
@@ -129,7 +132,9 @@ export function* heartbeatOp(volunteerId: string, leaseId: number, c: TxContext)
   }
   if (replica.state === 'returned' || replica.state === 'errored') return { leaseId, deadline, stop: true, reason: 'lease_closed' };
   if (replica.state === 'timed_out') return { leaseId, deadline, stop: false };
-  const extended = Math.max(deadline, c.now + leaseTtlMs(unit!.cost_points));
-  yield* exec(Q.extendReplica, { id: leaseId, deadline: extended });
+  if (progress === undefined || progress <= replica.progress) return { leaseId, deadline, stop: false };
+  const ttl = leaseTtlMs(unit!.cost_points);
+  const extended = Math.max(deadline, Math.min(c.now + ttl, replica.leased_at + LEASE_HELD_TTLS_MAX * ttl));
+  yield* exec(Q.extendReplica, { id: leaseId, deadline: extended, progress });
   return { leaseId, deadline: extended, stop: false };
 }

@@ -21,7 +21,7 @@ const UNIT_HEAD_COLUMNS = [
 ] as const satisfies readonly (keyof UnitHead)[];
 /** The columns of a {@link ReplicaHead}. */
 const REPLICA_HEAD_COLUMNS = [
-  'id', 'unit_id', 'volunteer_id', 'state', 'outcome', 'leased_at', 'deadline_at', 'returned_at', 'result_hash', 'credited_points', 'solo', 'origin',
+  'id', 'unit_id', 'volunteer_id', 'state', 'outcome', 'leased_at', 'deadline_at', 'returned_at', 'result_hash', 'credited_points', 'solo', 'origin', 'progress',
 ] as const satisfies readonly (keyof ReplicaHead)[];
 
 export const unitById = prepare('unit by id', ['id'], (db, p) => db.selectFrom('units').select(UNIT_HEAD_COLUMNS).where('id', '=', p('id')));
@@ -167,8 +167,8 @@ export const setReplicaErrored = prepare('replica errored', ['id', 'now', 'error
   db.updateTable('replicas').set({ state: sql.lit('errored'), returned_at: p('now'), error: p('error') }).where('id', '=', p('id')),
 );
 
-export const extendReplica = prepare('extend a lease', ['id', 'deadline'], (db, p) =>
-  db.updateTable('replicas').set({ deadline_at: p('deadline') }).where('id', '=', p('id')),
+export const extendReplica = prepare('extend a lease', ['id', 'deadline', 'progress'], (db, p) =>
+  db.updateTable('replicas').set({ deadline_at: p('deadline'), progress: p('progress') }).where('id', '=', p('id')),
 );
 
 export const setReplicaSolo = prepare('replica solo flag', ['id', 'solo'], (db, p) => db.updateTable('replicas').set({ solo: p('solo') }).where('id', '=', p('id')));

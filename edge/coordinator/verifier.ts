@@ -24,12 +24,16 @@ export const VERIFY_CLAIM_MS = 15 * 60_000;
 export const VERIFY_POLL_MS = 200;
 /** Verifications one drain takes at a time (the pool queues what its threads can't run yet). */
 export const VERIFY_DRAIN_BATCH_MAX = 8;
+/** Rounds of {@link Verifier.settle}: each runs what the one before queued (re-checks of a disproved volunteer's results). */
+export const VERIFY_SETTLE_ROUNDS_MAX = 100;
 /** Claims of one verification before it is given up (its unit stays as it is; a log line says so). */
 export const VERIFY_ATTEMPTS_MAX = 5;
 
 export interface Verifier {
   /** Verifies `unitId` now if it is queued and free; resolves once applied, or left for the drain. */
   runNow(unitId: number): Promise<void>;
+  /** Runs every verification due now, and what those runs queue, until none is left (tests; bounded by VERIFY_SETTLE_ROUNDS_MAX rounds). Answers how many ran. */
+  settle(): Promise<number>;
   /** Starts the background drain (idempotent). */
   start(): void;
   /** Stops the drain and the pool's threads. */
@@ -125,6 +129,16 @@ export function createVerifier(deps: VerifierDeps): Verifier {
   }
 
   return {
+    async settle() {
+      let ran = 0;
+      for (let round = 0; round < VERIFY_SETTLE_ROUNDS_MAX; round++) {
+        const due = await runInTransaction(store, () => rows(Q.nextVerifications, { now: now(), max: VERIFY_DRAIN_BATCH_MAX }));
+        if (due.length === 0) break;
+        await Promise.all(due.map((d) => verifyOne(d.unit_id)));
+        ran += due.length;
+      }
+      return ran;
+    },
     async runNow(unitId) {
       try {
         await verifyOne(unitId);

@@ -4,7 +4,7 @@
  * them into problems ({@link WORK_PROBLEMS}).
  */
 import { Hono } from 'hono';
-import { API_PATHS, LeaseRequestSchema, ReportErrorRequestSchema, SubmitResultsRequestSchema, type SubmitResultsAnswer } from '../../shared/api/schemas.ts';
+import { API_PATHS, HeartbeatRequestSchema, LeaseRequestSchema, ReportErrorRequestSchema, SubmitResultsRequestSchema, type SubmitResultsAnswer } from '../../shared/api/schemas.ts';
 import { base64ToBytes } from '../../shared/base64.ts';
 import { RESULTS_BATCH_BYTES_MAX, UNIT_OUTPUT_BYTES_MAX } from '../../shared/limits.ts';
 import { requireVolunteer, type AuthVariables } from '../auth/require.ts';
@@ -84,7 +84,9 @@ export function workRoutes({ store, coordinator, now, trustedProxies }: WorkDeps
 
   app.post('/api/work/leases/:leaseId/heartbeat', async (c) => {
     const leaseId = leaseIdParam(c.req.param('leaseId'));
-    const h = await coordinator.heartbeat(c.get('volunteerId'), leaseId, now());
+    // The body is optional (older clients send none: their leases are no longer extended).
+    const body = c.req.header('content-type') ? await readJson(c, HeartbeatRequestSchema) : undefined;
+    const h = await coordinator.heartbeat(c.get('volunteerId'), leaseId, body?.progress, now());
     if (typeof h === 'string') throw leaseRefusal(leaseId, h);
     return c.json(h);
   });

@@ -133,6 +133,8 @@ export interface ReplicasTable {
   solo: Generated<number>;
   /** The network origin (IPv4 /24, IPv6 /48) the lease was taken from; null in-process. */
   origin: string | null;
+  /** Work units of the unit done, as the last heartbeat reported them. */
+  progress: Generated<number>;
 }
 
 /** Tickets a node accepted, until they expire (replay protection across restarts). */

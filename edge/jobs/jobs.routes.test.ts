@@ -49,12 +49,12 @@ describe('iterative jobs', () => {
 });
 
 describe('job lifecycle', () => {
-  it('extends a lease on heartbeat while its unit is open', async () => {
+  it('extends a lease on heartbeat while its unit is open and its progress advances', async () => {
     const t = await setup();
     const v = await t.volunteer();
     const lease = (await v.lease()).leases[0]!;
     t.clock.now = lease.deadline - 1_000;
-    const h = await v.heartbeat(lease.leaseId);
+    const h = await v.heartbeat(lease.leaseId, 1);
     expect(h.stop).toBe(false);
     expect(h.deadline).toBeGreaterThan(lease.deadline);
     // Past the old deadline the unit is not reissued: the heartbeat kept it.

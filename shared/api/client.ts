@@ -102,7 +102,12 @@ export function createApiClient(options: ApiClientOptions = {}) {
     /** Several results in one request; each answer says its outcome or the problem that refused it. */
     submitResults: (items: { leaseId: number; output: Uint8Array }[]) =>
       call(SubmitResultsResponseSchema, API_PATHS.results, json('POST', { results: items.map((it) => ({ leaseId: it.leaseId, output: bytesToBase64(it.output) })) })),
-    heartbeat: (leaseId: number) => call(HeartbeatResponseSchema, API_PATHS.leaseHeartbeat(leaseId), { method: 'POST' }),
+    /** `progress`: work units of the unit done so far; the lease is extended only while it advances. */
+    heartbeat: (leaseId: number, progress?: number) =>
+      call(HeartbeatResponseSchema, API_PATHS.leaseHeartbeat(leaseId), {
+        method: 'POST',
+        ...(progress === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ progress }) }),
+      }),
     cancelJob: (id: string) => call(JobSchema, API_PATHS.jobCancel(id), { method: 'POST' }),
     reportError: (leaseId: number, code: number, message: string) =>
       call(ReportErrorResponseSchema, API_PATHS.leaseError(leaseId), json('POST', { code, message: message.slice(0, 500) })),

@@ -171,6 +171,12 @@ export type SubmitResultsAnswer = z.output<typeof SubmitResultsAnswerSchema>;
 export const SubmitResultsResponseSchema = z.object({ results: z.array(SubmitResultsAnswerSchema) });
 export type SubmitResultsResponse = z.output<typeof SubmitResultsResponseSchema>;
 
+/**
+ * `POST /api/work/leases/:id/heartbeat` body (optional): the work units of the unit done so
+ * far. A lease is extended only while this advances (up to LEASE_HELD_TTLS_MAX lifetimes).
+ */
+export const HeartbeatRequestSchema = z.strictObject({ progress: z.int().min(0).max(Number.MAX_SAFE_INTEGER) });
+
 export const HeartbeatResponseSchema = z.object({
   leaseId: z.int(),
   /** Epoch milliseconds the lease now runs until. */

@@ -96,6 +96,8 @@ interface Held extends HeldLease {
   slot: number;
   /** Set when the server said stop: skip or cancel it. */
   dropped?: string;
+  /** Work units done so far (heartbeats report it: the server extends a lease only while it advances). */
+  progress?: number;
 }
 
 interface Slot {
@@ -332,7 +334,10 @@ export class WorkLoop {
       result = await s.executor.run(
         { module, input: base64ToBytes(lease.input), ...(held.checkpoint ? { checkpoint: held.checkpoint } : {}) },
         {
-          onProgress: (done, total) => this.emit({ type: 'progress', slot, leaseId: lease.leaseId, done, total }),
+          onProgress: (done, total) => {
+            held.progress = done;
+            this.emit({ type: 'progress', slot, leaseId: lease.leaseId, done, total });
+          },
           onPaused: (info) => this.emit({ type: 'paused', slot, leaseId: lease.leaseId, info }),
           onCheckpoint: (image, done) => {
             held.checkpoint = image;
@@ -376,7 +381,7 @@ export class WorkLoop {
         if (held.dropped) continue;
         let reason: string | undefined;
         try {
-          const h = await api.heartbeat(held.lease.leaseId);
+          const h = await api.heartbeat(held.lease.leaseId, held.progress);
           if (h.stop) reason = h.reason ?? 'stop';
         } catch (err) {
           // A missed heartbeat is retried at the next tick; a refused one means the lease is gone.

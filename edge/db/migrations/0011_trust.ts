@@ -15,6 +15,8 @@ export function trust(dialect: Dialect): Migration {
       await db.schema.alterTable('volunteers').addColumn('verified_matches', 'integer', (c) => c.notNull().defaultTo(0)).execute();
       await db.schema.alterTable('volunteers').addColumn('disproved', 'integer', (c) => c.notNull().defaultTo(0)).execute();
       await db.schema.alterTable('replicas').addColumn('origin', 'text').execute();
+      // Work units done, as the last heartbeat reported them: a lease is extended only while it advances.
+      await db.schema.alterTable('replicas').addColumn('progress', t.ms, (c) => c.notNull().defaultTo(0)).execute();
       // null: not verified; 'queued': waiting for the server's run; 'matched': the server's
       // run gave the canonical bytes; 'corrected': it disproved the canonical bytes, which it replaced.
       await db.schema.alterTable('units').addColumn('verification', 'text').execute();
