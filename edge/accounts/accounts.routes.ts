@@ -1,43 +1,75 @@
 /**
  * @module Account routes: customers sign up for an API key; volunteers get an anonymous
- * identity on their first visit and read their points.
+ * identity on their first visit and read their points. Both kinds of identity are free, so
+ * their creation is bounded per network origin (identity-limiter.ts): over a bound, 429 with
+ * Retry-After, and nothing is created.
  */
+import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { API_PATHS, CreateCustomerRequestSchema, type CreateCustomerResponse, type CreateVolunteerResponse, type VolunteerMe } from '../../shared/api/schemas.ts';
 import type { Store } from '../db/index.ts';
-import { inTransaction } from '../db/tx.ts';
+import { inTransaction, type Rollback } from '../db/tx.ts';
 import { readJson } from '../http/body.ts';
+import { clientOrigin } from '../http/origin.ts';
+import { refusalProblem, type ProblemSlug } from '../http/problem.ts';
 import { ACCOUNTS } from '../ledger/accounts.ts';
 import { ledgerOf } from '../ledger/ledger.ts';
 import { requireVolunteer, type AuthVariables } from '../auth/require.ts';
 import { issueToken, newId } from '../auth/tokens.ts';
 import { insertVolunteer } from '../auth/volunteers.ts';
+import { admitIdentity, retryAfterSeconds, tooManyDetail, type IdentityAdmission, type IdentityRefusal } from './identity-limiter.ts';
+
+/** The problem type of each refusal of the identity limiter. */
+const ACCOUNT_PROBLEMS = { too_many: 'too-many-identities' } as const satisfies Record<IdentityRefusal['status'], ProblemSlug>;
 
 /** What the account routes are built from (the composition root's deps have it all). */
 export interface AccountRoutesDeps {
   store: Store;
   now: () => number;
+  /** Proxies whose X-Forwarded-For names the client (`TRUST_PROXY`): the origin identities are counted by. */
+  trustedProxies: ReadonlySet<string>;
 }
 
 /**
  * @example
  * app.route('/', accountRoutes(deps));
  */
-export function accountRoutes({ store, now }: AccountRoutesDeps) {
+export function accountRoutes({ store, now, trustedProxies }: AccountRoutesDeps) {
   const app = new Hono<{ Variables: AuthVariables }>();
+
+  /** A refusal of the limiter as the client sees it: 429 problem, Retry-After in seconds. */
+  function tooMany(c: Context, refusal: IdentityRefusal, at: number) {
+    c.header('Retry-After', String(retryAfterSeconds(refusal, at)));
+    return refusalProblem(ACCOUNT_PROBLEMS, { status: refusal.status, detail: tooManyDetail(refusal, at) });
+  }
 
   app.post(API_PATHS.customers, async (c) => {
     const { name } = await readJson(c, CreateCustomerRequestSchema);
+    const at = now();
+    const origin = clientOrigin(c, trustedProxies);
     const id = newId('c');
     const { token, hash } = issueToken(id);
-    await store.db.insertInto('customers').values({ id, name, key_hash: hash, created_at: now() }).execute();
+    const r = await inTransaction(store, async (trx, rollback: Rollback<IdentityAdmission>): Promise<IdentityAdmission> => {
+      const admitted = await admitIdentity(trx, 'customer', origin, at);
+      if (admitted.status !== 'admitted') return rollback(admitted);
+      await trx.insertInto('customers').values({ id, name, key_hash: hash, created_at: at }).execute();
+      return admitted;
+    });
+    if (r.status !== 'admitted') throw tooMany(c, r, at);
     return c.json({ customerId: id, apiKey: token } satisfies CreateCustomerResponse, 201);
   });
 
   app.post(API_PATHS.volunteers, async (c) => {
     const at = now();
-    const { id, token } = await inTransaction(store, (trx) => insertVolunteer(store, trx, at));
-    return c.json({ volunteerId: id, token } satisfies CreateVolunteerResponse, 201);
+    const origin = clientOrigin(c, trustedProxies);
+    type Created = { status: 'created'; id: string; token: string } | IdentityRefusal;
+    const r = await inTransaction(store, async (trx, rollback: Rollback<Created>): Promise<Created> => {
+      const admitted = await admitIdentity(trx, 'volunteer', origin, at);
+      if (admitted.status !== 'admitted') return rollback(admitted);
+      return { status: 'created', ...(await insertVolunteer(store, trx, at)) };
+    });
+    if (r.status !== 'created') throw tooMany(c, r, at);
+    return c.json({ volunteerId: r.id, token: r.token } satisfies CreateVolunteerResponse, 201);
   });
 
   app.get(API_PATHS.volunteerMe, requireVolunteer(store), async (c) => {

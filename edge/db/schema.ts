@@ -153,6 +153,7 @@ export interface Database extends LedgerTables, AuthTables, ShopTables, LicenseT
   replicas: ReplicasTable;
   verifications: VerificationsTable;
   used_tickets: UsedTicketsTable;
+  identity_limits: IdentityLimitsTable;
 }
 
 export type UnitRow = Selectable<UnitsTable>;
@@ -163,3 +164,16 @@ export type UnitHead = Omit<UnitRow, 'input' | 'canonical_output'>;
 export type ReplicaHead = Omit<ReplicaRow, 'result' | 'error'>;
 export type JobRow = Selectable<JobsTable>;
 export type NewUnit = Insertable<UnitsTable>;
+
+/** New identities of one kind from one network origin in one time window (edge/accounts/identity-limiter.ts). */
+export interface IdentityLimitsTable {
+  id: Generated<number>;
+  kind: 'volunteer' | 'customer';
+  /** IPv4 /24 or IPv6 /48 (edge/http/origin.ts). */
+  origin: string;
+  window_ms: number;
+  /** Epoch ms, a multiple of `window_ms`. */
+  window_start: number;
+  /** Identities created in the window so far. */
+  created: number;
+}

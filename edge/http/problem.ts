@@ -41,6 +41,7 @@ export const PROBLEMS = {
   'email-taken': { status: 409, title: 'This e-mail address is already registered' },
   'already-claimed': { status: 409, title: 'This volunteer identity already belongs to an account' },
   'too-many-attempts': { status: 429, title: 'Too many failed sign-in attempts' },
+  'too-many-identities': { status: 429, title: 'Too many new identities from this network' },
   'shop-not-found': { status: 404, title: 'No such shop' },
   'unknown-product': { status: 422, title: 'This shop sells no such product' },
   'product-unavailable': { status: 409, title: 'A product in the cart is no longer on sale' },

@@ -36,7 +36,11 @@ import { bytesToBase64 } from '../base64.ts';
 /** An API answer that was not 2xx, carrying the server's problem details. */
 export class ApiError extends Error {
   override name = 'ApiError';
-  constructor(readonly problem: Problem) {
+  constructor(
+    readonly problem: Problem,
+    /** Seconds the server asked to wait before trying again (its `Retry-After`), when it said. */
+    readonly retryAfterS?: number,
+  ) {
     super(problem.detail ? `${problem.title}: ${problem.detail}` : problem.title);
   }
   get status(): number {
@@ -68,7 +72,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
     if (token) headers.set('authorization', `Bearer ${token}`);
     if (typeof init.body === 'string') headers.set('content-type', 'application/json');
     const res = await doFetch(base + path, { ...init, headers });
-    if (!res.ok) throw new ApiError(await readProblem(res));
+    if (!res.ok) throw new ApiError(await readProblem(res), retryAfterOf(res));
     return schema.parse(await res.json());
   }
 
@@ -89,7 +93,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
       const token = typeof options.token === 'function' ? options.token() : options.token;
       if (token) headers.set('authorization', `Bearer ${token}`);
       const res = await doFetch(base + API_PATHS.jobResult(id), { headers });
-      if (!res.ok) throw new ApiError(await readProblem(res));
+      if (!res.ok) throw new ApiError(await readProblem(res), retryAfterOf(res));
       return res.json();
     },
     lease: (req: LeaseRequest = {}) => call(LeaseResponseSchema, API_PATHS.lease, json('POST', req)),
@@ -127,7 +131,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
     /** The integrated result as CSV text. */
     jobResultCsv: async (id: string): Promise<string> => {
       const res = await doFetch(base + CUSTOMER_API_PATHS.jobResultCsv(id), { headers: authHeaders() });
-      if (!res.ok) throw new ApiError(await readProblem(res));
+      if (!res.ok) throw new ApiError(await readProblem(res), retryAfterOf(res));
       return res.text();
     },
     /**
@@ -149,7 +153,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
 async function* readProgressEvents(doFetch: typeof fetch, url: string, headers: Headers, signal?: AbortSignal): AsyncGenerator<JobProgress> {
   headers.set('accept', 'text/event-stream');
   const res = await doFetch(url, { headers, signal });
-  if (!res.ok) throw new ApiError(await readProblem(res));
+  if (!res.ok) throw new ApiError(await readProblem(res), retryAfterOf(res));
   if (!res.body) return;
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
@@ -182,6 +186,18 @@ async function* readProgressEvents(doFetch: typeof fetch, url: string, headers: 
 }
 
 export type ApiClient = ReturnType<typeof createApiClient>;
+
+/**
+ * The `Retry-After` of an answer in seconds (RFC 9110 §10.2.3: delay-seconds, or an
+ * HTTP-date, counted from this machine's clock); `undefined` when absent or unreadable.
+ */
+export function retryAfterOf(res: Response, now = Date.now()): number | undefined {
+  const value = res.headers.get('retry-after')?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
+}
 
 /** Reads a problem+json body, or describes a non-problem error answer (a proxy's 502, say). */
 export async function readProblem(res: Response): Promise<Problem> {

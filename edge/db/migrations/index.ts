@@ -15,6 +15,7 @@ import { customerBilling } from './0008_customer_billing.ts';
 import { replicaIndexes } from './0009_replica_indexes.ts';
 import { jobParams } from './0010_job_params.ts';
 import { trust } from './0011_trust.ts';
+import { identityLimits } from './0012_identity_limits.ts';
 import type { Dialect } from './types.ts';
 
 /** Migrations by name; names sort in order. */
@@ -31,5 +32,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0009_replica_indexes': replicaIndexes(dialect),
     '0010_job_params': jobParams(dialect),
     '0011_trust': trust(dialect),
+    '0012_identity_limits': identityLimits(dialect),
   };
 }
