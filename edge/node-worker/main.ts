@@ -16,6 +16,7 @@ import { WORKERS_PER_TAB_MAX } from '../../shared/limits.ts';
 import { createKernelSource } from '../../shared/volunteer/kernel-source.ts';
 import { Outbox, memoryOutboxStore } from '../../shared/volunteer/outbox.ts';
 import { WorkLoop } from '../../shared/volunteer/work-loop.ts';
+import { createIdentityWithRetries } from './create-identity.ts';
 import { createThreadExecutor } from './executor.ts';
 
 const { values } = parseArgs({
@@ -47,7 +48,12 @@ const server = values.server.replace(/\/$/, '');
 let token: string | undefined;
 if (existsSync(values.identity)) token = (JSON.parse(readFileSync(values.identity, 'utf8')) as { token: string }).token;
 if (!token) {
-  const created = await createApiClient({ baseUrl: server }).createVolunteer();
+  // New identities are bounded per network origin: a 429 is waited out (bounded), with the reason printed.
+  const anonymous = createApiClient({ baseUrl: server });
+  const created = await createIdentityWithRetries(() => anonymous.createVolunteer()).catch((err: unknown) => {
+    console.error(`could not create a volunteer identity: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  });
   mkdirSync(dirname(values.identity), { recursive: true });
   writeFileSync(values.identity, JSON.stringify(created), { mode: 0o600 });
   token = created.token;

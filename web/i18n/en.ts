@@ -129,6 +129,8 @@ export const en = {
     retry: 'Try again',
     dismiss: 'Dismiss',
     identityFailed: (why: string) => `Could not set up your volunteer identity. ${why}`,
+    identityRateLimited: (minutes: number, automatic: boolean) =>
+      `Too many new volunteers from your network right now; ${automatic ? 'this page tries again on its own' : 'try again'} in ${minutes} ${minutes === 1 ? 'minute' : 'minutes'}.`,
     pointsFailed: (why: string) => `Could not refresh your points. ${why}`,
     pointsTitle: 'Your points',
     pointsLead: 'Points are credited only when your result agrees with another volunteer’s.',

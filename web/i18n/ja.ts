@@ -128,6 +128,8 @@ export const ja: Messages = {
     retry: '再試行',
     dismiss: '閉じる',
     identityFailed: (why: string) => `ボランティア ID を用意できませんでした。${why}`,
+    identityRateLimited: (minutes: number, automatic: boolean) =>
+      `いまお使いのネットワークから新しいボランティアが多すぎます。${minutes} 分後に${automatic ? 'このページが自動で再試行します' : 'もう一度お試しください'}。`,
     pointsFailed: (why: string) => `ポイントを更新できませんでした。${why}`,
     pointsTitle: 'あなたのポイント',
     pointsLead: 'ポイントは、あなたの結果がほかのボランティアの結果と一致したときにだけ付きます。',
