@@ -36,7 +36,7 @@ export async function run(): Promise<void> {
   const used = new UsedTickets(OPS * 2);
   const verify = rate((i) => {
     const c = verifyTicket(ring, tickets[i]!, { node: 'n1', clientKey, scope: 'volunteer' }, now, used);
-    if (c.id !== `t${i}`) throw new Error('verify returned the wrong ticket');
+    if (c.status !== 'ok' || c.ticket.id !== `t${i}`) throw new Error('verify returned the wrong ticket');
   });
 
   // The bare operations, on a payload of the same size.

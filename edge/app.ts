@@ -47,6 +47,8 @@ export interface AppOptions {
   trustedProxies?: ReadonlySet<string>;
   /** The pool the server's own runs of units go to (tests pass a stand-in). @default a worker-thread pool, made on first use */
   verifyPool?: VerifyPool;
+  /** This node's name (NODE_ID) on the verifications it claims. @default a random name */
+  nodeId?: string;
 }
 
 /**
@@ -87,7 +89,7 @@ export function createEdge(options: AppOptions) {
   const { store, kernels } = options;
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
-  const coordinator = createCoordinator({ store, kernels, jobs: jobsPort, random, now, ...(options.verifyPool ? { pool: options.verifyPool } : {}) });
+  const coordinator = createCoordinator({ store, kernels, jobs: jobsPort, random, now, ...(options.verifyPool ? { pool: options.verifyPool } : {}), ...(options.nodeId ? { nodeId: options.nodeId } : {}) });
   const trustedProxies = options.trustedProxies ?? new Set<string>();
   const deps: AppDeps = { store, kernels, now, payments: options.payments ?? createSimulatedPayments(), random, coordinator, trustedProxies };
   const app = new Hono();

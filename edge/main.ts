@@ -20,7 +20,7 @@ await seedDemoShop(store, Date.now());
 // One payment provider for the app and the shop's sweeper (the simulator keeps its records in memory).
 const payments = createSimulatedPayments();
 const reception = startReception(config);
-const { app, coordinator } = createEdge({ store, kernels, webDir: config.webDir, payments, reception: reception.mount, trustedProxies: config.trustedProxies });
+const { app, coordinator } = createEdge({ store, kernels, webDir: config.webDir, payments, reception: reception.mount, trustedProxies: config.trustedProxies, nodeId: config.nodeId });
 // Units waiting for the server's own run are drained in the background (edge/coordinator/verifier.ts).
 coordinator.verifier.start();
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {

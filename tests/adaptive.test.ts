@@ -89,7 +89,9 @@ describe('adaptive replication', () => {
     expect(await t.customer.jobResult(t.job.id)).toEqual(t.clean);
     // It keeps only the credits of results that held up; trust and quota were cut.
     const mine = await t.store.db.selectFrom('replicas').select(['outcome', 'credited_points']).where('volunteer_id', '=', turncoat.volunteerId).execute();
-    const points = (await ledgerOf(t.store).balance(ACCOUNTS.volunteerPoints(turncoat.volunteerId).id))!.posted;
+    // Vested and still-vesting points together: what the results that held up earned.
+    const balance = async (account: string) => (await ledgerOf(t.store).balance(account))!.posted;
+    const points = (await balance(ACCOUNTS.volunteerPoints(turncoat.volunteerId).id)) + (await balance(ACCOUNTS.volunteerVesting(turncoat.volunteerId).id));
     expect(points).toBe(mine.filter((r) => r.outcome === 'valid').reduce((s, r) => s + r.credited_points, 0));
     const v = await t.store.db.selectFrom('volunteers').select(['valid_streak', 'quota_daily']).where('id', '=', turncoat.volunteerId).executeTakeFirstOrThrow();
     expect(v.valid_streak).toBeLessThan(TRUST_STREAK_MIN);

@@ -78,12 +78,13 @@ describe('fault simulation', () => {
       const credits = await t.store.db
         .selectFrom('ledger_transfers')
         .select(['id', 'amount'])
-        .where('credit_account', '=', ACCOUNTS.volunteerPoints(v.volunteerId).id)
+        .where('credit_account', '=', ACCOUNTS.volunteerVesting(v.volunteerId).id)
         .where('code', '=', 'unit_credit')
         .execute();
       // One credit per validated replica, of the unit's server-side cost, and nothing else.
       expect(credits.map((c) => c.id).sort(), v.behaviour).toEqual(validReplicas.map((r) => `unit:${r.unit_id}:replica:${r.id}`).sort());
-      const points = (await ledger.balance(ACCOUNTS.volunteerPoints(v.volunteerId).id))!.posted;
+      // Credited points vest (move to the spendable account) once beyond doubt: count both.
+      const points = (await ledger.balance(ACCOUNTS.volunteerPoints(v.volunteerId).id))!.posted + (await ledger.balance(ACCOUNTS.volunteerVesting(v.volunteerId).id))!.posted;
       expect(points).toBe(validReplicas.reduce((s, r) => s + r.credited_points, 0));
       totalPoints += points;
       if (v.behaviour === 'cheater') {
@@ -95,7 +96,7 @@ describe('fault simulation', () => {
     // Late results were taken (after their leases expired and were reissued) and credited.
     expect(lateOutcomes.length).toBeGreaterThan(0);
     expect(lateOutcomes.every((o) => o === 'valid' || o === 'pending')).toBe(true);
-    expect((await ledger.balance(ACCOUNTS.volunteerPoints(vols[3]!.volunteerId).id))!.posted).toBeGreaterThan(0);
+    expect((await ledger.balance(ACCOUNTS.volunteerVesting(vols[3]!.volunteerId).id))!.posted + (await ledger.balance(ACCOUNTS.volunteerPoints(vols[3]!.volunteerId).id))!.posted).toBeGreaterThan(0);
     // Double entry: every point a volunteer holds was issued once.
     expect((await ledger.balance(ACCOUNTS.pointsIssued.id))!.posted).toBe(-totalPoints);
   });

@@ -46,13 +46,15 @@ export function creditRoutes({ store, now }: CreditRoutesDeps) {
     const at = now();
     // Never scan the whole history: a local day from any time zone lies within this window.
     const since = Math.min(at, Math.max(parsed.data.since, at - CREDITS_SINCE_MS_MAX));
-    const account = ACCOUNTS.volunteerPoints(c.get('volunteerId')).id;
+    // Credits land in the vesting account; reversals come from it or, once vested, from the spendable one.
+    const vesting = ACCOUNTS.volunteerVesting(c.get('volunteerId')).id;
+    const accounts = [vesting, ACCOUNTS.volunteerPoints(c.get('volunteerId')).id];
     const [credited, reversed] = await Promise.all(
       (['credit_account', 'debit_account'] as const).map((side) =>
         store.db
           .selectFrom('ledger_transfers')
           .select(['id', 'code', 'ref', 'amount', 'created_at'])
-          .where(side, '=', account)
+          .where(side, side === 'credit_account' ? '=' : 'in', side === 'credit_account' ? vesting : accounts)
           .where('code', '=', side === 'credit_account' ? CREDIT : REVERSAL)
           .orderBy('created_at', 'desc')
           .orderBy('id', 'desc')
@@ -65,7 +67,7 @@ export function creditRoutes({ store, now }: CreditRoutesDeps) {
         store.db
           .selectFrom('ledger_transfers')
           .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount'), eb.val(0)).as('total'))
-          .where(side, '=', account)
+          .where(side, side === 'credit_account' ? '=' : 'in', side === 'credit_account' ? vesting : accounts)
           .where('code', '=', side === 'credit_account' ? CREDIT : REVERSAL)
           .where('created_at', '>=', since)
           .executeTakeFirstOrThrow(),

@@ -1,5 +1,5 @@
 /**
- * @module Creating a volunteer: its row and its points account, in the caller's transaction,
+ * @module Creating a volunteer: its row and its points accounts (spendable and vesting), in the caller's transaction,
  * whether it comes from an anonymous first visit or from a sign-up.
  */
 import type { Transaction } from 'kysely';
@@ -14,6 +14,6 @@ export async function insertVolunteer(store: Store, trx: Transaction<Database>, 
   const id = newId('v');
   const { token, hash } = issueToken(id);
   await trx.insertInto('volunteers').values({ id, token_hash: hash, created_at: at }).execute();
-  await ledgerIn(store, trx).ensureAccounts([ACCOUNTS.volunteerPoints(id)], at);
+  await ledgerIn(store, trx).ensureAccounts([ACCOUNTS.volunteerPoints(id), ACCOUNTS.volunteerVesting(id)], at);
   return { id, token };
 }

@@ -1,22 +1,35 @@
 /**
  * @module Credits for validated results: each agreeing replica's volunteer is credited the
  * unit's server-side cost, as a ledger transfer whose id names the replica (so a credit can
- * never happen twice), in the transaction that validated the unit. Credits wait in
- * {@link PendingCredits} and are posted once, at the end of the transaction.
+ * never happen twice), in the transaction that validated the unit. Credits go to the
+ * volunteer's vesting points and vest (become spendable) once the result is beyond doubt:
+ * at once when the server's run confirmed it, else after VEST_WINDOW_MS (vesting.ts). Credits
+ * wait in {@link PendingCredits} and are posted once, at the end of the transaction.
  */
 import { exec, type Op, type Restorable } from '../db/prepared.ts';
 import type { UnitHead } from '../db/schema.ts';
 import { ACCOUNTS } from '../ledger/accounts.ts';
 import { ensureAccount } from '../ledger/queries.ts';
 import { createTransfersOp } from '../ledger/transfers.ts';
-import type { TransferSpec } from '../ledger/types.ts';
+import type { TransferSpec, TransferStatus } from '../ledger/types.ts';
 import type { TxContext } from './ports.ts';
-import { recordValidOp } from './trust.ts';
+import * as Q from './queries.ts';
+import { recordValidOp, takeTrustOp } from './trust.ts';
+
+/** A credit that vests (moves from vesting to spendable points) in this transaction. */
+interface Vest {
+  transfer: TransferSpec;
+  replicaId: number;
+  volunteer: string;
+}
 
 interface CreditsMark {
   transfers: TransferSpec[];
   volunteers: string[];
   validated: string[];
+  vests: Vest[];
+  matched: string[];
+  disproved: string[];
 }
 
 /**
@@ -32,16 +45,49 @@ export class PendingCredits implements Restorable<CreditsMark> {
   volunteers: string[] = [];
   /** Jobs whose units were validated (one entry a unit): their counters move at the end too. */
   validated: string[] = [];
+  /** Credits that vest at once (the server's run confirmed them), posted after the credits. */
+  vests: Vest[] = [];
+  /** Volunteers whose results matched the server's run (one entry a result). */
+  matched: string[] = [];
+  /** Volunteers whose results the server's run disproved: they lose all trust. */
+  disproved: string[] = [];
 
   mark(): CreditsMark {
-    return { transfers: [...this.transfers], volunteers: [...this.volunteers], validated: [...this.validated] };
+    return {
+      transfers: [...this.transfers],
+      volunteers: [...this.volunteers],
+      validated: [...this.validated],
+      vests: [...this.vests],
+      matched: [...this.matched],
+      disproved: [...this.disproved],
+    };
   }
 
   restore(m: CreditsMark): void {
     this.transfers = [...m.transfers];
     this.volunteers = [...m.volunteers];
     this.validated = [...m.validated];
+    this.vests = [...m.vests];
+    this.matched = [...m.matched];
+    this.disproved = [...m.disproved];
   }
+}
+
+/** The transfer that vests replica `replicaId`'s credit of `amount` points (id per replica: it vests once). */
+export function vestTransfer(unit: Pick<UnitHead, 'id' | 'job_id'>, replicaId: number, volunteerId: string, amount: number): TransferSpec {
+  return {
+    id: `unit:${unit.id}:replica:${replicaId}:vest`,
+    debit: ACCOUNTS.volunteerVesting(volunteerId).id,
+    credit: ACCOUNTS.volunteerPoints(volunteerId).id,
+    amount,
+    code: 'unit_vest',
+    ref: `job:${unit.job_id}:unit:${unit.id}`,
+  };
+}
+
+/** Queues the vesting of credits already posted (or queued before it in this transaction). */
+export function queueVests(unit: Pick<UnitHead, 'id' | 'job_id'>, replicas: readonly { id: number; volunteer_id: string; credited_points: number }[], credits: PendingCredits): void {
+  for (const r of replicas) credits.vests.push({ transfer: vestTransfer(unit, r.id, r.volunteer_id, r.credited_points), replicaId: r.id, volunteer: r.volunteer_id });
 }
 
 /** A transaction's context while it takes results: the credits it will post. */
@@ -51,20 +97,35 @@ export interface CreditingContext extends TxContext {
 
 /**
  * Queues a credit of the unit's server-side cost for each of `replicas` (already marked
- * valid by the caller).
+ * valid by the caller), to the volunteer's vesting points; with `vest` (the server's run
+ * confirmed the bytes) it vests in the same transaction.
  */
-export function queueCredits(unit: UnitHead, replicas: readonly { id: number; volunteer_id: string }[], credits: PendingCredits): void {
+export function queueCredits(unit: UnitHead, replicas: readonly { id: number; volunteer_id: string }[], credits: PendingCredits, vest = false): void {
   for (const r of replicas) {
     credits.transfers.push({
       id: `unit:${unit.id}:replica:${r.id}`,
       debit: ACCOUNTS.pointsIssued.id,
-      credit: ACCOUNTS.volunteerPoints(r.volunteer_id).id,
+      credit: ACCOUNTS.volunteerVesting(r.volunteer_id).id,
       amount: unit.cost_points,
       code: 'unit_credit',
       ref: `job:${unit.job_id}:unit:${unit.id}`,
     });
     credits.volunteers.push(r.volunteer_id);
   }
+  if (vest) queueVests(unit, replicas.map((r) => ({ ...r, credited_points: unit.cost_points })), credits);
+}
+
+/** Posts `t`; a volunteer from before its accounts existed gets them first. */
+function* postOneOp(t: TransferSpec, volunteerId: string, first: TransferStatus | undefined, now: number): Op<void> {
+  let status = first;
+  if (status === 'credit_account_not_found' || status === 'debit_account_not_found') {
+    // Volunteers get their points accounts when they are created; older ones get them here.
+    for (const account of [ACCOUNTS.volunteerPoints(volunteerId), ACCOUNTS.volunteerVesting(volunteerId)]) {
+      yield* exec(ensureAccount, { id: account.id, ledger: account.ledger, floor: account.floor, now });
+    }
+    [status] = yield* createTransfersOp([t], now);
+  }
+  if (status !== 'ok' && status !== 'exists') throw new Error(`transfer ${t.id} failed: ${status}`);
 }
 
 /** Counts the validated units in their jobs, posts the credits and counts the volunteers' valid results; empties the pending credits. */
@@ -79,16 +140,25 @@ export function* postCreditsOp(c: CreditingContext): Op<void> {
   const volunteers = credits.volunteers.splice(0);
   if (transfers.length > 0) {
     const statuses = yield* createTransfersOp(transfers, c.now);
-    for (const [i, t] of transfers.entries()) {
-      let status = statuses[i];
-      if (status === 'credit_account_not_found') {
-        // Volunteers get their points account when they are created; older ones get it here.
-        const account = ACCOUNTS.volunteerPoints(volunteers[i]!);
-        yield* exec(ensureAccount, { id: account.id, ledger: account.ledger, floor: account.floor, now: c.now });
-        [status] = yield* createTransfersOp([t], c.now);
-      }
-      if (status !== 'ok' && status !== 'exists') throw new Error(`credit ${t.id} failed: ${status}`);
+    for (const [i, t] of transfers.entries()) yield* postOneOp(t, volunteers[i]!, statuses[i], c.now);
+  }
+  const vests = credits.vests.splice(0);
+  if (vests.length > 0) {
+    const statuses = yield* createTransfersOp(vests.map((v) => v.transfer), c.now);
+    for (const [i, v] of vests.entries()) {
+      yield* postOneOp(v.transfer, v.volunteer, statuses[i], c.now);
+      yield* exec(Q.setReplicaVested, { id: v.replicaId });
     }
   }
-  for (const v of volunteers.sort()) yield* recordValidOp(v);
+  // Volunteers' rows last, each once per change, in id order: the lock order every writer keeps.
+  const matched = credits.matched.splice(0);
+  const disproved = new Set(credits.disproved.splice(0));
+  for (const v of [...new Set([...volunteers, ...matched, ...disproved])].sort()) {
+    if (disproved.has(v)) {
+      yield* takeTrustOp(v, c);
+      continue;
+    }
+    for (const x of volunteers) if (x === v) yield* recordValidOp(v);
+    for (const x of matched) if (x === v) yield* exec(Q.recordVerifiedMatch, { id: v });
+  }
 }

@@ -20,6 +20,8 @@ export interface Returned extends Source {
   result_hash: string | null;
   outcome: ReplicaOutcome | null;
   credited_points: number;
+  /** 1 once its credit vested (became spendable). */
+  vested: number;
 }
 
 /** What a result for a lease meets before its unit's other results are read. */

@@ -54,6 +54,8 @@ export interface CoordinatorDeps {
   now: () => number;
   /** The server's verification pool. @default createVerifyPool() on first use */
   pool?: VerifyPool;
+  /** This node's name on its verification claims (NODE_ID). @default a random name */
+  nodeId?: string;
 }
 
 /**

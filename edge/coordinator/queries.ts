@@ -21,7 +21,7 @@ const UNIT_HEAD_COLUMNS = [
 ] as const satisfies readonly (keyof UnitHead)[];
 /** The columns of a {@link ReplicaHead}. */
 const REPLICA_HEAD_COLUMNS = [
-  'id', 'unit_id', 'volunteer_id', 'state', 'outcome', 'leased_at', 'deadline_at', 'returned_at', 'result_hash', 'credited_points', 'solo', 'origin', 'progress',
+  'id', 'unit_id', 'volunteer_id', 'state', 'outcome', 'leased_at', 'deadline_at', 'returned_at', 'result_hash', 'credited_points', 'solo', 'origin', 'progress', 'vested',
 ] as const satisfies readonly (keyof ReplicaHead)[];
 
 export const unitById = prepare('unit by id', ['id'], (db, p) => db.selectFrom('units').select(UNIT_HEAD_COLUMNS).where('id', '=', p('id')));
@@ -146,7 +146,7 @@ export const returnedOfUnit = prepare('returned replicas of a unit', ['unit'], (
   db
     .selectFrom('replicas as r')
     .innerJoin('volunteers as v', 'v.id', 'r.volunteer_id')
-    .select(['r.id', 'r.volunteer_id', 'r.result_hash', 'r.outcome', 'r.credited_points', 'r.origin', 'v.verified_matches'])
+    .select(['r.id', 'r.volunteer_id', 'r.result_hash', 'r.outcome', 'r.credited_points', 'r.vested', 'r.origin', 'v.verified_matches'])
     .where('r.unit_id', '=', p('unit'))
     .where('r.state', '=', sql.lit('returned'))
     .orderBy('r.id'),
@@ -244,7 +244,7 @@ export const unitInput = prepare('unit input', ['id'], (db, p) => db.selectFrom(
 export const enqueueVerification = prepare('queue a verification', ['unit', 'reason', 'priority', 'now'], (db, p) =>
   db
     .insertInto('verifications')
-    .values({ unit_id: p('unit'), reason: p('reason'), priority: p('priority'), queued_at: p('now'), claimed_until: sql.lit(0), attempts: sql.lit(0) })
+    .values({ unit_id: p('unit'), reason: p('reason'), priority: p('priority'), queued_at: p('now'), claimed_until: sql.lit(0), claimed_by: sql.lit(null), attempts: sql.lit(0) })
     .onConflict((oc) =>
       oc
         .column('unit_id')
@@ -269,10 +269,10 @@ export const nextVerifications = prepare('verifications due', ['now', 'max'], (d
   return dialect === 'postgres' ? q.forUpdate().skipLocked() : q;
 });
 
-export const claimVerification = prepare('claim a verification', ['unit', 'until'], (db, p) =>
+export const claimVerification = prepare('claim a verification', ['unit', 'until', 'node'], (db, p) =>
   db
     .updateTable('verifications')
-    .set((eb) => ({ claimed_until: p('until'), attempts: eb('attempts', '+', sql.lit(1)) }))
+    .set((eb) => ({ claimed_until: p('until'), claimed_by: p('node'), attempts: eb('attempts', '+', sql.lit(1)) }))
     .where('unit_id', '=', p('unit')),
 );
 
@@ -342,4 +342,30 @@ export const nextVerificationOf = prepare('verification of a unit, if due', ['un
 /** A claim given back after a failed attempt (the server's thread died): free again, the attempt counted. */
 export const unclaimVerification = prepare('unclaim a verification', ['unit'], (db, p) =>
   db.updateTable('verifications').set({ claimed_until: sql.lit(0) }).where('unit_id', '=', p('unit')),
+);
+
+export const setReplicaVested = prepare('replica credit vested', ['id'], (db, p) => db.updateTable('replicas').set({ vested: sql.lit(1) }).where('id', '=', p('id')));
+
+/**
+ * Credited replicas whose units were decided before `before` and are not waiting for the
+ * server's run: their credit vests (oldest first).
+ */
+export const creditsDueToVest = prepare('credits due to vest', ['before', 'max'], (db, p) =>
+  db
+    .selectFrom('replicas as r')
+    .innerJoin('units as u', 'u.id', 'r.unit_id')
+    .select(['r.id', 'r.volunteer_id', 'r.credited_points', 'u.id as unit_id', 'u.job_id'])
+    .where('r.outcome', '=', sql.lit('valid'))
+    .where('r.vested', '=', sql.lit(0))
+    .where('r.credited_points', '>', sql.lit(0))
+    .where('u.state', '=', sql.lit('valid'))
+    .where('u.decided_at', '<', p('before'))
+    .where((eb) => eb.or([eb('u.verification', 'is', null), eb('u.verification', '<>', sql.lit('queued'))]))
+    .orderBy('r.id')
+    .limit(p('max')),
+);
+
+/** A node starting up frees the claims it held before it stopped (their runs died with it). */
+export const releaseClaimsOf = prepare('release a node\'s claims', ['node'], (db, p) =>
+  db.updateTable('verifications').set({ claimed_until: sql.lit(0), claimed_by: sql.lit(null) }).where('claimed_by', '=', p('node')),
 );

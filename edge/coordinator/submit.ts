@@ -94,7 +94,8 @@ export function* submitResultOp(volunteerId: string, leaseId: number, output: Ui
   if (admission.kind === 'late') {
     const credited = admission.outcome === 'valid' ? unit.cost_points : 0;
     yield* settle(admission.outcome, null, credited);
-    if (admission.outcome === 'valid') queueCredits(unit, [me], c.credits);
+    // A late result the server's run already matched is beyond doubt: it vests at once.
+    if (admission.outcome === 'valid') queueCredits(unit, [me], c.credits, unit.verification === 'matched' || unit.verification === 'corrected');
     else yield* recordBadAfterOp(volunteerId, c);
     yield* exec(Q.setUnitLeased, { id: unit.id, leased });
     return ok({ leaseId, outcome: admission.outcome, creditedPoints: credited });

@@ -20,6 +20,8 @@ export const PROBATION_MATCHES_MIN = 3;
  * caught after 1 / SOLO_VERIFY_RATE of them on average, and the catch re-checks its others.
  */
 export const SOLO_VERIFY_RATE = 0.2;
+/** A disproved volunteer's other unverified results queued for a re-check, newest first. */
+export const RECHECK_UNITS_MAX = 50;
 /** The verification queue's priority of a re-check (see VERIFY_PRIORITY in verification.ts). */
 export const VERIFY_PRIORITY_RECHECK = 3;
 /** Share of units decided by peers (established and independent) the server re-runs anyway. */

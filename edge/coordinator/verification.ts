@@ -8,17 +8,15 @@
  */
 import { exec, rows, type Op } from '../db/prepared.ts';
 import type { UnitHead, VerifyReason } from '../db/schema.ts';
-import { queueCredits, type CreditingContext } from './credits.ts';
+import { queueCredits, queueVests, type CreditingContext } from './credits.ts';
 import { decideVerification, type Returned, type VerificationDecision } from './decide.ts';
 import type { TxContext } from './ports.ts';
 import * as Q from './queries.ts';
-import { VERIFY_PRIORITY_RECHECK, nextQuota } from './trust-rules.ts';
+import { VERIFY_PRIORITY_RECHECK } from './trust-rules.ts';
 import { reverseCreditsOp } from './trust.ts';
 
 /** Queue order by reason: a unit about to fail and probation hold up jobs; samples wait. */
 export const VERIFY_PRIORITY: Readonly<Record<VerifyReason, number>> = { errors: 0, probation: 1, solo: 2, recheck: VERIFY_PRIORITY_RECHECK, sample: 4 };
-/** A disproved volunteer's other unverified results queued for a re-check, newest first. */
-export const RECHECK_UNITS_MAX = 50;
 
 /** What the server's run gave: the canonical output, or the kernel's failure. */
 export type ServerRun = { status: 'done'; hash: string; output: Uint8Array } | { status: 'kernel_error'; message: string };
@@ -32,24 +30,15 @@ export function* queueVerificationOp(unit: Pick<UnitHead, 'id'>, reason: VerifyR
   yield* exec(Q.setUnitVerification, { id: unit.id, verification: 'queued' });
 }
 
-/**
- * The server's run disproved a result of `volunteerId`: all trust goes (probation again, no
- * streak, half the quota), and its other accepted results still unchecked are queued.
- */
-export function* takeTrustOp(volunteerId: string, c: TxContext): Op<void> {
-  const [v] = yield* rows(Q.volunteerTrust, { id: volunteerId });
-  if (!v) return;
-  yield* exec(Q.takeTrust, { id: volunteerId, quota: nextQuota(v.quota_daily, 'bad') });
-  const others = yield* rows(Q.unverifiedValidOf, { volunteer: volunteerId, max: RECHECK_UNITS_MAX });
-  // Rows of the verification queue only: the units themselves are not locked from here.
-  for (const u of others) yield* exec(Q.enqueueVerification, { unit: u.id, reason: 'recheck', priority: VERIFY_PRIORITY.recheck, now: c.now });
-}
-
 function* markInvalidOp(liars: readonly Returned[]): Op<void> {
   for (const r of liars) yield* exec(Q.setReplicaOutcome, { id: r.id, outcome: 'invalid', credited: r.credited_points });
 }
 
-/** Applies the server's run of `unitId`; answers what it did. One transaction with its credits. */
+/**
+ * Applies the server's run of `unitId`; answers what it did. One transaction with its credits;
+ * volunteers' trust moves when the credits are posted (postCreditsOp: their rows last, in id
+ * order, the lock order every writer keeps).
+ */
 export function* applyVerificationOp(unitId: number, run: ServerRun, c: CreditingContext): Op<VerificationDecision['kind']> {
   const [unit] = yield* rows(Q.unitForUpdate, { id: unitId });
   yield* exec(Q.dropVerification, { unit: unitId });
@@ -64,7 +53,7 @@ export function* applyVerificationOp(unitId: number, run: ServerRun, c: Creditin
       const message = run.status === 'kernel_error' ? run.message : 'no output';
       yield* exec(Q.setUnitServerFailed, { id: unitId, failure: `the server's own run failed too: ${message}`.slice(0, 500), now: c.now });
       yield* markInvalidOp(d.liars);
-      for (const r of d.liars) yield* takeTrustOp(r.volunteer_id, c);
+      for (const r of d.liars) c.credits.disproved.push(r.volunteer_id);
       yield* c.jobs.unitsDecidedOp(unit.job_id, 'failed', 1, c.now);
       break;
     }
@@ -73,20 +62,24 @@ export function* applyVerificationOp(unitId: number, run: ServerRun, c: Creditin
       yield* exec(Q.setUnitServerValid, { id: unitId, hash: server.hash, output: server.output, now: c.now, verification: 'matched' });
       yield* creditMatchingOp(unit, d.matching, c);
       yield* markInvalidOp(d.liars);
-      for (const r of d.liars) yield* takeTrustOp(r.volunteer_id, c);
+      for (const r of d.liars) c.credits.disproved.push(r.volunteer_id);
       c.credits.validated.push(unit.job_id);
       break;
     }
-    case 'confirm':
+    case 'confirm': {
       yield* exec(Q.setUnitVerification, { id: unitId, verification: 'matched' });
-      for (const r of d.matching) if (r.outcome === 'valid') yield* exec(Q.recordVerifiedMatch, { id: r.volunteer_id });
+      const credited = d.matching.filter((r) => r.outcome === 'valid');
+      for (const r of credited) c.credits.matched.push(r.volunteer_id);
+      // Beyond doubt now: their credits vest.
+      queueVests(unit, credited.filter((r) => !r.vested && r.credited_points > 0), c.credits);
       break;
+    }
     case 'correct': {
       const server = run as Extract<ServerRun, { status: 'done' }>;
       yield* exec(Q.setUnitServerValid, { id: unitId, hash: server.hash, output: server.output, now: c.now, verification: 'corrected' });
       yield* markInvalidOp(d.liars);
       yield* reverseCreditsOp(unit, d.liars, c.now);
-      for (const r of d.liars) yield* takeTrustOp(r.volunteer_id, c);
+      for (const r of d.liars) c.credits.disproved.push(r.volunteer_id);
       yield* creditMatchingOp(unit, d.matching.filter((r) => r.outcome !== 'valid'), c);
       yield* c.jobs.unitCorrectedOp(unit.job_id, unitId, c.now);
       break;
@@ -95,11 +88,11 @@ export function* applyVerificationOp(unitId: number, run: ServerRun, c: Creditin
   return d.kind;
 }
 
-/** Replicas whose bytes the server's run matched: valid, credited, and one verified match each. */
+/** Replicas whose bytes the server's run matched: valid, credited (vested at once), and one verified match each. */
 function* creditMatchingOp(unit: UnitHead, matching: readonly Returned[], c: CreditingContext): Op<void> {
   for (const r of matching) {
     yield* exec(Q.setReplicaOutcome, { id: r.id, outcome: 'valid', credited: unit.cost_points });
-    yield* exec(Q.recordVerifiedMatch, { id: r.volunteer_id });
+    c.credits.matched.push(r.volunteer_id);
   }
-  queueCredits(unit, matching, c.credits);
+  queueCredits(unit, matching, c.credits, true);
 }

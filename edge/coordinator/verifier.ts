@@ -5,6 +5,7 @@
  * whose unit now waits for the server is verified at once when the pool has room, so its
  * volunteer learns the verdict in the same request; the rest is drained in the background.
  */
+import { randomUUID } from 'node:crypto';
 import type { Store } from '../db/index.ts';
 import { exec, rows, runInTransaction, type Op } from '../db/prepared.ts';
 import { kernelKey, type KernelRegistry } from '../kernels/registry.ts';
@@ -12,6 +13,7 @@ import { PendingCredits, postCreditsOp } from './credits.ts';
 import type { JobsPort, TxContext } from './ports.ts';
 import * as Q from './queries.ts';
 import { applyVerificationOp, type ServerRun } from './verification.ts';
+import { vestDueOp } from './vesting.ts';
 import { createVerifyPool, type VerifyPool } from './verify/index.ts';
 
 /**
@@ -34,6 +36,8 @@ export interface Verifier {
   runNow(unitId: number): Promise<void>;
   /** Runs every verification due now, and what those runs queue, until none is left (tests; bounded by VERIFY_SETTLE_ROUNDS_MAX rounds). Answers how many ran. */
   settle(): Promise<number>;
+  /** Resolves when none of this node's runs is in flight (tests: wait for what was started, not for time). */
+  idle(): Promise<void>;
   /** Starts the background drain (idempotent). */
   start(): void;
   /** Stops the drain and the pool's threads. */
@@ -48,6 +52,8 @@ export interface VerifierDeps {
   now: () => number;
   /** The worker pool; made on first use. @default createVerifyPool() */
   pool?: VerifyPool;
+  /** This node's name on its claims (NODE_ID): restarting frees them. @default a random name */
+  nodeId?: string;
 }
 
 /**
@@ -58,10 +64,13 @@ export interface VerifierDeps {
 export function createVerifier(deps: VerifierDeps): Verifier {
   const { store, kernels, jobs, random, now } = deps;
   const locking = store.dialect === 'postgres';
+  const nodeId = deps.nodeId ?? `edge-${randomUUID()}`;
   let pool = deps.pool;
   let timer: ReturnType<typeof setInterval> | undefined;
   let draining = false;
   const running = new Set<number>();
+  /** This node's runs in flight, so `idle()` can wait for them. */
+  const inflight = new Set<Promise<void>>();
 
   const ctx = (): TxContext => ({ now: now(), locking, jobs, random });
 
@@ -71,13 +80,20 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     const [due] = yield* rows(Q.nextVerificationOf, { unit: unitId, now: at });
     if (!due) return undefined;
     if (due.attempts >= VERIFY_ATTEMPTS_MAX) return undefined;
-    yield* exec(Q.claimVerification, { unit: unitId, until: at + VERIFY_CLAIM_MS });
+    yield* exec(Q.claimVerification, { unit: unitId, until: at + VERIFY_CLAIM_MS, node: nodeId });
     const [u] = yield* rows(Q.unitInput, { id: unitId });
     if (!u) return undefined;
     return { kernel: kernelKey(u.kernel_id, u.kernel_version), input: new Uint8Array(u.input), outputBytes: u.output_bytes };
   }
 
-  async function verifyOne(unitId: number): Promise<void> {
+  function verifyOne(unitId: number): Promise<void> {
+    const p = verifyOneNow(unitId);
+    inflight.add(p);
+    void p.finally(() => inflight.delete(p)).catch(() => undefined);
+    return p;
+  }
+
+  async function verifyOneNow(unitId: number): Promise<void> {
     if (running.has(unitId)) return;
     running.add(unitId);
     try {
@@ -105,20 +121,30 @@ export function createVerifier(deps: VerifierDeps): Verifier {
         await runInTransaction(store, () => exec(Q.releaseVerification, { unit: unitId }));
         return;
       }
-      await runInTransaction(store, function* () {
-        const c = { ...ctx(), credits: new PendingCredits() };
-        yield* applyVerificationOp(unitId, run, c);
-        yield* postCreditsOp(c);
-      });
+      try {
+        await runInTransaction(store, function* () {
+          const c = { ...ctx(), credits: new PendingCredits() };
+          yield* applyVerificationOp(unitId, run, c);
+          yield* postCreditsOp(c);
+        });
+      } catch (err) {
+        // Not applied (its retries lost to concurrent transactions): free it for the next drain.
+        await runInTransaction(store, () => exec(Q.unclaimVerification, { unit: unitId })).catch(() => undefined);
+        throw err;
+      }
     } finally {
       running.delete(unitId);
     }
   }
 
+  /** Vests the credits whose window passed (verification.ts vests what the server confirmed). */
+  const vestDue = () => runInTransaction(store, () => vestDueOp({ ...ctx(), credits: new PendingCredits() }));
+
   async function drain(): Promise<void> {
     if (draining) return;
     draining = true;
     try {
+      await vestDue();
       const due = await runInTransaction(store, () => rows(Q.nextVerifications, { now: now(), max: VERIFY_DRAIN_BATCH_MAX }));
       await Promise.all(due.filter((d) => !running.has(d.unit_id)).map((d) => verifyOne(d.unit_id)));
     } catch (err) {
@@ -137,7 +163,11 @@ export function createVerifier(deps: VerifierDeps): Verifier {
         await Promise.all(due.map((d) => verifyOne(d.unit_id)));
         ran += due.length;
       }
+      await vestDue();
       return ran;
+    },
+    async idle() {
+      while (inflight.size > 0) await Promise.allSettled([...inflight]);
     },
     async runNow(unitId) {
       try {
@@ -149,6 +179,8 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     },
     start() {
       if (timer) return;
+      // Claims this node held when it stopped (a crash, say) come free now, not at their deadline.
+      void runInTransaction(store, () => exec(Q.releaseClaimsOf, { node: nodeId })).catch((err: unknown) => console.error('[edge] releasing old verification claims failed:', err));
       timer = setInterval(() => void drain(), VERIFY_POLL_MS);
       timer.unref();
     },

@@ -109,6 +109,8 @@ export interface VerificationsTable {
   queued_at: number;
   /** A node running it holds it until then (0: free). */
   claimed_until: Generated<number>;
+  /** The node that claimed it (NODE_ID): a node that restarts frees its own claims. */
+  claimed_by: string | null;
   attempts: Generated<number>;
 }
 
@@ -135,6 +137,8 @@ export interface ReplicasTable {
   origin: string | null;
   /** Work units of the unit done, as the last heartbeat reported them. */
   progress: Generated<number>;
+  /** 1 once this replica's credit moved from vesting to spendable points. */
+  vested: Generated<number>;
 }
 
 /** Tickets a node accepted, until they expire (replay protection across restarts). */

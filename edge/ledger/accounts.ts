@@ -8,8 +8,13 @@ import type { AccountSpec } from './types.ts';
 export const ACCOUNTS = {
   /** The operator's points liability: debited for every point issued, credited when redeemed. */
   pointsIssued: { id: 'points:issued', ledger: 'points', floor: null },
-  /** A volunteer's points; can't go below zero. */
+  /** A volunteer's spendable (vested) points; can't go below zero. */
   volunteerPoints: (volunteerId: string): AccountSpec => ({ id: `points:volunteer:${volunteerId}`, ledger: 'points', floor: 0 }),
+  /**
+   * A volunteer's points still vesting: credited for validated results, moved to its
+   * spendable account once the results are beyond doubt (edge/coordinator/vesting.ts).
+   */
+  volunteerVesting: (volunteerId: string): AccountSpec => ({ id: `points:vesting:${volunteerId}`, ledger: 'points', floor: 0 }),
   /** A customer's prepaid balance; can't go below zero. */
   customerBalance: (customerId: string): AccountSpec => ({ id: `money:customer:${customerId}`, ledger: 'money', floor: 0 }),
   /** The operator's compute revenue. */

@@ -21,8 +21,8 @@ beforeEach(async () => {
   volunteer = await t.client().createVolunteer();
 });
 
-/** Credits points for validated work the way edge/validation does, at time `at`. */
-async function credit(amount: number, at: number, code = 'unit_credit') {
+/** Credits vested points for validated work the way edge/coordinator does (code `unit_vest` into the spendable account), at time `at`. */
+async function credit(amount: number, at: number, code = 'unit_vest') {
   const [status] = await ledgerOf(t.store).createTransfers(
     [{ id: `test-credit-${++seq}`, debit: ACCOUNTS.pointsIssued.id, credit: ACCOUNTS.volunteerPoints(volunteer.volunteerId).id, amount, code }],
     at,

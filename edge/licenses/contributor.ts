@@ -9,8 +9,11 @@ import { ACCOUNTS } from '../ledger/accounts.ts';
 import type { LedgerApi } from '../ledger/api.ts';
 import { VOLUNTEER_LICENSEE_NAME, issueLicenseUntil } from './issue.ts';
 
-/** The ledger code of points credited for validated work (edge/validation/submit.ts). */
-const CONTRIBUTION_CODE = 'unit_credit';
+/**
+ * The ledger code of points for validated work once vested (edge/coordinator/credits.ts):
+ * what counts toward a contributor license is what is beyond doubt, as for spending.
+ */
+const CONTRIBUTION_CODE = 'unit_vest';
 
 /** The terms of a product that contributors may get. */
 export interface ContributorProduct {

@@ -26,7 +26,10 @@ withOperatorToken();
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sc-grant-race-'));
   store = await openStore(join(dir, 'race.db'));
-  const app = createApp({ store, kernels: await loadKernelRegistry(KERNELS_DIST) });
+  // The racers are 200 identities from as many networks: behind this test's own "proxy" (the
+  // loopback address), each names its network in X-Forwarded-For, as identity creation is
+  // bounded per network.
+  const app = createApp({ store, kernels: await loadKernelRegistry(KERNELS_DIST), trustedProxies: new Set(['127.0.0.1']) });
   const port = await new Promise<number>((resolve) => {
     server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => resolve(info.port));
   });
@@ -45,7 +48,9 @@ const postJson = (path: string, body: unknown, token: string) =>
 describe('the coupon race over HTTP, on a SQLite file', () => {
   it(`lets exactly one of ${RACERS} concurrent redemptions of a single-use grant win`, async () => {
     const volunteers = await Promise.all(
-      Array.from({ length: RACERS }, async () => CreateVolunteerResponseSchema.parse(await (await fetch(base + '/api/volunteers', { method: 'POST' })).json())),
+      Array.from({ length: RACERS }, async (_, i) =>
+        CreateVolunteerResponseSchema.parse(await (await fetch(base + '/api/volunteers', { method: 'POST', headers: { 'x-forwarded-for': `10.${i >> 8}.${i & 255}.1` } })).json()),
+      ),
     );
     const grant = await postJson(LICENSE_PATHS.grants, { productId: 'p_race', productName: 'Race', validDays: null, activationLimit: 1 }, OPERATOR);
     expect(grant.status).toBe(201);
