@@ -16,6 +16,7 @@ export const BENCHES: Record<string, () => Promise<Bench>> = {
   kernels: () => import('./kernels.ts'),
   ledger: () => import('./ledger.ts'),
   coordinator: () => import('./coordinator.ts'),
+  trust: () => import('./trust.ts'),
   tickets: () => import('./tickets.ts'),
   reception: () => import('./reception.ts'),
   volunteer: () => import('./volunteer.ts'),

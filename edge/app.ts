@@ -49,6 +49,11 @@ export interface AppOptions {
   verifyPool?: VerifyPool;
   /** This node's name (NODE_ID) on the verifications it claims. @default a random name */
   nodeId?: string;
+  /**
+   * `peers` turns server verification off (any quorum of equal results decides): only for the
+   * trust bench's side-by-side run; main.ts never sets it. @default 'trust'
+   */
+  trustRule?: 'trust' | 'peers';
 }
 
 /**
@@ -89,7 +94,7 @@ export function createEdge(options: AppOptions) {
   const { store, kernels } = options;
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
-  const coordinator = createCoordinator({ store, kernels, jobs: jobsPort, random, now, ...(options.verifyPool ? { pool: options.verifyPool } : {}), ...(options.nodeId ? { nodeId: options.nodeId } : {}) });
+  const coordinator = createCoordinator({ store, kernels, jobs: jobsPort, random, now, ...(options.verifyPool ? { pool: options.verifyPool } : {}), ...(options.nodeId ? { nodeId: options.nodeId } : {}), rule: options.trustRule ?? 'trust' });
   const trustedProxies = options.trustedProxies ?? new Set<string>();
   const deps: AppDeps = { store, kernels, now, payments: options.payments ?? createSimulatedPayments(), random, coordinator, trustedProxies };
   const app = new Hono();

@@ -21,6 +21,8 @@ export interface TestAppOptions {
   random?: () => number;
   /** The server's verification pool (default: the real worker-thread pool). */
   verifyPool?: VerifyPool;
+  /** `peers`: server verification off (benches' comparison runs only). */
+  trustRule?: 'trust' | 'peers';
 }
 
 /**
@@ -40,7 +42,7 @@ export async function makeTestApp(url = ':memory:', options: TestAppOptions = {}
   const store = await openStore(url);
   const kernels = await (registry ??= loadKernelRegistry(KERNELS_DIST));
   const clock = { now: 1_800_000_000_000 };
-  const { app, coordinator } = createEdge({ store, kernels, now: () => clock.now, random: options.random, verifyPool: options.verifyPool });
+  const { app, coordinator } = createEdge({ store, kernels, now: () => clock.now, random: options.random, verifyPool: options.verifyPool, trustRule: options.trustRule });
   /** A typed client whose requests go to the app in-process. */
   const client = (token?: string) =>
     createApiClient({ baseUrl: 'http://edge.test', token, fetch: (input, init) => Promise.resolve(app.request(input as string, init)) });

@@ -76,6 +76,8 @@ export function accountRoutes({ store, now, trustedProxies }: AccountRoutesDeps)
     const id = c.get('volunteerId');
     const v = await store.db.selectFrom('volunteers').select(['results_valid']).where('id', '=', id).executeTakeFirstOrThrow();
     const balance = await ledgerOf(store).balance(ACCOUNTS.volunteerPoints(id).id);
+    const vesting = await ledgerOf(store).balance(ACCOUNTS.volunteerVesting(id).id);
+    const owner = await store.db.selectFrom('users').select('id').where('volunteer_id', '=', id).executeTakeFirst();
     const pending = await store.db
       .selectFrom('replicas')
       .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -85,6 +87,8 @@ export function accountRoutes({ store, now, trustedProxies }: AccountRoutesDeps)
     return c.json({
       volunteerId: id,
       points: balance?.posted ?? 0,
+      pointsVesting: vesting?.posted ?? 0,
+      claimed: owner !== undefined,
       resultsValid: Number(v.results_valid),
       resultsPending: Number(pending.n),
     } satisfies VolunteerMe);

@@ -85,19 +85,25 @@ export type QuorumDecision =
   /** Not yet: the result waits, and the largest group of equal results is `agreeMax`. */
   | { kind: 'pending'; agreeMax: number };
 
-/** Whether a result of `hash` from `me` completes `unit`'s quorum among `returned`. */
+/**
+ * Whether a result of `hash` from `me` completes `unit`'s quorum among `returned`. `rule`
+ * `peers` is the rule before server verification (any quorum of equal results decides): for
+ * the trust bench's side-by-side run only, never for serving.
+ */
 export function decideQuorum(
   unit: Pick<UnitHead, 'quorum'>,
   hash: string,
   me: Source,
   returned: readonly Returned[],
   isEstablished: (s: Source) => boolean,
+  rule: 'trust' | 'peers' = 'trust',
 ): QuorumDecision {
   const same = returned.filter((r) => r.result_hash === hash);
   const agree = 1 + same.length;
   if (agree >= unit.quorum) {
     const sources = [me, ...same];
-    if (independentCount(sources) < unit.quorum || !sources.some(isEstablished)) return { kind: 'verify', agreeMax: agree };
+    const trusted = rule === 'peers' || (independentCount(sources) >= unit.quorum && sources.some(isEstablished));
+    if (!trusted) return { kind: 'verify', agreeMax: agree };
     // A re-checked unit keeps its earlier (solo) replica, already credited: never credit twice.
     const agreeing = same.filter((r) => r.outcome !== 'valid');
     const others = returned.filter((r) => r.result_hash !== hash && r.outcome !== 'invalid');

@@ -56,6 +56,8 @@ export interface CoordinatorDeps {
   pool?: VerifyPool;
   /** This node's name on its verification claims (NODE_ID). @default a random name */
   nodeId?: string;
+  /** `peers`: the rule before server verification, for the trust bench's comparison run only. @default 'trust' */
+  rule?: 'trust' | 'peers';
 }
 
 /**
@@ -66,7 +68,7 @@ export interface CoordinatorDeps {
 export function createCoordinator(deps: CoordinatorDeps): Coordinator {
   const { store, kernels, jobs, random } = deps;
   const locking = store.dialect === 'postgres';
-  const ctx = (now: number): TxContext => ({ now, locking, jobs, random });
+  const ctx = (now: number): TxContext => ({ now, locking, jobs, random, rule: deps.rule ?? 'trust' });
   const verifier = createVerifier(deps);
 
   /** Runs the server's verification of the units `statuses` made wait, within the inline bound. */

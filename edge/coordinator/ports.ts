@@ -32,4 +32,9 @@ export interface TxContext {
   jobs: JobsPort;
   /** Randomness for spot checks and samples (injectable for tests). */
   random: () => number;
+  /**
+   * `peers`: any quorum of equal results decides and the server checks nothing (the rule
+   * before server verification), for the trust bench's comparison run only. @default 'trust'
+   */
+  rule?: 'trust' | 'peers';
 }

@@ -369,3 +369,8 @@ export const creditsDueToVest = prepare('credits due to vest', ['before', 'max']
 export const releaseClaimsOf = prepare('release a node\'s claims', ['node'], (db, p) =>
   db.updateTable('verifications').set({ claimed_until: sql.lit(0), claimed_by: sql.lit(null) }).where('claimed_by', '=', p('node')),
 );
+
+/** A node still running a verification keeps its claim. */
+export const renewVerification = prepare('renew a verification claim', ['unit', 'until', 'node'], (db, p) =>
+  db.updateTable('verifications').set({ claimed_until: p('until') }).where('unit_id', '=', p('unit')).where('claimed_by', '=', p('node')),
+);

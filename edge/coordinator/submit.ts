@@ -68,7 +68,7 @@ function* decideValidOp(
   for (const r of others) yield* recordBadAfterOp(r.volunteer_id, c);
   c.credits.validated.push(unit.job_id);
   // The server checks a share of what peers decided: most of the solo results, a few others.
-  const rate = unit.quorum === 1 ? SOLO_VERIFY_RATE : SAMPLE_VERIFY_RATE;
+  const rate = c.rule === 'peers' ? 0 : unit.quorum === 1 ? SOLO_VERIFY_RATE : SAMPLE_VERIFY_RATE;
   if (c.random() < rate) yield* queueVerificationOp(unit, unit.quorum === 1 ? 'solo' : 'sample', c);
 }
 
@@ -115,7 +115,7 @@ export function* submitResultOp(volunteerId: string, leaseId: number, output: Ui
     return ok({ leaseId, outcome: 'invalid', creditedPoints: 0 }, true);
   }
   const returned = yield* rows(Q.returnedOfUnit, { unit: unit.id });
-  const decision = decideQuorum(unit, hash, yield* sourceOf(replica), returned, isEstablished);
+  const decision = decideQuorum(unit, hash, yield* sourceOf(replica), returned, isEstablished, c.rule);
   if (decision.kind === 'valid') {
     yield* settle('valid', null, unit.cost_points);
     yield* decideValidOp({ ...unit, leased }, hash, output, me, decision.agreeing, decision.others, c);

@@ -41,8 +41,8 @@ function* markInvalidOp(liars: readonly Returned[]): Op<void> {
  */
 export function* applyVerificationOp(unitId: number, run: ServerRun, c: CreditingContext): Op<VerificationDecision['kind']> {
   const [unit] = yield* rows(Q.unitForUpdate, { id: unitId });
-  yield* exec(Q.dropVerification, { unit: unitId });
-  if (!unit) return 'none';
+  // Gone: another node's run of it was applied first (its claim had lapsed); once is enough.
+  if ((yield* exec(Q.dropVerification, { unit: unitId })) === 0 || !unit) return 'none';
   const returned = yield* rows(Q.returnedOfUnit, { unit: unitId });
   const d = decideVerification(unit, run.status === 'done' ? run.hash : null, returned);
   switch (d.kind) {

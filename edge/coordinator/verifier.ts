@@ -17,11 +17,13 @@ import { vestDueOp } from './vesting.ts';
 import { createVerifyPool, type VerifyPool } from './verify/index.ts';
 
 /**
- * How long a node holds a claimed verification before another node may take it: longer than
- * the slowest run the pool allows (VERIFY_UNIT_CPU_MS_MAX at its CPU share), so a claim only
- * comes free when its node is gone.
+ * How long a claim holds before another node may take the verification; the node running it
+ * renews it every VERIFY_CLAIM_RENEW_MS, so a claim comes free within this long of its node
+ * dying (and at once when the node restarts).
  */
-export const VERIFY_CLAIM_MS = 15 * 60_000;
+export const VERIFY_CLAIM_MS = 30_000;
+/** How often a node renews the claims of the runs it has in flight. */
+export const VERIFY_CLAIM_RENEW_MS = 10_000;
 /** How often the background drain looks at the queue. */
 export const VERIFY_POLL_MS = 200;
 /** Verifications one drain takes at a time (the pool queues what its threads can't run yet). */
@@ -106,7 +108,17 @@ export function createVerifier(deps: VerifierDeps): Verifier {
         return;
       }
       pool ??= createVerifyPool();
-      const out = await pool.verify({ kernelKey: claimed.kernel, module: entry.module, input: claimed.input, outputBytes: claimed.outputBytes });
+      // Renewed while the run lasts: only a node that died lets its claims lapse.
+      const renew = setInterval(() => {
+        void runInTransaction(store, () => exec(Q.renewVerification, { unit: unitId, until: now() + VERIFY_CLAIM_MS, node: nodeId })).catch(() => undefined);
+      }, VERIFY_CLAIM_RENEW_MS);
+      renew.unref();
+      let out: Awaited<ReturnType<VerifyPool['verify']>>;
+      try {
+        out = await pool.verify({ kernelKey: claimed.kernel, module: entry.module, input: claimed.input, outputBytes: claimed.outputBytes });
+      } finally {
+        clearInterval(renew);
+      }
       let run: ServerRun;
       if (out.status === 'done') run = { status: 'done', hash: out.sha256, output: out.output };
       else if (out.status === 'kernel_error' && out.origin === 'kernel') run = { status: 'kernel_error', message: out.message };

@@ -48,7 +48,15 @@ export type CreateVolunteerResponse = z.output<typeof CreateVolunteerResponseSch
 
 export const VolunteerMeSchema = z.object({
   volunteerId: z.string(),
+  /** Spendable (vested) points. */
   points: z.int(),
+  /**
+   * Points for validated results not yet beyond doubt: they vest when the server's own run
+   * confirms the result, or a day after independent volunteers agreed on it.
+   */
+  pointsVesting: z.int().default(0),
+  /** Whether an account claimed this identity: an anonymous identity cannot spend points. */
+  claimed: z.boolean().default(false),
   resultsValid: z.int(),
   resultsPending: z.int(),
 });

@@ -81,7 +81,10 @@ export const en = {
     totals: {
       unitsDone: 'Units completed (this visit)',
       pointsToday: 'Points today',
-      pointsTotal: 'Points',
+      pointsTotal: 'Points you can spend',
+      pointsVesting: 'Points vesting',
+      vestingWhy: (claimed: boolean) =>
+        `Points vest once your results are beyond doubt: when the server's own run confirms them, or a day after independent volunteers agreed. ${claimed ? 'Vested points can be spent in the shop.' : 'Sign in and claim this identity to spend them.'}`,
       pending: 'Results pending',
       valid: 'Results valid',
       outbox: 'Results waiting to be sent',

@@ -79,7 +79,10 @@ export const ja: Messages = {
     totals: {
       unitsDone: '完了したユニット(今回)',
       pointsToday: '今日のポイント',
-      pointsTotal: 'ポイント',
+      pointsTotal: '利用できるポイント',
+      pointsVesting: '確定待ちのポイント',
+      vestingWhy: (claimed: boolean) =>
+        `結果が確かになるとポイントが確定します(サーバー自身の計算で確認されたとき、または独立したボランティアの一致から 1 日後)。${claimed ? '確定したポイントはショップで使えます。' : '使うにはサインインしてこの ID を登録してください。'}`,
       pending: '検証待ちの結果',
       valid: '有効な結果',
       outbox: '送信待ちの結果',

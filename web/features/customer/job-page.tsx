@@ -155,6 +155,12 @@ function JobView({ jobId, apiKey }: { jobId: string; apiKey: string }) {
             {progress.status === 'running' && progress.unitsPerSecond === null ? ' · waiting for volunteers' : ''}
           </span>
         </div>
+        {job.assurance && (
+          <p class="small muted" data-testid="job-assurance">
+            {job.assurance.serverVerified} valid units checked by the server’s own run, {job.assurance.byAgreement} by independent volunteers agreeing
+            {job.amendedUnits > 0 ? ` · ${job.amendedUnits} units corrected after they were decided (the result was recomputed)` : ''}
+          </p>
+        )}
         {live.error && <p class="alert alert-error small">{live.error}</p>}
         {error && (
           <p class="alert alert-error small" role="alert">

@@ -78,8 +78,10 @@ export interface TotalsProps {
 export function Totals({ unitsDone, me, pointsToday, outboxSize, perMinute, kernelShare }: TotalsProps) {
   const t = useText().volunteer.totals;
   return (
+    <>
     <dl class="totals">
       <Total label={t.pointsTotal} id="points-total" value={me?.points ?? 0} />
+      <Total label={t.pointsVesting} id="points-vesting" value={me?.pointsVesting ?? 0} />
       <Total label={t.pointsToday} id="points-today" value={pointsToday ?? 0} />
       <Total label={t.unitsDone} id="units-done" value={unitsDone} />
       <Total label={t.outbox} id="outbox-size" value={outboxSize} />
@@ -88,6 +90,8 @@ export function Totals({ unitsDone, me, pointsToday, outboxSize, perMinute, kern
       <Total label={t.throughput} id="throughput" value={perMinute.toFixed(1)} />
       <Total label={t.kernelShare} id="kernel-share" value={kernelShare === undefined ? '—' : `${(kernelShare * 100).toFixed(1)}%`} />
     </dl>
+    {me && <p class="muted small" data-testid="vesting-why">{t.vestingWhy(me.claimed)}</p>}
+    </>
   );
 }
 
