@@ -9,6 +9,7 @@
  * a core the server's runs took, and throughput on vs off.
  */
 import { createHash } from 'node:crypto';
+import { forgeL96 } from '../tests/trust/forge.ts';
 import type { ApiClient } from '../shared/api/client.ts';
 import type { Lease } from '../shared/api/schemas.ts';
 import { base64ToBytes } from '../shared/base64.ts';
@@ -27,11 +28,7 @@ const ROUNDS_MAX = 2000;
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-function forged(honest: Uint8Array): Uint8Array {
-  const out = honest.slice();
-  out[8 * (PARAMS.n + 3)]! ^= 1;
-  return out;
-}
+const forged = (honest: Uint8Array) => forgeL96(honest, PARAMS.n);
 
 interface Who {
   api: ApiClient;

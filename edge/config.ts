@@ -3,31 +3,21 @@
  */
 import { join } from 'node:path';
 import { parseTrustedProxies } from './http/origin.ts';
+import type { ReceptionRoleConfig } from './reception/roles.ts';
 
 export type EdgeRole = 'all' | 'reception' | 'node';
 
-export interface EdgeConfig {
+/**
+ * The edge's settings. Reception's and the node's part (`role`, `nodeId`, `publicUrl`,
+ * `region`, `capacity`, `receptionUrl`, `ticketKeys`, `reportKey`, `admissionRequired`) is
+ * declared where it is read, in edge/reception/roles.ts.
+ */
+export interface EdgeConfig extends ReceptionRoleConfig {
   port: number;
   host: string;
   databaseUrl: string;
   kernelsDir: string;
   webDir: string;
-  /** `all` (one process: reception and a node), `reception`, or `node`. */
-  role: EdgeRole;
-  /** This node's id and the URL clients reach it at (nodes; `all` uses its own). */
-  nodeId: string;
-  publicUrl: string;
-  region: string;
-  /** Admissions this node takes at once. */
-  capacity: number;
-  /** Where a node reports its load. */
-  receptionUrl: string | undefined;
-  /** `kid:base64key,…` shared by reception and nodes (random per process for `all` when unset). */
-  ticketKeys: string | undefined;
-  /** The secret nodes authenticate their reports with. */
-  reportKey: string | undefined;
-  /** Whether work, job submission and checkout need a claimed admission (always on `node`). */
-  admissionRequired: boolean;
   /** Origins of web pages (the app served elsewhere) allowed to call this edge across origins (CORS). */
   appOrigins: string[];
   /** Proxies whose X-Forwarded-For names the client (`TRUST_PROXY`, comma-separated addresses). */

@@ -14,8 +14,7 @@ import { heartbeatOp, leaseUnitsOp, type LeaseRefusal } from './lease.ts';
 import type { JobsPort, TxContext } from './ports.ts';
 import * as Q from './queries.ts';
 import { reportErrorOp, sha256Hex, submitBatchOp, submitOneOp, type ErrorReportStatus, type SubmitStatus } from './submit.ts';
-import { createVerifier, type Verifier } from './verifier.ts';
-import type { VerifyPool } from './verify/index.ts';
+import { createVerifier, type Verifier, type VerifierDeps } from './verifier.ts';
 
 export type { JobsPort, UnitsDecided } from './ports.ts';
 export type { LeaseRefusal } from './lease.ts';
@@ -45,17 +44,8 @@ export interface Coordinator {
   verifier: Verifier;
 }
 
-export interface CoordinatorDeps {
-  store: Store;
-  kernels: KernelRegistry;
-  jobs: JobsPort;
-  random: () => number;
-  /** Clock of background work (the verifier's transactions). */
-  now: () => number;
-  /** The server's verification pool. @default createVerifyPool() on first use */
-  pool?: VerifyPool;
-  /** This node's name on its verification claims (NODE_ID). @default a random name */
-  nodeId?: string;
+/** What the coordinator is built from: what its verifier needs, and the trust rule. */
+export interface CoordinatorDeps extends VerifierDeps {
   /** `peers`: the rule before server verification, for the trust bench's comparison run only. @default 'trust' */
   rule?: 'trust' | 'peers';
 }

@@ -17,13 +17,19 @@ import { keyringFrom, randomKeyring } from './tickets.ts';
 export interface ReceptionRoleConfig {
   /** `all` runs reception and a node, `reception` only admits, `node` only serves. */
   role: 'all' | 'reception' | 'node';
+  /** This node's id and the URL clients reach it at (nodes; `all` uses its own). */
   nodeId: string;
   publicUrl: string;
   region: string;
+  /** Admissions this node takes at once. */
   capacity: number;
+  /** Where a node reports its load. */
   receptionUrl: string | undefined;
+  /** `kid:base64key,…` shared by reception and nodes (random per process for `all` when unset). */
   ticketKeys: string | undefined;
+  /** The secret nodes authenticate their reports with. */
   reportKey: string | undefined;
+  /** Whether work, job submission and checkout need a claimed admission (always on `node`). */
   admissionRequired: boolean;
   appOrigins?: string[];
 }

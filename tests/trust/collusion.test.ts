@@ -5,6 +5,8 @@
  * with one bit of a middle snapshot flipped), so only the server's own run can tell.
  */
 import { createHash } from 'node:crypto';
+import { mulberry32 } from '../../shared/random.ts';
+import { forgeL96 } from './forge.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ApiClient } from '../../shared/api/client.ts';
 import type { Lease } from '../../shared/api/schemas.ts';
@@ -24,25 +26,9 @@ const PARAMS = { n: 8, steps: 40, snapEvery: 10, members: 24, membersPerUnit: 1,
 /** Rounds of leasing and submitting before a test gives up (each participant takes a few units a round). */
 const ROUNDS_MAX = 60;
 
-/** A deterministic random source (mulberry32), so spot checks and samples repeat run to run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-/** Plausible but wrong: the honest output with the lowest bit of snapshot 1, variable 3, flipped. */
-function forged(honest: Uint8Array): Uint8Array {
-  const out = honest.slice();
-  out[8 * (PARAMS.n + 3)]! ^= 1;
-  return out;
-}
+const forged = (honest: Uint8Array) => forgeL96(honest, PARAMS.n);
 
 interface Participant {
   api: ApiClient;
@@ -51,7 +37,7 @@ interface Participant {
 }
 
 async function setup(dialect: TestDialect, seed = 1) {
-  const t = await makeDialectApp(dialect, { random: seeded(seed) });
+  const t = await makeDialectApp(dialect, { random: mulberry32(seed) });
   const { apiKey } = await t.client().createCustomer('Acme');
   const customer = t.client(apiKey);
   const job = await customer.createJob({ kind: 'lorenz96', params: PARAMS });
