@@ -42,6 +42,8 @@ interface Outcome {
   wrongPeak: number;
   roundsWrong: number;
   cheaterPointsVested: number;
+  /** Vested and still vesting. */
+  cheaterPointsCredited: number;
   resultsPerUnit: number;
   verifyCpuShare: number;
   verified: number;
@@ -90,7 +92,13 @@ async function runOnce(rule: 'trust' | 'peers', honestN: number, cheaters: numbe
     const cpu1 = pool.stats();
     const replicas = await t.store.db.selectFrom('replicas').select('id').where('state', '=', 'returned').execute();
     let vested = 0;
-    for (const w of who) if (w.cheat) vested += (await ledgerOf(t.store).balance(ACCOUNTS.volunteerPoints(w.id).id))?.posted ?? 0;
+    let credited = 0;
+    const posted = async (account: string) => (await ledgerOf(t.store).balance(account))?.posted ?? 0;
+    for (const w of who) {
+      if (!w.cheat) continue;
+      vested += await posted(ACCOUNTS.volunteerPoints(w.id).id);
+      credited += (await posted(ACCOUNTS.volunteerPoints(w.id).id)) + (await posted(ACCOUNTS.volunteerVesting(w.id).id));
+    }
     const verified = (await customer.job(job.id)).assurance?.serverVerified ?? 0;
     return {
       seconds,
@@ -98,6 +106,7 @@ async function runOnce(rule: 'trust' | 'peers', honestN: number, cheaters: numbe
       wrongPeak: peak,
       roundsWrong,
       cheaterPointsVested: vested,
+      cheaterPointsCredited: credited,
       resultsPerUnit: replicas.length / UNITS,
       verifyCpuShare: (cpu1.busyMs - cpu0.busyMs) / (seconds * 1000),
       verified,
@@ -112,9 +121,9 @@ function line(name: string, on: Outcome, off: Outcome): string {
   return (
     `${name.padEnd(26)} verification on: ${(UNITS / on.seconds).toFixed(0).padStart(5)} units/s, ${on.resultsPerUnit.toFixed(2)} results/unit, ` +
     `server runs ${on.verified}/${UNITS} units at ${(100 * on.verifyCpuShare).toFixed(1)}% of a core; wrong units delivered ${on.wrongDelivered}, at peak ${on.wrongPeak} ` +
-    `(${on.roundsWrong} rounds with any), cheater points vested ${on.cheaterPointsVested}\n` +
+    `(${on.roundsWrong} rounds with any), cheater points credited ${on.cheaterPointsCredited} (vested ${on.cheaterPointsVested})\n` +
     `${''.padEnd(26)} verification off: ${(UNITS / off.seconds).toFixed(0).padStart(5)} units/s, ${off.resultsPerUnit.toFixed(2)} results/unit; wrong units delivered ${off.wrongDelivered}, ` +
-    `cheater points ${off.cheaterPointsVested}\n${''.padEnd(26)} throughput on/off ${(off.seconds / on.seconds).toFixed(2)}`
+    `cheater points credited ${off.cheaterPointsCredited}\n${''.padEnd(26)} throughput on/off ${(off.seconds / on.seconds).toFixed(2)}`
   );
 }
 

@@ -19,6 +19,11 @@ beforeEach(async () => {
   t = await makeTestApp();
   t.clock.now = JAN_15;
   volunteer = await t.client().createVolunteer();
+  // Only a claimed identity may turn points into licenses: an account owns this one.
+  await t.store.db
+    .insertInto('users')
+    .values({ id: `u_${volunteer.volunteerId}`, email: `${volunteer.volunteerId}@example.org`, password_hash: 'x', roles: 'volunteer', volunteer_id: volunteer.volunteerId, customer_id: null, shop_id: null, created_at: JAN_15 })
+    .execute();
 });
 
 /** Credits vested points for validated work the way edge/coordinator does (code `unit_vest` into the spendable account), at time `at`. */
@@ -34,6 +39,13 @@ const ask = async (productId = product.productId) => post(t.app, LICENSE_PATHS.c
 const grant = async () => ContributorGrantResponseSchema.parse(await (await ask()).json());
 
 describe('contributor grant (real ledger: ledgerOf from edge/ledger)', () => {
+  it('refuses an anonymous identity: points are spent only by claimed ones', async () => {
+    const anonymous = await t.client().createVolunteer();
+    const r = await post(t.app, LICENSE_PATHS.contributorGrant, { productId: product.productId }, `Bearer ${anonymous.token}`);
+    expect(r.status).toBe(403);
+    expect((await problemOf(r)).type).toBe('/problems/forbidden');
+  });
+
   it('names calendar months in UTC', () => {
     expect(utcMonth(Date.UTC(2027, 11, 31, 23, 59))).toEqual({ month: '2027-12', startMs: Date.UTC(2027, 11, 1), endMs: Date.UTC(2028, 0, 1), nextEndMs: Date.UTC(2028, 1, 1) });
   });

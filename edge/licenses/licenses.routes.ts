@@ -146,6 +146,9 @@ export function licenseRoutes(deps: LicenseRoutesDeps) {
     const { productId } = await readJson(c, ContributorGrantRequestSchema);
     const product = contributorProduct(productId);
     if (!product) throw new ProblemError('license-product-not-found', `product ${productId} is not granted to contributors`);
+    // Points are money: an anonymous identity (free to make) spends nothing until an account claims it.
+    const owner = await store.db.selectFrom('users').select('id').where('volunteer_id', '=', c.get('volunteerId')).executeTakeFirst();
+    if (!owner) throw new ProblemError('forbidden', 'an anonymous volunteer identity cannot turn its points into licenses: sign in and claim it first');
     const r = await contributorGrant(store, ledgerOf(store), { volunteerId: c.get('volunteerId'), ...product }, now());
     return c.json(r satisfies ContributorGrantResponse);
   });
