@@ -74,9 +74,10 @@ export type QuorumDecision =
   /**
    * `quorum` independent results agree and one of them is an established volunteer's: the
    * unit is valid. `agreeing` are the earlier replicas to credit with it (never one already
-   * credited), `others` the disagreeing ones to mark invalid.
+   * credited), `others` the disagreeing ones to mark invalid; `leastVerified` is the fewest
+   * server-verified matches among the agreeing volunteers (how often the server samples).
    */
-  | { kind: 'valid'; agreeing: Returned[]; others: Returned[] }
+  | { kind: 'valid'; agreeing: Returned[]; others: Returned[]; leastVerified: number }
   /**
    * `quorum` results agree, but not independently or all on probation: they may be one
    * person's identities, so the server's own run decides. The unit wants no more replicas.
@@ -107,7 +108,7 @@ export function decideQuorum(
     // A re-checked unit keeps its earlier (solo) replica, already credited: never credit twice.
     const agreeing = same.filter((r) => r.outcome !== 'valid');
     const others = returned.filter((r) => r.result_hash !== hash && r.outcome !== 'invalid');
-    return { kind: 'valid', agreeing, others };
+    return { kind: 'valid', agreeing, others, leastVerified: Math.min(...sources.map((x) => x.verified_matches)) };
   }
   const groups = new Map<string | null, number>([[hash, agree]]);
   for (const r of returned) if (r.result_hash !== hash) groups.set(r.result_hash, (groups.get(r.result_hash) ?? 0) + 1);

@@ -16,7 +16,7 @@ import { checkPlausible } from './plausibility/index.ts';
 import { lockUnitsOfLeasesOp, replicaAndUnitOp, type LeaseRefusal } from './lease.ts';
 import type { TxContext } from './ports.ts';
 import * as Q from './queries.ts';
-import { SAMPLE_VERIFY_RATE, SOLO_VERIFY_RATE, isEstablished } from './trust-rules.ts';
+import { SOLO_VERIFY_RATE, isEstablished, sampleRate } from './trust-rules.ts';
 import { recordBadOp, reverseCreditsOp } from './trust.ts';
 import { applyVerdictOp } from './verdict.ts';
 import { queueVerificationOp } from './verification.ts';
@@ -58,6 +58,7 @@ function* decideValidOp(
   winner: { id: number; volunteer_id: string },
   agreeing: readonly Returned[],
   others: readonly Returned[],
+  leastVerified: number,
   c: CreditingContext,
 ): Op<void> {
   yield* exec(Q.setUnitValid, { id: unit.id, leased: unit.leased, hash, output, now: c.now });
@@ -67,8 +68,9 @@ function* decideValidOp(
   yield* reverseCreditsOp(unit, others, c.now);
   for (const r of others) yield* recordBadAfterOp(r.volunteer_id, c);
   c.credits.validated.push(unit.job_id);
-  // The server checks a share of what peers decided: most of the solo results, a few others.
-  const rate = c.rule === 'peers' ? 0 : unit.quorum === 1 ? SOLO_VERIFY_RATE : SAMPLE_VERIFY_RATE;
+  // The server checks a share of what peers decided: solo results, and the rest the more
+  // often the less verified the volunteers who decided it.
+  const rate = c.rule === 'peers' ? 0 : unit.quorum === 1 ? SOLO_VERIFY_RATE : sampleRate(leastVerified);
   if (c.random() < rate) yield* queueVerificationOp(unit, unit.quorum === 1 ? 'solo' : 'sample', c);
 }
 
@@ -118,7 +120,7 @@ export function* submitResultOp(volunteerId: string, leaseId: number, output: Ui
   const decision = decideQuorum(unit, hash, yield* sourceOf(replica), returned, isEstablished, c.rule);
   if (decision.kind === 'valid') {
     yield* settle('valid', null, unit.cost_points);
-    yield* decideValidOp({ ...unit, leased }, hash, output, me, decision.agreeing, decision.others, c);
+    yield* decideValidOp({ ...unit, leased }, hash, output, me, decision.agreeing, decision.others, decision.leastVerified, c);
     return ok({ leaseId, outcome: 'valid', creditedPoints: unit.cost_points });
   }
   yield* settle('pending', output, 0);

@@ -24,8 +24,24 @@ export const SOLO_VERIFY_RATE = 0.2;
 export const RECHECK_UNITS_MAX = 50;
 /** The verification queue's priority of a re-check (see VERIFY_PRIORITY in verification.ts). */
 export const VERIFY_PRIORITY_RECHECK = 3;
-/** Share of units decided by peers (established and independent) the server re-runs anyway. */
+/** Share of units decided by mature peers (independent, all MATURE_MATCHES_MIN or more verified matches) the server re-runs anyway. */
 export const SAMPLE_VERIFY_RATE = 0.02;
+/**
+ * Share re-run when one of the deciding volunteers is newly established (fewer than
+ * MATURE_MATCHES_MIN verified matches): all of it. Peers' agreement answers the volunteer at
+ * once, but a cheater that earned its first matches honestly and then forges with its other
+ * identities on other networks has every such unit checked (and corrected, its credits never
+ * vested) until it has done MATURE_MATCHES_MIN honest units per identity. With half, two of
+ * eight forged units still slipped through in tests/trust/collusion.test.ts.
+ */
+export const YOUNG_SAMPLE_VERIFY_RATE = 1;
+/** Verified matches after which a volunteer's peer-decided results are only sampled at SAMPLE_VERIFY_RATE. */
+export const MATURE_MATCHES_MIN = 50;
+
+/** The share of a peer-decided unit the server re-runs, from the least verified of the volunteers that decided it. */
+export function sampleRate(leastVerifiedMatches: number): number {
+  return leastVerifiedMatches >= MATURE_MATCHES_MIN ? SAMPLE_VERIFY_RATE : YOUNG_SAMPLE_VERIFY_RATE;
+}
 
 /** Whether a volunteer's results may decide a unit with other volunteers' (probation is over). */
 export function isEstablished(v: { verified_matches: number }): boolean {

@@ -41,7 +41,7 @@ export const unitOutputsOfIteration = prepare('validated outputs of an iteration
 export const amendJob = prepare('job amended', ['id', 'result'], (db, p) =>
   db
     .updateTable('jobs')
-    .set((eb) => ({ amended_units: eb('amended_units', '+', sql.lit(1)), result: eb.fn.coalesce(p('result'), eb.ref('result')) }))
+    .set((eb) => ({ amended_units: eb('amended_units', '+', sql.lit(1)), result: eb.fn.coalesce(eb.val(p('result')), eb.ref('result')) }))
     .where('id', '=', p('id')),
 );
 

@@ -118,6 +118,44 @@ describe.each(dialects)('colluding identities on %s', (dialect) => {
     console.log(`collusion across origins, on probation (${dialect}): wrong units at peak ${peak}`);
   });
 
+  it('established, then colluding across networks: what peers let through is caught by samples and re-checks, and no wrong result vests', async () => {
+    const t = await setup(dialect, 4);
+    // The cheater first earns trust honestly on every identity (matches with the server's
+    // run), then forges: its established identities on different networks now agree with
+    // each other, which decides a unit without the server — unless it samples it.
+    const established = new Set<string>();
+    const cheaters: Participant[] = [];
+    for (let i = 0; i < 8; i++) {
+      const p = await t.participant(`192.0.${10 + i}.10`, () => established.has(p.id));
+      cheaters.push(p);
+    }
+    const honest = [await t.participant('198.51.100.10'), await t.participant('203.0.113.10')];
+    const refresh = async () => {
+      for (const c of cheaters) if ((await t.standing(c)).verified_matches >= PROBATION_MATCHES_MIN) established.add(c.id);
+      return t.finished();
+    };
+    const peak = await t.run([...cheaters, ...honest], refresh);
+    await t.coordinator.verifier.settle();
+    const job = await t.customer.job(t.job.id);
+    expect(job.status).toBe('completed');
+    // Every wrong unit peers let through was corrected, and the delivered result amended.
+    expect(await t.wrongUnits()).toBe(0);
+    expect(await t.customer.jobResult(t.job.id)).toEqual(JSON.parse(JSON.stringify(t.expected)));
+    if (peak > 0) expect(job.amendedUnits).toBeGreaterThan(0);
+    // No forged result ever became spendable: credits from peers wait a day to vest.
+    for (const c of cheaters) {
+      const forgedCredits = await t.store.db
+        .selectFrom('replicas')
+        .innerJoin('units', 'units.id', 'replicas.unit_id')
+        .select(['replicas.vested', 'replicas.result_hash', 'units.canonical_hash'])
+        .where('replicas.volunteer_id', '=', c.id)
+        .where('replicas.vested', '=', 1)
+        .execute();
+      expect(forgedCredits.every((r) => r.result_hash === r.canonical_hash)).toBe(true);
+    }
+    console.log(`established colluders across networks (${dialect}): wrong units at peak ${peak}, amended ${job.amendedUnits}, assurance ${JSON.stringify(job.assurance)}`);
+  });
+
   it('ends probation only on matches with the server’s run, never on agreeing with peers', async () => {
     const t = await setup(dialect, 3);
     // Two identities of one person on two networks agree honestly with each other: the server
