@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Store } from '../db/index.ts';
-import { exec, rows, runInTransaction, type Op } from '../db/prepared.ts';
+import { exec, rows, runInTransaction, type Op, type RunHooks } from '../db/prepared.ts';
 import { kernelKey, type KernelRegistry } from '../kernels/registry.ts';
 import { PendingCredits, postCreditsOp } from './credits.ts';
 import type { JobsPort, TxContext } from './ports.ts';
@@ -30,8 +30,12 @@ export const VERIFY_POLL_MS = 200;
 export const VERIFY_DRAIN_BATCH_MAX = 8;
 /** Rounds of {@link Verifier.settle}: each runs what the one before queued (re-checks of a disproved volunteer's results). */
 export const VERIFY_SETTLE_ROUNDS_MAX = 100;
-/** Claims of one verification before it is given up (its unit stays as it is; a log line says so). */
-export const VERIFY_ATTEMPTS_MAX = 5;
+/**
+ * Claims of one verification before it is given up (its unit stays as it is). A claim is
+ * counted when taken, so crashes count too: high enough that restarts never exhaust it, low
+ * enough that a run that can never be applied stops being retried (every 30 s: about 8 hours).
+ */
+export const VERIFY_ATTEMPTS_MAX = 1_000;
 
 export interface Verifier {
   /** Verifies `unitId` now if it is queued and free; resolves once applied, or left for the drain. */
@@ -56,6 +60,8 @@ export interface VerifierDeps {
   pool?: VerifyPool;
   /** This node's name on its claims (NODE_ID): restarting frees them. @default a random name */
   nodeId?: string;
+  /** Fault injection in tests: called before every query of the transaction that applies a run. */
+  applyHooks?: RunHooks;
 }
 
 /**
@@ -138,7 +144,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
           const c = { ...ctx(), credits: new PendingCredits() };
           yield* applyVerificationOp(unitId, run, c);
           yield* postCreditsOp(c);
-        });
+        }, deps.applyHooks);
       } catch (err) {
         // Not applied (its retries lost to concurrent transactions): free it for the next drain.
         await runInTransaction(store, () => exec(Q.unclaimVerification, { unit: unitId })).catch(() => undefined);
@@ -172,8 +178,10 @@ export function createVerifier(deps: VerifierDeps): Verifier {
       for (let round = 0; round < VERIFY_SETTLE_ROUNDS_MAX; round++) {
         const due = await runInTransaction(store, () => rows(Q.nextVerifications, { now: now(), max: VERIFY_DRAIN_BATCH_MAX }));
         if (due.length === 0) break;
-        await Promise.all(due.map((d) => verifyOne(d.unit_id)));
+        const outcomes = await Promise.allSettled(due.map((d) => verifyOne(d.unit_id)));
         ran += due.length;
+        // A run that failed to apply is left for later, not retried in a loop here.
+        if (outcomes.some((o) => o.status === 'rejected')) break;
       }
       await vestDue();
       return ran;
