@@ -18,7 +18,7 @@ import { createEdge } from '../app.ts';
 import { openStore, type Store } from '../db/index.ts';
 import { loadKernelRegistry } from '../kernels/registry.ts';
 import { KERNELS_DIST, closeDialectApps, dropFreshPg, freshPgUrl, makeDialectApp, snapshot, testDialects, type TestDialect } from '../testing.ts';
-import { CUSTOMERS_PER_ORIGIN_PER_HOUR_MAX, IDENTITIES_PER_ORIGIN_PER_HOUR_MAX } from './identity-limiter.ts';
+import { CUSTOMERS_PER_ORIGIN_PER_HOUR_MAX, IDENTITIES_PER_ORIGIN_PER_HOUR_MAX } from '../auth/identity-limiter.ts';
 
 const dialects = await testDialects('identity limits per origin');
 const HOUR_MS = 3_600_000;

@@ -17,7 +17,7 @@ import { ledgerOf } from '../ledger/ledger.ts';
 import { requireVolunteer, type AuthVariables } from '../auth/require.ts';
 import { issueToken, newId } from '../auth/tokens.ts';
 import { insertVolunteer } from '../auth/volunteers.ts';
-import { admitIdentity, retryAfterSeconds, tooManyDetail, type IdentityAdmission, type IdentityRefusal } from './identity-limiter.ts';
+import { admitIdentity, retryAfterSeconds, tooManyDetail, type IdentityAdmission, type IdentityRefusal } from '../auth/identity-limiter.ts';
 
 /** The problem type of each refusal of the identity limiter. */
 const ACCOUNT_PROBLEMS = { too_many: 'too-many-identities' } as const satisfies Record<IdentityRefusal['status'], ProblemSlug>;

@@ -8,7 +8,10 @@ import { Hono } from 'hono';
 import { AUTH_PATHS, ClaimRequestSchema, LoginRequestSchema, SignupRequestSchema, type SessionUserBody } from '../../shared/auth/schemas.ts';
 import { requireVolunteer, type AuthVariables } from './require.ts';
 import type { Store } from '../db/index.ts';
+import { inTransaction, type Rollback } from '../db/tx.ts';
 import { readJson } from '../http/body.ts';
+import { clientOrigin } from '../http/origin.ts';
+import { admitIdentity, retryAfterSeconds, tooManyDetail, type IdentityAdmission } from './identity-limiter.ts';
 import { ProblemError, refusalProblem, type ProblemSlug } from '../http/problem.ts';
 import { createLoginLimiter, type LimitCheck } from './login-limiter.ts';
 import { hashPassword, verifyNothing, verifyPassword } from './passwords.ts';
@@ -30,6 +33,8 @@ export interface AuthRoutesDeps {
   store: Store;
   /** Clock (epoch ms); sessions of `store` are timed by it. */
   now: () => number;
+  /** Proxies whose X-Forwarded-For names the client (TRUST_PROXY): sign-ups are bounded per network. */
+  trustedProxies: ReadonlySet<string>;
 }
 
 /**
@@ -37,7 +42,7 @@ export interface AuthRoutesDeps {
  * app.route('/', authRoutes(deps));
  */
 export function authRoutes(deps: AuthRoutesDeps) {
-  const { store, now } = deps;
+  const { store, now, trustedProxies } = deps;
   setSessionClock(store, now);
   const limiter = createLoginLimiter(now);
   const app = new Hono<{ Variables: SessionVariables & AuthVariables }>();
@@ -72,6 +77,19 @@ export function authRoutes(deps: AuthRoutesDeps) {
     // Checked before hashing too, so a taken address costs no scrypt run.
     const taken = { status: 'email_taken', detail: `${req.email} has an account: sign in instead` } as const;
     if (await findUserByEmail(store, req.email)) throw refusalProblem(AUTH_PROBLEMS, taken);
+    // A sign-up makes an identity as POST /api/volunteers (or /api/customers) does, under the
+    // same per-network bounds; the attempt counts even if the account is not made after all.
+    const at = now();
+    const kind = req.role === 'volunteer' ? 'volunteer' : 'customer';
+    const admitted = await inTransaction(store, async (trx, rollback: Rollback<IdentityAdmission>) => {
+      const a = await admitIdentity(trx, kind, clientOrigin(c, trustedProxies), at);
+      // A refusal counts nothing, in any window.
+      return a.status === 'admitted' ? a : rollback(a);
+    });
+    if (admitted.status !== 'admitted') {
+      c.header('Retry-After', String(retryAfterSeconds(admitted, at)));
+      throw new ProblemError('too-many-identities', tooManyDetail(admitted, at));
+    }
     const passwordHash = await hashPassword(req.password);
     const created = await createUser(store, { email: req.email, passwordHash, role: req.role, now: now() });
     if (created.status === 'email_taken') throw refusalProblem(AUTH_PROBLEMS, taken);
