@@ -180,8 +180,10 @@ export class Reception {
 
   private openPlace(token: string): { id: string; arrival: number } {
     const [id, arrivalText, mac] = token.split('.');
-    const expected = id && arrivalText ? createHmac('sha256', this.placeKey).update(`${id}.${arrivalText}`).digest() : undefined;
-    const given = mac ? Buffer.from(mac, 'base64url') : undefined;
+    // The MAC's text is compared as issued: decoding first would accept other spellings of it
+    // (the last base64url character carries two unused bits), so a changed token could pass.
+    const expected = id && arrivalText ? Buffer.from(createHmac('sha256', this.placeKey).update(`${id}.${arrivalText}`).digest('base64url')) : undefined;
+    const given = mac ? Buffer.from(mac) : undefined;
     if (!expected || !given || given.length !== expected.length || !timingSafeEqual(given, expected)) {
       throw new ReceptionRefused('place_invalid', 'this place-in-line token was not issued here');
     }
