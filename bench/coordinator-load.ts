@@ -18,11 +18,18 @@ const tokens = JSON.parse(tokensJson!) as string[];
 const deadline = Number(deadlineArg);
 const agent = new Agent({ keepAlive: true, maxSockets: tokens.length });
 
-function call(base: URL, method: string, path: string, token: string, body?: Buffer | string, type = 'application/json'): Promise<{ status: number; text: string }> {
+/**
+ * Volunteer `v`'s source address: a loopback address in a /24 of its own, so the edge sees
+ * each simulated volunteer on a network of its own, as real ones are (independent replicas
+ * decide units without the server's run once their volunteers are established).
+ */
+const sourceAddress = (v: number) => `127.0.${(v % 254) + 1}.1`;
+
+function call(base: URL, method: string, path: string, token: string, v: number, body?: Buffer | string, type = 'application/json'): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = { authorization: `Bearer ${token}` };
     if (body !== undefined) Object.assign(headers, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
-    const req = request({ host: base.hostname, port: base.port, path, method, agent, headers }, (res) => {
+    const req = request({ host: base.hostname, port: base.port, path, method, agent, headers, localAddress: sourceAddress(v) }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
@@ -52,7 +59,7 @@ await Promise.all(
     const base = bases[v % bases.length]!;
     while (Date.now() < deadline) {
       let t0 = performance.now();
-      const r = await call(base, 'POST', '/api/work/lease', token, JSON.stringify({ max: batch }));
+      const r = await call(base, 'POST', '/api/work/lease', token, v, JSON.stringify({ max: batch }));
       const leaseMs = performance.now() - t0;
       trips++;
       const { leases } = JSON.parse(r.text) as { leases: { leaseId: number; input: string }[] };
@@ -71,13 +78,13 @@ await Promise.all(
       });
       if (leases.length === 1) {
         t0 = performance.now();
-        const s = await call(base, 'PUT', `/api/work/leases/${leases[0]!.leaseId}/result`, token, outs[0]!, 'application/octet-stream');
+        const s = await call(base, 'PUT', `/api/work/leases/${leases[0]!.leaseId}/result`, token, v, outs[0]!, 'application/octet-stream');
         if (s.status !== 200) throw new Error(`submit ${s.status}: ${s.text}`);
         lat.submit.push(performance.now() - t0);
       } else {
         const body = JSON.stringify({ results: leases.map((l, i) => ({ leaseId: l.leaseId, output: outs[i]!.toString('base64') })) });
         t0 = performance.now();
-        const s = await call(base, 'POST', '/api/work/results', token, body);
+        const s = await call(base, 'POST', '/api/work/results', token, v, body);
         if (s.status !== 200 || s.text.includes('"problem"')) throw new Error(`submit ${s.status}: ${s.text.slice(0, 500)}`);
         lat.submit.push(performance.now() - t0);
       }

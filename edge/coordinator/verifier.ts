@@ -27,7 +27,9 @@ export const VERIFY_CLAIM_RENEW_MS = 10_000;
 /** How often the background drain looks at the queue. */
 export const VERIFY_POLL_MS = 200;
 /** Verifications one drain takes at a time (the pool queues what its threads can't run yet). */
-export const VERIFY_DRAIN_BATCH_MAX = 8;
+export const VERIFY_DRAIN_BATCH_MAX = 32;
+/** Batches one drain tick runs back to back while verifications are due (then the next tick). */
+export const VERIFY_DRAIN_ROUNDS_MAX = 16;
 /** Rounds of {@link Verifier.settle}: each runs what the one before queued (re-checks of a disproved volunteer's results). */
 export const VERIFY_SETTLE_ROUNDS_MAX = 100;
 /**
@@ -163,8 +165,14 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     draining = true;
     try {
       await vestDue();
-      const due = await runInTransaction(store, () => rows(Q.nextVerifications, { now: now(), max: VERIFY_DRAIN_BATCH_MAX }));
-      await Promise.all(due.filter((d) => !running.has(d.unit_id)).map((d) => verifyOne(d.unit_id)));
+      // Back to back while work is due: a backlog (a burst of new volunteers on probation) is
+      // drained at the pool's pace, not one batch per tick.
+      for (let round = 0; round < VERIFY_DRAIN_ROUNDS_MAX; round++) {
+        const due = (await runInTransaction(store, () => rows(Q.nextVerifications, { now: now(), max: VERIFY_DRAIN_BATCH_MAX }))).filter((d) => !running.has(d.unit_id));
+        if (due.length === 0) break;
+        const outcomes = await Promise.allSettled(due.map((d) => verifyOne(d.unit_id)));
+        if (outcomes.some((o) => o.status === 'rejected')) break;
+      }
     } catch (err) {
       console.error('[edge] verification drain failed:', err);
     } finally {
