@@ -112,9 +112,9 @@ export function* submitResultOp(volunteerId: string, leaseId: number, output: Ui
   const plausible = checkPlausible(unit.kernel_id, new Uint8Array(unitInput!.input), output);
   if (plausible.status === 'implausible') {
     yield* exec(Q.settleReplicaImplausible, { id: leaseId, now: c.now, hash, reason: plausible.reason.slice(0, 500) });
-    yield* applyVerdictOp({ ...unit, leased, errors: unit.errors + 1 }, c);
+    const { queued } = yield* applyVerdictOp({ ...unit, leased, errors: unit.errors + 1 }, c);
     yield* recordBadAfterOp(volunteerId, c);
-    return ok({ leaseId, outcome: 'invalid', creditedPoints: 0 }, true);
+    return ok({ leaseId, outcome: 'invalid', creditedPoints: 0 }, queued);
   }
   const returned = yield* rows(Q.returnedOfUnit, { unit: unit.id });
   const decision = decideQuorum(unit, hash, yield* sourceOf(replica), returned, isEstablished, c.rule);
@@ -124,10 +124,10 @@ export function* submitResultOp(volunteerId: string, leaseId: number, output: Ui
     return ok({ leaseId, outcome: 'valid', creditedPoints: unit.cost_points });
   }
   yield* settle('pending', output, 0);
-  yield* applyVerdictOp({ ...unit, leased, agree_max: decision.agreeMax }, c);
+  const { queued } = yield* applyVerdictOp({ ...unit, leased, agree_max: decision.agreeMax }, c);
   // Agreement that may be one person's identities waits for the server's own run.
   if (decision.kind === 'verify') yield* queueVerificationOp(unit, 'probation', c);
-  return ok({ leaseId, outcome: 'pending', creditedPoints: 0 }, decision.kind === 'verify');
+  return ok({ leaseId, outcome: 'pending', creditedPoints: 0 }, queued || decision.kind === 'verify');
 }
 
 /** The submitter as independence and probation see it. */
@@ -173,8 +173,7 @@ export function* reportErrorOp(volunteerId: string, leaseId: number, message: st
   if (admitted === 'lease_closed') return { status: 'lease_closed' };
   yield* exec(Q.setReplicaErrored, { id: leaseId, now: c.now, error: message });
   const leased = unit.leased - (replica.state === 'leased' ? 1 : 0);
-  const state = yield* applyVerdictOp({ ...unit, leased, errors: unit.errors + 1, quorum: replica.solo ? unit.quorum_base : unit.quorum }, c);
+  const { state, queued } = yield* applyVerdictOp({ ...unit, leased, errors: unit.errors + 1, quorum: replica.solo ? unit.quorum_base : unit.quorum }, c);
   yield* recordBadOp(volunteerId, c);
-  const [after] = yield* rows(Q.unitById, { id: unit.id });
-  return { status: 'ok', leaseId, unitId: unit.id, unitState: state, verify: after?.verification === 'queued' };
+  return { status: 'ok', leaseId, unitId: unit.id, unitState: state, verify: queued };
 }

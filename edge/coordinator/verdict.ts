@@ -11,15 +11,18 @@ import * as Q from './queries.ts';
 import { judgeUnit } from './unit-rules.ts';
 import { queueVerificationOp } from './verification.ts';
 
-/** Persists `unit`'s counters and state; run inside the transaction that changed them. */
-export function* applyVerdictOp(unit: UnitHead, c: TxContext): Op<UnitHead['state']> {
+/**
+ * Persists `unit`'s counters and state; run inside the transaction that changed them.
+ * `queued`: the unit now waits for the server's run (its rule said it fails).
+ */
+export function* applyVerdictOp(unit: UnitHead, c: TxContext): Op<{ state: UnitHead['state']; queued: boolean }> {
   const verdict = judgeUnit(unit);
   const counters = { id: unit.id, leased: unit.leased, replicas: unit.replicas, quorum: unit.quorum, errors: unit.errors, agreeMax: unit.agree_max };
   if ('failure' in verdict) {
     yield* exec(Q.setUnitCounters, { ...counters, want: 0, state: 'in_progress' });
     yield* queueVerificationOp(unit, 'errors', c);
-    return 'in_progress';
+    return { state: 'in_progress', queued: true };
   }
   yield* exec(Q.setUnitCounters, { ...counters, want: verdict.want, state: verdict.state });
-  return verdict.state;
+  return { state: verdict.state, queued: false };
 }

@@ -160,6 +160,22 @@ export function createVerifier(deps: VerifierDeps): Verifier {
   /** Vests the credits whose window passed (verification.ts vests what the server confirmed). */
   const vestDue = () => runInTransaction(store, () => vestDueOp({ ...ctx(), credits: new PendingCredits() }));
 
+  /**
+   * Runs the verifications due, batch after batch, at most `rounds` batches; a run that failed
+   * to apply ends it (it is left for later, not retried in a loop). Answers how many ran.
+   */
+  async function runDue(rounds: number): Promise<number> {
+    let ran = 0;
+    for (let round = 0; round < rounds; round++) {
+      const due = (await runInTransaction(store, () => rows(Q.nextVerifications, { now: now(), max: VERIFY_DRAIN_BATCH_MAX }))).filter((d) => !running.has(d.unit_id));
+      if (due.length === 0) break;
+      const outcomes = await Promise.allSettled(due.map((d) => verifyOne(d.unit_id)));
+      ran += due.length;
+      if (outcomes.some((o) => o.status === 'rejected')) break;
+    }
+    return ran;
+  }
+
   async function drain(): Promise<void> {
     if (draining) return;
     draining = true;
@@ -167,12 +183,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
       await vestDue();
       // Back to back while work is due: a backlog (a burst of new volunteers on probation) is
       // drained at the pool's pace, not one batch per tick.
-      for (let round = 0; round < VERIFY_DRAIN_ROUNDS_MAX; round++) {
-        const due = (await runInTransaction(store, () => rows(Q.nextVerifications, { now: now(), max: VERIFY_DRAIN_BATCH_MAX }))).filter((d) => !running.has(d.unit_id));
-        if (due.length === 0) break;
-        const outcomes = await Promise.allSettled(due.map((d) => verifyOne(d.unit_id)));
-        if (outcomes.some((o) => o.status === 'rejected')) break;
-      }
+      await runDue(VERIFY_DRAIN_ROUNDS_MAX);
     } catch (err) {
       console.error('[edge] verification drain failed:', err);
     } finally {
@@ -182,15 +193,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
 
   return {
     async settle() {
-      let ran = 0;
-      for (let round = 0; round < VERIFY_SETTLE_ROUNDS_MAX; round++) {
-        const due = await runInTransaction(store, () => rows(Q.nextVerifications, { now: now(), max: VERIFY_DRAIN_BATCH_MAX }));
-        if (due.length === 0) break;
-        const outcomes = await Promise.allSettled(due.map((d) => verifyOne(d.unit_id)));
-        ran += due.length;
-        // A run that failed to apply is left for later, not retried in a loop here.
-        if (outcomes.some((o) => o.status === 'rejected')) break;
-      }
+      const ran = await runDue(VERIFY_SETTLE_ROUNDS_MAX);
       await vestDue();
       return ran;
     },
