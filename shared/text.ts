@@ -32,7 +32,8 @@ export function textProblem(text: string, multiLine = false): string | undefined
   if (LONE_SURROGATE.test(text)) return 'contains a lone surrogate (text that is not valid Unicode)';
   if (text.includes('\u0000')) return 'contains the NUL character (U+0000)';
   if ((multiLine ? CONTROL_MULTI_LINE : CONTROL_SINGLE_LINE).test(text)) return multiLine ? 'contains a control character' : 'contains a control character or a line break';
-  if (text.length > 0 && text.replace(INVISIBLE, '') === '') return 'contains only invisible characters';
+  // Spaces only are left to the length check ("must not be empty").
+  if (text.trim() !== '' && text.replace(INVISIBLE, '') === '') return 'contains only invisible characters';
   return undefined;
 }
 
