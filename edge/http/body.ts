@@ -37,7 +37,7 @@ function readIncoming(incoming: IncomingMessage, maxBytes: number, what: string)
 }
 
 /** The whole body, at most `maxBytes` (refused by its Content-Length before any byte is read). */
-async function readBody(c: Context, maxBytes: number, what: string): Promise<Uint8Array> {
+export async function readBody(c: Context, maxBytes: number, what: string): Promise<Uint8Array> {
   const declared = c.req.header('content-length');
   if (declared !== undefined && Number(declared) > maxBytes) throw tooLarge(maxBytes, what);
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
@@ -65,11 +65,19 @@ export async function readJson<S extends z.ZodType>(
 ): Promise<z.output<S>> {
   const body = await readBody(c, maxBytes, 'a request body');
   if (read) read.bytes = body.byteLength;
+  return parseJsonBody(body, c.req.header('content-type') ?? '', schema, emptyIs);
+}
+
+/**
+ * A body already read, parsed as {@link readJson} parses it (pure: a worker thread may run
+ * it for a large body, edge/jobs/prep/).
+ * @throws ProblemError `unsupported-media-type`, `malformed-json` or `validation`
+ */
+export function parseJsonBody<S extends z.ZodType>(body: Uint8Array, contentType: string, schema: S, emptyIs?: unknown): z.output<S> {
   const text = utf8.decode(body);
   let value: unknown = emptyIs;
   if (text.trim() !== '' || emptyIs === undefined) {
-    const type = c.req.header('content-type') ?? '';
-    if (!/^application\/(.+\+)?json\b/.test(type)) {
+    if (!/^application\/(.+\+)?json\b/.test(contentType)) {
       throw new ProblemError('unsupported-media-type', 'send the body as application/json');
     }
     try {
