@@ -87,6 +87,10 @@ export const PROBLEMS = {
   'node-full': { status: 503, title: 'This node is at capacity' },
   'waiting-room-full': { status: 503, title: 'The waiting room is full' },
   'place-invalid': { status: 400, title: 'The place-in-line token is not genuine' },
+  'too-many-job-bodies': { status: 429, title: 'Too many large job descriptions from this customer at once' },
+  'job-bodies-busy': { status: 503, title: 'The server is reading too many large job descriptions' },
+  'job-body-unreadable': { status: 503, title: 'The job description could not be read now' },
+  'too-many-progress-streams': { status: 429, title: 'Too many open progress streams' },
   internal: { status: 500, title: 'Internal server error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
