@@ -14,6 +14,18 @@ const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)}
 const prose = (s: string) => escape(s).replace(/`([^`]+)`/g, '<code>$1</code>');
 const anchor = (name: string) => `schema-${name}`;
 
+/** Who may call an operation, as the page says it. */
+const SECURITY_TEXT: Record<Operation['security'], string> = {
+  none: 'no authentication',
+  customer: 'customer API key or session',
+  volunteer: 'volunteer token or session',
+  volunteerToken: 'volunteer token',
+  session: 'signed in',
+  sessionOptional: 'session optional',
+  operator: 'operator token',
+  receptionKey: 'reception key (nodes)',
+};
+
 function bodyText(body: Operation['ok']['body']): string {
   if (body === null) return 'no content';
   return typeof body === 'string' ? `<a href="#${anchor(body)}">${body}</a> (application/json)` : `${escape(body.contentType)}: ${prose(body.description)}`;
@@ -28,9 +40,9 @@ function operationHtml(op: Operation, doc: Record<string, unknown>): string {
     .join('');
   return `<section class="op" id="${id}">
 <h3><span class="method method-${op.method}">${op.method.toUpperCase()}</span> <code>${escape(op.path)}</code></h3>
-<p>${escape(op.summary)}${op.auth ? '' : ' <span class="tag">no authentication</span>'}</p>
+<p>${escape(op.summary)} <span class="tag">${SECURITY_TEXT[op.security]}${op.role ? ` (${op.role})` : ''}</span></p>
 ${op.description ? `<p class="desc">${prose(op.description)}</p>` : ''}
-<dl>${op.request ? `<dt>Request body</dt><dd>${bodyText(op.request)}</dd>` : ''}<dt>${op.ok.status}</dt><dd>${bodyText(op.ok.body)}</dd></dl>
+<dl>${op.request ? `<dt>Request body${op.request.optional ? ' (optional)' : ''}</dt><dd>${bodyText(op.request.body)}, at most ${op.request.bytesMax} bytes</dd>` : ''}<dt>${op.ok.status}</dt><dd>${bodyText(op.ok.body)}</dd></dl>
 ${problems ? `<ul class="problems">${problems}</ul>` : ''}
 </section>`;
 }
