@@ -2,24 +2,23 @@
  * @module Job routes for customers: quote, submit, list, status, cancel, progress events,
  * partial results, the result as JSON or CSV, and the invoice.
  */
-import { Hono, type Context } from 'hono';
-import { z } from 'zod';
+import { Hono } from 'hono';
 import { API_PATHS, CUSTOMER_API_PATHS } from '../../shared/api/schemas.ts';
 import { resultCsv } from '../../shared/jobs/csv.ts';
-import { JOB_KINDS, JobRequestSchema, type JobKind, type JobRequest } from '../../shared/jobs/kinds.ts';
-import { JSON_BODY_BYTES_MAX, TRAINING_JOB_BODY_BYTES_MAX } from '../../shared/limits.ts';
+import type { JobKind } from '../../shared/jobs/kinds.ts';
 import { requireCustomer, type AuthVariables } from '../auth/require.ts';
 import type { Store } from '../db/index.ts';
 import type { KernelRegistry } from '../kernels/registry.ts';
 import type { JobRow } from '../db/schema.ts';
-import { readJson } from '../http/body.ts';
-import { ProblemError, validationProblem, type ProblemSlug } from '../http/problem.ts';
+import { ProblemError, type ProblemSlug } from '../http/problem.ts';
 import { jobInvoice } from './billing.ts';
 import { JOB_HEAD_COLUMNS, cancelJob, jobAssurance, createJob, getOwnJob, jobFailures, toJob } from './jobs.ts';
 import { JOB_KIND_HANDLERS } from './kinds.ts';
 import { jobNotFound, type JobAnswer, type JobRefusalStatus } from './refusals.ts';
-import { streamJobProgress } from './progress.ts';
+import { JOB_EVENT_STREAMS_RETRY_AFTER_S, progressStreams, streamJobProgress } from './progress.ts';
 import { quoteJob } from './quote.ts';
+import { planFromBody, type PlanBodyDeps } from './prep/plan-body.ts';
+import { createJobPrepPool, type JobPrepPool } from './prep/pool.ts';
 
 /** Jobs one listing returns, newest first. */
 const JOB_LIST_MAX = 100;
@@ -58,21 +57,30 @@ export interface JobRoutesDeps {
   store: Store;
   kernels: KernelRegistry;
   now: () => number;
+  /** Where large job bodies are parsed and split (tests pass a pool of their own). @default a worker-thread pool, made on first use */
+  jobPrep?: JobPrepPool;
+  /** Open progress streams per customer at most. @default JOB_EVENT_STREAMS_PER_CUSTOMER_MAX */
+  progressStreamsMax?: number;
 }
 
-export function jobRoutes({ store, kernels: registry, now }: JobRoutesDeps) {
+export function jobRoutes({ store, kernels: registry, now, jobPrep, progressStreamsMax }: JobRoutesDeps) {
   const app = new Hono<{ Variables: AuthVariables }>();
   app.use(`${API_PATHS.jobs}/*`, requireCustomer(store));
   app.use(API_PATHS.jobs, requireCustomer(store));
+  let pool = jobPrep;
+  const planning: PlanBodyDeps = { store, registry, pool: () => (pool ??= createJobPrepPool()), answered };
+  const streams = progressStreams(progressStreamsMax);
 
   app.post(API_PATHS.jobs, async (c) => {
-    const req = readJobRequest(await readJobBody(c));
-    return c.json(answered(await createJob(store, registry, c.get('customerId'), req, now())), 201);
+    const planned = await planFromBody(c, planning, c.get('customerId'), 'create');
+    const job = answered(await createJob(store, c.get('customerId'), planned, now()));
+    planned.adoptPrepared?.();
+    return c.json(job, 201);
   });
 
   app.post(CUSTOMER_API_PATHS.jobQuote, async (c) => {
-    const req = readJobRequest(await readJobBody(c));
-    return c.json(answered(await quoteJob(store, registry, c.get('customerId'), req, now())));
+    const planned = await planFromBody(c, planning, c.get('customerId'), 'quote');
+    return c.json(answered(await quoteJob(store, c.get('customerId'), planned, now())));
   });
 
   app.get(API_PATHS.jobs, async (c) => {
@@ -94,8 +102,14 @@ export function jobRoutes({ store, kernels: registry, now }: JobRoutesDeps) {
   app.post('/api/jobs/:id/cancel', async (c) => c.json(answered(await cancelJob(store, c.get('customerId'), c.req.param('id'), now()))));
 
   app.get('/api/jobs/:id/events', async (c) => {
-    const job = await ownJob(store, c.get('customerId'), c.req.param('id'));
-    return streamJobProgress(c, store, job.id, now);
+    const customerId = c.get('customerId');
+    const job = await ownJob(store, customerId, c.req.param('id'));
+    const closed = streams.open(customerId);
+    if (!closed) {
+      c.header('Retry-After', String(JOB_EVENT_STREAMS_RETRY_AFTER_S));
+      throw new ProblemError('too-many-progress-streams', `this customer has ${streams.max} progress streams open, the most at once; close one (or wait for its job to end) before opening another`);
+    }
+    return streamJobProgress(c, store, job.id, now, closed);
   });
 
   const partials = new Map<string, unknown>();
@@ -138,28 +152,6 @@ function completed(job: JobRow): JobRow & { result: string } {
 }
 
 /**
- * A job description's JSON: a training job carries its corpus and may have up to
- * TRAINING_JOB_BODY_BYTES_MAX bytes; every other kind keeps JSON_BODY_BYTES_MAX.
- */
-async function readJobBody(c: Context): Promise<unknown> {
-  const read = { bytes: 0 };
-  const raw = await readJson(c, z.unknown(), undefined, TRAINING_JOB_BODY_BYTES_MAX, read);
-  if (read.bytes > JSON_BODY_BYTES_MAX && (raw as { kind?: unknown } | null)?.kind !== 'ibm1-train') {
-    throw new ProblemError('body-too-large', `a request body may have at most ${JSON_BODY_BYTES_MAX} bytes (${TRAINING_JOB_BODY_BYTES_MAX} for an ibm1-train job)`);
-  }
-  return raw;
-}
-
-/** Validates a job description: an unknown kind is named before zod's generic union message. */
-function readJobRequest(raw: unknown): JobRequest {
-  const unknownKind = unknownKindDetail(raw);
-  if (unknownKind) throw new ProblemError('unknown-kind', unknownKind);
-  const parsed = JobRequestSchema.safeParse(raw);
-  if (!parsed.success) throw validationProblem(parsed.error, 'the job description is not valid');
-  return parsed.data;
-}
-
-/**
  * The result so far: a completed job's result trimmed of per-member lists, else what the
  * validated units of the current iteration integrate to.
  */
@@ -180,13 +172,4 @@ async function partialResult(store: Store, job: JobRow): Promise<unknown> {
     JSON.parse(params),
     valid.map((u) => ({ index: u.seq - first, output: new Uint8Array(u.canonical_output!) })),
   );
-}
-
-/** Names the unknown kind before zod's generic union message, for a clearer problem. */
-export function unknownKindDetail(body: unknown): string | undefined {
-  const kind = (body as { kind?: unknown })?.kind;
-  if (typeof kind === 'string' && !(JOB_KINDS as readonly string[]).includes(kind)) {
-    return `unknown job kind '${kind.slice(0, 40)}'; this server runs: ${JOB_KINDS.join(', ')}`;
-  }
-  return undefined;
 }

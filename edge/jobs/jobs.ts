@@ -5,13 +5,12 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import { CUSTOMER_API_PATHS, type Job } from '../../shared/api/schemas.ts';
-import { CURRENCY, JOB_FAILURES_LISTED_MAX, JOB_ITERATIONS_MAX, JOB_UNITS_MAX, QUORUM_DEFAULT } from '../../shared/limits.ts';
-import type { JobRequest } from '../../shared/jobs/kinds.ts';
+import { CURRENCY, JOB_FAILURES_LISTED_MAX, JOB_ITERATIONS_MAX, QUORUM_DEFAULT } from '../../shared/limits.ts';
+import type { JobKind, JobRequest } from '../../shared/jobs/kinds.ts';
 import type { Database, JobRow } from '../db/schema.ts';
 import type { Store } from '../db/index.ts';
 import { newId } from '../auth/tokens.ts';
 import { kernelKey, type KernelEntry, type KernelRegistry } from '../kernels/registry.ts';
-import { CorpusRefusedError } from '../../shared/jobs/ibm1.ts';
 import type { SplitUnit } from '../../shared/jobs/split.ts';
 import { isRefusal, jobNotFound, type JobAnswer } from './refusals.ts';
 import { exec, rows, runInOpenTransaction, type Op } from '../db/prepared.ts';
@@ -20,7 +19,7 @@ import { cancelUnitsOp, enqueueUnitsOp, type JobsPort, type UnitsDecided } from 
 import * as Q from './queries.ts';
 import { costMinor, customerBalance, holdQuoteOp, settleJobOp } from './billing.ts';
 import { JOB_KIND_HANDLERS } from './kinds.ts';
-import { publicIbm1Params } from '../../shared/jobs/ibm1.ts';
+import { splitJob, storedParams, type JobSplit, type StoredParams } from './split.ts';
 
 /** A job row without its result, as listings read it (a training job's result is its model). */
 export type JobHead = Omit<JobRow, 'result'>;
@@ -45,18 +44,6 @@ export function toJob(row: JobHead, failures: Job['failures'] = []): Job {
     failures,
     amendedUnits: row.amended_units,
   };
-}
-
-/** A job's parameters as the API shows them (kept in `jobs.params`): a training job's corpus (megabytes) by its size only. */
-function publicParams(kind: string, params: Record<string, unknown>): Record<string, unknown> {
-  if (kind === 'ibm1-train') return publicIbm1Params(params);
-  if (kind === 'translate') {
-    // The plan (template and tokens, up to ~100 KB) is the edge's; the document is in the result.
-    const { plan: _plan, document, ...rest } = params;
-    const text = typeof document === 'string' ? document : '';
-    return { ...rest, document: { characters: text.length, lines: text.split('\n').length } };
-  }
-  return params;
 }
 
 /** The units of a job that failed, and why (bounded). */
@@ -141,55 +128,64 @@ export interface JobPlan {
   priceMinor: number;
 }
 
-/** What a resolved job description splits into and costs, or why it cannot run here. */
-export function planJob(registry: KernelRegistry, resolved: ResolvedJobRequest): JobAnswer<JobPlan> {
-  const { req } = resolved;
-  const handler = JOB_KIND_HANDLERS[req.kind];
-  const kernel = registry.entries.get(kernelKey(handler.kernel.id, handler.kernel.version));
-  if (!kernel) return { status: 'kernel_unavailable', detail: `kernel ${handler.kernel.id}@${handler.kernel.version} is not loaded on this server` };
-  let units: SplitUnit[];
-  try {
-    units = handler.split(resolved.params, resolved.context);
-  } catch (err) {
-    // A training corpus the reader refused, under its own status (shared/jobs/ibm1.ts).
-    if (err instanceof CorpusRefusedError) return { status: err.status, detail: err.detail };
-    throw err;
-  }
-  if (units.length > JOB_UNITS_MAX) {
-    return {
-      status: 'invalid',
-      detail: `the job would have ${units.length} units, at most ${JOB_UNITS_MAX}`,
-      errors: [{ path: 'params', message: `too many units (${units.length} > ${JOB_UNITS_MAX}); put more members in each unit` }],
-    };
-  }
-  const quoted = handler.unitsQuoted(resolved.params, units);
-  const points = quoted.reduce((sum, u) => sum + u.costPoints, 0);
-  const quorum = QUORUM_DEFAULT;
-  return { status: 'ok', value: { kernel, units, unitsQuoted: quoted.length, points, quorum, priceMinor: costMinor(points, quorum) } };
+/** A job description ready to quote or create: its kind, its plan, and the parameters it keeps. */
+export interface PlannedJob {
+  kind: JobKind;
+  plan: JobPlan;
+  /** The JSON the job stores (made only when it is created: a training corpus is megabytes). */
+  stored(): StoredParams;
+  /** Puts the state a worker thread prepared (a tokenised corpus) into this edge's cache, once the job is created. */
+  adoptPrepared?(): void;
 }
 
-/** A job description resolved and planned, or why not. */
-export async function resolveAndPlanJob(store: Store, registry: KernelRegistry, customerId: string, req: JobRequest): Promise<JobAnswer<{ resolved: ResolvedJobRequest; plan: JobPlan }>> {
+/** The kernel that runs `kind`, or `kernel_unavailable` when this server has not loaded it. */
+export function jobKernel(registry: KernelRegistry, kind: JobKind): JobAnswer<KernelEntry> {
+  const { kernel } = JOB_KIND_HANDLERS[kind];
+  const entry = registry.entries.get(kernelKey(kernel.id, kernel.version));
+  if (!entry) return { status: 'kernel_unavailable', detail: `kernel ${kernel.id}@${kernel.version} is not loaded on this server` };
+  return { status: 'ok', value: entry };
+}
+
+/** A split job with its kernel, quorum and price. */
+export function pricedPlan(kernel: KernelEntry, split: JobSplit): JobPlan {
+  const quorum = QUORUM_DEFAULT;
+  return { kernel, units: split.units, unitsQuoted: split.unitsQuoted, points: split.points, quorum, priceMinor: costMinor(split.points, quorum) };
+}
+
+/** What a resolved job description splits into and costs, or why it cannot run here (the kernel is asked first). */
+export function planJob(registry: KernelRegistry, resolved: ResolvedJobRequest): JobAnswer<JobPlan> {
+  const kernel = jobKernel(registry, resolved.req.kind);
+  if (isRefusal(kernel)) return kernel;
+  const split = splitJob(resolved.req.kind, resolved.params, resolved.context);
+  if (isRefusal(split)) return split;
+  return { status: 'ok', value: pricedPlan(kernel.value, split.value) };
+}
+
+/**
+ * A job description resolved and planned on this thread, or why not (the routes send a
+ * large body to a worker thread instead: prep/).
+ */
+export async function planJobRequest(store: Store, registry: KernelRegistry, customerId: string, req: JobRequest): Promise<JobAnswer<PlannedJob>> {
   const resolved = await resolveJob(store.db, customerId, req);
   if (isRefusal(resolved)) return resolved;
   const plan = planJob(registry, resolved.value);
   if (isRefusal(plan)) return plan;
-  return { status: 'ok', value: { resolved: resolved.value, plan: plan.value } };
+  const { params } = resolved.value;
+  return { status: 'ok', value: { kind: req.kind, plan: plan.value, stored: () => storedParams(req.kind, params) } };
 }
 
 /**
- * Creates a job and all its units in one transaction, holding its price on the customer's
- * balance; a balance that does not cover it is refused (402) and nothing is created.
+ * Creates a planned job and all its units in one transaction, holding its price on the
+ * customer's balance; a balance that does not cover it is refused (402) and nothing is created.
  */
-export async function createJob(store: Store, registry: KernelRegistry, customerId: string, req: JobRequest, now: number): Promise<JobAnswer<Job>> {
-  const planned = await resolveAndPlanJob(store, registry, customerId, req);
-  if (isRefusal(planned)) return planned;
-  const { resolved, plan } = planned.value;
+export async function createJob(store: Store, customerId: string, planned: PlannedJob, now: number): Promise<JobAnswer<Job>> {
+  const { plan } = planned;
+  const stored = planned.stored();
   const row: JobRow = {
     id: newId('j', 9),
     customer_id: customerId,
-    kind: req.kind,
-    params: JSON.stringify(publicParams(req.kind, resolved.params as Record<string, unknown>)),
+    kind: planned.kind,
+    params: stored.publicParams,
     status: 'running',
     quorum: plan.quorum,
     units_total: plan.units.length,
@@ -214,7 +210,7 @@ export async function createJob(store: Store, registry: KernelRegistry, customer
       });
     }
     await trx.insertInto('jobs').values(row).execute();
-    await trx.insertInto('job_params').values({ job_id: row.id, params: JSON.stringify(resolved.params) }).execute();
+    await trx.insertInto('job_params').values({ job_id: row.id, params: stored.params }).execute();
     await runInOpenTransaction(store, trx, enqueueUnitsOp(row.id, { id: plan.kernel.id, version: plan.kernel.version }, plan.units, 0, 0, plan.quorum));
     return { status: 'ok', value: toJob(row) };
   });

@@ -7,11 +7,12 @@ import { EBM_KERNEL, EbmParamsSchema, splitEbm } from '../../shared/jobs/ebm.ts'
 import { assimilateEbm, integrateEbm, type EbmResult } from '../../shared/jobs/ebm-result.ts';
 import { L96_KERNEL, L96ParamsSchema, assimilateL96, integrateL96, nextL96, splitL96, type L96Result } from '../../shared/jobs/lorenz96.ts';
 import type { SplitUnit } from '../../shared/jobs/split.ts';
-import { IBM1_KERNEL, Ibm1ParamsSchema, assimilateIbm1, nextIbm1, partialIbm1, splitIbm1, trimIbm1, type Ibm1Result } from '../../shared/jobs/ibm1.ts';
+import { IBM1_KERNEL, Ibm1ParamsSchema, adoptPreparedCorpus, forgetPreparedCorpora, takePreparedCorpus, assimilateIbm1, nextIbm1, partialIbm1, splitIbm1, trimIbm1, type Ibm1Result } from '../../shared/jobs/ibm1.ts';
 import { TRANSLATE_KERNEL, TranslateParamsSchema, TranslateStoredSchema, planTranslation, splitTranslation } from '../../shared/jobs/translate.ts';
 import { assimilateTranslate, translatePartial, type TranslateResult } from '../../shared/jobs/translate-result.ts';
 import { TRANSLATE_SENTENCES_PER_UNIT } from '../../shared/limits.ts';
 import type { TranslationModel } from '../../shared/translation/model.ts';
+import type { PreparedCorpus } from '../../shared/translation/em.ts';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { isRefusal, type JobAnswer } from './refusals.ts';
@@ -41,6 +42,13 @@ export interface JobKindHandler {
    * (in unit order), or `null` when the job is done.
    */
   next?(params: unknown, outputs: Uint8Array[], iteration: number): SplitUnit[] | null;
+  /**
+   * For kinds that keep state prepared by `split` for later iterations (a training corpus
+   * tokenised and sharded): a worker thread that split the job `take`s it out of its cache
+   * (and `forget`s everything else), and the edge `adopt`s it into its own, so the next
+   * iteration, run on the edge, does not prepare it again.
+   */
+  handOver?: { take(params: unknown): unknown; adopt(params: unknown, state: unknown): void; forget(): void };
   /** Integrates canonical outputs, in unit order, into the result document. */
   assimilate(params: unknown, outputs: Uint8Array[]): unknown;
   /**
@@ -92,6 +100,11 @@ export const JOB_KIND_HANDLERS: Record<JobKind, JobKindHandler> = {
     split: (params) => splitIbm1(Ibm1ParamsSchema.parse(params)),
     unitsQuoted: (params, first) => Array.from({ length: Ibm1ParamsSchema.parse(params).maxIterations }, () => first).flat(),
     next: (params, outputs, iteration) => nextIbm1(Ibm1ParamsSchema.parse(params), outputs, iteration),
+    handOver: {
+      take: (params) => takePreparedCorpus(Ibm1ParamsSchema.parse(params)),
+      adopt: (params, state) => adoptPreparedCorpus(Ibm1ParamsSchema.parse(params), state as PreparedCorpus),
+      forget: forgetPreparedCorpora,
+    },
     assimilate: (params, outputs) => assimilateIbm1(Ibm1ParamsSchema.parse(params), outputs),
     partial: (params, units) => partialIbm1(Ibm1ParamsSchema.parse(params), units),
     trim: (result) => trimIbm1(result as Ibm1Result),

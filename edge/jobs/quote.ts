@@ -5,14 +5,12 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Quote } from '../../shared/api/schemas.ts';
-import type { JobRequest } from '../../shared/jobs/kinds.ts';
 import { CURRENCY, PRICE_MINOR_PER_POINT, THROUGHPUT_WINDOW_MS } from '../../shared/limits.ts';
 import type { Store } from '../db/index.ts';
 import type { Database } from '../db/schema.ts';
-import type { KernelRegistry } from '../kernels/registry.ts';
 import { customerBalance } from './billing.ts';
-import { resolveAndPlanJob } from './jobs.ts';
-import { isRefusal, type JobAnswer } from './refusals.ts';
+import type { PlannedJob } from './jobs.ts';
+import type { JobAnswer } from './refusals.ts';
 
 /** Unit points validated per second over the last window (all jobs), and the open points queued. */
 export async function volunteerThroughput(db: Kysely<Database>, now: number): Promise<{ pointsPerSecond: number | null; backlogPoints: number }> {
@@ -39,14 +37,12 @@ export async function volunteerThroughput(db: Kysely<Database>, now: number): Pr
   return { pointsPerSecond: points > 0 ? points / (THROUGHPUT_WINDOW_MS / 1000) : null, backlogPoints: Math.round(backlog) };
 }
 
-/** The quote of a job description for this customer; nothing is created or held. */
-export async function quoteJob(store: Store, registry: KernelRegistry, customerId: string, req: JobRequest, now: number): Promise<JobAnswer<Quote>> {
-  const planned = await resolveAndPlanJob(store, registry, customerId, req);
-  if (isRefusal(planned)) return planned;
-  const { plan } = planned.value;
+/** The quote of a planned job description for this customer; nothing is created or held. */
+export async function quoteJob(store: Store, customerId: string, planned: PlannedJob, now: number): Promise<JobAnswer<Quote>> {
+  const { plan } = planned;
   const [{ pointsPerSecond, backlogPoints }, { availableMinor }] = await Promise.all([volunteerThroughput(store.db, now), customerBalance(store, customerId)]);
   const quote: Quote = {
-    kind: req.kind,
+    kind: planned.kind,
     units: plan.unitsQuoted,
     points: plan.points,
     quorum: plan.quorum,

@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { decodeIbm1Output, ibm1OutputBytes } from '../kernels/ibm1.codec.ts';
 import { IBM1_ITERATIONS_MAX, IBM1_PREPARED_CACHED_MAX, IBM1_SHARD_PAIRS_MAX, TRAINING_JOB_BODY_BYTES_MAX } from '../limits.ts';
 import { readCorpus, type CorpusRead } from '../translation/corpus.ts';
-import { encodeIteration, normalize, prepareCorpus, shardCostPoints, sumIteration, uniformTable, type PreparedCorpus } from '../translation/em.ts';
+import { KeyIndex, encodeIteration, normalize, prepareCorpus, shardCostPoints, sumIteration, uniformTable, type PreparedCorpus } from '../translation/em.ts';
 import type { TranslationModel } from '../translation/model.ts';
 import { buildModel, frequentWords, type FrequentWord } from '../translation/train-result.ts';
 import type { SplitUnit } from './split.ts';
@@ -83,6 +83,31 @@ export function preparedCorpus(p: Ibm1Params): PreparedCorpus {
   if (prepared.size >= IBM1_PREPARED_CACHED_MAX) prepared.delete(prepared.keys().next().value!);
   prepared.set(key, prep);
   return prep;
+}
+
+/**
+ * Takes the prepared corpus of `p` out of this thread's cache, if it holds it: a worker thread
+ * that prepared it hands it to the edge's main thread ({@link adoptPreparedCorpus}).
+ */
+export function takePreparedCorpus(p: Ibm1Params): PreparedCorpus | undefined {
+  const key = cacheKey(p);
+  const hit = prepared.get(key);
+  prepared.delete(key);
+  return hit;
+}
+
+/** Caches a corpus another thread prepared for `p` (as it arrives, a structured clone). */
+export function adoptPreparedCorpus(p: Ibm1Params, prep: PreparedCorpus): void {
+  prep.index = KeyIndex.revive(prep.index);
+  const key = cacheKey(p);
+  prepared.delete(key);
+  if (prepared.size >= IBM1_PREPARED_CACHED_MAX) prepared.delete(prepared.keys().next().value!);
+  prepared.set(key, prep);
+}
+
+/** Empties this thread's cache (a worker thread keeps nothing between the bodies it reads). */
+export function forgetPreparedCorpora(): void {
+  prepared.clear();
 }
 
 function units(prep: PreparedCorpus, t: Float64Array, history: number[]): SplitUnit[] {

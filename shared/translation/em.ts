@@ -17,6 +17,13 @@ export class KeyIndex {
   private vals: Int32Array;
   private mask: number;
   size = 0;
+  /**
+   * The index again from its structured clone (a worker thread's prepared corpus, posted to
+   * the edge's main thread, arrives as a plain object of the same fields).
+   */
+  static revive(clone: KeyIndex): KeyIndex {
+    return Object.setPrototypeOf(clone, KeyIndex.prototype) as KeyIndex;
+  }
   constructor(expected = 1024) {
     let cap = 16;
     while (cap < 2 * expected) cap *= 2;
