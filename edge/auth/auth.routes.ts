@@ -1,19 +1,23 @@
 /**
  * @module Sign-up, sign-in, sign-out, the signed-in user, and claiming an anonymous
  * volunteer identity: the account takes over the volunteer id, so every point earned
- * before (kept by volunteer id in the ledger) stays.
+ * before (kept by volunteer id in the ledger) stays, and the identity's anonymous token stops
+ * working (the account's session acts for it). Every successful sign-in marks the browser
+ * as a known device of the account (known-device.ts), which the attempt limits exempt from
+ * other networks' failures.
  */
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { AUTH_PATHS, ClaimRequestSchema, LoginRequestSchema, SignupRequestSchema, type SessionUserBody } from '../../shared/auth/schemas.ts';
-import { requireVolunteer, type AuthVariables } from './require.ts';
+import { forgetVolunteerToken, requireVolunteer, type AuthVariables } from './require.ts';
 import type { Store } from '../db/index.ts';
 import { inTransaction, type Rollback } from '../db/tx.ts';
 import { readJson } from '../http/body.ts';
 import { clientOrigin } from '../http/origin.ts';
 import { admitIdentity, retryAfterSeconds, tooManyDetail, type IdentityAdmission } from './identity-limiter.ts';
 import { ProblemError, refusalProblem, type ProblemSlug } from '../http/problem.ts';
-import { createLoginLimiter, type LimitCheck } from './login-limiter.ts';
+import { knownDeviceFor, rememberDevice } from './known-device.ts';
+import { admitLogin, loginSucceeded, type LoginAdmission, type LoginAttempt, type LoginScope } from './login-limiter.ts';
 import { hashPassword, verifyNothing, verifyPassword } from './passwords.ts';
 import { endSession, requireSession, setSessionClock, startSession, type SessionVariables } from './session.ts';
 import { claimForNewUser, claimForUser, createUser, findUserByEmail, toSessionUser, volunteerClaimed, type ClaimResult, type CreateUserResult, type SessionUser } from './users.ts';
@@ -26,7 +30,15 @@ const AUTH_PROBLEMS = {
   email_taken: 'email-taken',
   already_claimed: 'already-claimed',
   limited: 'too-many-attempts',
-} as const satisfies Record<Exclude<CreateUserResult | ClaimResult | LimitCheck, { status: 'created' | 'linked' | 'allowed' }>['status'], ProblemSlug>;
+} as const satisfies Record<Exclude<CreateUserResult | ClaimResult | LoginAdmission, { status: 'created' | 'linked' | 'admitted' }>['status'], ProblemSlug>;
+
+/** Why an attempt waits, by the counter that asked (none says whether the e-mail has an account). */
+const LIMITED_BECAUSE: Readonly<Record<LoginScope, string>> = {
+  pair: 'too many failed sign-ins to this account from your network',
+  device: 'too many failed sign-ins to this account from this browser',
+  account: 'this account had many failed sign-ins, so each network waits after a failed attempt',
+  origin: 'too many failed sign-ins from your network',
+};
 
 /** What the auth routes are built from (the composition root's deps have it all). */
 export interface AuthRoutesDeps {
@@ -44,31 +56,36 @@ export interface AuthRoutesDeps {
 export function authRoutes(deps: AuthRoutesDeps) {
   const { store, now, trustedProxies } = deps;
   setSessionClock(store, now);
-  const limiter = createLoginLimiter(now);
   const app = new Hono<{ Variables: SessionVariables & AuthVariables }>();
 
   /**
-   * Verifies `password` for the account with `email` under the attempt limit: 429 with
-   * Retry-After while limited, 401 for an unknown e-mail or a wrong password alike.
+   * Verifies `password` for the account with `email` under the attempt limits
+   * (login-limiter.ts): 429 with Retry-After while this network, browser or account must
+   * wait, 401 for an unknown e-mail or a wrong password alike. Returns the user and the
+   * known device the attempt was counted for, if any.
    */
   async function authenticate(c: Context, email: string, password: string) {
-    const limit = limiter.check(email);
-    if (limit.status === 'limited') {
-      c.header('Retry-After', String(Math.ceil(limit.retryAfterMs / 1000)));
-      throw refusalProblem(AUTH_PROBLEMS, { status: limit.status, detail: `try again in ${Math.ceil(limit.retryAfterMs / 60_000)} min` });
+    const at = now();
+    const knownDevice = await knownDeviceFor(c, store, email, at);
+    const attempt: LoginAttempt = { email, origin: clientOrigin(c, trustedProxies), ...(knownDevice ? { knownDevice } : {}) };
+    const admission = await admitLogin(store, attempt, at);
+    if (admission.status === 'limited') {
+      const seconds = Math.max(1, Math.ceil((admission.retryAt - at) / 1000));
+      c.header('Retry-After', String(seconds));
+      throw refusalProblem(AUTH_PROBLEMS, { status: admission.status, detail: `${LIMITED_BECAUSE[admission.scope]}: try again in ${seconds} s` });
     }
     const user = await findUserByEmail(store, email);
     const ok = user ? await verifyPassword(password, user.password_hash) : await verifyNothing(password);
-    if (!user || !ok) {
-      limiter.fail(email);
-      throw new ProblemError('invalid-credentials', INVALID_CREDENTIALS);
-    }
-    limiter.succeed(email);
-    return user;
+    // The attempt was counted as a failure when admitted; a right password takes it back.
+    if (!user || !ok) throw new ProblemError('invalid-credentials', INVALID_CREDENTIALS);
+    await loginSucceeded(store, attempt);
+    return { user, knownDevice };
   }
 
-  async function signedIn(c: Context, user: SessionUser, status: 200 | 201) {
+  /** Starts the session and marks this browser as a known device of the account (keeping its device id). */
+  async function signedIn(c: Context, user: SessionUser, status: 200 | 201, knownDevice?: string) {
     await startSession(c, store, user);
+    await rememberDevice(c, store, user.email, now(), knownDevice);
     return c.json(user satisfies SessionUserBody, status);
   }
 
@@ -98,8 +115,8 @@ export function authRoutes(deps: AuthRoutesDeps) {
 
   app.post(AUTH_PATHS.login, async (c) => {
     const req = await readJson(c, LoginRequestSchema);
-    const user = await authenticate(c, req.email, req.password);
-    return signedIn(c, toSessionUser(user), 200);
+    const { user, knownDevice } = await authenticate(c, req.email, req.password);
+    return signedIn(c, toSessionUser(user), 200, knownDevice);
   });
 
   app.post(AUTH_PATHS.logout, async (c) => {
@@ -124,16 +141,19 @@ export function authRoutes(deps: AuthRoutesDeps) {
       if (await volunteerClaimed(store, volunteerId)) throw refusalProblem(AUTH_PROBLEMS, claimed);
       const existing = await findUserByEmail(store, req.email);
       let result: ClaimResult;
+      let knownDevice: string | undefined;
       if (existing) {
         // An account with this e-mail takes the identity only with its own password.
-        await authenticate(c, req.email, req.password);
+        knownDevice = (await authenticate(c, req.email, req.password)).knownDevice;
         result = await claimForUser(store, existing.id, volunteerId);
       } else {
         result = await claimForNewUser(store, { volunteerId, email: req.email, passwordHash: await hashPassword(req.password), now: now() });
       }
       if (result.status === 'already_claimed') throw refusalProblem(AUTH_PROBLEMS, claimed);
       if (result.status === 'email_taken') throw refusalProblem(AUTH_PROBLEMS, { status: result.status, detail: `the account of ${req.email} has a volunteer identity already` });
-      return signedIn(c, result.user, result.status === 'created' ? 201 : 200);
+      // The token just retired must not live on in this node's cache.
+      forgetVolunteerToken(store, volunteerId);
+      return signedIn(c, result.user, result.status === 'created' ? 201 : 200, knownDevice);
     },
   );
 

@@ -1,44 +1,44 @@
 import { describe, expect, it } from 'vitest';
-import { createLoginLimiter } from './login-limiter.ts';
+import {
+  LOGIN_ACCOUNT_DELAY_CAP_MS,
+  LOGIN_ACCOUNT_FREE_FAILURES,
+  LOGIN_ORIGIN_BACKOFF_CAP_MS,
+  LOGIN_ORIGIN_FREE_FAILURES,
+  LOGIN_PAIR_BACKOFF_CAP_MS,
+  LOGIN_PAIR_FREE_FAILURES,
+  backoffMs,
+  judgeAttempt,
+  type CounterState,
+} from './login-limiter.ts';
 
-describe('login limiter', () => {
-  const bounds = { failuresMax: 3, windowMs: 1000, entriesMax: 4 };
+const fresh: CounterState = { failures: 0, lastAttemptAt: Number.NEGATIVE_INFINITY };
+const at = (failures: number, lastAttemptAt: number): CounterState => ({ failures, lastAttemptAt });
 
-  it('limits a key after failuresMax failures until its window ends; success forgets', () => {
-    const clock = { now: 0 };
-    const l = createLoginLimiter(() => clock.now, bounds);
-    for (let i = 0; i < 3; i++) {
-      expect(l.check('a').status).toBe('allowed');
-      l.fail('a');
-      clock.now += 100;
-    }
-    expect(l.check('a')).toEqual({ status: 'limited', retryAfterMs: 700 });
-    expect(l.check('b').status).toBe('allowed');
-    clock.now = 1000;
-    expect(l.check('a').status).toBe('allowed');
-    l.fail('a');
-    l.fail('a');
-    l.succeed('a');
-    l.fail('a');
-    l.fail('a');
-    expect(l.check('a').status).toBe('allowed');
+describe('sign-in delays (pure)', () => {
+  it('are free, then double from 1 s, up to the cap, even for huge counts', () => {
+    expect([0, 4, 5, 6, 7, 8].map((f) => backoffMs(f, 5, 60_000))).toEqual([0, 0, 1000, 2000, 4000, 8000]);
+    expect(backoffMs(12, 5, 60_000)).toBe(60_000);
+    expect(backoffMs(1e9, 5, 60_000)).toBe(60_000);
   });
 
-  it('keeps at most entriesMax keys, dropping expired ones first, then the oldest', () => {
-    const clock = { now: 0 };
-    const l = createLoginLimiter(() => clock.now, bounds);
-    for (const k of ['old', 'x', 'y']) for (let i = 0; i < 3; i++) l.fail(k);
-    clock.now = 500;
-    for (let i = 0; i < 3; i++) l.fail('z');
-    expect(['old', 'x', 'y', 'z'].map((k) => l.check(k).status)).toEqual(['limited', 'limited', 'limited', 'limited']);
-    // Full of live windows: the oldest (`old`) goes.
-    l.fail('new');
-    expect(l.check('old').status).toBe('allowed');
-    expect(l.check('x').status).toBe('limited');
-    // x, y expire at 1000; at 1200 they make room before z (live until 1500) is touched.
-    clock.now = 1200;
-    l.fail('n1');
-    l.fail('n2');
-    expect(l.check('z').status).toBe('limited');
+  it('a pair waits after its own last attempt; the account term needs a failure of the pair; the network term applies to pairs', () => {
+    const now = 1_000_000;
+    const pair = (p: CounterState, account: CounterState, origin: CounterState = fresh) => judgeAttempt({ own: { scope: 'pair', state: p }, account, origin }, now);
+    expect(pair(fresh, fresh)).toEqual({ status: 'admitted' });
+    expect(pair(at(LOGIN_PAIR_FREE_FAILURES, now - 500), fresh)).toEqual({ status: 'limited', scope: 'pair', retryAt: now + 500 });
+    expect(pair(at(LOGIN_PAIR_FREE_FAILURES + 40, now), fresh)).toMatchObject({ retryAt: now + LOGIN_PAIR_BACKOFF_CAP_MS });
+    // Under attack: a network without a failure on the account goes ahead; one with a failure waits, at most the account's cap.
+    const attacked = at(LOGIN_ACCOUNT_FREE_FAILURES + 100, now);
+    expect(pair(fresh, attacked)).toEqual({ status: 'admitted' });
+    expect(pair(at(1, now - 1000), attacked)).toEqual({ status: 'limited', scope: 'account', retryAt: now - 1000 + LOGIN_ACCOUNT_DELAY_CAP_MS });
+    expect(pair(fresh, fresh, at(LOGIN_ORIGIN_FREE_FAILURES + 100, now))).toEqual({ status: 'limited', scope: 'origin', retryAt: now + LOGIN_ORIGIN_BACKOFF_CAP_MS });
+  });
+
+  it('a known device answers to its own counter only', () => {
+    const now = 1_000_000;
+    const device = (d: CounterState) => judgeAttempt({ own: { scope: 'device', state: d }, account: at(1000, now) }, now);
+    expect(device(fresh)).toEqual({ status: 'admitted' });
+    expect(device(at(1, now))).toEqual({ status: 'admitted' });
+    expect(device(at(LOGIN_PAIR_FREE_FAILURES, now))).toEqual({ status: 'limited', scope: 'device', retryAt: now + 1000 });
   });
 });

@@ -1,13 +1,14 @@
 /**
  * @module Users: the signed-in user as the app sees it ({@link SessionUser}), creating one
  * for a sign-up (with the customer or volunteer identity it owns, or the shop it runs), and
- * linking an anonymous volunteer identity to one (the claim). Results are status unions; a
+ * linking an anonymous volunteer identity to one (the claim, which retires the identity's
+ * anonymous token in the same transaction). Results are status unions; a
  * lost race on a unique column reads as its status. Sessions (session.ts) are built on this.
  */
 import type { Transaction } from 'kysely';
 import { ROLES, type Role, type SignupRole } from '../../shared/auth/schemas.ts';
 import { issueToken, newId } from './tokens.ts';
-import { insertVolunteer } from './volunteers.ts';
+import { CLAIMED_TOKEN_HASH, insertVolunteer } from './volunteers.ts';
 import type { Store } from '../db/index.ts';
 import type { Database } from '../db/schema.ts';
 import { inTransaction } from '../db/tx.ts';
@@ -55,9 +56,20 @@ export async function volunteerClaimed(store: Store, volunteerId: string): Promi
 }
 
 /**
- * A volunteer identity of a new account. Its bearer token is never handed out: the account's
- * session is its credential. Its points account exists from the start, as for anonymous ones.
+ * A volunteer identity of a new account. It has no bearer token (as a claimed one): the
+ * account's session is its credential. Its points account exists from the start, as for
+ * anonymous ones.
  */
+async function accountVolunteer(store: Store, trx: Transaction<Database>, at: number): Promise<string> {
+  const { id } = await insertVolunteer(store, trx, at);
+  await retireToken(trx, id);
+  return id;
+}
+
+/** The volunteer's anonymous token stops working: the account that owns it acts through its session. */
+async function retireToken(trx: Transaction<Database>, volunteerId: string): Promise<void> {
+  await trx.updateTable('volunteers').set({ token_hash: CLAIMED_TOKEN_HASH }).where('id', '=', volunteerId).execute();
+}
 
 /** A customer of a new account, named by its e-mail; its API key is never handed out. */
 async function insertCustomer(trx: Transaction<Database>, email: string, at: number): Promise<string> {
@@ -85,7 +97,7 @@ export async function createUser(store: Store, input: NewUser): Promise<CreateUs
         email: input.email,
         password_hash: input.passwordHash,
         roles: formatRoles([input.role]),
-        volunteer_id: input.role === 'volunteer' ? (await insertVolunteer(store, trx, input.now)).id : null,
+        volunteer_id: input.role === 'volunteer' ? await accountVolunteer(store, trx, input.now) : null,
         customer_id: input.role === 'customer' ? await insertCustomer(trx, input.email, input.now) : null,
         shop_id: input.role === 'shop_operator' ? newId('s') : null,
         created_at: input.now,
@@ -120,7 +132,10 @@ export async function claimForNewUser(store: Store, input: { volunteerId: string
     created_at: input.now,
   };
   try {
-    await store.db.insertInto('users').values(row).execute();
+    await inTransaction(store, async (trx) => {
+      await trx.insertInto('users').values(row).execute();
+      await retireToken(trx, input.volunteerId);
+    });
     return { status: 'created', user: toSessionUser(row) };
   } catch (err) {
     return lostRace(store, input.volunteerId, input.email, err);
@@ -133,13 +148,18 @@ export async function claimForUser(store: Store, userId: string, volunteerId: st
   if (user.volunteer_id !== null) return { status: 'email_taken' };
   const roles = formatRoles([...parseRoles(user.roles), 'volunteer']);
   try {
-    const done = await store.db
-      .updateTable('users')
-      .set({ volunteer_id: volunteerId, roles })
-      .where('id', '=', userId)
-      .where('volunteer_id', 'is', null)
-      .executeTakeFirst();
-    if (Number(done.numUpdatedRows) !== 1) return { status: 'email_taken' };
+    const linked = await inTransaction(store, async (trx) => {
+      const done = await trx
+        .updateTable('users')
+        .set({ volunteer_id: volunteerId, roles })
+        .where('id', '=', userId)
+        .where('volunteer_id', 'is', null)
+        .executeTakeFirst();
+      if (Number(done.numUpdatedRows) !== 1) return false;
+      await retireToken(trx, volunteerId);
+      return true;
+    });
+    if (!linked) return { status: 'email_taken' };
   } catch (err) {
     return lostRace(store, volunteerId, user.email, err);
   }

@@ -9,6 +9,13 @@ import { ACCOUNTS } from '../ledger/accounts.ts';
 import { ledgerIn } from '../ledger/ledger.ts';
 import { issueToken, newId } from './tokens.ts';
 
+/**
+ * What a claimed volunteer's `token_hash` holds instead of its token's hash: no secret hashes
+ * to it (hashes are 64 hex digits), so the anonymous token stops working once an account owns
+ * the identity (edge/auth/require.ts says why when it is presented).
+ */
+export const CLAIMED_TOKEN_HASH = 'claimed';
+
 /** Inserts a volunteer and opens its points account; returns its id and bearer token. */
 export async function insertVolunteer(store: Store, trx: Transaction<Database>, at: number): Promise<{ id: string; token: string }> {
   const id = newId('v');

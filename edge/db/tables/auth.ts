@@ -2,6 +2,7 @@
  * @module Table types of this feature (users, sessions and server secrets), merged into the
  * database shape in edge/db/schema.ts.
  */
+import type { Generated } from 'kysely';
 
 /** A person who signs in with e-mail and password. */
 export interface UsersTable {
@@ -38,8 +39,22 @@ export interface SecretsTable {
   value: string;
 }
 
+/** One counter of sign-in attempts (edge/auth/login-limiter.ts); forgotten after a day without attempts. */
+export interface LoginAttemptsTable {
+  id: Generated<number>;
+  /** What is counted: an account from one network, from one known device, an account, a network. */
+  scope: 'pair' | 'device' | 'account' | 'origin';
+  /** The account's e-mail, the network origin, or both (JSON), or the e-mail and the device id. */
+  subject: string;
+  /** Attempts counted that did not sign in (a success resets its account's counters). */
+  failures: number;
+  /** Epoch ms of the last attempt counted: delays run from it. */
+  last_attempt_at: number;
+}
+
 export interface AuthTables {
   users: UsersTable;
   sessions: SessionsTable;
   secrets: SecretsTable;
+  login_attempts: LoginAttemptsTable;
 }
