@@ -1,16 +1,21 @@
 /**
  * @module Running a shop: who may (its shop operator, or the operator), and setting up the
  * shop's name, points rules and products. A rules change applies to later checkouts; orders
- * keep the amounts they were priced with.
+ * keep the amounts they were priced with. A shop's rules must stay within the operator's caps
+ * (edge/shop/governance.ts), a new shop starts `pending` until the operator approves it, and
+ * no two shops have the same name compared by `nameKey` (shared/text.ts).
  */
 import type { z } from 'zod';
+import type { Problem } from '../../shared/api/schemas.ts';
 import { CURRENCY } from '../../shared/limits.ts';
 import type { Product, ProductRequestSchema, Shop, ShopUpsertRequestSchema } from '../../shared/shop/schemas.ts';
+import { nameKey } from '../../shared/text.ts';
 import { newId } from '../auth/tokens.ts';
 import type { SessionUser } from '../auth/users.ts';
 import type { Store } from '../db/index.ts';
 import { inTransaction } from '../db/tx.ts';
-import { findShop, toProduct, toShop } from './catalog.ts';
+import { capsOf, findShop, readPointValue, toProduct, toShop, type Db } from './catalog.ts';
+import { capColumns, defaultCaps, rulesBeyondCaps } from './governance.ts';
 import { ensureShop } from './seed.ts';
 
 /** Whether `user` runs `shopId`: its shop operator, or the operator of the whole system. */
@@ -21,17 +26,48 @@ export function runsShop(user: SessionUser, shopId: string): boolean {
 
 function ruleColumns(req: z.output<typeof ShopUpsertRequestSchema>) {
   const { minorPerPoint: r, pointsMin, discountShareMax: s } = req.rules;
-  return { name: req.name, rate_num: r.num, rate_den: r.den, points_min: pointsMin, share_num: s.num, share_den: s.den };
+  return { name: req.name, name_key: nameKey(req.name), rate_num: r.num, rate_den: r.den, points_min: pointsMin, share_num: s.num, share_den: s.den };
 }
 
-/** Creates the shop (with its ledger accounts) or updates its name and rules. */
-export async function upsertShop(store: Store, shopId: string, req: z.output<typeof ShopUpsertRequestSchema>, now: number): Promise<{ shop: Shop; created: boolean }> {
-  return inTransaction(store, async (trx) => {
-    const created = !(await findShop(trx, shopId));
-    if (created) await ensureShop(store, trx, { id: shopId, currency: CURRENCY, ...ruleColumns(req) }, [], now);
-    else await trx.updateTable('shops').set(ruleColumns(req)).where('id', '=', shopId).execute();
-    return { shop: toShop((await findShop(trx, shopId))!), created };
-  });
+/** The shop, created or updated; or why not (nothing changed then). */
+export type UpsertShopResult =
+  | { status: 'created' | 'updated'; shop: Shop }
+  | { status: 'shop_name_taken'; detail: string }
+  | { status: 'rules_above_caps'; detail: string; errors: NonNullable<Problem['errors']> };
+
+/** Another shop that has `name` (compared by `nameKey`), or undefined. */
+async function nameHolder(db: Db, shopId: string, name: string): Promise<{ status: 'shop_name_taken'; detail: string } | undefined> {
+  const other = await db.selectFrom('shops').select(['id', 'name']).where('name_key', '=', nameKey(name)).where('id', '!=', shopId).executeTakeFirst();
+  if (!other) return undefined;
+  return { status: 'shop_name_taken', detail: `another shop is already named “${other.name}” (names are compared ignoring case, width and repeated spaces); choose another name` };
+}
+
+/**
+ * Creates the shop (with its ledger accounts; `pending`, with the default caps) or updates
+ * its name and rules; refuses rules above the shop's caps and a name another shop has.
+ */
+export async function upsertShop(store: Store, shopId: string, req: z.output<typeof ShopUpsertRequestSchema>, now: number): Promise<UpsertShopResult> {
+  try {
+    return await inTransaction(store, async (trx): Promise<UpsertShopResult> => {
+      const existing = await findShop(trx, shopId);
+      const pointValue = await readPointValue(trx);
+      const caps = existing ? capsOf(existing) : defaultCaps(pointValue);
+      const errors = rulesBeyondCaps(req.rules, caps, pointValue);
+      if (errors.length > 0) {
+        return { status: 'rules_above_caps', detail: `a shop may offer at most what the operator allows it: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors };
+      }
+      const taken = await nameHolder(trx, shopId, req.name);
+      if (taken) return taken;
+      if (existing) await trx.updateTable('shops').set(ruleColumns(req)).where('id', '=', shopId).execute();
+      else await ensureShop(store, trx, { id: shopId, currency: CURRENCY, status: 'pending', ...ruleColumns(req), ...capColumns(caps) }, [], now);
+      return { status: existing ? 'updated' : 'created', shop: toShop((await findShop(trx, shopId))!, pointValue) };
+    });
+  } catch (err) {
+    // Another shop took the name between the check and the write (the unique name key refused it).
+    const taken = await nameHolder(store.db, shopId, req.name);
+    if (taken) return taken;
+    throw err;
+  }
 }
 
 function productColumns(req: z.output<typeof ProductRequestSchema>) {

@@ -5,6 +5,12 @@
  * that hold, never by reading the balance first, so concurrent checkouts cannot overspend;
  * a refused hold rolls the whole transaction back and nothing changes. Paying is
  * edge/shop/payment-flow.ts.
+ *
+ * Points are the operator's money (edge/shop/governance.ts): a checkout that uses points is
+ * refused at a shop the operator has not approved (or suspended), and when its discount
+ * would take what the operator owes the shop past the shop's settlement limit. Such a
+ * checkout locks the shop's row before it counts, so concurrent ones queue and the limit
+ * holds exactly; checkouts without points take no lock.
  */
 import { priceCart } from '../../shared/shop/pricing.ts';
 import { ORDER_PAYMENT_WINDOW_MS } from '../../shared/shop/limits.ts';
@@ -12,9 +18,10 @@ import type { Order } from '../../shared/shop/schemas.ts';
 import { newId } from '../auth/tokens.ts';
 import { inTransaction, type Rollback } from '../db/tx.ts';
 import { ledgerIn } from '../ledger/ledger.ts';
-import { findShop, rulesOf, type Db } from './catalog.ts';
+import { effectiveRules, findShop, readPointValue, type Db } from './catalog.ts';
 import { ownCart, type OwnCartRefusal } from './carts.ts';
 import { holdTransfer, holdId } from './entries.ts';
+import { lockShop, outstandingOf } from './governance.ts';
 import { readOrder } from './orders.ts';
 import { payOrder, type Buyer, type PayRefusal, type ShopDeps } from './payment-flow.ts';
 
@@ -30,7 +37,16 @@ export interface CheckoutInput {
 export type PlaceRefusal =
   | OwnCartRefusal
   | {
-      status: 'idempotency_key_reused' | 'cart_not_open' | 'cart_empty' | 'product_unavailable' | 'points_below_minimum' | 'no_points_account' | 'points_insufficient';
+      status:
+        | 'idempotency_key_reused'
+        | 'cart_not_open'
+        | 'cart_empty'
+        | 'product_unavailable'
+        | 'points_below_minimum'
+        | 'no_points_account'
+        | 'points_insufficient'
+        | 'shop_not_approved'
+        | 'settlement_limit_reached';
       detail: string;
     };
 
@@ -124,10 +140,11 @@ async function createOrder(deps: ShopDeps, trx: Parameters<typeof ledgerIn>[1], 
   const gone = lines.find((l) => l.active !== 1);
   if (gone) return rollback({ status: 'product_unavailable', detail: `${gone.name} (${gone.product_id}) is no longer on sale; remove it from the cart` });
 
-  const shop = (await findShop(trx, cart.shop_id))!;
+  // A checkout offering points may count against the shop's settlement limit: it locks the shop first.
+  const shop = (req.points > 0 ? await lockShop(deps.store, trx, cart.shop_id) : await findShop(trx, cart.shop_id))!;
   const priced = priceCart(
     lines.map((l) => ({ productId: l.product_id, unitPriceMinor: Number(l.price_minor), quantity: Number(l.quantity) })),
-    rulesOf(shop),
+    effectiveRules(shop, await readPointValue(trx)),
     req.points,
   );
   if (priced.status === 'points_below_minimum') {
@@ -137,6 +154,16 @@ async function createOrder(deps: ShopDeps, trx: Parameters<typeof ledgerIn>[1], 
     });
   }
   const q = priced.quote;
+  if (q.pointsUsed > 0 && shop.status !== 'approved') {
+    const why = shop.status === 'pending' ? 'is not yet approved by the operator' : 'was suspended by the operator';
+    return rollback({ status: 'shop_not_approved', detail: `${shop.name} ${why} and takes no points; check out with 0 points` });
+  }
+  if (q.discountMinor > 0) {
+    const o = await outstandingOf(trx, shop.id);
+    if (o.receivableMinor + o.reservedMinor + q.discountMinor > Number(shop.settlement_limit_minor)) {
+      return rollback({ status: 'settlement_limit_reached', detail: `${shop.name} cannot take a points discount of this size now (its settlement limit with the operator); offer fewer points, or none` });
+    }
+  }
   if (q.pointsUsed > 0 && !buyer.volunteerId) {
     return rollback({ status: 'no_points_account', detail: 'claim a volunteer identity on the volunteer page to spend points, or offer 0 points' });
   }

@@ -17,6 +17,7 @@ import type { Store } from '../db/index.ts';
 import { inTransaction } from '../db/tx.ts';
 import { ledgerIn } from '../ledger/ledger.ts';
 import { issueLicense } from '../licenses/issue.ts';
+import { findShop } from './catalog.ts';
 import { allApplied, paidTransfers, paymentKey, payingTransferId, voidTransfer } from './entries.ts';
 import { moneyOf, ownOrder, readOrder, type OrderRow, type OwnOrderRefusal } from './orders.ts';
 import type { PaymentOutcome, PaymentProvider } from './payments.ts';
@@ -37,8 +38,8 @@ export interface Buyer {
 
 type Trx = Parameters<typeof ledgerIn>[1];
 
-/** Why an order was not paid: not the buyer's, not awaiting payment, or past its window. */
-export type PayRefusal = OwnOrderRefusal | { status: 'order_not_payable' | 'order_expired'; detail: string };
+/** Why an order was not paid: not the buyer's, not awaiting payment, past its window, or its points no longer taken by a suspended shop. */
+export type PayRefusal = OwnOrderRefusal | { status: 'order_not_payable' | 'order_expired' | 'shop_not_approved'; detail: string };
 
 /** The order after the attempt to pay (paid, declined or timed out), or why none was made. */
 export type PayResult = { status: 'ok'; order: Order } | PayRefusal;
@@ -103,6 +104,14 @@ export async function payOrder(deps: ShopDeps, buyer: Buyer, orderId: string, ca
       // Committed: the release stands although the payment is refused.
       await releaseOrder(store, trx, o, 'awaiting_payment', 'expired', now);
       return { status: 'order_expired', detail: `order ${orderId} was not paid in time; its points were released and its cart reopened` };
+    }
+    if (Number(o.points_used) > 0) {
+      // The operator suspended the shop after the checkout: its discount is not settled.
+      const shop = await findShop(trx, o.shop_id);
+      if (shop?.status !== 'approved') {
+        await releaseOrder(store, trx, o, 'awaiting_payment', 'cancelled', now);
+        return { status: 'shop_not_approved', detail: `the shop of order ${orderId} no longer takes points (the operator suspended it); the order was cancelled, its points released and its cart reopened` };
+      }
     }
     const moved = await trx.updateTable('orders').set({ status: 'paying' }).where('id', '=', o.id).where('status', '=', 'awaiting_payment').executeTakeFirst();
     if (Number(moved.numUpdatedRows) === 0) return { status: 'order_not_payable', detail: `order ${orderId} is already being paid` };

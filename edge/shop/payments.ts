@@ -2,8 +2,11 @@
  * @module The payment provider interface of the shop, and the built-in simulator (no external
  * payment service is reachable here). Every call carries an idempotency key, as real
  * providers take one (Stripe's `Idempotency-Key`): a retried call returns the first answer
- * and moves no money twice.
+ * and moves no money twice. The provider signs its callbacks (edge/shop/callback-signature.ts)
+ * and the edge accepts only callbacks whose signature the provider's adapter verifies.
  */
+import type { SignedCallback } from '../../shared/shop/schemas.ts';
+import { newCallbackSecret, signCallback, verifyCallback } from './callback-signature.ts';
 
 /** What a provider answers for a charge. `timeout`: no answer in time — the outcome is unknown. */
 export type PaymentOutcome = { status: 'succeeded'; providerRef: string } | { status: 'declined'; reason: string } | { status: 'timeout' };
@@ -30,6 +33,11 @@ export interface PaymentProvider {
   lookup(idempotencyKey: string): Promise<PaymentOutcome | undefined>;
   /** Returns money of a succeeded charge (whole or part), idempotent by key. */
   refund(input: { chargeRef: string; amountMinor: number; idempotencyKey: string }): Promise<RefundOutcome>;
+  /**
+   * Whether a callback's raw body carries this provider's signature (the value of
+   * PAYMENT_SIGNATURE_HEADER, undefined when absent), under the secret it shares with the edge.
+   */
+  verifyCallback(body: string, signature: string | undefined): boolean;
 }
 
 /** Card tokens the simulator understands; any other token is declined as unknown. */
@@ -53,6 +61,14 @@ export interface SimulatedPayments extends PaymentProvider {
   charges(): readonly SimCharge[];
   /** Refunds made (one per idempotency key), in order. */
   refunds(): readonly { chargeRef: string; amountMinor: number; idempotencyKey: string }[];
+  /** The callback the simulator sends about the charge with `idempotencyKey`: its body, signed. */
+  callback(idempotencyKey: string): SignedCallback;
+}
+
+/** Options of {@link createSimulatedPayments}. */
+export interface SimulatedPaymentsOptions {
+  /** The secret callbacks are signed with, shared with the edge; a fresh random one by default (the simulator runs in the edge's process). */
+  callbackSecret?: Uint8Array;
 }
 
 /** Charges the simulator remembers; past this it forgets the oldest (a real provider keeps keys ~24 h). */
@@ -72,7 +88,8 @@ function remember<V>(map: Map<string, V>, key: string, value: V): V {
  * const pay = createSimulatedPayments();
  * await pay.charge({ orderId: 'o1', amountMinor: 500, currency: 'EUR', idempotencyKey: 'order:o1:pay', source: 'tok_ok' });
  */
-export function createSimulatedPayments(): SimulatedPayments {
+export function createSimulatedPayments(options: SimulatedPaymentsOptions = {}): SimulatedPayments {
+  const secret = options.callbackSecret ?? newCallbackSecret();
   const charges = new Map<string, SimCharge>();
   const byRef = new Map<string, SimCharge>();
   const refunds = new Map<string, { chargeRef: string; amountMinor: number; idempotencyKey: string }>();
@@ -119,6 +136,11 @@ export function createSimulatedPayments(): SimulatedPayments {
       remember(refunds, input.idempotencyKey, input);
       remember(refundedByRef, input.chargeRef, refunded + input.amountMinor);
       return { status: 'succeeded', providerRef: `sim_re_${input.idempotencyKey}` };
+    },
+    verifyCallback: (body, signature) => verifyCallback(secret, body, signature),
+    callback(idempotencyKey) {
+      const body = JSON.stringify({ idempotencyKey });
+      return { body, signature: signCallback(secret, body) };
     },
     charges: () => [...charges.values()],
     refunds: () => [...refunds.values()],

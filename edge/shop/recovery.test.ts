@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CHECKOUT_HOLD_TIMEOUT_MS, PAYMENT_STUCK_MS } from '../../shared/shop/limits.ts';
 import { paymentKey } from './entries.ts';
 import { applyOutcome } from './payment-flow.ts';
-import { createSimulatedPayments, type PaymentOutcome, type PaymentProvider } from './payments.ts';
+import { createSimulatedPayments, type PaymentOutcome, type PaymentProvider, type SimulatedPayments } from './payments.ts';
 import { sweepShop } from './sweep.ts';
 import { DEMO_SHOP_ID, key, makeShopTest } from './testing.ts';
 
@@ -13,12 +13,14 @@ import { DEMO_SHOP_ID, key, makeShopTest } from './testing.ts';
 function controlledProvider() {
   const sim = createSimulatedPayments();
   const waiting: { resolve: (o: PaymentOutcome) => void; input: Parameters<PaymentProvider['charge']>[0] }[] = [];
-  const provider: PaymentProvider & { waiting: typeof waiting; sim: typeof sim } = {
+  const provider: PaymentProvider & Pick<SimulatedPayments, 'callback'> & { waiting: typeof waiting; sim: typeof sim } = {
     waiting,
     sim,
     charge: (input) => new Promise((resolve) => waiting.push({ resolve, input })),
     lookup: (k) => sim.lookup(k),
     refund: (r) => sim.refund(r),
+    verifyCallback: (body, signature) => sim.verifyCallback(body, signature),
+    callback: (k) => sim.callback(k),
   };
   /** Makes the charge happen at the provider, and optionally lets its answer through. */
   const settle = async (i: number, answer: boolean) => {
@@ -77,11 +79,11 @@ describe('payments that go wrong', () => {
     // Yet the provider did charge; its callback arrives.
     await settle(0, true);
     expect((await paying).status).toBe('timed_out');
-    expect(await b.shop.paymentCallback(paymentKey(order.id))).toEqual({ orderId: order.id, status: 'timed_out', changed: false });
+    expect(await b.shop.paymentCallback(t.callback(paymentKey(order.id)))).toEqual({ orderId: order.id, status: 'timed_out', changed: false });
     expect(t.payments.sim.refunds()).toEqual([expect.objectContaining({ amountMinor: 600, idempotencyKey: `${paymentKey(order.id)}:reversal` })]);
     expect((await b.shop.order(order.id)).payment).toMatchObject({ status: 'reversed' });
     // A replayed callback reverses nothing twice.
-    await b.shop.paymentCallback(paymentKey(order.id));
+    await b.shop.paymentCallback(t.callback(paymentKey(order.id)));
     expect(t.payments.sim.refunds()).toHaveLength(1);
     expect(await t.balances(v)).toMatchObject({ points: 1000, receivable: 0, sales: 0 });
   });

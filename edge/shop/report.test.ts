@@ -21,7 +21,10 @@ describe('settlement report', () => {
     const shopId = op.user.shopId!;
     // 10 points per cent; at least 10 points; points pay at most a third.
     const shop = await op.shop.upsertShop(shopId, { name: 'Widgets & Co', rules: { minorPerPoint: { num: 1, den: 10 }, pointsMin: 10, discountShareMax: { num: 1, den: 3 } } });
-    expect(shop).toMatchObject({ id: shopId, currency: 'EUR' });
+    expect(shop).toMatchObject({ id: shopId, currency: 'EUR', status: 'pending' });
+    // Its discounts are the operator's money: it takes points once the operator approves it.
+    const operator = await t.operator();
+    expect((await operator.shop.setStatus(shopId, { status: 'approved' })).shop.status).toBe('approved');
     const widget = await op.shop.createProduct(shopId, { kind: 'physical', name: 'Widget', priceMinor: 999 });
     const app = await op.shop.createProduct(shopId, { kind: 'license', name: 'Widget Designer', priceMinor: 2000, license: { validDays: 30, activationLimit: 1 } });
     const catalog = await op.shop.catalog();

@@ -2,7 +2,8 @@
  * @module The settlement report of a shop for a period of UTC days: every order paid and
  * every refund made in it, their totals, and the same figures read back from the ledger
  * (the shop's receivable and sales accounts, and the points of its orders), so the report
- * shows that the two agree. CSV export through csv-stringify.
+ * shows that the two agree. CSV export through csv-stringify, with text cells escaped
+ * against spreadsheet formula injection ({@link csvTextCell}).
  */
 import { stringify } from 'csv-stringify/sync';
 import type { Problem } from '../../shared/api/schemas.ts';
@@ -131,10 +132,23 @@ export async function settlementReport(db: Db, shop: ShopRow, from: string, to: 
   return { status: 'ok', report: { shopId: shop.id, currency: shop.currency, from, to, rows, totals, ledger, reconciled } };
 }
 
-/** The report's rows as CSV (RFC 4180), with a header line and a closing totals line. */
+/** First characters that make a spreadsheet read a cell as a formula (or start one, for tab and CR). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * A text cell as a spreadsheet may safely open it: text starting with `=`, `+`, `-`, `@`,
+ * tab or carriage return gets a leading single quote, so it is shown as text and never
+ * evaluated (OWASP, "CSV Injection"). Numbers are written as numbers and not escaped: a
+ * negative amount starts with `-` but is a number to a spreadsheet, not a formula.
+ */
+export function csvTextCell(text: string): string {
+  return FORMULA_START.test(text) ? `'${text}` : text;
+}
+
+/** The report's rows as CSV (RFC 4180), with a header line and a closing totals line; text cells escaped by {@link csvTextCell}. */
 export function settlementCsv(report: SettlementReport): string {
   const columns = ['at', 'orderId', 'event', 'refundNo', 'listMinor', 'discountMinor', 'chargedMinor', 'points'];
   const t = report.totals;
   const total = { at: `${report.from}..${report.to}`, orderId: '', event: 'total', refundNo: '', ...t };
-  return stringify([...report.rows, total], { header: true, columns, cast: { number: (v) => String(v) } });
+  return stringify([...report.rows, total], { header: true, columns, cast: { number: (v) => String(v), string: (v) => csvTextCell(v) } });
 }

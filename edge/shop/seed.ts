@@ -1,33 +1,44 @@
 /**
  * @module The demo shop: created on first start so `npm start` has something to buy. Seeding
  * is idempotent (rows that exist are left as they are) and creates the shop's ledger
- * accounts, so checkouts never meet a missing account.
+ * accounts, so checkouts never meet a missing account. The operator seeds it, so it is
+ * approved, with the default caps (edge/shop/governance.ts). Each start also gives shops
+ * from before migration 0013 their unique name key.
  */
 import type { Transaction } from 'kysely';
 import { CURRENCY } from '../../shared/limits.ts';
+import { nameKey } from '../../shared/text.ts';
 import type { Store } from '../db/index.ts';
 import type { Database } from '../db/schema.ts';
 import { inTransaction } from '../db/tx.ts';
 import { ACCOUNTS } from '../ledger/accounts.ts';
 import { ledgerIn } from '../ledger/ledger.ts';
 import type { ProductsTable, ShopsTable } from '../db/tables/shop.ts';
+import { POINT_VALUE_DEFAULT } from './catalog.ts';
+import { capColumns, defaultCaps, keyShopNames } from './governance.ts';
 
 /** The demo shop's id. */
 export const DEMO_SHOP_ID = 's_demo';
 
+const DEMO_SHOP_NAME = 'SpareCycles Store';
+
 /**
- * The demo shop: 1 point buys 1 cent, a redemption uses at least 50 points, and points may
- * pay for at most half of an order.
+ * The demo shop: 1 point buys 1 cent (the default value of a point), a redemption uses at
+ * least 50 points, and points may pay for at most half of an order; approved, with the
+ * caps a new shop gets.
  */
 export const DEMO_SHOP: Omit<ShopsTable, 'created_at'> = {
   id: DEMO_SHOP_ID,
-  name: 'SpareCycles Store',
+  name: DEMO_SHOP_NAME,
+  name_key: nameKey(DEMO_SHOP_NAME),
   currency: CURRENCY,
-  rate_num: 1,
-  rate_den: 1,
+  status: 'approved',
+  rate_num: POINT_VALUE_DEFAULT.num,
+  rate_den: POINT_VALUE_DEFAULT.den,
   points_min: 50,
   share_num: 1,
   share_den: 2,
+  ...capColumns(defaultCaps(POINT_VALUE_DEFAULT)),
 };
 
 type SeedProduct = Omit<ProductsTable, 'created_at' | 'shop_id' | 'active' | 'position'>;
@@ -86,4 +97,5 @@ export async function ensureShop(store: Store, trx: Transaction<Database>, shop:
  */
 export async function seedDemoShop(store: Store, now: number): Promise<void> {
   await inTransaction(store, (trx) => ensureShop(store, trx, DEMO_SHOP, DEMO_PRODUCTS, now));
+  await keyShopNames(store);
 }

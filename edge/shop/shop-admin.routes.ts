@@ -1,11 +1,17 @@
 /**
  * @module Shop routes for who runs shops and for the payment provider: the settlement report
- * (JSON or CSV) of a shop for a period, setting up a shop and its products, and the
- * provider's payment callback (which carries no authority: the edge asks the provider).
- * Refusals map to problem types in {@link SHOP_ADMIN_PROBLEMS}.
+ * (JSON or CSV) of a shop for a period, setting up a shop and its products, the shop's view
+ * of its status and caps, and the provider's payment callback. The callback must carry the
+ * provider's signature of its body (edge/shop/callback-signature.ts), checked before
+ * anything else: without it the answer is 401 and says nothing about the payment. Even a
+ * signed callback carries no authority over the outcome: the edge asks the provider. The
+ * operator's routes are governance.routes.ts. Refusals map to problem types in
+ * {@link SHOP_ADMIN_PROBLEMS}.
  */
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import {
+  PAYMENT_SIGNATURE_HEADER,
   PaymentCallbackRequestSchema,
   ProductRequestSchema,
   SettlementQuerySchema,
@@ -14,6 +20,7 @@ import {
   type Product,
   type SettlementReport,
   type Shop,
+  type ShopGovernance,
 } from '../../shared/shop/schemas.ts';
 import { requireSession } from '../auth/session.ts';
 import type { SessionUser } from '../auth/users.ts';
@@ -21,15 +28,20 @@ import { readJson } from '../http/body.ts';
 import { ProblemError, refusalProblem, validationProblem, type ProblemSlug } from '../http/problem.ts';
 import { createProduct, runsShop, updateProduct, upsertShop } from './admin.ts';
 import { findShop } from './catalog.ts';
+import { readGovernance } from './governance.ts';
+import { governanceRoutes } from './governance.routes.ts';
 import type { ShopDeps } from './payment-flow.ts';
 import { settlementCsv, settlementReport } from './report.ts';
 import { paymentCallback } from './sweep.ts';
 
 const SHOPS = SHOP_PATHS.shops;
 
+/** Largest payment callback body, in bytes: it names one payment (about 60 bytes). */
+export const PAYMENT_CALLBACK_BYTES_MAX = 4096;
+
 /** Every refusal these routes answer. */
 type ShopAdminRefusal = Exclude<
-  Awaited<ReturnType<typeof settlementReport | typeof createProduct | typeof updateProduct | typeof paymentCallback>>,
+  Awaited<ReturnType<typeof settlementReport | typeof createProduct | typeof updateProduct | typeof paymentCallback | typeof upsertShop | typeof readGovernance>>,
   { status: 'ok' | 'created' | 'updated' | 'applied' }
 >;
 
@@ -41,6 +53,8 @@ const SHOP_ADMIN_PROBLEMS = {
   shop_not_found: 'shop-not-found',
   unknown_product: 'unknown-product',
   payment_not_found: 'payment-not-found',
+  shop_name_taken: 'shop-name-taken',
+  rules_above_caps: 'validation',
 } as const satisfies Record<ShopAdminRefusal['status'], ProblemSlug>;
 
 /** Refuses (403 `forbidden`) a user who does not run `shopId`. */
@@ -54,7 +68,18 @@ export function shopAdminRoutes(deps: ShopDeps) {
   const app = new Hono();
   const signedIn = requireSession(store);
 
-  app.post(SHOP_PATHS.paymentCallback, async (c) => {
+  const callbackBody = bodyLimit({
+    maxSize: PAYMENT_CALLBACK_BYTES_MAX,
+    onError: () => {
+      throw new ProblemError('body-too-large', `a payment callback may have at most ${PAYMENT_CALLBACK_BYTES_MAX} bytes`);
+    },
+  });
+  app.post(SHOP_PATHS.paymentCallback, callbackBody, async (c) => {
+    // The signature covers the raw bytes: checked before the body is parsed or anything is looked up.
+    const raw = await c.req.text();
+    if (!deps.payments.verifyCallback(raw, c.req.header(PAYMENT_SIGNATURE_HEADER))) {
+      throw new ProblemError('callback-signature-invalid', `a payment callback must carry the provider's signature of its body in ${PAYMENT_SIGNATURE_HEADER}`);
+    }
     const { idempotencyKey } = await readJson(c, PaymentCallbackRequestSchema);
     const r = await paymentCallback(deps, idempotencyKey);
     if (r.status !== 'applied') throw refusalProblem(SHOP_ADMIN_PROBLEMS, r);
@@ -82,8 +107,17 @@ export function shopAdminRoutes(deps: ShopDeps) {
     const shopId = c.req.param('shopId');
     assertRunsShop(c.var.user, shopId);
     const req = await readJson(c, ShopUpsertRequestSchema);
-    const { shop, created } = await upsertShop(store, shopId, req, now());
-    return c.json(shop satisfies Shop, created ? 201 : 200);
+    const r = await upsertShop(store, shopId, req, now());
+    if (r.status === 'shop_name_taken' || r.status === 'rules_above_caps') throw refusalProblem(SHOP_ADMIN_PROBLEMS, r);
+    return c.json(r.shop satisfies Shop, r.status === 'created' ? 201 : 200);
+  });
+
+  app.get(`${SHOPS}/:shopId/governance`, signedIn, async (c) => {
+    const shopId = c.req.param('shopId');
+    assertRunsShop(c.var.user, shopId);
+    const r = await readGovernance(store.db, shopId);
+    if (r.status !== 'ok') throw refusalProblem(SHOP_ADMIN_PROBLEMS, r);
+    return c.json(r.governance satisfies ShopGovernance);
   });
 
   app.post(`${SHOPS}/:shopId/products`, signedIn, async (c) => {
@@ -104,5 +138,6 @@ export function shopAdminRoutes(deps: ShopDeps) {
     return c.json(r.product satisfies Product);
   });
 
+  app.route('/', governanceRoutes(deps));
   return app;
 }

@@ -52,6 +52,8 @@ const SHOP_PROBLEMS = {
   points_below_minimum: 'points-below-minimum',
   no_points_account: 'no-points-account',
   points_insufficient: 'points-insufficient',
+  shop_not_approved: 'shop-not-approved',
+  settlement_limit_reached: 'settlement-limit-reached',
   order_not_found: 'order-not-found',
   order_not_yours: 'order-not-yours',
   order_not_payable: 'order-not-payable',

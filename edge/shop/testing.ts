@@ -1,8 +1,9 @@
 /**
  * @module Test helpers of the shop suites: an app with the demo shop and a payment provider
- * the test holds, buyers (browsers with a signed-in volunteer account), points credited
- * straight through the ledger (tests only: production credits come from validated work),
- * balances, and the whole-database snapshot of edge/testing.ts.
+ * the test holds, buyers (browsers with a signed-in volunteer account), the operator,
+ * points credited straight through the ledger (tests only: production credits come from
+ * validated work), the provider's signed callbacks, balances, and the whole-database
+ * snapshot of edge/testing.ts.
  */
 import { createApp } from '../app.ts';
 import { PASSWORD, browser } from '../auth/test-browser.ts';
@@ -17,8 +18,11 @@ export { DEMO_SHOP_ID };
 
 let seq = 0;
 
+/** A provider whose callbacks the test can have it sign. */
+type SigningProvider = PaymentProvider & Pick<SimulatedPayments, 'callback'>;
+
 /** An app on a fresh store (`url`, in memory by default) with the demo shop seeded. */
-export async function makeShopTest<P extends PaymentProvider = SimulatedPayments>(options: { url?: string; payments?: P } = {}) {
+export async function makeShopTest<P extends SigningProvider = SimulatedPayments>(options: { url?: string; payments?: P } = {}) {
   const base = await makeTestApp(options.url);
   const payments = (options.payments ?? createSimulatedPayments()) as P;
   const now = () => base.clock.now;
@@ -33,6 +37,16 @@ export async function makeShopTest<P extends PaymentProvider = SimulatedPayments
     const user = await b.auth.signup({ email: `buyer${++seq}@example.org`, password: PASSWORD, role });
     return { ...b, user, shop: createShopClient({ baseUrl: 'http://edge.test', fetch: b.fetch }) };
   }
+
+  /** A signed-in operator (of the whole system): a new account given the role, as the operator's tooling does. */
+  async function operator() {
+    const b = await buyer('customer');
+    await base.store.db.updateTable('users').set({ roles: 'operator' }).where('id', '=', b.user.userId).execute();
+    return b;
+  }
+
+  /** The callback the provider sends about a payment, signed. */
+  const callback = (idempotencyKey: string) => payments.callback(idempotencyKey);
 
   /** Credits points to a volunteer, as validated work would. */
   async function credit(volunteerId: string, points: number) {
@@ -59,7 +73,7 @@ export async function makeShopTest<P extends PaymentProvider = SimulatedPayments
     };
   }
 
-  return { ...base, app, payments, deps, ledger, buyer, credit, balances, snapshot: () => snapshot(base.store) };
+  return { ...base, app, payments, deps, ledger, buyer, operator, callback, credit, balances, snapshot: () => snapshot(base.store) };
 }
 
 export type ShopTest = Awaited<ReturnType<typeof makeShopTest<SimulatedPayments>>>;

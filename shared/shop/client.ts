@@ -10,16 +10,24 @@ import {
   CatalogSchema,
   OrderListSchema,
   OrderSchema,
+  PAYMENT_SIGNATURE_HEADER,
   PaymentCallbackResponseSchema,
+  PointValueSchema,
   ProductSchema,
   RefundSchema,
   SettlementReportSchema,
   SHOP_PATHS,
   ShopMeSchema,
+  ShopGovernanceListSchema,
+  ShopGovernanceSchema,
   ShopSchema,
   type CheckoutRequest,
+  type PointValueRequest,
   type ProductRequest,
+  type ShopCapsRequest,
+  type ShopStatusRequest,
   type ShopUpsertRequest,
+  type SignedCallback,
 } from './schemas.ts';
 
 /** Options of {@link createShopClient}. */
@@ -63,12 +71,22 @@ export function createShopClient(options: ShopClientOptions = {}) {
     pay: (orderId: string, cardToken: string) => call(OrderSchema, SHOP_PATHS.pay(orderId), json('POST', { cardToken })),
     cancel: (orderId: string) => call(OrderSchema, SHOP_PATHS.cancel(orderId), { method: 'POST' }),
     refund: (orderId: string, lineNos?: number[]) => call(RefundSchema, SHOP_PATHS.refund(orderId), json('POST', lineNos ? { lineNos } : {})),
-    paymentCallback: (idempotencyKey: string) => call(PaymentCallbackResponseSchema, SHOP_PATHS.paymentCallback, json('POST', { idempotencyKey })),
+    /** Posts a payment provider's callback as the provider signed it (tests and provider adapters; browsers never do). */
+    paymentCallback: (callback: SignedCallback) =>
+      call(PaymentCallbackResponseSchema, SHOP_PATHS.paymentCallback, { method: 'POST', body: callback.body, headers: { [PAYMENT_SIGNATURE_HEADER]: callback.signature } }),
     settlement: (shopId: string, from: string, to: string) => call(SettlementReportSchema, SHOP_PATHS.settlement(shopId) + period(from, to, 'json')),
     settlementCsv: async (shopId: string, from: string, to: string) => (await send(SHOP_PATHS.settlement(shopId) + period(from, to, 'csv'))).text(),
     upsertShop: (shopId: string, req: ShopUpsertRequest) => call(ShopSchema, SHOP_PATHS.shop(shopId), json('PUT', req)),
     createProduct: (shopId: string, req: ProductRequest) => call(ProductSchema, SHOP_PATHS.products(shopId), json('POST', req)),
     updateProduct: (shopId: string, productId: string, req: ProductRequest) => call(ProductSchema, SHOP_PATHS.product(shopId, productId), json('PUT', req)),
+    /** The shop's status, caps and outstanding discounts (who runs it, or the operator). */
+    governance: (shopId: string) => call(ShopGovernanceSchema, SHOP_PATHS.governance(shopId)),
+    pointValue: () => call(PointValueSchema, SHOP_PATHS.pointValue),
+    /** The operator's: */
+    setPointValue: (req: PointValueRequest) => call(PointValueSchema, SHOP_PATHS.pointValue, json('PUT', req)),
+    shops: () => call(ShopGovernanceListSchema, SHOP_PATHS.shops),
+    setCaps: (shopId: string, req: ShopCapsRequest) => call(ShopGovernanceSchema, SHOP_PATHS.caps(shopId), json('PUT', req)),
+    setStatus: (shopId: string, req: ShopStatusRequest) => call(ShopGovernanceSchema, SHOP_PATHS.status(shopId), json('PUT', req)),
   };
 }
 

@@ -15,6 +15,14 @@ export const CARTS_OPEN_PER_USER_MAX = 256;
  * totals are exact as JSON numbers; the pricing still multiplies in BigInt.
  */
 export const PRODUCT_PRICE_MINOR_MAX = 10_000_000_000;
+/** Longest product description, in characters (a catalog entry, not a manual). */
+export const PRODUCT_DESCRIPTION_CHARS_MAX = 1000;
+/**
+ * Highest settlement limit the operator may give a shop, in minor units (10^13, €100 bn):
+ * the limit plus one order's discount (at most 5 × 10^13, see PRODUCT_PRICE_MINOR_MAX)
+ * stays far below 2^53, so the limit check is exact in JSON numbers.
+ */
+export const SHOP_SETTLEMENT_LIMIT_MINOR_MAX = 10_000_000_000_000;
 /** Points one checkout may offer; every points balance is a safe integer. */
 export const CHECKOUT_POINTS_MAX = Number.MAX_SAFE_INTEGER;
 /** Numerator and denominator bound of the shop's rate and share fractions (products stay exact in BigInt anyway). */

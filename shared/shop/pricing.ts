@@ -76,6 +76,18 @@ export function checkFraction(name: string, f: Fraction, atMostOne = false): voi
   if (atMostOne && f.num > f.den) throw new RangeError(`${name} must be at most 1`);
 }
 
+/** `a` compared with `b` (exact, by cross-multiplying in BigInt): negative, 0 or positive. */
+export function compareFractions(a: Fraction, b: Fraction): number {
+  const l = big(a.num) * big(b.den);
+  const r = big(b.num) * big(a.den);
+  return l < r ? -1 : l > r ? 1 : 0;
+}
+
+/** The smaller of two fractions (the first when equal). */
+export function minFraction(a: Fraction, b: Fraction): Fraction {
+  return compareFractions(b, a) < 0 ? b : a;
+}
+
 /** Checks a shop's rules (the edge validates them with zod; this guards direct callers). */
 export function checkRules(rules: ShopRules): void {
   checkFraction('minorPerPoint', rules.minorPerPoint);

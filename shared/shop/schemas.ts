@@ -6,14 +6,17 @@
  */
 import { z } from 'zod';
 import { LICENSE_ACTIVATIONS_MAX, LICENSE_NAME_CHARS_MAX, LICENSE_VALID_DAYS_MAX } from '../limits.ts';
+import { NameSchema, textSchema } from '../text.ts';
 import {
   CARD_TOKEN_CHARS_MAX,
   CART_LINES_MAX,
   CART_LINE_QUANTITY_MAX,
   CHECKOUT_POINTS_MAX,
   IDEMPOTENCY_KEY_CHARS_MAX,
+  PRODUCT_DESCRIPTION_CHARS_MAX,
   PRODUCT_PRICE_MINOR_MAX,
   SHOP_FRACTION_TERM_MAX,
+  SHOP_SETTLEMENT_LIMIT_MINOR_MAX,
 } from './limits.ts';
 
 /** Every shop API path, so clients never spell one twice. */
@@ -35,7 +38,22 @@ export const SHOP_PATHS = {
   products: (shopId: string) => `/api/shop/shops/${encodeURIComponent(shopId)}/products`,
   product: (shopId: string, productId: string) => `/api/shop/shops/${encodeURIComponent(shopId)}/products/${encodeURIComponent(productId)}`,
   settlement: (shopId: string) => `/api/shop/shops/${encodeURIComponent(shopId)}/settlement`,
+  /** The value of a point (GET: anyone; PUT: the operator). */
+  pointValue: '/api/shop/point-value',
+  /** A shop's status, caps and outstanding discounts (GET: who runs it). */
+  governance: (shopId: string) => `/api/shop/shops/${encodeURIComponent(shopId)}/governance`,
+  /** The operator sets a shop's caps (PUT). */
+  caps: (shopId: string) => `/api/shop/shops/${encodeURIComponent(shopId)}/caps`,
+  /** The operator approves or suspends a shop (PUT). */
+  status: (shopId: string) => `/api/shop/shops/${encodeURIComponent(shopId)}/status`,
 } as const;
+
+/**
+ * The header carrying the payment provider's signature of a callback's body:
+ * `sha256=<hex HMAC-SHA256 of the raw body>` under the secret the provider and the edge
+ * share (the shape of GitHub's `X-Hub-Signature-256`).
+ */
+export const PAYMENT_SIGNATURE_HEADER = 'x-payment-signature';
 
 const id = z.string().min(1).max(64);
 const count = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -52,7 +70,15 @@ export const ShopRulesSchema = z.object({
 });
 export type ShopRulesDto = z.output<typeof ShopRulesSchema>;
 
-export const ShopSchema = z.object({ id, name: z.string(), currency: z.string().length(3), rules: ShopRulesSchema });
+/**
+ * `pending`: set up by its shop operator, not yet approved; `approved`: takes points;
+ * `suspended`: the operator stopped it taking points. Only approved shops take points.
+ */
+export const ShopStatusSchema = z.enum(['pending', 'approved', 'suspended']);
+export type ShopStatus = z.output<typeof ShopStatusSchema>;
+
+/** A shop as buyers see it; `rules` are the ones checkouts price with (the shop's own, within the operator's caps). */
+export const ShopSchema = z.object({ id, name: z.string(), currency: z.string().length(3), status: ShopStatusSchema, rules: ShopRulesSchema });
 export type Shop = z.output<typeof ShopSchema>;
 
 export const ProductKindSchema = z.enum(['physical', 'digital', 'license']);
@@ -122,6 +148,12 @@ export const CheckoutRequestSchema = z.strictObject({
 export type CheckoutRequest = z.input<typeof CheckoutRequestSchema>;
 
 export const PayRequestSchema = z.strictObject({ cardToken });
+
+/** A payment provider's callback as sent: its raw JSON body and the signature header's value. */
+export interface SignedCallback {
+  body: string;
+  signature: string;
+}
 
 /** A payment provider's notification names the payment; the edge asks the provider what happened. */
 export const PaymentCallbackRequestSchema = z.strictObject({ idempotencyKey: z.string().min(1).max(128) });
@@ -234,19 +266,69 @@ export const SettlementReportSchema = z.object({
 });
 export type SettlementReport = z.output<typeof SettlementReportSchema>;
 
-/** Creates or updates a shop (its operator's, or any for the operator). */
-export const ShopUpsertRequestSchema = z.strictObject({ name: z.string().trim().min(1).max(100), rules: ShopRulesSchema });
+/**
+ * Creates or updates a shop (its operator's, or any for the operator). The name is unique
+ * among shops compared by `nameKey`; the rules must stay within the operator's caps.
+ */
+export const ShopUpsertRequestSchema = z.strictObject({ name: NameSchema, rules: ShopRulesSchema });
 export type ShopUpsertRequest = z.input<typeof ShopUpsertRequestSchema>;
 
 /** A product as its shop creates or replaces it; license terms exactly for `license` products. */
 export const ProductRequestSchema = z
   .strictObject({
     kind: ProductKindSchema,
-    name: z.string().trim().min(1).max(LICENSE_NAME_CHARS_MAX),
-    description: z.string().max(1000).default(''),
+    name: textSchema({ max: LICENSE_NAME_CHARS_MAX }),
+    description: textSchema({ min: 0, max: PRODUCT_DESCRIPTION_CHARS_MAX, multiLine: true }).default(''),
     priceMinor: z.int().min(0).max(PRODUCT_PRICE_MINOR_MAX),
     license: LicenseTermsSchema.nullable().default(null),
     active: z.boolean().default(true),
   })
   .refine((p) => (p.kind === 'license') === (p.license !== null), { message: 'license terms go with license products, and only with them', path: ['license'] });
 export type ProductRequest = z.input<typeof ProductRequestSchema>;
+
+/** A rate: minor units one point buys. */
+const RateSchema = FractionSchema.refine((f) => f.num >= 1, 'a point must be worth something');
+
+/** The value of a point, system-wide: the operator's, and every shop's rate is at most this. */
+export const PointValueSchema = z.object({
+  minorPerPoint: FractionSchema,
+  /** The value a new system starts with (the demo shop's rate). */
+  defaultMinorPerPoint: FractionSchema,
+});
+export type PointValue = z.output<typeof PointValueSchema>;
+export const PointValueRequestSchema = z.strictObject({ minorPerPoint: RateSchema });
+export type PointValueRequest = z.input<typeof PointValueRequestSchema>;
+
+/** The operator's caps on one shop: the shop's own rules may only offer less. */
+export const ShopCapsSchema = z.strictObject({
+  /** The highest rate the shop may offer (at most the value of a point). */
+  minorPerPointMax: RateSchema,
+  /** The largest share of an order the shop's discount may cover. */
+  discountShareMax: FractionSchema.refine((f) => f.num <= f.den, 'the discount may cover at most the whole order'),
+  /** The most the operator will owe the shop in point discounts at once (settled and reserved by open orders), minor units. */
+  settlementLimitMinor: z.int().min(0).max(SHOP_SETTLEMENT_LIMIT_MINOR_MAX),
+});
+export type ShopCaps = z.output<typeof ShopCapsSchema>;
+export type ShopCapsRequest = z.input<typeof ShopCapsSchema>;
+
+/** The operator approves a shop (it takes points from then on) or suspends it (it stops). */
+export const ShopStatusRequestSchema = z.strictObject({ status: z.enum(['approved', 'suspended']) });
+export type ShopStatusRequest = z.input<typeof ShopStatusRequestSchema>;
+
+/** A shop as who runs it and the operator see it: its status, own rules, caps and what the operator owes it. */
+export const ShopGovernanceSchema = z.object({
+  shop: ShopSchema,
+  /** The rules the shop set; `shop.rules` are these within the caps and the value of a point. */
+  ownRules: ShopRulesSchema,
+  caps: ShopCapsSchema,
+  outstanding: z.object({
+    /** Settled discounts the operator owes the shop (its receivable). */
+    receivableMinor: z.int(),
+    /** Discounts of the shop's orders awaiting payment. */
+    reservedMinor: count,
+    /** What further discounts the settlement limit allows now (0 when reached). */
+    headroomMinor: count,
+  }),
+});
+export type ShopGovernance = z.output<typeof ShopGovernanceSchema>;
+export const ShopGovernanceListSchema = z.object({ shops: z.array(ShopGovernanceSchema) });

@@ -16,6 +16,7 @@ import { replicaIndexes } from './0009_replica_indexes.ts';
 import { jobParams } from './0010_job_params.ts';
 import { trust } from './0011_trust.ts';
 import { identityLimits } from './0012_identity_limits.ts';
+import { shopGovernance } from './0013_shop_governance.ts';
 import { loginAttempts } from './0015_login_attempts.ts';
 import type { Dialect } from './types.ts';
 
@@ -34,6 +35,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0010_job_params': jobParams(dialect),
     '0011_trust': trust(dialect),
     '0012_identity_limits': identityLimits(dialect),
+    '0013_shop_governance': shopGovernance(dialect),
     '0015_login_attempts': loginAttempts(dialect),
   };
 }

@@ -4,7 +4,7 @@
  * integers in minor units of the shop's currency; times are epoch milliseconds.
  */
 import type { Generated } from 'kysely';
-import type { CartStateSchema, OrderStatus, PaymentStatus, ProductKind } from '../../../shared/shop/schemas.ts';
+import type { CartStateSchema, OrderStatus, PaymentStatus, ProductKind, ShopStatus } from '../../../shared/shop/schemas.ts';
 import type { z } from 'zod';
 
 export interface ShopsTable {
@@ -19,6 +19,26 @@ export interface ShopsTable {
   share_num: number;
   share_den: number;
   created_at: number;
+  /** Whether the operator approved the shop: only an approved shop takes points (migration 0013). */
+  status: ShopStatus;
+  /** `nameKey(name)`: unique, so no shop takes another's name in another spelling. */
+  name_key: string | null;
+  /** The operator's caps: the highest rate (minor units per point) the shop may offer … */
+  cap_rate_num: number;
+  cap_rate_den: number;
+  /** … the largest share of an order its discount may cover … */
+  cap_share_num: number;
+  cap_share_den: number;
+  /** … and the most the operator will owe it in point discounts at once, in minor units. */
+  settlement_limit_minor: number;
+}
+
+/** The value of a point, system-wide (one row, id `system`): minor units per point = rate_num / rate_den. */
+export interface PointValueTable {
+  id: string;
+  rate_num: number;
+  rate_den: number;
+  updated_at: number;
 }
 
 export interface ProductsTable {
@@ -136,6 +156,7 @@ export interface RefundsTable {
 
 export interface ShopTables {
   shops: ShopsTable;
+  point_value: PointValueTable;
   products: ProductsTable;
   carts: CartsTable;
   cart_lines: CartLinesTable;
