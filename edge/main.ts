@@ -2,8 +2,8 @@
  * @module Starts the edge: opens the store, loads and checks the kernels, serves the API and
  * the built web app on one port.
  */
-import { serve } from '@hono/node-server';
 import { createEdge } from './app.ts';
+import { serveEdge } from './http/server.ts';
 import { readConfig } from './config.ts';
 import { openStore } from './db/index.ts';
 import { loadKernelRegistry } from './kernels/registry.ts';
@@ -23,7 +23,8 @@ const reception = startReception(config);
 const { app, coordinator } = createEdge({ store, kernels, webDir: config.webDir, payments, reception: reception.mount, trustedProxies: config.trustedProxies, nodeId: config.nodeId });
 // Units waiting for the server's own run are drained in the background (edge/coordinator/verifier.ts).
 coordinator.verifier.start();
-const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+// Header, request, body-rate and per-origin connection bounds: edge/http/server.ts.
+const server = serveEdge({ fetch: app.fetch, port: config.port, hostname: config.host, trustedProxies: config.trustedProxies }, (info) => {
   const where = store.dialect === 'sqlite' ? config.databaseUrl : 'PostgreSQL';
   console.log(`SpareCycles edge (${config.role}) on http://${config.host}:${info.port} (store: ${where}; kernels: ${[...kernels.entries.keys()].join(', ') || 'none'})`);
 });
