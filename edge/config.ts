@@ -2,6 +2,7 @@
  * @module Configuration from environment variables (documented in README.md).
  */
 import { join } from 'node:path';
+import { CUSTOMER_TOPUP_MINOR_MAX, CUSTOMER_TRIAL_CREDIT_MINOR } from '../shared/limits.ts';
 import { parseTrustedProxies } from './http/origin.ts';
 import type { ReceptionRoleConfig } from './reception/roles.ts';
 
@@ -22,6 +23,8 @@ export interface EdgeConfig extends ReceptionRoleConfig {
   appOrigins: string[];
   /** Proxies whose X-Forwarded-For names the client (`TRUST_PROXY`, comma-separated addresses). */
   trustedProxies: ReadonlySet<string>;
+  /** Trial credit of a new customer account, minor units (`TRIAL_CREDIT_MINOR`; 0 turns it off). */
+  trialCreditMinor: number;
 }
 
 /** Parses `APP_ORIGINS` (comma-separated origins such as `https://app.example`); throws on anything else. */
@@ -60,6 +63,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, root = process.
   if (role === 'node' && !env.RECEPTION_URL) throw new Error('EDGE_ROLE=node needs RECEPTION_URL');
   const admission = env.ADMISSION ?? (role === 'node' ? 'required' : 'off');
   if (admission !== 'required' && admission !== 'off') throw new Error(`ADMISSION must be required or off, got '${admission}'`);
+  const trialCreditMinor = Number(env.TRIAL_CREDIT_MINOR ?? CUSTOMER_TRIAL_CREDIT_MINOR);
+  if (!Number.isSafeInteger(trialCreditMinor) || trialCreditMinor < 0 || trialCreditMinor > CUSTOMER_TOPUP_MINOR_MAX) {
+    throw new Error(`TRIAL_CREDIT_MINOR must be a whole number of minor units from 0 to ${CUSTOMER_TOPUP_MINOR_MAX}, got '${env.TRIAL_CREDIT_MINOR}'`);
+  }
   return {
     port,
     host,
@@ -77,5 +84,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, root = process.
     admissionRequired: role === 'node' || admission === 'required',
     appOrigins: parseOrigins(env.APP_ORIGINS),
     trustedProxies: parseTrustedProxies(env.TRUST_PROXY),
+    trialCreditMinor,
   };
 }

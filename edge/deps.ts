@@ -22,4 +22,6 @@ export interface AppDeps {
   coordinator: Coordinator;
   /** Proxies whose X-Forwarded-For names the client (TRUST_PROXY); none by default. */
   trustedProxies: ReadonlySet<string>;
+  /** Trial credit of a new customer account, minor units (TRIAL_CREDIT_MINOR). */
+  trialCreditMinor: number;
 }

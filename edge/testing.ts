@@ -23,6 +23,8 @@ export interface TestAppOptions {
   verifyPool?: VerifyPool;
   /** `peers`: server verification off (benches' comparison runs only). */
   trustRule?: 'trust' | 'peers';
+  /** Trial credit of new customers, minor units. @default CUSTOMER_TRIAL_CREDIT_MINOR */
+  trialCreditMinor?: number;
 }
 
 /**
@@ -42,7 +44,7 @@ export async function makeTestApp(url = ':memory:', options: TestAppOptions = {}
   const store = await openStore(url);
   const kernels = await (registry ??= loadKernelRegistry(KERNELS_DIST));
   const clock = { now: 1_800_000_000_000 };
-  const { app, coordinator } = createEdge({ store, kernels, now: () => clock.now, random: options.random, verifyPool: options.verifyPool, trustRule: options.trustRule });
+  const { app, coordinator } = createEdge({ store, kernels, now: () => clock.now, random: options.random, verifyPool: options.verifyPool, trustRule: options.trustRule, trialCreditMinor: options.trialCreditMinor });
   /** A typed client whose requests go to the app in-process. */
   const client = (token?: string) =>
     createApiClient({ baseUrl: 'http://edge.test', token, fetch: (input, init) => Promise.resolve(app.request(input as string, init)) });

@@ -226,8 +226,12 @@ export const IBM1_PRUNE_ROW_MAX = 50;
 export const IBM1_SUMMARY_WORDS = 20;
 /** Word alignment: prepared (tokenised, sharded) corpora an edge keeps in memory between iterations; a miss re-tokenises. */
 export const IBM1_PREPARED_CACHED_MAX = 4;
-/** Customers: money a new customer account starts with in this demo (minor units), so jobs run at once. */
-export const CUSTOMER_TRIAL_CREDIT_MINOR = 100_000;
+/**
+ * Customers: the default of the TRIAL_CREDIT_MINOR setting, the trial credit a new customer
+ * account gets (minor units): enough to try a small job at once, small because it is free
+ * (issue 15: the first accounts of an origin each day get it, see edge/auth/trial.ts).
+ */
+export const CUSTOMER_TRIAL_CREDIT_MINOR = 1_000;
 /** Customers: largest single top-up through the simulated payment provider (minor units). */
 export const CUSTOMER_TOPUP_MINOR_MAX = 1_000_000;
 /** Customers: how long a job's quote stays held; a job still running then is billed from the balance left. */

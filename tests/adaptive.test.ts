@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { base64ToBytes } from '../shared/base64.ts';
-import { QUORUM_DEFAULT } from '../shared/limits.ts';
+import { PRICE_MINOR_PER_POINT, QUORUM_DEFAULT } from '../shared/limits.ts';
 import { L96ParamsSchema, assimilateL96, splitL96 } from '../shared/jobs/lorenz96.ts';
 import { runKernel } from '../shared/kernels/runtime.ts';
 import { mulberry32 } from '../shared/random.ts';
@@ -51,6 +51,21 @@ describe('adaptive replication', () => {
     console.log(`replication overhead with adaptive replication: ${factor.toFixed(3)} replicas per unit (default quorum ${QUORUM_DEFAULT}; ${replicas.filter((r) => r.solo).length} solo)`);
     expect(factor).toBeLessThan(QUORUM_DEFAULT * 0.75);
     expect(factor).toBeGreaterThan(1);
+    // The customer pays for the results each unit really needed (issue 15): a unit decided by
+    // one trusted volunteer costs one replica, not the quorum the quote held.
+    const perUnit = await t.store.db
+      .selectFrom('units as u')
+      .leftJoin('replicas as r', (j) => j.onRef('r.unit_id', '=', 'u.id').on('r.outcome', '=', 'valid'))
+      .select(['u.cost_points', (eb) => eb.fn.count<number>('r.id').as('n')])
+      .where('u.job_id', '=', t.job.id)
+      .groupBy(['u.id', 'u.cost_points'])
+      .execute();
+    const needed = perUnit.reduce((s, u) => s + Number(u.cost_points) * Math.min(QUORUM_DEFAULT, Math.max(1, Number(u.n))), 0);
+    const invoice = await t.customer.jobInvoice(t.job.id);
+    expect(invoice.chargedMinor).toBe(needed * PRICE_MINOR_PER_POINT);
+    expect(invoice.lines.find((l) => l.state === 'valid')!.amountMinor).toBe(invoice.chargedMinor);
+    expect(invoice.chargedMinor).toBeLessThan(invoice.heldMinor);
+    expect(invoice.releasedMinor).toBe(invoice.heldMinor - invoice.chargedMinor);
   });
 
   it('catches a volunteer that turns bad after earning trust, and repairs its solo results', async () => {

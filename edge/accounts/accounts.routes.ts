@@ -16,6 +16,7 @@ import { ACCOUNTS } from '../ledger/accounts.ts';
 import { ledgerOf } from '../ledger/ledger.ts';
 import { requireVolunteer, type AuthVariables } from '../auth/require.ts';
 import { issueToken, newId } from '../auth/tokens.ts';
+import { trialForNewCustomer } from '../auth/trial.ts';
 import { insertVolunteer } from '../auth/volunteers.ts';
 import { admitIdentity, retryAfterSeconds, tooManyDetail, type IdentityAdmission, type IdentityRefusal } from '../auth/identity-limiter.ts';
 
@@ -28,13 +29,15 @@ export interface AccountRoutesDeps {
   now: () => number;
   /** Proxies whose X-Forwarded-For names the client (`TRUST_PROXY`): the origin identities are counted by. */
   trustedProxies: ReadonlySet<string>;
+  /** Trial credit of a new customer account, minor units (TRIAL_CREDIT_MINOR). */
+  trialCreditMinor: number;
 }
 
 /**
  * @example
  * app.route('/', accountRoutes(deps));
  */
-export function accountRoutes({ store, now, trustedProxies }: AccountRoutesDeps) {
+export function accountRoutes({ store, now, trustedProxies, trialCreditMinor }: AccountRoutesDeps) {
   const app = new Hono<{ Variables: AuthVariables }>();
 
   /** A refusal of the limiter as the client sees it: 429 problem, Retry-After in seconds. */
@@ -52,7 +55,8 @@ export function accountRoutes({ store, now, trustedProxies }: AccountRoutesDeps)
     const r = await inTransaction(store, async (trx, rollback: Rollback<IdentityAdmission>): Promise<IdentityAdmission> => {
       const admitted = await admitIdentity(trx, 'customer', origin, at);
       if (admitted.status !== 'admitted') return rollback(admitted);
-      await trx.insertInto('customers').values({ id, name, key_hash: hash, created_at: at }).execute();
+      const trial = await trialForNewCustomer(trx, origin, at, trialCreditMinor);
+      await trx.insertInto('customers').values({ id, name, key_hash: hash, created_at: at, origin: origin ?? null, trial_minor: trial }).execute();
       return admitted;
     });
     if (r.status !== 'admitted') throw tooMany(c, r, at);

@@ -34,6 +34,13 @@ export const CUSTOMERS_PER_ORIGIN_PER_HOUR_MAX = 5;
 /** Customer accounts one origin may create in a day. */
 export const CUSTOMERS_PER_ORIGIN_PER_DAY_MAX = 20;
 /**
+ * Customer accounts from one origin that get trial credit in a day: a team trying the service
+ * gets it on its first accounts; more accounts from the origin start with none. With the
+ * trial credit (TRIAL_CREDIT_MINOR) this bounds the free money one origin can turn into work
+ * (and so into points for volunteers elsewhere) per day.
+ */
+export const TRIAL_GRANTS_PER_ORIGIN_PER_DAY_MAX = 2;
+/**
  * Rows of ended windows one creation deletes, so pruning costs each request bounded work
  * (a new row is added per origin and window; each creation may prune many more than that).
  */
@@ -58,6 +65,7 @@ export const IDENTITY_BOUNDS: Readonly<Record<IdentityKind, readonly WindowBound
     { windowMs: HOUR_MS, max: CUSTOMERS_PER_ORIGIN_PER_HOUR_MAX },
     { windowMs: DAY_MS, max: CUSTOMERS_PER_ORIGIN_PER_DAY_MAX },
   ],
+  trial_credit: [{ windowMs: DAY_MS, max: TRIAL_GRANTS_PER_ORIGIN_PER_DAY_MAX }],
 };
 
 /** Windows that started this long ago have all ended (no bound's window is longer). */

@@ -90,17 +90,24 @@ export function queueVests(unit: Pick<UnitHead, 'id' | 'job_id'>, replicas: read
   for (const r of replicas) credits.vests.push({ transfer: vestTransfer(unit, r.id, r.volunteer_id, r.credited_points), replicaId: r.id, volunteer: r.volunteer_id });
 }
 
+/** What a valid result of `replica` earns: the unit's cost, or nothing when it is unfunded (funding.ts). */
+export function creditOf(unit: Pick<UnitHead, 'cost_points'>, replica: { unfunded: number }): number {
+  return replica.unfunded ? 0 : unit.cost_points;
+}
+
 /** A transaction's context while it takes results: the credits it will post. */
 export interface CreditingContext extends TxContext {
   credits: PendingCredits;
 }
 
 /**
- * Queues a credit of the unit's server-side cost for each of `replicas` (already marked
- * valid by the caller), to the volunteer's vesting points; with `vest` (the server's run
- * confirmed the bytes) it vests in the same transaction.
+ * Queues a credit of the unit's server-side cost for each of `all` (already marked valid by
+ * the caller) that is funded, to the volunteer's vesting points; with `vest` (the server's
+ * run confirmed the bytes) it vests in the same transaction.
  */
-export function queueCredits(unit: UnitHead, replicas: readonly { id: number; volunteer_id: string }[], credits: PendingCredits, vest = false): void {
+export function queueCredits(unit: UnitHead, all: readonly { id: number; volunteer_id: string; unfunded: number }[], credits: PendingCredits, vest = false): void {
+  // An unfunded result earns nothing, and builds no trust (its streak is not counted either).
+  const replicas = all.filter((r) => !r.unfunded);
   for (const r of replicas) {
     credits.transfers.push({
       id: `unit:${unit.id}:replica:${r.id}`,

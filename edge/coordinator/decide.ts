@@ -22,6 +22,8 @@ export interface Returned extends Source {
   credited_points: number;
   /** 1 once its credit vested (became spendable). */
   vested: number;
+  /** 1 when it earns nothing (a trial-only job's own customer computed it: funding.ts). */
+  unfunded: number;
 }
 
 /** What a result for a lease meets before its unit's other results are read. */

@@ -10,6 +10,7 @@ import type { HeartbeatResponse, LeaseResponse } from '../../shared/api/schemas.
 import type { Store } from '../db/index.ts';
 import { rows, runInTransaction } from '../db/prepared.ts';
 import type { KernelRegistry } from '../kernels/registry.ts';
+import { JobFundingCache } from './funding.ts';
 import { heartbeatOp, leaseUnitsOp, type LeaseRefusal } from './lease.ts';
 import type { JobsPort, TxContext } from './ports.ts';
 import * as Q from './queries.ts';
@@ -58,7 +59,8 @@ export interface CoordinatorDeps extends VerifierDeps {
 export function createCoordinator(deps: CoordinatorDeps): Coordinator {
   const { store, kernels, jobs, random } = deps;
   const locking = store.dialect === 'postgres';
-  const ctx = (now: number): TxContext => ({ now, locking, jobs, random, rule: deps.rule ?? 'trust' });
+  const funding = new JobFundingCache();
+  const ctx = (now: number): TxContext => ({ now, locking, jobs, random, rule: deps.rule ?? 'trust', funding });
   const verifier = createVerifier(deps);
 
   /** Runs the server's verification of the units `statuses` made wait, within the inline bound. */

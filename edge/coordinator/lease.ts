@@ -9,6 +9,7 @@ import { DAY_MS, IDLE_RETRY_MS, LEASE_HELD_TTLS_MAX, LEASE_TTL_MAX_MS, LEASE_TTL
 import { exec, rows, type Op } from '../db/prepared.ts';
 import type { ReplicaHead, UnitHead } from '../db/schema.ts';
 import { kernelKey, type KernelRegistry } from '../kernels/registry.ts';
+import { unfundedJobsOp } from './funding.ts';
 import type { TxContext } from './ports.ts';
 import * as Q from './queries.ts';
 import { leaseSolo, quotaLeft } from './trust-rules.ts';
@@ -55,13 +56,14 @@ export function* leaseUnitsOp(registry: KernelRegistry, volunteerId: string, ori
   const left = quotaLeft(v, now);
   if (left <= 0) return { leases: [], retryAfterMs: Math.min(DAY_MS - (now % DAY_MS), QUOTA_RETRY_MS_MAX) };
   const units = yield* rows(Q.openUnitsFor, { volunteer: volunteerId, max: Math.min(max, left) });
+  const unfunded = units.length > 0 ? yield* unfundedJobsOp(units.map((u) => u.job_id), volunteerId, origin, c.funding) : new Set<string>();
   const leases: Lease[] = [];
   for (const unit of units) {
     const kernel = registry.entries.get(kernelKey(unit.kernel_id, unit.kernel_version));
     if (!kernel) continue;
     const deadline = now + leaseTtlMs(unit.cost_points);
     const solo = unit.state === 'queued' && unit.replicas === 0 && leaseSolo(v, c.random);
-    const [replica] = yield* rows(Q.insertReplica, { unit: unit.id, volunteer: volunteerId, now, deadline, solo: solo ? 1 : 0, origin });
+    const [replica] = yield* rows(Q.insertReplica, { unit: unit.id, volunteer: volunteerId, now, deadline, solo: solo ? 1 : 0, origin, unfunded: unfunded.has(unit.job_id) ? 1 : 0 });
     if (!replica) continue;
     yield* applyVerdictOp({ ...unit, leased: unit.leased + 1, replicas: unit.replicas + 1, quorum: solo ? 1 : unit.quorum }, c);
     leases.push({

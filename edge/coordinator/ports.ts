@@ -5,6 +5,7 @@
  * (edge/app.ts) plugs edge/jobs in.
  */
 import type { Op } from '../db/prepared.ts';
+import type { JobFundingCache } from './funding.ts';
 
 /** How units were just decided: validated, failed, or a valid unit sent back for a check. */
 export type UnitsDecided = 'valid' | 'failed' | 'reopened';
@@ -32,6 +33,8 @@ export interface TxContext {
   jobs: JobsPort;
   /** Randomness for spot checks and samples (injectable for tests). */
   random: () => number;
+  /** Jobs' funding (trial credit only or paid), cached per coordinator (funding.ts). */
+  funding: JobFundingCache;
   /**
    * `peers`: any quorum of equal results decides and the server checks nothing (the rule
    * before server verification), for the trust bench's comparison run only. @default 'trust'

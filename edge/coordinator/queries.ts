@@ -21,7 +21,7 @@ const UNIT_HEAD_COLUMNS = [
 ] as const satisfies readonly (keyof UnitHead)[];
 /** The columns of a {@link ReplicaHead}. */
 const REPLICA_HEAD_COLUMNS = [
-  'id', 'unit_id', 'volunteer_id', 'state', 'outcome', 'leased_at', 'deadline_at', 'returned_at', 'result_hash', 'credited_points', 'solo', 'origin', 'progress', 'vested',
+  'id', 'unit_id', 'volunteer_id', 'state', 'outcome', 'leased_at', 'deadline_at', 'returned_at', 'result_hash', 'credited_points', 'solo', 'origin', 'progress', 'vested', 'unfunded',
 ] as const satisfies readonly (keyof ReplicaHead)[];
 
 export const unitById = prepare('unit by id', ['id'], (db, p) => db.selectFrom('units').select(UNIT_HEAD_COLUMNS).where('id', '=', p('id')));
@@ -97,7 +97,7 @@ export const replicaForUpdate = prepare('replica by id, locked', ['id'], (db, p,
  * again (one row per volunteer and unit, so it still never holds two; a volunteer whose lease
  * answer was lost, in a crash say, can take the unit again once that lease times out).
  */
-export const insertReplica = prepare('insert replica', ['unit', 'volunteer', 'now', 'deadline', 'solo', 'origin'], (db, p) =>
+export const insertReplica = prepare('insert replica', ['unit', 'volunteer', 'now', 'deadline', 'solo', 'origin', 'unfunded'], (db, p) =>
   db
     .insertInto('replicas')
     .values({
@@ -113,11 +113,12 @@ export const insertReplica = prepare('insert replica', ['unit', 'volunteer', 'no
       error: sql.lit(null),
       solo: p('solo'),
       origin: p('origin'),
+      unfunded: p('unfunded'),
     })
     .onConflict((oc) =>
       oc
         .columns(['unit_id', 'volunteer_id'])
-        .doUpdateSet({ state: sql.lit('leased'), leased_at: p('now'), deadline_at: p('deadline'), solo: p('solo'), origin: p('origin') })
+        .doUpdateSet({ state: sql.lit('leased'), leased_at: p('now'), deadline_at: p('deadline'), solo: p('solo'), origin: p('origin'), unfunded: p('unfunded') })
         .where('replicas.state', '=', sql.lit('timed_out')),
     )
     .returning('id'),
@@ -146,7 +147,7 @@ export const returnedOfUnit = prepare('returned replicas of a unit', ['unit'], (
   db
     .selectFrom('replicas as r')
     .innerJoin('volunteers as v', 'v.id', 'r.volunteer_id')
-    .select(['r.id', 'r.volunteer_id', 'r.result_hash', 'r.outcome', 'r.credited_points', 'r.vested', 'r.origin', 'v.verified_matches'])
+    .select(['r.id', 'r.volunteer_id', 'r.result_hash', 'r.outcome', 'r.credited_points', 'r.vested', 'r.origin', 'r.unfunded', 'v.verified_matches'])
     .where('r.unit_id', '=', p('unit'))
     .where('r.state', '=', sql.lit('returned'))
     .orderBy('r.id'),

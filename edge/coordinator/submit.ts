@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import type { ResultOutcome, SubmitResultResponse } from '../../shared/api/schemas.ts';
 import { exec, rows, savepoint, type Op } from '../db/prepared.ts';
 import type { ReplicaHead, UnitHead } from '../db/schema.ts';
-import { PendingCredits, postCreditsOp, queueCredits, type CreditingContext } from './credits.ts';
+import { creditOf, PendingCredits, postCreditsOp, queueCredits, type CreditingContext } from './credits.ts';
 import { admitError, admitResult, decideQuorum, type Returned, type Source } from './decide.ts';
 import { checkPlausible } from './plausibility/index.ts';
 import { lockUnitsOfLeasesOp, replicaAndUnitOp, type LeaseRefusal } from './lease.ts';
@@ -55,14 +55,14 @@ function* decideValidOp(
   unit: UnitHead,
   hash: string,
   output: Uint8Array,
-  winner: { id: number; volunteer_id: string },
+  winner: { id: number; volunteer_id: string; unfunded: number },
   agreeing: readonly Returned[],
   others: readonly Returned[],
   leastVerified: number,
   c: CreditingContext,
 ): Op<void> {
   yield* exec(Q.setUnitValid, { id: unit.id, leased: unit.leased, hash, output, now: c.now });
-  for (const r of agreeing) yield* exec(Q.setReplicaOutcome, { id: r.id, outcome: 'valid', credited: unit.cost_points });
+  for (const r of agreeing) yield* exec(Q.setReplicaOutcome, { id: r.id, outcome: 'valid', credited: creditOf(unit, r) });
   queueCredits(unit, [winner, ...agreeing], c.credits);
   for (const r of others) yield* exec(Q.setReplicaOutcome, { id: r.id, outcome: 'invalid', credited: r.credited_points });
   yield* reverseCreditsOp(unit, others, c.now);
@@ -92,9 +92,10 @@ export function* submitResultOp(volunteerId: string, leaseId: number, output: Ui
   const leased = unit.leased - (replica.state === 'leased' ? 1 : 0);
   const settle = (outcome: ResultOutcome, keep: Uint8Array | null, credited: number) =>
     exec(Q.settleReplica, { id: leaseId, outcome, now: c.now, hash, result: keep, credited });
-  const me = { id: leaseId, volunteer_id: volunteerId };
+  const me = { id: leaseId, volunteer_id: volunteerId, unfunded: replica.unfunded };
+  const earned = creditOf(unit, replica);
   if (admission.kind === 'late') {
-    const credited = admission.outcome === 'valid' ? unit.cost_points : 0;
+    const credited = admission.outcome === 'valid' ? earned : 0;
     yield* settle(admission.outcome, null, credited);
     // A late result the server's run already matched is beyond doubt: it vests at once.
     if (admission.outcome === 'valid') queueCredits(unit, [me], c.credits, unit.verification === 'matched' || unit.verification === 'corrected');
@@ -119,9 +120,9 @@ export function* submitResultOp(volunteerId: string, leaseId: number, output: Ui
   const returned = yield* rows(Q.returnedOfUnit, { unit: unit.id });
   const decision = decideQuorum(unit, hash, yield* sourceOf(replica), returned, isEstablished, c.rule);
   if (decision.kind === 'valid') {
-    yield* settle('valid', null, unit.cost_points);
+    yield* settle('valid', null, earned);
     yield* decideValidOp({ ...unit, leased }, hash, output, me, decision.agreeing, decision.others, decision.leastVerified, c);
-    return ok({ leaseId, outcome: 'valid', creditedPoints: unit.cost_points });
+    return ok({ leaseId, outcome: 'valid', creditedPoints: earned });
   }
   yield* settle('pending', output, 0);
   const { queued } = yield* applyVerdictOp({ ...unit, leased, agree_max: decision.agreeMax }, c);

@@ -8,7 +8,7 @@
  */
 import { exec, rows, type Op } from '../db/prepared.ts';
 import type { UnitHead, VerifyReason } from '../db/schema.ts';
-import { queueCredits, queueVests, type CreditingContext } from './credits.ts';
+import { creditOf, queueCredits, queueVests, type CreditingContext } from './credits.ts';
 import { decideVerification, type Returned, type VerificationDecision } from './decide.ts';
 import type { TxContext } from './ports.ts';
 import * as Q from './queries.ts';
@@ -91,7 +91,7 @@ export function* applyVerificationOp(unitId: number, run: ServerRun, c: Creditin
 /** Replicas whose bytes the server's run matched: valid, credited (vested at once), and one verified match each. */
 function* creditMatchingOp(unit: UnitHead, matching: readonly Returned[], c: CreditingContext): Op<void> {
   for (const r of matching) {
-    yield* exec(Q.setReplicaOutcome, { id: r.id, outcome: 'valid', credited: unit.cost_points });
+    yield* exec(Q.setReplicaOutcome, { id: r.id, outcome: 'valid', credited: creditOf(unit, r) });
     c.credits.matched.push(r.volunteer_id);
   }
   queueCredits(unit, matching, c.credits, true);

@@ -10,6 +10,7 @@ import type { Store } from '../db/index.ts';
 import { exec, rows, runInTransaction, type Op, type RunHooks } from '../db/prepared.ts';
 import { kernelKey, type KernelRegistry } from '../kernels/registry.ts';
 import { PendingCredits, postCreditsOp } from './credits.ts';
+import { JobFundingCache } from './funding.ts';
 import type { JobsPort, TxContext } from './ports.ts';
 import * as Q from './queries.ts';
 import { applyVerificationOp, type ServerRun } from './verification.ts';
@@ -82,7 +83,9 @@ export function createVerifier(deps: VerifierDeps): Verifier {
   /** This node's runs in flight, so `idle()` can wait for them. */
   const inflight = new Set<Promise<void>>();
 
-  const ctx = (): TxContext => ({ now: now(), locking, jobs, random });
+  // The server's runs lease nothing, so their funding cache stays empty.
+  const funding = new JobFundingCache();
+  const ctx = (): TxContext => ({ now: now(), locking, jobs, random, funding });
 
   /** Claims `unitId` if it is queued and free; answers its input and kernel, or nothing. */
   function* claimOp(unitId: number): Op<{ kernel: string; input: Uint8Array; outputBytes: number } | undefined> {

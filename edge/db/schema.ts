@@ -13,6 +13,12 @@ export interface CustomersTable {
   name: string;
   key_hash: string;
   created_at: number;
+  /** The network origin the account was created from (null in-process and before migration 0014). */
+  origin: string | null;
+  /** Trial credit granted on the first job (minor units); 0 when its origin had had its day's grants. */
+  trial_minor: Generated<number>;
+  /** When the first top-up (real money) was paid: jobs created before it are paid by trial credit only. */
+  first_topup_at: number | null;
 }
 
 export interface VolunteersTable {
@@ -139,6 +145,8 @@ export interface ReplicasTable {
   progress: Generated<number>;
   /** 1 once this replica's credit moved from vesting to spendable points. */
   vested: Generated<number>;
+  /** 1 when leased to a volunteer linked to the customer of a job paid by trial credit only: it earns nothing. */
+  unfunded: Generated<number>;
 }
 
 /** Tickets a node accepted, until they expire (replay protection across restarts). */
@@ -172,7 +180,7 @@ export type NewUnit = Insertable<UnitsTable>;
 /** New identities of one kind from one network origin in one time window (edge/accounts/identity-limiter.ts). */
 export interface IdentityLimitsTable {
   id: Generated<number>;
-  kind: 'volunteer' | 'customer';
+  kind: 'volunteer' | 'customer' | 'trial_credit';
   /** IPv4 /24 or IPv6 /48 (edge/http/origin.ts). */
   origin: string;
   window_ms: number;

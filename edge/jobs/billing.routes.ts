@@ -9,13 +9,19 @@ import { CUSTOMER_API_PATHS, TopupRequestSchema, type Balance } from '../../shar
 import { CURRENCY } from '../../shared/limits.ts';
 import { requireCustomer, type AuthVariables } from '../auth/require.ts';
 import type { Store } from '../db/index.ts';
-import { runInTransaction } from '../db/prepared.ts';
+import { exec, prepare, runInTransaction } from '../db/prepared.ts';
 import { readJson } from '../http/body.ts';
 import { ProblemError } from '../http/problem.ts';
 import { ACCOUNTS } from '../ledger/accounts.ts';
+import { ledgerOf } from '../ledger/ledger.ts';
 import { createTransfersOp } from '../ledger/transfers.ts';
 import type { PaymentProvider } from '../shop/payments.ts';
 import { customerBalance, ensureCustomerAccountOp } from './billing.ts';
+
+/** Records the customer's first top-up (later ones leave it). */
+const markFirstTopup = prepare('customer: first top-up', ['id', 'at'], (db, p) =>
+  db.updateTable('customers').set({ first_topup_at: p('at') }).where('id', '=', p('id')).where('first_topup_at', 'is', null),
+);
 
 /** What the billing routes are built from (the composition root's deps have it all). */
 export interface BillingDeps {
@@ -37,6 +43,11 @@ export function billingRoutes({ store, payments, now }: BillingDeps) {
     const req = await readJson(c, TopupRequestSchema);
     const customerId = c.get('customerId');
     const key = `topup:${customerId}:${req.idempotencyKey}`;
+    // A key names one top-up: the same key with another amount is refused before the provider is asked.
+    const earlier = await ledgerOf(store).transfer(key);
+    if (earlier && earlier.amount !== req.amountMinor) {
+      throw new ProblemError('idempotency-key-reused', `idempotencyKey ${req.idempotencyKey} already topped up ${earlier.amount} minor units; use a new key for another amount`);
+    }
     const outcome = await payments.charge({ orderId: key, amountMinor: req.amountMinor, currency: CURRENCY, idempotencyKey: key, source: req.card });
     if (outcome.status === 'declined') throw new ProblemError('payment-declined', `${outcome.reason}; nothing was charged`);
     if (outcome.status === 'timeout') {
@@ -45,11 +56,16 @@ export function billingRoutes({ store, payments, now }: BillingDeps) {
     const at = now();
     const [status] = await runInTransaction(store, function* () {
       yield* ensureCustomerAccountOp(customerId, at);
-      return yield* createTransfersOp(
+      const credited = yield* createTransfersOp(
         [{ id: key, debit: ACCOUNTS.external.id, credit: ACCOUNTS.customerBalance(customerId).id, amount: req.amountMinor, code: 'topup', ref: outcome.providerRef }],
         at,
       );
+      // Real money came in: jobs from now on are not paid by trial credit only (see edge/coordinator/funding.ts).
+      if (credited[0] === 'ok') yield* exec(markFirstTopup, { id: customerId, at });
+      return credited;
     });
+    // A concurrent request with the same key and another amount won the race.
+    if (status === 'exists_with_different_amount') throw new ProblemError('idempotency-key-reused', `idempotencyKey ${req.idempotencyKey} was used for another amount`);
     if (status !== 'ok' && status !== 'exists') throw new Error(`crediting top-up ${key} failed: ${status}`);
     return c.json(await balance(customerId), status === 'ok' ? 201 : 200);
   });

@@ -8,9 +8,9 @@
  */
 import { sql, type Transaction } from 'kysely';
 import type { Invoice } from '../../shared/api/schemas.ts';
-import { CUSTOMER_TRIAL_CREDIT_MINOR, JOB_HOLD_TIMEOUT_MS, PRICE_MINOR_PER_POINT } from '../../shared/limits.ts';
+import { JOB_HOLD_TIMEOUT_MS, PRICE_MINOR_PER_POINT } from '../../shared/limits.ts';
 import type { Store } from '../db/index.ts';
-import { exec, prepare, rows, type Op } from '../db/prepared.ts';
+import { exec, prepare, rows, runInTransaction, type Op } from '../db/prepared.ts';
 import type { Database, JobRow } from '../db/schema.ts';
 import { ACCOUNTS } from '../ledger/accounts.ts';
 import { ledgerIn, ledgerOf } from '../ledger/ledger.ts';
@@ -32,13 +32,35 @@ export function costMinor(points: number, quorum: number): number {
   return points * quorum * PRICE_MINOR_PER_POINT;
 }
 
-const validPointsOfJob = prepare('job: points of its valid units', ['job'], (db, p) =>
+/**
+ * Each valid unit of a job with its valid results: the customer pays for the results a unit
+ * really needed (issue 15: a unit a trusted volunteer decided alone costs one replica, not
+ * the quorum), between one (a unit the server's own run decided still answered the customer)
+ * and the quorum quoted (more agreeing results than that were the edge's choice).
+ */
+const validUnitsOfJob = prepare('job: valid units and their valid results', ['job'], (db, p) =>
   db
-    .selectFrom('units')
-    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('cost_points'), sql.lit(0)).as('points'))
-    .where('job_id', '=', p('job'))
-    .where('state', '=', sql.lit('valid')),
+    .selectFrom('units as u')
+    .leftJoin('replicas as r', (j) => j.onRef('r.unit_id', '=', 'u.id').on('r.outcome', '=', sql.lit('valid')))
+    .select(['u.cost_points', (eb) => eb.fn.count<number>('r.id').as('results')])
+    .where('u.job_id', '=', p('job'))
+    .where('u.state', '=', sql.lit('valid'))
+    .groupBy(['u.id', 'u.cost_points']),
 );
+
+/** What valid units cost: Σ points × replicas charged (1 … quorum) × price. */
+export function chargeOfUnits(units: readonly { cost_points: number; results: number | string | bigint }[], quorum: number): { points: number; amountMinor: number } {
+  let points = 0;
+  let amountMinor = 0;
+  for (const u of units) {
+    const replicas = Math.min(quorum, Math.max(1, Number(u.results)));
+    points += Number(u.cost_points);
+    amountMinor += costMinor(Number(u.cost_points), replicas);
+  }
+  return { points, amountMinor };
+}
+
+const customerTrial = prepare('customer: trial credit', ['id'], (db, p) => db.selectFrom('customers').select(['trial_minor']).where('id', '=', p('id')));
 
 const jobForBilling = prepare('job: owner and quorum', ['id'], (db, p) => db.selectFrom('jobs').select(['customer_id', 'quorum']).where('id', '=', p('id')));
 
@@ -50,8 +72,8 @@ function ok(status: TransferStatus | undefined): boolean {
 }
 
 /**
- * Gives a customer a money account, with the demo's trial credit on first use (idempotent:
- * the credit's transfer id is the customer's).
+ * Gives a customer a money account, with the trial credit it was granted at creation (see
+ * edge/auth/trial.ts) on first use (idempotent: the credit's transfer id is the customer's).
  */
 export function* ensureCustomerAccountOp(customerId: string, now: number): Op<void> {
   const account = ACCOUNTS.customerBalance(customerId);
@@ -60,8 +82,10 @@ export function* ensureCustomerAccountOp(customerId: string, now: number): Op<vo
   // trial comes from the one external account.
   if ((yield* rows(transferById, { id: trialId })).length > 0) return;
   yield* exec(ensureAccount, { id: account.id, ledger: account.ledger, floor: account.floor, now });
+  const trial = Number((yield* rows(customerTrial, { id: customerId }))[0]?.trial_minor ?? 0);
+  if (trial <= 0) return;
   const [status] = yield* createTransfersOp(
-    [{ id: trialId, debit: ACCOUNTS.external.id, credit: account.id, amount: CUSTOMER_TRIAL_CREDIT_MINOR, code: 'trial_credit', ref: `customer:${customerId}` }],
+    [{ id: trialId, debit: ACCOUNTS.external.id, credit: account.id, amount: trial, code: 'trial_credit', ref: `customer:${customerId}` }],
     now,
   );
   if (!ok(status)) throw new Error(`trial credit for ${customerId} failed: ${status}`);
@@ -99,8 +123,7 @@ export function* holdQuoteOp(jobId: string, customerId: string, amountMinor: num
 export function* settleJobOp(jobId: string, now: number): Op<void> {
   const job = (yield* rows(jobForBilling, { id: jobId }))[0];
   if (!job) return;
-  const [sum] = yield* rows(validPointsOfJob, { job: jobId });
-  const amount = costMinor(Number(sum?.points ?? 0), Number(job.quorum));
+  const { amountMinor: amount } = chargeOfUnits(yield* rows(validUnitsOfJob, { job: jobId }), Number(job.quorum));
   const ids = jobTransferIds(jobId);
   const ref = `job:${jobId}`;
   const [status] =
@@ -127,7 +150,11 @@ export function* settleJobOp(jobId: string, now: number): Op<void> {
 export async function customerBalance(store: Store, customerId: string, trx?: Transaction<Database>): Promise<{ balanceMinor: number; heldMinor: number; availableMinor: number }> {
   const ledger = trx ? ledgerIn(store, trx) : ledgerOf(store);
   const b = await ledger.balance(ACCOUNTS.customerBalance(customerId).id);
-  if (!b) return { balanceMinor: CUSTOMER_TRIAL_CREDIT_MINOR, heldMinor: 0, availableMinor: CUSTOMER_TRIAL_CREDIT_MINOR };
+  if (!b) {
+    const row = await (trx ?? store.db).selectFrom('customers').select('trial_minor').where('id', '=', customerId).executeTakeFirst();
+    const trial = Number(row?.trial_minor ?? 0);
+    return { balanceMinor: trial, heldMinor: 0, availableMinor: trial };
+  }
   return { balanceMinor: b.posted, heldMinor: b.debitsPending, availableMinor: b.available };
 }
 
@@ -139,10 +166,12 @@ export async function jobInvoice(store: Store, job: JobRow): Promise<Invoice> {
     .where('job_id', '=', job.id)
     .groupBy('state')
     .execute();
+  // A read in a transaction of its own: the valid units' charge is the one settleJobOp posts.
+  const validCharge = chargeOfUnits(await runInTransaction(store, () => rows(validUnitsOfJob, { job: job.id })), job.quorum).amountMinor;
   const line = (state: Invoice['lines'][number]['state'], states: string[]) => {
     const picked = byState.filter((r) => states.includes(r.state));
     const points = picked.reduce((s, r) => s + Number(r.points ?? 0), 0);
-    return { state, units: picked.reduce((s, r) => s + Number(r.units), 0), points, amountMinor: state === 'valid' ? costMinor(points, job.quorum) : 0 };
+    return { state, units: picked.reduce((s, r) => s + Number(r.units), 0), points, amountMinor: state === 'valid' ? validCharge : 0 };
   };
   const ledger = ledgerOf(store);
   const ids = jobTransferIds(job.id);
