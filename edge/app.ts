@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
+import { CUSTOMER_TRIAL_CREDIT_MINOR } from '../shared/limits.ts';
 import { accountRoutes } from './accounts/accounts.routes.ts';
 import { creditRoutes } from './accounts/credits.routes.ts';
 import type { Store } from './db/index.ts';
@@ -54,6 +55,8 @@ export interface AppOptions {
    * trust bench's side-by-side run; main.ts never sets it. @default 'trust'
    */
   trustRule?: 'trust' | 'peers';
+  /** Trial credit of a new customer account, minor units (`TRIAL_CREDIT_MINOR`). @default CUSTOMER_TRIAL_CREDIT_MINOR */
+  trialCreditMinor?: number;
 }
 
 /**
@@ -96,7 +99,8 @@ export function createEdge(options: AppOptions) {
   const random = options.random ?? Math.random;
   const coordinator = createCoordinator({ store, kernels, jobs: jobsPort, random, now, ...(options.verifyPool ? { pool: options.verifyPool } : {}), ...(options.nodeId ? { nodeId: options.nodeId } : {}), rule: options.trustRule ?? 'trust' });
   const trustedProxies = options.trustedProxies ?? new Set<string>();
-  const deps: AppDeps = { store, kernels, now, payments: options.payments ?? createSimulatedPayments(), random, coordinator, trustedProxies };
+  const trialCreditMinor = options.trialCreditMinor ?? CUSTOMER_TRIAL_CREDIT_MINOR;
+  const deps: AppDeps = { store, kernels, now, payments: options.payments ?? createSimulatedPayments(), random, coordinator, trustedProxies, trialCreditMinor };
   const app = new Hono();
   app.onError(onError);
   app.use(secureHeaders({ contentSecurityPolicy: { ...CSP, connectSrc: [...CSP.connectSrc, connectSrcOf(options.reception)] }, crossOriginEmbedderPolicy: false }));

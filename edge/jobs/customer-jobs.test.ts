@@ -127,7 +127,7 @@ describe.each(dialects)('customer jobs on %s', (dialect) => {
     const before = await snapshot(t.store);
     const problem = await problemOf(t.customer.createJob(big));
     expect(problem).toMatchObject({ status: 402, type: '/problems/insufficient-funds' });
-    expect(problem.detail).toMatch(/costs 4000\.00 EUR and 1000\.00 EUR is available/);
+    expect(problem.detail).toMatch(new RegExp(`costs 4000\\.00 EUR and ${(CUSTOMER_TRIAL_CREDIT_MINOR / 100).toFixed(2)} EUR is available`));
     expect(await snapshot(t.store)).toEqual(before);
     expect((await t.customer.quoteJob(big)).affordable).toBe(false);
 

@@ -17,6 +17,7 @@ import { jobParams } from './0010_job_params.ts';
 import { trust } from './0011_trust.ts';
 import { identityLimits } from './0012_identity_limits.ts';
 import { shopGovernance } from './0013_shop_governance.ts';
+import { trialCredit } from './0014_trial_credit.ts';
 import { loginAttempts } from './0015_login_attempts.ts';
 import type { Dialect } from './types.ts';
 
@@ -36,6 +37,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0011_trust': trust(dialect),
     '0012_identity_limits': identityLimits(dialect),
     '0013_shop_governance': shopGovernance(dialect),
+    '0014_trial_credit': trialCredit(dialect),
     '0015_login_attempts': loginAttempts(dialect),
   };
 }
