@@ -13,7 +13,7 @@ import { accountRoutes } from './accounts/accounts.routes.ts';
 import { creditRoutes } from './accounts/credits.routes.ts';
 import type { Store } from './db/index.ts';
 import type { AppDeps } from './deps.ts';
-import { PROBLEMS, ProblemError, onError, problemResponse, type ProblemSlug } from './http/problem.ts';
+import { PROBLEMS, ProblemError, isProblemSlug, onError, problemResponse, problemType } from './http/problem.ts';
 import { jobRoutes } from './jobs/jobs.routes.ts';
 import { billingRoutes } from './jobs/billing.routes.ts';
 import { openApiRoutes } from './openapi/openapi.routes.ts';
@@ -103,7 +103,8 @@ export function createEdge(options: AppOptions) {
   const deps: AppDeps = { store, kernels, now, payments: options.payments ?? createSimulatedPayments(), random, coordinator, trustedProxies, trialCreditMinor };
   const app = new Hono();
   app.onError(onError);
-  app.use(secureHeaders({ contentSecurityPolicy: { ...CSP, connectSrc: [...CSP.connectSrc, connectSrcOf(options.reception)] }, crossOriginEmbedderPolicy: false }));
+  // X-Frame-Options says what CSP frame-ancestors 'none' says, for browsers that only read the older header.
+  app.use(secureHeaders({ contentSecurityPolicy: { ...CSP, connectSrc: [...CSP.connectSrc, connectSrcOf(options.reception)] }, crossOriginEmbedderPolicy: false, xFrameOptions: 'DENY' }));
   // Before every check, so a preflight is answered and refusals carry CORS headers for the app's origins.
   app.use('*', corsForApp(options.reception?.browser?.appOrigins ?? []));
   // Request bodies are bounded where they are read (edge/http/body.ts).
@@ -124,10 +125,13 @@ export function createEdge(options: AppOptions) {
   app.route('/', licenseRoutes(deps));
 
   app.get('/problems/:slug', (c) => {
-    const slug = c.req.param('slug') as ProblemSlug;
-    if (!(slug in PROBLEMS)) throw new ProblemError('not-found', `no problem type ${slug}`);
-    return c.json({ type: `/problems/${slug}`, ...PROBLEMS[slug] });
+    const slug = c.req.param('slug');
+    // An own key only: `__proto__`, `constructor` and `toString` are in every object, not problem types.
+    if (!isProblemSlug(slug)) throw new ProblemError('not-found', `no problem type ${slug}`);
+    return c.json({ type: problemType(slug), ...PROBLEMS[slug] });
   });
+  // Every method on every path under /api that no route took (`/api` and `/api/` too), before
+  // the web app below, which never answers for them. (`/api/../x` is `/x` once the URL is parsed.)
   app.all('/api/*', (c) => problemResponse(c, new ProblemError('not-found', `no route ${c.req.method} ${c.req.path}`).toProblem()));
 
   const webDir = options.webDir;

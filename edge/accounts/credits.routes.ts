@@ -14,6 +14,7 @@ import {
 import { CREDITS_SINCE_MS_MAX } from '../../shared/limits.ts';
 import { requireVolunteer, type AuthVariables } from '../auth/require.ts';
 import type { Store } from '../db/index.ts';
+import { positiveIdParam } from '../http/path-ids.ts';
 import { ProblemError, validationProblem } from '../http/problem.ts';
 import { ACCOUNTS } from '../ledger/accounts.ts';
 
@@ -92,8 +93,8 @@ export function creditRoutes({ store, now }: CreditRoutesDeps) {
 
   app.get('/api/volunteers/me/units/:unitId', requireVolunteer(store), async (c) => {
     const raw = c.req.param('unitId');
-    if (!/^[1-9][0-9]{0,15}$/.test(raw)) throw new ProblemError('not-found', `'${raw.slice(0, 20)}' is not a unit id`);
-    const unitId = Number(raw);
+    const unitId = positiveIdParam(raw);
+    if (unitId === undefined) throw new ProblemError('not-found', `'${raw.slice(0, 20)}' is not a unit id`);
     const volunteerId = c.get('volunteerId');
     const replicas = await store.db
       .selectFrom('replicas')

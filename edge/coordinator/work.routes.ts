@@ -11,6 +11,7 @@ import { requireVolunteer, type AuthVariables } from '../auth/require.ts';
 import type { Store } from '../db/index.ts';
 import { readBytes, readJson } from '../http/body.ts';
 import { clientOrigin } from '../http/origin.ts';
+import { positiveIdParam } from '../http/path-ids.ts';
 import { ProblemError, type ProblemSlug } from '../http/problem.ts';
 import type { Coordinator, ErrorReportStatus, LeaseRefusal, SubmitStatus } from './index.ts';
 
@@ -42,8 +43,9 @@ function leaseRefusal(leaseId: number, status: LeaseRefusal): ProblemError {
 }
 
 function leaseIdParam(raw: string): number {
-  if (!/^[1-9][0-9]{0,15}$/.test(raw)) throw new ProblemError('lease-not-found', `'${raw.slice(0, 20)}' is not a lease id`);
-  return Number(raw);
+  const id = positiveIdParam(raw);
+  if (id === undefined) throw new ProblemError('lease-not-found', `'${raw.slice(0, 20)}' is not a lease id`);
+  return id;
 }
 
 /** What the work routes are built from (the composition root's deps have it all). */

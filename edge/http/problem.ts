@@ -1,7 +1,7 @@
 /**
  * @module The one error model of the API: {@link ProblemError} carries an RFC 9457 problem,
  * {@link onError} writes it as `application/problem+json`; anything unexpected is logged and
- * answered 500 without internals.
+ * answered 500 without internals. A detail never repeats a long id in full ({@link clipEchoed}).
  */
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
@@ -96,6 +96,29 @@ export const PROBLEMS = {
 
 export type ProblemSlug = keyof typeof PROBLEMS;
 
+/**
+ * Longest run of characters without a space a problem's detail repeats: details echo what the
+ * client sent (an unknown id, a path), and a megabyte id must not come back in full. Ids the
+ * server makes are shorter (tokens, keys and idempotency keys are at most 64 characters).
+ */
+export const ECHOED_TOKEN_CHARS_MAX = 64;
+
+/**
+ * `text` with every run of non-space characters longer than {@link ECHOED_TOKEN_CHARS_MAX}
+ * cut to that length and an ellipsis: applied to every problem's detail ({@link ProblemError}),
+ * so no route echoes a long unknown id in full.
+ * @example
+ * clipEchoed(`no job ${'x'.repeat(1000)}`); // 'no job xxx…x…' (64 x's, then '…')
+ */
+export function clipEchoed(text: string): string {
+  return text.replace(new RegExp(`\\S{${ECHOED_TOKEN_CHARS_MAX + 1},}`, 'gu'), (run) => `${[...run].slice(0, ECHOED_TOKEN_CHARS_MAX).join('')}…`);
+}
+
+/** Whether `slug` names a problem type: an own key of {@link PROBLEMS}, never an inherited one (`__proto__`, `toString`). */
+export function isProblemSlug(slug: string): slug is ProblemSlug {
+  return Object.hasOwn(PROBLEMS, slug);
+}
+
 /** Problem type URIs are relative references to the API's own problem pages. */
 export function problemType(slug: ProblemSlug): string {
   return `/problems/${slug}`;
@@ -118,7 +141,7 @@ export class ProblemError extends Error {
 
   toProblem(): Problem {
     const { status, title } = PROBLEMS[this.slug];
-    return { type: problemType(this.slug), title, status, detail: this.detail, errors: this.errors };
+    return { type: problemType(this.slug), title, status, detail: this.detail === undefined ? undefined : clipEchoed(this.detail), errors: this.errors };
   }
 }
 
