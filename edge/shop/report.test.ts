@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../shared/api/client.ts';
 import { DAY_MS } from '../../shared/limits.ts';
+import type { SettlementReport } from '../../shared/shop/schemas.ts';
+import { csvTextCell, settlementCsv } from './report.ts';
 import { DEMO_SHOP_ID, key, makeShopTest, type TestBuyer } from './testing.ts';
 
 const dateOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -105,5 +107,32 @@ describe('settlement report', () => {
     expect(
       await problemType(op.shop.upsertShop(op.user.shopId!, { name: 'Greedy', rules: { minorPerPoint: { num: 1, den: 1 }, pointsMin: 0, discountShareMax: { num: 3, den: 2 } } })),
     ).toBe('/problems/validation');
+  });
+});
+
+describe('settlement CSV against spreadsheet formula injection', () => {
+  it('prefixes text cells starting with = + - @ tab or CR with a quote, and leaves numbers and other text alone', () => {
+    const hostile = ['=HYPERLINK("https://evil.example","click")', '+1+1', '-1+cmd|\' /C calc\'!A0', '@SUM(A1:A9)', '\t=1', '\r=1'];
+    for (const text of hostile) expect(csvTextCell(text)).toBe(`'${text}`);
+    for (const text of ['o_abc', '2026-01-01T00:00:00.000Z', 'sale', '', "'quoted", '1=1']) expect(csvTextCell(text)).toBe(text);
+
+    const row = { at: '2026-01-01T10:00:00.000Z', event: 'refund' as const, refundNo: 1, listMinor: -500, discountMinor: -100, chargedMinor: -400, points: -100 };
+    const report: SettlementReport = {
+      shopId: 's_x',
+      currency: 'EUR',
+      from: '2026-01-01',
+      to: '2026-01-01',
+      rows: hostile.map((orderId) => ({ ...row, orderId })),
+      totals: { listMinor: -3000, discountMinor: -600, chargedMinor: -2400, points: -600 },
+      ledger: { receivableMinor: -600, salesMinor: -2400, points: -600 },
+      reconciled: true,
+    };
+    const lines = settlementCsv(report).trim().split('\n');
+    expect(lines[1]).toBe(`2026-01-01T10:00:00.000Z,"'=HYPERLINK(""https://evil.example"",""click"")",refund,1,-500,-100,-400,-100`);
+    expect(lines[2]).toBe("2026-01-01T10:00:00.000Z,'+1+1,refund,1,-500,-100,-400,-100");
+    expect(lines[4]).toBe("2026-01-01T10:00:00.000Z,'@SUM(A1:A9),refund,1,-500,-100,-400,-100");
+    // Every orderId cell of the CSV starts with the quote, whatever quoting the CSV added around it.
+    for (const line of lines.slice(1, 1 + hostile.length)) expect(line.split(',')[1]).toMatch(/^"?'/);
+    expect(lines.at(-1)).toBe('2026-01-01..2026-01-01,,total,,-3000,-600,-2400,-600');
   });
 });
