@@ -1,29 +1,8 @@
 /**
- * @module Body of one job-body thread: reads one job description at a time
- * (prepare.ts `prepareJobBody`) and posts the answer back, the units' bytes and the prepared
- * state transferred, not copied. It keeps nothing between bodies: its heap is bounded
- * (JOB_PREP_THREAD_HEAP_MB) and a cache would only hold it.
+ * @module Body of one job-body thread (pool.ts starts it): answers the pool's messages
+ * (serve.ts).
  */
 import { parentPort } from 'node:worker_threads';
-import { JOB_KIND_HANDLERS } from '../kinds.ts';
-import { ownedBuffers, prepareJobBody } from './prepare.ts';
-import type { PrepReply, PrepRequest } from './protocol.ts';
+import { serveBodies } from './serve.ts';
 
-function forgetAll(): void {
-  for (const handler of Object.values(JOB_KIND_HANDLERS)) handler.handOver?.forget();
-}
-
-if (parentPort) {
-  const port = parentPort;
-  port.on('message', (req: PrepRequest) => {
-    let reply: PrepReply;
-    try {
-      reply = { type: 'answer', id: req.id, answer: prepareJobBody(req.body, req.contentType, req.intent) };
-    } catch (err) {
-      reply = { type: 'failed', id: req.id, message: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
-    } finally {
-      forgetAll();
-    }
-    port.postMessage(reply, [...ownedBuffers(reply)]);
-  });
-}
+if (parentPort) serveBodies(parentPort);
