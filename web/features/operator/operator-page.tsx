@@ -8,6 +8,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, readProblem } from '../../../shared/api/client.ts';
 import { RECEPTION_PATHS, ReceptionStatusSchema, type ReceptionStatus } from '../../../shared/reception/schemas.ts';
 import { describeError } from '../../lib/errors.ts';
+import { ShopApproval } from './shop-approval.tsx';
 
 /** How often the dashboard asks for fresh numbers. */
 const STATUS_POLL_MS = 2_000;
@@ -113,6 +114,7 @@ export function OperatorPage() {
           </table>
         </section>
       )}
+      <ShopApproval />
     </div>
   );
 }

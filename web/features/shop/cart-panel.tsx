@@ -1,7 +1,8 @@
 /**
  * @module A shop's cart and its checkout: lines with quantities, the points to use (slider
  * and number kept together), the discount and total computed live with the same pricing
- * code the server charges with, a test card, and "Place order".
+ * code the server charges with, a test card, and "Place order". At a shop that takes no
+ * points (not approved by the operator, or suspended) the points are fixed at 0.
  */
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
@@ -40,7 +41,8 @@ export function CartPanel({ cart, shop, pointsAvailable, onQuantity, onPlace, on
   const lines = cart.lines.map((l) => ({ productId: l.productId, unitPriceMinor: l.unitPriceMinor, quantity: l.quantity }));
   const priced = priceCart(lines, shop.rules, points);
   const q = priced.quote;
-  const pointsMax = Math.max(0, Math.min(pointsAvailable, q.pointsForMaxDiscount));
+  const takesPoints = shop.status === 'approved';
+  const pointsMax = takesPoints ? Math.max(0, Math.min(pointsAvailable, q.pointsForMaxDiscount)) : 0;
   const money = (minor: number) => formatMinor(minor, cart.currency);
   const tooMany = points > pointsAvailable;
   const invalid = tooMany || priced.status !== 'ok';
@@ -87,7 +89,12 @@ export function CartPanel({ cart, shop, pointsAvailable, onQuantity, onPlace, on
       <form class="checkout" noValidate onSubmit={onSubmit}>
         <fieldset disabled={busy}>
           <legend>Pay with points</legend>
-          <div class="points-row">
+          {!takesPoints && (
+            <p class="help" data-testid="no-points-here">
+              This shop does not take points {shop.status === 'pending' ? 'yet (it awaits the operator’s approval)' : 'at the moment'}.
+            </p>
+          )}
+          <div class="points-row" hidden={!takesPoints}>
             <input
               type="range"
               aria-label="Points to use (slider)"
@@ -114,7 +121,7 @@ export function CartPanel({ cart, shop, pointsAvailable, onQuantity, onPlace, on
               />
             </label>
           </div>
-          <p id={`points-help-${cart.id}`} class={invalid && points > 0 ? 'field-error small' : 'help'}>
+          <p id={`points-help-${cart.id}`} hidden={!takesPoints} class={invalid && points > 0 ? 'field-error small' : 'help'}>
             {tooMany
               ? `You have ${pointsAvailable} points available.`
               : priced.status === 'points_below_minimum'

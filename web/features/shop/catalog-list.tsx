@@ -1,6 +1,7 @@
 /**
  * @module The catalog: each shop's products as cards, with their kind, price and (for
- * licenses) the key's terms, and an "Add to cart" button for signed-in shoppers.
+ * licenses) the key's terms, and an "Add to cart" button for signed-in shoppers. A shop the
+ * operator has not approved (or suspended) sells without points, and says so.
  */
 import { useState } from 'preact/hooks';
 import type { Catalog, Product } from '../../../shared/shop/schemas.ts';
@@ -26,10 +27,16 @@ export function CatalogList({ catalog, canBuy, inCart, onAdd }: Props) {
         return (
           <section key={shop.id} class="shop-section" aria-labelledby={`shop-${shop.id}`}>
             <h2 id={`shop-${shop.id}`}>{shop.name}</h2>
-            <p class="muted small">
-              {pointsRule(shop.rules.minorPerPoint, shop.currency)} · points pay up to {percent(shop.rules.discountShareMax)} of an order
-              {shop.rules.pointsMin > 0 ? ` · at least ${shop.rules.pointsMin} points per order` : ''}
-            </p>
+            {shop.status === 'approved' ? (
+              <p class="muted small">
+                {pointsRule(shop.rules.minorPerPoint, shop.currency)} · points pay up to {percent(shop.rules.discountShareMax)} of an order
+                {shop.rules.pointsMin > 0 ? ` · at least ${shop.rules.pointsMin} points per order` : ''}
+              </p>
+            ) : (
+              <p class="muted small" data-testid="shop-no-points">
+                This shop does not take points {shop.status === 'pending' ? 'yet (it awaits the operator’s approval)' : 'at the moment'}.
+              </p>
+            )}
             <ul class="product-grid">
               {products.map((p) => (
                 <ProductCard key={p.id} product={p} canBuy={canBuy} inCart={inCart(p.shopId, p.id)} onAdd={onAdd} />

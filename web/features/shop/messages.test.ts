@@ -43,6 +43,8 @@ describe('shop messages', () => {
     const problem = (slug: string, detail?: string) => new ApiError({ type: `/problems/${slug}`, title: 't', status: 409, detail });
     expect(checkoutErrorMessage(problem('points-insufficient'))).toMatch(/do not have that many points/);
     expect(checkoutErrorMessage(problem('points-below-minimum', 'at least 50'))).toBe('at least 50');
+    expect(checkoutErrorMessage(problem('shop-not-approved'))).toMatch(/does not take points/);
+    expect(checkoutErrorMessage(problem('settlement-limit-reached'))).toMatch(/fewer points/);
     expect(checkoutErrorMessage(problem('something-else', 'why'))).toMatch(/^The order was not placed\. The server answered 409\./);
   });
 });

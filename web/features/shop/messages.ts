@@ -62,6 +62,10 @@ export function checkoutErrorMessage(err: unknown): string {
       return problemOf(err)?.detail ?? 'This shop takes a minimum number of points per order.';
     case 'no-points-account':
       return 'Your account has no volunteer points. Set points to 0, or claim your volunteer identity on the volunteer page.';
+    case 'shop-not-approved':
+      return 'This shop does not take points at the moment. Set points to 0 to buy without them.';
+    case 'settlement-limit-reached':
+      return 'This shop cannot take that many points right now. Use fewer points, or none.';
     case 'cart-not-open':
       return 'This cart is already being checked out. Reload the page to see its order.';
     case 'cart-empty':
