@@ -68,6 +68,21 @@ export function forgetVolunteerToken(store: Store, id: string): void {
   tokenHashes.get(store)?.delete(id);
 }
 
+/**
+ * The anonymous volunteer an `Authorization: Bearer <token>` header names, or a 401 problem:
+ * for a malformed header, an unknown token, and the token of an identity an account claimed
+ * (saying so: its session acts for it now).
+ */
+export async function volunteerOfBearer(store: Store, header: string): Promise<string> {
+  const { id, secret } = bearer(header);
+  const tokenHash = await volunteerTokenHash(store, id);
+  if (tokenHash === CLAIMED_TOKEN_HASH) {
+    throw new ProblemError('unauthenticated', `volunteer ${id} was claimed by an account, and its anonymous token no longer works: sign in to that account (its session does the work now)`);
+  }
+  if (!tokenHash || !secretMatches(secret, tokenHash)) throw new ProblemError('unauthenticated', 'unknown volunteer token');
+  return id;
+}
+
 /** Requires a volunteer token, or a session whose account owns a volunteer; sets `volunteerId`. */
 export function requireVolunteer(store: Store) {
   return createMiddleware<{ Variables: AuthVariables }>(async function requireVolunteer(c, next) {
@@ -76,13 +91,7 @@ export function requireVolunteer(store: Store) {
       c.set('volunteerId', await fromSession(c, store, 'volunteerId', 'volunteer'));
       return next();
     }
-    const { id, secret } = bearer(header);
-    const tokenHash = await volunteerTokenHash(store, id);
-    if (tokenHash === CLAIMED_TOKEN_HASH) {
-      throw new ProblemError('unauthenticated', `volunteer ${id} was claimed by an account, and its anonymous token no longer works: sign in to that account (its session does the work now)`);
-    }
-    if (!tokenHash || !secretMatches(secret, tokenHash)) throw new ProblemError('unauthenticated', 'unknown volunteer token');
-    c.set('volunteerId', id);
+    c.set('volunteerId', await volunteerOfBearer(store, header));
     await next();
   });
 }

@@ -1,7 +1,10 @@
 /**
- * @module Activating, deactivating and revoking license keys. Activations are counted over a
- * key's lifetime (`activations_used` only grows), so deactivate/reactivate loops can't mint
- * more. Every outcome is a status, never a thrown error; the routes map them to problems.
+ * @module Activating, deactivating and revoking license keys. `activations_used` counts the
+ * devices a key is active on now: an activation takes a slot while one is free, and a
+ * deactivation gives it back, so the owner can move the license to a new device. Only the
+ * license's owner may deactivate (the key alone does not): a key holder cannot free slots to
+ * activate more devices than the limit, nor push the owner's devices off. Every outcome is a
+ * status, never a thrown error; the routes map them to problems.
  */
 import type { Kysely, Transaction } from 'kysely';
 import { verifyLicenseKey, type LicenseVerification } from '../../shared/license/verify.ts';
@@ -28,7 +31,12 @@ export type ActivateResult =
   | { status: 'revoked'; revokedAt: number; reason: string }
   | ({ status: 'limit_reached' } & ActivationCounts);
 
-export type DeactivateResult = ({ status: 'deactivated' | 'not_active' } & ActivationCounts) | KeyRefusal | { status: 'unknown_license' };
+export type DeactivateResult =
+  | ({ status: 'deactivated' | 'not_active' } & ActivationCounts)
+  | KeyRefusal
+  | { status: 'unknown_license' }
+  /** The caller is not the license's licensee (a user or a volunteer id). */
+  | { status: 'not_owner'; licenseId: string };
 
 export type RevokeResult =
   | { status: 'revoked' | 'already_revoked'; licenseId: string; revokedAt: number; reason: string }
@@ -58,8 +66,8 @@ function normalize(r: LicenseRow): LicenseRow {
 const counts = (r: LicenseRow, used = r.activations_used): ActivationCounts => ({ licenseId: r.id, activationsUsed: used, activationLimit: r.activation_limit });
 
 /**
- * Activates a key on a device: one more lifetime activation unless the device already holds
- * an open one. The open activation and the count change in one transaction; the count is a
+ * Activates a key on a device: takes one more slot unless the device already holds an open
+ * activation. The open activation and the count change in one transaction; the count is a
  * conditional UPDATE, so racing requests can't pass the limit.
  * @param now epoch milliseconds
  */
@@ -100,15 +108,18 @@ export async function activateLicense(store: Store, key: string, deviceId: strin
 }
 
 /**
- * Closes the device's open activation of a key. The lifetime count stays as it is: the
- * activation was used. Revoked and expired keys may still be deactivated.
+ * Closes the device's open activation of a key and frees its slot, for the license's owner
+ * only: `ownerIds` are the caller's ids (its user id and the volunteer identity it owns), one
+ * of which must be the licensee. The activation and the count change in one transaction.
+ * Revoked and expired keys may still be deactivated.
  */
-export async function deactivateLicense(store: Store, key: string, deviceId: string, now: number): Promise<DeactivateResult> {
+export async function deactivateLicense(store: Store, key: string, deviceId: string, ownerIds: readonly string[], now: number): Promise<DeactivateResult> {
   return inTransaction(store, async (trx): Promise<DeactivateResult> => {
     const found = await licenseOf(trx, key, now);
     if (found.refusal) return found.refusal;
     const { row } = found;
     if (!row) return { status: 'unknown_license' };
+    if (!(await licenseeOf(trx, row.id, ownerIds))) return { status: 'not_owner', licenseId: row.id };
     const closed = await trx
       .updateTable('license_activations')
       .set({ deactivated_at: now })
@@ -116,8 +127,23 @@ export async function deactivateLicense(store: Store, key: string, deviceId: str
       .where('device_id', '=', deviceId)
       .where('deactivated_at', 'is', null)
       .executeTakeFirst();
-    return { status: Number(closed.numUpdatedRows) === 1 ? 'deactivated' : 'not_active', ...counts(row) };
+    if (Number(closed.numUpdatedRows) !== 1) return { status: 'not_active', ...counts(row) };
+    const freed = await trx
+      .updateTable('licenses')
+      .set((eb) => ({ activations_used: eb('activations_used', '-', 1) }))
+      .where('id', '=', row.id)
+      .where('activations_used', '>', 0)
+      .returning('activations_used')
+      .executeTakeFirstOrThrow();
+    return { status: 'deactivated', ...counts(row, Number(freed.activations_used)) };
   });
+}
+
+/** Whether one of `ids` is the license's licensee (a user id for keys bought in the shop, a volunteer id for grants). */
+async function licenseeOf(trx: Transaction<Database>, licenseId: string, ids: readonly string[]): Promise<boolean> {
+  if (ids.length === 0) return false;
+  const row = await trx.selectFrom('licenses').select('licensee_id').where('id', '=', licenseId).where('licensee_id', 'in', [...ids]).executeTakeFirst();
+  return row !== undefined;
 }
 
 /** Revokes a license for good; revoking again keeps the first time and reason. */

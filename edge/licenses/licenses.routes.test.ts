@@ -6,6 +6,7 @@ import { verifyLicenseKey } from '../../shared/license/verify.ts';
 import { DAY_MS } from '../../shared/limits.ts';
 import type { makeTestApp } from '../testing.ts';
 import { issueLicense, type IssueLicenseInput } from './issue.ts';
+import { ORIGIN, PASSWORD, browser, type Browser } from '../auth/test-browser.ts';
 import { allRows, freshAppEach, operator, post, problemOf, testDialects, withOperatorToken } from './test-helpers.ts';
 
 const terms = (over: Partial<IssueLicenseInput> = {}): IssueLicenseInput => ({
@@ -23,7 +24,15 @@ withOperatorToken();
 
 let t: Awaited<ReturnType<typeof makeTestApp>>;
 const activate = (key: string, deviceId: string) => post(t.app, LICENSE_PATHS.activate, { key, deviceId });
-const deactivate = (key: string, deviceId: string) => post(t.app, LICENSE_PATHS.deactivate, { key, deviceId });
+/** The license owner's browser (signed up in each test that deactivates); keys it owns are issued to its user id. */
+let owner: Browser;
+const deactivate = (key: string, deviceId: string, as: Browser = owner) =>
+  as.fetch(`${ORIGIN}${LICENSE_PATHS.deactivate}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key, deviceId }) });
+/** Signs the owner up; returns its user id (the licensee of the keys it owns). */
+async function signUpOwner(email = 'alice@example.org'): Promise<string> {
+  owner = browser(t.app);
+  return (await owner.auth.signup({ email, password: PASSWORD, role: 'customer' })).userId;
+}
 const publicKeys = async () => PublicKeysResponseSchema.parse(await (await t.app.request(LICENSE_PATHS.publicKeys)).json());
 const keyMap = async () => Object.fromEntries((await publicKeys()).keys.map((k) => [k.kid, base64urlToBytes(k.publicKey)!]));
 
@@ -80,29 +89,62 @@ describe.each(dialects)('licenses on %s', (dialect) => {
   });
 
   describe('activation', () => {
-    it('counts activations over the key lifetime: deactivate/reactivate loops cannot mint more', async () => {
-      const { key, licenseId } = await issueLicense(t.store.db, terms({ activationLimit: 3 }), t.clock.now);
-      expect(await (await activate(key, 'laptop')).json()).toEqual({ status: 'activated', licenseId, activationsUsed: 1, activationLimit: 3 });
+    it('frees a slot when the owner deactivates a device: the same or another device activates again, within the limit', async () => {
+      const userId = await signUpOwner();
+      const { key, licenseId } = await issueLicense(t.store.db, terms({ licenseeId: userId, activationLimit: 2 }), t.clock.now);
+      expect(await (await activate(key, 'laptop')).json()).toEqual({ status: 'activated', licenseId, activationsUsed: 1, activationLimit: 2 });
       expect(await (await activate(key, 'laptop')).json()).toMatchObject({ status: 'already_active', activationsUsed: 1 });
-      let used = 1;
-      let active = true;
-      for (let loop = 0; loop < 5; loop++) {
-        expect(await (await deactivate(key, 'laptop')).json()).toMatchObject({ status: active ? 'deactivated' : 'not_active', activationsUsed: used });
-        expect(await (await deactivate(key, 'laptop')).json()).toMatchObject({ status: 'not_active' });
-        const res = await activate(key, 'laptop');
-        active = used < 3;
-        if (active) {
-          expect(await res.json()).toMatchObject({ status: 'activated', activationsUsed: ++used });
-        } else {
-          expect(res.status).toBe(403);
-          expect((await problemOf(res)).type).toBe('/problems/license-activation-limit');
-        }
+      expect(await (await activate(key, 'desktop')).json()).toMatchObject({ status: 'activated', activationsUsed: 2 });
+      const full = await activate(key, 'tablet');
+      expect(full.status).toBe(403);
+      expect(await problemOf(full)).toMatchObject({ type: '/problems/license-activation-limit', detail: expect.stringContaining('can deactivate one') });
+
+      // The owner moves the license: each deactivation frees a slot, however often.
+      for (let loop = 0; loop < 3; loop++) {
+        expect(await (await deactivate(key, 'laptop')).json()).toEqual({ status: 'deactivated', licenseId, activationsUsed: 1, activationLimit: 2 });
+        expect(await (await deactivate(key, 'laptop')).json()).toMatchObject({ status: 'not_active', activationsUsed: 1 });
+        expect(await (await activate(key, 'laptop')).json()).toMatchObject({ status: 'activated', activationsUsed: 2 });
       }
-      expect(used).toBe(3);
+      expect((await deactivate(key, 'desktop')).status).toBe(200);
+      expect(await (await activate(key, 'tablet')).json()).toMatchObject({ status: 'activated', activationsUsed: 2 });
+      expect((await activate(key, 'phone')).status).toBe(403);
       const row = await t.store.db.selectFrom('licenses').select(['activations_used']).where('id', '=', licenseId).executeTakeFirstOrThrow();
-      expect(row.activations_used).toBe(3);
-      expect(await t.store.db.selectFrom('license_activations').select('id').execute()).toHaveLength(3);
-      expect((await problemOf(await activate(key, 'desktop'))).type).toBe('/problems/license-activation-limit');
+      expect(row.activations_used).toBe(2);
+      const open = await t.store.db.selectFrom('license_activations').select('device_id').where('deactivated_at', 'is', null).orderBy('device_id').execute();
+      expect(open.map((a) => a.device_id)).toEqual(['laptop', 'tablet']);
+    });
+
+    it('lets only the owner deactivate: the key alone is 401, another account or volunteer 403, changing nothing', async () => {
+      const userId = await signUpOwner();
+      const { key, licenseId } = await issueLicense(t.store.db, terms({ licenseeId: userId, activationLimit: 1 }), t.clock.now);
+      expect((await activate(key, 'laptop')).status).toBe(200);
+      const before = await allRows(t.store, 'license_activations');
+      const keyOnly = await post(t.app, LICENSE_PATHS.deactivate, { key, deviceId: 'laptop' });
+      expect(keyOnly.status).toBe(401);
+      expect(await problemOf(keyOnly)).toMatchObject({ type: '/problems/unauthenticated', detail: expect.stringContaining('owner') });
+      const other = browser(t.app);
+      await other.auth.signup({ email: 'mallory@example.org', password: PASSWORD, role: 'volunteer' });
+      const { token } = await t.client().createVolunteer();
+      for (const res of [await deactivate(key, 'laptop', other), await post(t.app, LICENSE_PATHS.deactivate, { key, deviceId: 'laptop' }, `Bearer ${token}`)]) {
+        expect(res.status).toBe(403);
+        expect(await problemOf(res)).toMatchObject({ type: '/problems/license-not-yours', detail: expect.stringContaining(licenseId) });
+      }
+      expect((await post(t.app, LICENSE_PATHS.deactivate, { key, deviceId: 'laptop' }, 'Bearer v_nobody.secret')).status).toBe(401);
+      expect(await allRows(t.store, 'license_activations')).toEqual(before);
+      expect((await activate(key, 'desktop')).status).toBe(403);
+      // The owner, signed in on another device, frees the slot.
+      const elsewhere = browser(t.app);
+      await elsewhere.auth.login({ email: 'alice@example.org', password: PASSWORD });
+      expect((await deactivate(key, 'laptop', elsewhere)).status).toBe(200);
+      expect((await activate(key, 'desktop')).status).toBe(200);
+    });
+
+    it('lets an anonymous volunteer deactivate a license granted to it with its own token', async () => {
+      const { volunteerId, token } = await t.client().createVolunteer();
+      const { key } = await issueLicense(t.store.db, terms({ licenseeId: volunteerId, activationLimit: 1 }), t.clock.now);
+      expect((await activate(key, 'd1')).status).toBe(200);
+      expect((await post(t.app, LICENSE_PATHS.deactivate, { key, deviceId: 'd1' }, `Bearer ${token}`)).status).toBe(200);
+      expect((await activate(key, 'd2')).status).toBe(200);
     });
 
     it('lets racing activations of distinct devices use exactly the limit, and one device only once', async () => {
@@ -126,7 +168,7 @@ describe.each(dialects)('licenses on %s', (dialect) => {
     });
 
     it('refuses a revoked key with its own problem type; only the operator revokes', async () => {
-      const { key, licenseId } = await issueLicense(t.store.db, terms(), t.clock.now);
+      const { key, licenseId } = await issueLicense(t.store.db, terms({ licenseeId: await signUpOwner() }), t.clock.now);
       expect((await activate(key, 'd1')).status).toBe(200);
       const path = LICENSE_PATHS.revoke(licenseId);
       expect((await problemOf(await post(t.app, path, { reason: 'chargeback' }))).type).toBe('/problems/unauthenticated');
@@ -144,6 +186,7 @@ describe.each(dialects)('licenses on %s', (dialect) => {
     });
 
     it('gives each refusal of a key its own problem type', async () => {
+      await signUpOwner();
       const { key } = await issueLicense(t.store.db, terms(), t.clock.now);
       const at = key.length - 10; // inside the signature
       const tampered = key.slice(0, at) + (key[at] === 'A' ? 'B' : 'A') + key.slice(at + 1);

@@ -1,8 +1,9 @@
 /**
- * @module License routes: public keys, activation, deactivation, revocation, single-use
- * grants and the contributor grant. Domain results are status unions (activation.ts,
+ * @module License routes: public keys, activation (anyone with the key), deactivation (the
+ * license's owner only), revocation, single-use grants and the contributor grant. Domain results are status unions (activation.ts,
  * grants.ts, contributor.ts); refusals become problems here, one type per reason.
  */
+import type { Context } from 'hono';
 import { Hono } from 'hono';
 import {
   ActivationRequestSchema,
@@ -19,7 +20,8 @@ import {
 } from '../../shared/license/api.ts';
 import { describeVerification } from '../../shared/license/verify.ts';
 import { LICENSE_ID_CHARS_MAX } from '../../shared/limits.ts';
-import { requireVolunteer, type AuthVariables } from '../auth/require.ts';
+import { requireVolunteer, volunteerOfBearer, type AuthVariables } from '../auth/require.ts';
+import { sessionUserOf } from '../auth/session.ts';
 import { requireOperator } from '../auth/operator.ts';
 import type { Store } from '../db/index.ts';
 import { readJson } from '../http/body.ts';
@@ -48,6 +50,7 @@ const LICENSE_PROBLEMS = {
   unknown_license: 'license-not-found',
   already_redeemed: 'grant-already-redeemed',
   unknown_grant: 'grant-not-found',
+  not_owner: 'license-not-yours',
 } as const satisfies Record<(KeyUseRefusal | Exclude<RedeemGrantResult, { status: 'redeemed' }>)['status'], ProblemSlug>;
 
 /** The sentence a refused activation or deactivation is answered with. */
@@ -58,7 +61,9 @@ function keyUseDetail(r: KeyUseRefusal): string {
     case 'revoked':
       return `revoked at ${new Date(r.revokedAt).toISOString()}: ${r.reason}`;
     case 'limit_reached':
-      return `all ${r.activationLimit} activations of license ${r.licenseId} are used; deactivating does not return them`;
+      return `license ${r.licenseId} is active on all ${r.activationLimit} devices it allows: its owner, signed in, can deactivate one no longer used`;
+    case 'not_owner':
+      return `license ${r.licenseId} belongs to another account: only its owner, signed in, deactivates it (the key alone does not)`;
     case 'unknown_license':
       return 'this key is correctly signed but names no license this server issued';
     default:
@@ -87,6 +92,21 @@ export function licenseRoutes(deps: LicenseRoutesDeps) {
   const { store, now } = deps;
   const app = new Hono<{ Variables: AuthVariables }>();
 
+  /**
+   * The ids a caller may own licenses under, or 401: a signed-in user's id and the volunteer
+   * identity its account owns, or an anonymous volunteer's own token (grants redeemed before
+   * any account existed are licensed to that volunteer id; a claimed identity's token no
+   * longer works, require.ts). Holding the license key proves nothing: keys are shared with
+   * the devices they run on.
+   */
+  async function callerIds(c: Context): Promise<string[]> {
+    const header = c.req.header('authorization');
+    if (header !== undefined) return [await volunteerOfBearer(store, header)];
+    const user = await sessionUserOf(c, store);
+    if (!user) throw new ProblemError('unauthenticated', "sign in as the license's owner to deactivate it: the key alone does not");
+    return user.volunteerId ? [user.userId, user.volunteerId] : [user.userId];
+  }
+
   app.get(LICENSE_PATHS.publicKeys, async (c) => {
     c.header('cache-control', `public, max-age=${PUBLIC_KEYS_MAX_AGE_S}`);
     return c.json(await publishedPublicKeys(store.db, now()));
@@ -105,8 +125,9 @@ export function licenseRoutes(deps: LicenseRoutesDeps) {
   });
 
   app.post(LICENSE_PATHS.deactivate, async (c) => {
+    const ownerIds = await callerIds(c);
     const { key, deviceId } = await readJson(c, ActivationRequestSchema);
-    const r = await deactivateLicense(store, key, deviceId, now());
+    const r = await deactivateLicense(store, key, deviceId, ownerIds, now());
     switch (r.status) {
       case 'deactivated':
       case 'not_active':

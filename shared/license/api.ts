@@ -39,7 +39,7 @@ export const ActivationRequestSchema = z.strictObject({
 });
 export type ActivationRequest = z.output<typeof ActivationRequestSchema>;
 
-/** Activations are counted over the key's lifetime: `activationsUsed` never goes down. */
+/** `activationsUsed`: the devices the key is active on now (at most `activationLimit`); a deactivation frees one. */
 export const ActivationResponseSchema = z.object({
   status: z.enum(['activated', 'already_active']),
   licenseId: z.string(),
@@ -48,6 +48,7 @@ export const ActivationResponseSchema = z.object({
 });
 export type ActivationResponse = z.output<typeof ActivationResponseSchema>;
 
+/** Deactivating needs the license owner's session (or, for a grant to an anonymous volunteer, its token): the key alone does not. */
 export const DeactivationResponseSchema = z.object({
   status: z.enum(['deactivated', 'not_active']),
   licenseId: z.string(),

@@ -18,7 +18,7 @@ import { trust } from './0011_trust.ts';
 import { identityLimits } from './0012_identity_limits.ts';
 import { shopGovernance } from './0013_shop_governance.ts';
 import { trialCredit } from './0014_trial_credit.ts';
-import { loginAttempts } from './0015_login_attempts.ts';
+import { loginAttemptsLicenseSlots } from './0015_login_attempts_license_slots.ts';
 import type { Dialect } from './types.ts';
 
 /** Migrations by name; names sort in order. */
@@ -38,6 +38,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0012_identity_limits': identityLimits(dialect),
     '0013_shop_governance': shopGovernance(dialect),
     '0014_trial_credit': trialCredit(dialect),
-    '0015_login_attempts': loginAttempts(dialect),
+    '0015_login_attempts_license_slots': loginAttemptsLicenseSlots(dialect),
   };
 }

@@ -22,7 +22,7 @@ export interface LicensesTable {
   issued_at: number;
   expires_at: number | null;
   activation_limit: number;
-  /** Activations ever made (never decremented by a deactivation). */
+  /** Devices the key is active on now: open activations (a deactivation frees one; migration 0015 recounted older rows). */
   activations_used: Generated<number>;
   revoked_at: number | null;
   revoke_reason: string | null;
