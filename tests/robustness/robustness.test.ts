@@ -51,7 +51,10 @@ function credentialHeaders(fx: Fixture, op: DocOperation, credential: Credential
     case 'valid': {
       const first = op.security[0];
       const entry = first && Object.entries(first)[0];
-      return entry ? schemeValid[entry[0]]!(entry[1]) : {};
+      if (!entry) return {};
+      const make = schemeValid[entry[0]];
+      if (!make) throw new Error(`no credential for the security scheme ${entry[0]}: add one to credentialHeaders and fixture.ts`);
+      return make(entry[1]);
     }
     case 'none':
       return {};
