@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { CREDITS_LISTED_MAX, CUSTOMER_TOPUP_MINOR_MAX, LEASE_BATCH_MAX, UNIT_OUTPUT_BYTES_MAX } from '../limits.ts';
+import { NameSchema } from '../text.ts';
 
 /** Every API path, so clients never spell one twice. */
 export const API_PATHS = {
@@ -39,7 +40,8 @@ export const ProblemSchema = z.object({
 });
 export type Problem = z.output<typeof ProblemSchema>;
 
-export const CreateCustomerRequestSchema = z.strictObject({ name: z.string().trim().min(1).max(100) });
+/** A customer's name, as people type it: no control characters, lone surrogates or invisible-only text; trimmed and NFC-normalised (shared/text.ts). */
+export const CreateCustomerRequestSchema = z.strictObject({ name: NameSchema });
 export const CreateCustomerResponseSchema = z.object({ customerId: z.string(), apiKey: z.string() });
 export type CreateCustomerResponse = z.output<typeof CreateCustomerResponseSchema>;
 
