@@ -47,6 +47,8 @@ export interface AuthRoutesDeps {
   now: () => number;
   /** Proxies whose X-Forwarded-For names the client (TRUST_PROXY): sign-ups are bounded per network. */
   trustedProxies: ReadonlySet<string>;
+  /** Trial credit of a new customer account, minor units (TRIAL_CREDIT_MINOR). */
+  trialCreditMinor: number;
 }
 
 /**
@@ -54,7 +56,7 @@ export interface AuthRoutesDeps {
  * app.route('/', authRoutes(deps));
  */
 export function authRoutes(deps: AuthRoutesDeps) {
-  const { store, now, trustedProxies } = deps;
+  const { store, now, trustedProxies, trialCreditMinor } = deps;
   setSessionClock(store, now);
   const app = new Hono<{ Variables: SessionVariables & AuthVariables }>();
 
@@ -98,8 +100,9 @@ export function authRoutes(deps: AuthRoutesDeps) {
     // same per-network bounds; the attempt counts even if the account is not made after all.
     const at = now();
     const kind = req.role === 'volunteer' ? 'volunteer' : 'customer';
+    const origin = clientOrigin(c, trustedProxies);
     const admitted = await inTransaction(store, async (trx, rollback: Rollback<IdentityAdmission>) => {
-      const a = await admitIdentity(trx, kind, clientOrigin(c, trustedProxies), at);
+      const a = await admitIdentity(trx, kind, origin, at);
       // A refusal counts nothing, in any window.
       return a.status === 'admitted' ? a : rollback(a);
     });
@@ -108,7 +111,7 @@ export function authRoutes(deps: AuthRoutesDeps) {
       throw new ProblemError('too-many-identities', tooManyDetail(admitted, at));
     }
     const passwordHash = await hashPassword(req.password);
-    const created = await createUser(store, { email: req.email, passwordHash, role: req.role, now: now() });
+    const created = await createUser(store, { email: req.email, passwordHash, role: req.role, now: now(), origin, trialCreditMinor });
     if (created.status === 'email_taken') throw refusalProblem(AUTH_PROBLEMS, taken);
     return signedIn(c, created.user, 201);
   });

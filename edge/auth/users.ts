@@ -7,6 +7,7 @@
  */
 import type { Transaction } from 'kysely';
 import { ROLES, type Role, type SignupRole } from '../../shared/auth/schemas.ts';
+import { trialForNewCustomer } from './trial.ts';
 import { issueToken, newId } from './tokens.ts';
 import { CLAIMED_TOKEN_HASH, insertVolunteer } from './volunteers.ts';
 import type { Store } from '../db/index.ts';
@@ -72,9 +73,11 @@ async function retireToken(trx: Transaction<Database>, volunteerId: string): Pro
 }
 
 /** A customer of a new account, named by its e-mail; its API key is never handed out. */
-async function insertCustomer(trx: Transaction<Database>, email: string, at: number): Promise<string> {
+/** A customer identity for a new user, with trial credit as POST /api/customers grants it (edge/auth/trial.ts). */
+async function insertCustomer(trx: Transaction<Database>, input: NewUser): Promise<string> {
   const id = newId('c');
-  await trx.insertInto('customers').values({ id, name: email, key_hash: issueToken(id).hash, created_at: at }).execute();
+  const trial = await trialForNewCustomer(trx, input.origin, input.now, input.trialCreditMinor ?? 0);
+  await trx.insertInto('customers').values({ id, name: input.email, key_hash: issueToken(id).hash, created_at: input.now, origin: input.origin ?? null, trial_minor: trial }).execute();
   return id;
 }
 
@@ -85,6 +88,10 @@ export interface NewUser {
   passwordHash: string;
   role: SignupRole;
   now: number;
+  /** The network origin signing up (undefined in-process). */
+  origin?: string | undefined;
+  /** Trial credit a new customer account gets (TRIAL_CREDIT_MINOR), if its origin has grants left today. @default 0 */
+  trialCreditMinor?: number;
 }
 
 /** Creates a user for a sign-up, with what its role owns, in one transaction. */
@@ -98,7 +105,7 @@ export async function createUser(store: Store, input: NewUser): Promise<CreateUs
         password_hash: input.passwordHash,
         roles: formatRoles([input.role]),
         volunteer_id: input.role === 'volunteer' ? await accountVolunteer(store, trx, input.now) : null,
-        customer_id: input.role === 'customer' ? await insertCustomer(trx, input.email, input.now) : null,
+        customer_id: input.role === 'customer' ? await insertCustomer(trx, input) : null,
         shop_id: input.role === 'shop_operator' ? newId('s') : null,
         created_at: input.now,
       };
