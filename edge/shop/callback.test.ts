@@ -9,7 +9,7 @@ import { PAYMENT_SIGNATURE_HEADER, SHOP_PATHS } from '../../shared/shop/schemas.
 import { dropFreshPg, freshPgUrl, testDialects } from '../testing.ts';
 import { newCallbackSecret, signCallback, verifyCallback } from './callback-signature.ts';
 import { paymentKey } from './entries.ts';
-import { createSimulatedPayments, type PaymentProvider, type SimulatedPayments } from './payments.ts';
+import { createSimulatedPayments, type SimulatedPayments } from './payments.ts';
 import { PAYMENT_CALLBACK_BYTES_MAX } from './shop-admin.routes.ts';
 import { DEMO_SHOP_ID, key, makeShopTest, type ShopTest } from './testing.ts';
 
@@ -26,7 +26,7 @@ afterEach(async () => {
 function countingProvider() {
   const sim = createSimulatedPayments();
   const lookups: string[] = [];
-  const provider: PaymentProvider & Pick<SimulatedPayments, 'callback' | 'charges'> = {
+  const provider: SimulatedPayments = {
     ...sim,
     lookup: (k) => {
       lookups.push(k);
@@ -76,7 +76,7 @@ describe.each(dialects)('the payment callback on %s', (dialect) => {
     await t.store.db.updateTable('orders').set({ status: 'paying' }).where('id', '=', order.id).execute();
     await provider.charge({ orderId: order.id, amountMinor: 1100, currency: 'EUR', idempotencyKey: real, source: 'tok_ok' });
 
-    const post = (body: string, signature?: string) =>
+    const post = async (body: string, signature?: string) =>
       t.app.request(SHOP_PATHS.paymentCallback, {
         method: 'POST',
         body,
