@@ -86,8 +86,9 @@ export function workRoutes({ store, coordinator, now, trustedProxies }: WorkDeps
 
   app.post('/api/work/leases/:leaseId/heartbeat', async (c) => {
     const leaseId = leaseIdParam(c.req.param('leaseId'));
-    // The body is optional (older clients send none: their leases are no longer extended).
-    const body = c.req.header('content-type') ? await readJson(c, HeartbeatRequestSchema) : undefined;
+    // The body is optional (older clients send none: their leases are no longer extended); a
+    // body without a JSON content type is refused (415), not ignored.
+    const body = await readJson(c, HeartbeatRequestSchema.nullable(), null);
     const h = await coordinator.heartbeat(c.get('volunteerId'), leaseId, body?.progress, now());
     if (typeof h === 'string') throw leaseRefusal(leaseId, h);
     return c.json(h);

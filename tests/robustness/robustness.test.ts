@@ -25,13 +25,7 @@ const dialects = await testDialects('the robustness suite');
  * `METHOD path › case id`. Each is checked by an `it.fails` of its own (so it shows, and
  * turns red once fixed, to be moved out of here) and left out of its operation's test.
  */
-const KNOWN_BUGS: Record<string, string> = {
-  // edge/coordinator/work.routes.ts reads the heartbeat's body only when a content-type is
-  // sent: `{"progress":3}` without one is dropped unread and answered 200 as a heartbeat of
-  // an older client (the lease is not extended, and the client is not told why). A body
-  // without a content type should be refused 415 as on every other JSON route.
-  'POST /api/work/leases/{leaseId}/heartbeat › content type: none': 'a JSON body without a content-type is ignored and answered 200 (want 415)',
-};
+const KNOWN_BUGS: Record<string, string> = {};
 
 /** A same-shaped id that names nothing. */
 const unknownLike = (real: string) => (/^\d+$/.test(real) ? '987654321' : 'unknown-id-0');
