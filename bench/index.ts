@@ -22,6 +22,7 @@ export const BENCHES: Record<string, () => Promise<Bench>> = {
   volunteer: () => import('./volunteer.ts'),
   ebm: () => import('./ebm.ts'),
   translation: () => import('./translation.ts'),
+  'job-bodies': () => import('./job-bodies.ts'),
 };
 
 /** Runs the benches named in `args` (all when empty); returns the process exit code. */

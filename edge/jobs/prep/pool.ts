@@ -88,14 +88,20 @@ export type SpawnPrepThread = () => Worker;
  * (as edge/coordinator/verify/pool.ts starts its threads).
  */
 export function tsThreadBoot(url: URL): string {
-  return `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
+  return `import(${JSON.stringify(TSX_API)})
   .then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); })`;
 }
+/**
+ * Resolved once, as this module loads: resolving goes through the loader's hooks thread, and
+ * the event loop waits for it, for as long as that thread is busy loading another thread's modules.
+ */
+const TSX_API = import.meta.resolve('tsx/esm/api');
 
 /** Starts a thread running `url` (thread.ts by default) within the heap bounds. */
 export function spawnPrepThreadOf(url: URL, workerData?: unknown): SpawnPrepThread {
+  const boot = tsThreadBoot(url);
   return () =>
-    new Worker(tsThreadBoot(url), {
+    new Worker(boot, {
       eval: true,
       workerData,
       resourceLimits: { maxOldGenerationSizeMb: JOB_PREP_THREAD_HEAP_MB, maxYoungGenerationSizeMb: JOB_PREP_THREAD_YOUNG_HEAP_MB },
