@@ -3,17 +3,14 @@
  * exactly as many succeed as the balance allows and the balance never goes below zero. The
  * ledger's floor check inside each hold is what decides; the shop reads no balance first.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PASSWORD } from '../auth/test-browser.ts';
 import { openStore } from '../db/index.ts';
 import { ACCOUNTS } from '../ledger/accounts.ts';
 import { ledgerOf } from '../ledger/ledger.ts';
-import { dropFreshPg, freshPgUrl } from '../testing.ts';
+import { dropFreshPg } from '../testing.ts';
 import { DEMO_SHOP_ID } from './seed.ts';
-import { listen, signUpOverHttp } from './testing-http.ts';
+import { cartsOf, listen, raceTargets, signUpOverHttp } from './testing-http.ts';
 
 /** Concurrent checkouts in the race. */
 const CHECKOUTS = 200;
@@ -23,12 +20,7 @@ const POINTS_EACH = 100;
 /** Carts are prepared this many requests at a time (the race itself is all at once). */
 const SETUP_CONCURRENCY = 10;
 
-const pgUrl = await freshPgUrl();
-if (!pgUrl && process.env.CI) throw new Error('PostgreSQL is not reachable: CI must run the PostgreSQL race');
-const targets: [string, () => string][] = [
-  ['a SQLite file', () => join(mkdtempSync(join(tmpdir(), 'shop-race-')), 'race.db')],
-  ...(pgUrl ? [['PostgreSQL', () => pgUrl] as [string, () => string]] : []),
-];
+const { targets, pgUrl } = await raceTargets('the checkout race');
 afterAll(() => dropFreshPg(pgUrl));
 
 describe.each(targets)('200 concurrent checkouts over HTTP on %s', (_name, url) => {
@@ -41,17 +33,7 @@ describe.each(targets)('200 concurrent checkouts over HTTP on %s', (_name, url) 
       const account = ACCOUNTS.volunteerPoints(buyer.volunteerId).id;
       expect(await ledger.createTransfers([{ id: 'race:credit', debit: ACCOUNTS.pointsIssued.id, credit: account, amount: AFFORDABLE * POINTS_EACH, code: 'unit_credit' }], Date.now())).toEqual(['ok']);
 
-      const carts: string[] = [];
-      for (let i = 0; i < CHECKOUTS; i += SETUP_CONCURRENCY) {
-        const batch = await Promise.all(
-          Array.from({ length: Math.min(SETUP_CONCURRENCY, CHECKOUTS - i) }, async () => {
-            const cart = await buyer.shop.createCart(DEMO_SHOP_ID);
-            await buyer.shop.setLine(cart.id, 'p_mug', 1);
-            return cart.id;
-          }),
-        );
-        carts.push(...batch);
-      }
+      const carts = await cartsOf(buyer, DEMO_SHOP_ID, 'p_mug', CHECKOUTS, SETUP_CONCURRENCY);
 
       // Sample the balance while the race runs: it must never read below zero.
       let sampling = true;

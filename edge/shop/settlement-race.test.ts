@@ -5,18 +5,15 @@
  * allows, and the refused ones hold no points and leave no order. The lock of the shop row
  * at a points checkout (edge/shop/governance.ts `lockShop`) is what decides on PostgreSQL.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PASSWORD } from '../auth/test-browser.ts';
 import { openStore } from '../db/index.ts';
 import { ACCOUNTS } from '../ledger/accounts.ts';
 import { ledgerOf } from '../ledger/ledger.ts';
-import { dropFreshPg, freshPgUrl } from '../testing.ts';
+import { dropFreshPg } from '../testing.ts';
 import { outstandingOf, setShopCaps } from './governance.ts';
 import { DEMO_SHOP_ID } from './seed.ts';
-import { listen, signUpOverHttp } from './testing-http.ts';
+import { cartsOf, listen, raceTargets, signUpOverHttp } from './testing-http.ts';
 
 /** Concurrent checkouts in the race. */
 const CHECKOUTS = 60;
@@ -27,15 +24,10 @@ const ALLOWED = 13;
 /** Carts are prepared this many requests at a time (the race itself is all at once). */
 const SETUP_CONCURRENCY = 10;
 
-const pgUrl = await freshPgUrl();
-if (!pgUrl && process.env.CI) throw new Error('PostgreSQL is not reachable: CI must run the PostgreSQL settlement race');
-const targets: [string, () => string][] = [
-  ['a SQLite file', () => join(mkdtempSync(join(tmpdir(), 'shop-limit-race-')), 'race.db')],
-  ...(pgUrl ? [['PostgreSQL', () => pgUrl] as [string, () => string]] : []),
-];
+const { targets, pgUrl } = await raceTargets('the settlement limit race');
 afterAll(() => dropFreshPg(pgUrl));
 
-describe.each(targets)('%i concurrent points checkouts against a settlement limit on %s', (_name, url) => {
+describe.each(targets)(`${CHECKOUTS} concurrent points checkouts against a settlement limit on %s`, (_name, url) => {
   it(`takes exactly ${ALLOWED} and refuses the rest with settlement-limit-reached`, async () => {
     const store = await openStore(url());
     const { base, close } = await listen(store);
@@ -49,17 +41,7 @@ describe.each(targets)('%i concurrent points checkouts against a settlement limi
       const points = CHECKOUTS * DISCOUNT_EACH_MINOR;
       expect(await ledger.createTransfers([{ id: 'limit-race:credit', debit: ACCOUNTS.pointsIssued.id, credit: account, amount: points, code: 'unit_credit' }], Date.now())).toEqual(['ok']);
 
-      const carts: string[] = [];
-      for (let i = 0; i < CHECKOUTS; i += SETUP_CONCURRENCY) {
-        const batch = await Promise.all(
-          Array.from({ length: Math.min(SETUP_CONCURRENCY, CHECKOUTS - i) }, async () => {
-            const cart = await buyer.shop.createCart(DEMO_SHOP_ID);
-            await buyer.shop.setLine(cart.id, 'p_mug', 1);
-            return cart.id;
-          }),
-        );
-        carts.push(...batch);
-      }
+      const carts = await cartsOf(buyer, DEMO_SHOP_ID, 'p_mug', CHECKOUTS, SETUP_CONCURRENCY);
 
       const answers = await Promise.all(
         carts.map((cartId, i) =>
