@@ -2,7 +2,7 @@
  * @module A typed client of the auth API. The session travels in an HttpOnly cookie the
  * browser keeps: same-origin `fetch` sends it by default, so this client never sees it.
  */
-import { ApiError, readProblem } from '../api/client.ts';
+import { ApiError, readProblem, retryAfterOf } from '../api/client.ts';
 import { AUTH_PATHS, SessionUserSchema, type ClaimRequest, type LoginRequest, type SessionUserBody, type SignupRequest } from './schemas.ts';
 
 /** Options of {@link createAuthClient}. */
@@ -23,7 +23,8 @@ export function createAuthClient(options: AuthClientOptions = {}) {
 
   async function send(path: string, init: RequestInit): Promise<Response> {
     const res = await doFetch(base + path, init);
-    if (!res.ok) throw new ApiError(await readProblem(res));
+    // Retry-After comes with a slowed sign-in (429): the page says how long to wait.
+    if (!res.ok) throw new ApiError(await readProblem(res), retryAfterOf(res));
     return res;
   }
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>

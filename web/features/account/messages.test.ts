@@ -4,8 +4,8 @@ import { SignupRequestSchema } from '../../../shared/auth/schemas.ts';
 import { authErrorText, fieldErrorText } from './messages.ts';
 import { ACCOUNT_TEXT } from './strings.ts';
 
-const problem = (slug: string, status: number, errors?: { path: string; message: string }[]) =>
-  new ApiError({ type: `/problems/${slug}`, title: slug, status, errors });
+const problem = (slug: string, status: number, errors?: { path: string; message: string }[], retryAfterS?: number) =>
+  new ApiError({ type: `/problems/${slug}`, title: slug, status, errors }, retryAfterS);
 
 describe('auth error sentences', () => {
   it('chooses the sentence by problem type and action', () => {
@@ -14,7 +14,10 @@ describe('auth error sentences', () => {
     expect(authErrorText(problem('email-taken', 409), 'signup')).toBe(t.emailTaken);
     expect(authErrorText(problem('email-taken', 409), 'claim')).toBe(t.emailTakenClaim);
     expect(authErrorText(problem('already-claimed', 409), 'claim')).toBe(t.alreadyClaimed);
-    expect(authErrorText(problem('too-many-attempts', 429), 'login')).toBe(t.tooManyAttempts);
+    expect(authErrorText(problem('too-many-attempts', 429), 'login')).toBe('Too many failed attempts. Wait a little and try again.');
+    // The wait the server asked for (Retry-After), in seconds or minutes.
+    expect(authErrorText(problem('too-many-attempts', 429, undefined, 8), 'login')).toBe('Too many failed attempts. Try again in 8 s.');
+    expect(authErrorText(problem('too-many-attempts', 429, undefined, 900), 'login')).toBe('Too many failed attempts. Try again in 15 min.');
     expect(authErrorText(problem('validation', 422, [{ path: 'password', message: 'too short' }]), 'signup')).toContain('10 to 200');
     expect(authErrorText(problem('internal', 500), 'login')).toContain('500');
     expect(authErrorText(new TypeError('Failed to fetch'), 'login')).toContain('Could not reach the server');

@@ -2,6 +2,7 @@
  * @module Sentences for what went wrong in a sign-in, sign-up or claim, chosen by the
  * server's problem type (RFC 9457), so every message is written once, in strings.ts.
  */
+import { ApiError } from '../../../shared/api/client.ts';
 import { PASSWORD_CHARS_MAX, PASSWORD_CHARS_MIN } from '../../../shared/limits.ts';
 import { describeError, problemOf } from '../../lib/errors.ts';
 import { ACCOUNT_TEXT } from './strings.ts';
@@ -20,7 +21,7 @@ export function authErrorText(err: unknown, action: AuthAction): string {
     case '/problems/already-claimed':
       return t.alreadyClaimed;
     case '/problems/too-many-attempts':
-      return t.tooManyAttempts;
+      return t.tooManyAttempts(err instanceof ApiError ? err.retryAfterS : undefined);
     case '/problems/cross-site-request':
       return t.crossSite;
     case '/problems/validation': {

@@ -32,7 +32,8 @@ export const ACCOUNT_TEXT = {
   claimLead: 'Keep your points: claim this identity with an e-mail and password. You can then sign in on any device and keep earning on the same account.',
   claimSubmit: 'Claim this identity',
   claiming: 'Claiming…',
-  claimedLead: (email: string) => `This volunteer identity belongs to the account ${email}; sign in with it on your other devices.`,
+  claimedLead: (email: string) =>
+    `This volunteer identity belongs to the account ${email}: this page now computes through your signed-in account (the anonymous key this browser kept no longer works, so a copy of it is worthless). Sign in with it on your other devices.`,
   errors: {
     email: 'Enter a valid e-mail address.',
     password: (min: number, max: number) => `The password needs ${min} to ${max} characters.`,
@@ -40,7 +41,11 @@ export const ACCOUNT_TEXT = {
     emailTaken: 'This e-mail address already has an account. Sign in instead.',
     emailTakenClaim: 'The account with this e-mail address already has a volunteer identity of its own.',
     alreadyClaimed: 'This volunteer identity already belongs to an account. Sign in to use it.',
-    tooManyAttempts: 'Too many failed attempts for this address. Wait a quarter of an hour and try again.',
+    /** Sign-in is slowed after failed attempts (longer after each one), never locked: the server says how long to wait. */
+    tooManyAttempts: (seconds: number | undefined) =>
+      seconds === undefined
+        ? 'Too many failed attempts. Wait a little and try again.'
+        : `Too many failed attempts. Try again in ${seconds < 60 ? `${seconds} s` : `${Math.ceil(seconds / 60)} min`}.`,
     crossSite: 'The server refused this request as coming from another site. Reload the page and try again.',
   },
 } as const;

@@ -1,7 +1,9 @@
 /**
  * @module The volunteer's identity. A signed-in account that owns a volunteer identity uses
- * it through the session cookie (same-origin requests send it), so a second device joins
- * the same points account instead of making a new one. Otherwise the anonymous identity:
+ * it through the session cookie (same-origin requests send it, and requests to reception's
+ * nodes include it), so a second device joins the same points account instead of making a
+ * new one, and the browser that claimed its anonymous identity switches to the session (the
+ * claim retires the anonymous token). Otherwise the anonymous identity:
  * read from IndexedDB, or created once with `POST /api/volunteers` and saved, so a reload
  * keeps the same points account. Creating an identity computes nothing.
  *
@@ -77,12 +79,10 @@ async function createIdentity(): Promise<VolunteerIdentity> {
 }
 
 async function resolveIdentity(sessionVolunteer: string | null, fresh: boolean): Promise<ActiveIdentity> {
-  if (sessionVolunteer) {
-    // This browser may hold the same identity anonymously (it claimed it): keep its token,
-    // so work in flight is not re-authenticated. Storage trouble must not block a session.
-    const stored = await getVolunteerIdentity().catch(() => undefined);
-    return stored?.volunteerId === sessionVolunteer ? stored : { volunteerId: sessionVolunteer };
-  }
+  // The account's session acts for its identity, also in the browser that claimed it: the
+  // server retired the anonymous token at the claim (a copy of it is worthless), so the page
+  // never uses a stored token for an identity an account owns.
+  if (sessionVolunteer) return { volunteerId: sessionVolunteer };
   return (!fresh && (await getVolunteerIdentity())) || createIdentity();
 }
 

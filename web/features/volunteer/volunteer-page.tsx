@@ -87,7 +87,8 @@ export function VolunteerPage() {
   const { identity, error: identityError, retry, renew } = useVolunteerIdentity();
   const api = useMemo(() => (identity ? createApiClient({ token: identity.token }) : undefined), [identity]);
   // Work goes through reception when this site requires admission; identity and points stay on this origin.
-  const reception = useAdmission('volunteer');
+  // Credentials go to the nodes too: an identity an account owns works through its session cookie.
+  const reception = useAdmission('volunteer', 'include');
   const workApi = useMemo(
     () => (!identity || !api || !reception.ready ? undefined : reception.admission ? createApiClient({ token: identity.token, fetch: reception.admission.fetch }) : api),
     [api, identity, reception.ready, reception.admission],
@@ -109,6 +110,9 @@ export function VolunteerPage() {
   // A fresh identity is made at most once per visit, so a server that refuses every
   // identity cannot make this page create them in a loop.
   const renewed = useRef(false);
+  // Whether the session being replaced was computing, and how to start the next one.
+  const carryOn = useRef(false);
+  const beginRef = useRef<() => void>();
 
   const refresh = useMemo(
     () =>
@@ -145,7 +149,14 @@ export function VolunteerPage() {
       },
     });
     session.current = s;
+    // The identity changed under a running session (claimed: the account's session takes
+    // over from the retired token): the new session goes on computing.
+    if (carryOn.current) {
+      carryOn.current = false;
+      beginRef.current?.();
+    }
     return () => {
+      carryOn.current = s.running;
       s.dispose();
       if (session.current === s) session.current = undefined;
       setRunning(false);
@@ -167,6 +178,7 @@ export function VolunteerPage() {
     dispatch({ type: 'start', workers: settings.workerCount });
     setRunning(true);
   }, [control, settings.workerCount]);
+  beginRef.current = begin;
 
   // The visitor pressed Start before this page was reloaded (and not Stop): go on.
   useEffect(() => {
