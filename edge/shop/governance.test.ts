@@ -7,7 +7,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { problemOf } from '../auth/test-browser.ts';
 import { dropFreshPg, freshPgUrl, testDialects, type TestDialect } from '../testing.ts';
-import { SHOP_SETTLEMENT_LIMIT_DEFAULT_MINOR } from './governance.ts';
+import { keyShopNames, SHOP_SETTLEMENT_LIMIT_DEFAULT_MINOR } from './governance.ts';
+import { DEMO_SHOP } from './seed.ts';
 import { DEMO_SHOP_ID, key, makeShopTest, type ShopTest, type TestBuyer } from './testing.ts';
 
 const dialects = await testDialects('the shop governance tests');
@@ -130,6 +131,21 @@ describe.each(dialects)('shop governance on %s', (dialect) => {
     const product = await problemOf(op.shop.createProduct(shopId, { kind: 'physical', name: 'Mug', description: 'nul\u0000here', priceMinor: 100 }));
     expect(product.errors?.[0]?.path).toBe('description');
     expect((await op.shop.createProduct(shopId, { kind: 'physical', name: '  Mug\u0301 ', description: 'two\nlines', priceMinor: 100 })).name).toBe('Mug\u0301'.normalize('NFC'));
+  });
+
+  it('keys the names of shops from before migration 0013 at start; a later duplicate keeps its name, and neither can be taken', async () => {
+    const t = await shopTest(dialect);
+    const old = (id: string, name: string, at: number) => ({ ...DEMO_SHOP, id, name, name_key: null, status: 'pending' as const, created_at: at });
+    await t.store.db.insertInto('shops').values([old('s_old1', 'Old  Shop', 1), old('s_old2', 'old shop', 2)]).execute();
+    expect(await keyShopNames(t.store)).toBe(2);
+    const keys = await t.store.db.selectFrom('shops').select(['id', 'name_key']).where('id', 'in', ['s_old1', 's_old2']).orderBy('id').execute();
+    expect(keys).toEqual([
+      { id: 's_old1', name_key: 'old shop' },
+      { id: 's_old2', name_key: 'old shop\u0001s_old2' },
+    ]);
+    expect(await keyShopNames(t.store)).toBe(0);
+    const op = await t.buyer('shop_operator');
+    expect((await problemOf(op.shop.upsertShop(op.user.shopId!, { name: 'OLD SHOP', rules: MODEST_RULES }))).type).toBe('/problems/shop-name-taken');
   });
 
   it('approves, suspends and caps: suspension stops new points checkouts and the payment of orders holding points', async () => {
