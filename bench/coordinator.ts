@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { createApiClient } from '../shared/api/client.ts';
 import { JOB_UNITS_MAX } from '../shared/limits.ts';
 import { startServer } from '../tests/e2e/harness.ts';
-import { dropFreshPg, freshPgUrl } from '../edge/testing.ts';
+import { dropFreshPg, freshPgUrl, topUpForTests } from '../edge/testing.ts';
 import { quantiles } from '../shared/jobs/stats.ts';
 
 /** Simulated volunteers (concurrent HTTP clients). */
@@ -91,6 +91,8 @@ async function runOnce(batch: number): Promise<void> {
   try {
     const anon = createApiClient({ baseUrl: server.url });
     const customer = createApiClient({ baseUrl: server.url, token: (await anon.createCustomer('Bench')).apiKey });
+    // Paid with money, as a real customer's jobs are: every volunteer is credited (edge/coordinator/funding.ts).
+    await topUpForTests(customer);
     const jobs = [];
     for (let left = UNITS; left > 0; left -= JOB_UNITS_MAX) {
       const members = Math.min(left, JOB_UNITS_MAX);
@@ -135,6 +137,7 @@ async function runPg(nodes: number, batch: number, pgUrl: string): Promise<Measu
     for (let i = 0; i < nodes; i++) servers.push(await startServer({ DATABASE_URL: pgUrl }));
     const anon = createApiClient({ baseUrl: servers[0]!.url });
     const customer = createApiClient({ baseUrl: servers[0]!.url, token: (await anon.createCustomer('Bench PG')).apiKey });
+    await topUpForTests(customer);
     const jobs = [];
     for (let left = PG_UNITS; left > 0; left -= JOB_UNITS_MAX) {
       jobs.push(await customer.createJob({ kind: 'lorenz96', params: { n: 4, steps: 1, snapEvery: 1, members: Math.min(left, JOB_UNITS_MAX), membersPerUnit: 1, perturbation: 0.5 } }));

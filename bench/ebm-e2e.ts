@@ -12,6 +12,7 @@ import { createApiClient } from '../shared/api/client.ts';
 import { QUORUM_DEFAULT } from '../shared/limits.ts';
 import { startServer } from '../tests/e2e/harness.ts';
 import type { Activity, Interval } from './ebm-volunteer.ts';
+import { topUpForTests } from '../edge/testing.ts';
 
 /** Members of the ensemble (the issue asks for at least 10,000). */
 const MEMBERS = Number(process.env.BENCH_EBM_MEMBERS ?? 10_000);
@@ -66,6 +67,8 @@ async function runOnce(membersPerUnit: number): Promise<void> {
   try {
     const anon = createApiClient({ baseUrl: server.url });
     const customer = createApiClient({ baseUrl: server.url, token: (await anon.createCustomer('Bench')).apiKey });
+    // Paid with money: the trial credit is small, and trial-only work pays no local volunteer.
+    await topUpForTests(customer);
     for (let i = 0; i < WORKERS; i++) workers.push(await startWorker(server.url, (await anon.createVolunteer()).token));
     const params = { membersPerUnit, sampling: { method: 'lhs' as const, members: MEMBERS, seed: 2026 } };
 

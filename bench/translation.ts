@@ -34,6 +34,7 @@ import { startWorker, stopWorker, within } from './ebm-e2e.ts';
 import { bestOf, kernelOnlyNs, measureC, reportChromium, reportRatios, type Measured } from './native.ts';
 import { chromiumKernelOnly } from './chromium-kernel.ts';
 import { decodeSpeed } from './translation-decode.ts';
+import { topUpForTests } from '../edge/testing.ts';
 
 const RUNS = 5;
 const ROUNDS = 4;
@@ -119,6 +120,8 @@ async function trainingEndToEnd(): Promise<void> {
   try {
     const anon = createApiClient({ baseUrl: server.url });
     const customer = createApiClient({ baseUrl: server.url, token: (await anon.createCustomer('Bench')).apiKey });
+    // Paid with money: the trial credit is small, and trial-only work pays no local volunteer.
+    await topUpForTests(customer);
     for (let i = 0; i < WORKERS; i++) workers.push(await startWorker(server.url, (await anon.createVolunteer()).token, ['ibm1', 1]));
 
     const started = now();

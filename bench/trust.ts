@@ -18,7 +18,7 @@ import { lorenz96Reference } from '../kernels/lorenz96/reference.ts';
 import { ACCOUNTS } from '../edge/ledger/accounts.ts';
 import { ledgerOf } from '../edge/ledger/ledger.ts';
 import { createVerifyPool } from '../edge/coordinator/verify/index.ts';
-import { makeTestApp } from '../edge/testing.ts';
+import { makeTestApp, topUpForTests } from '../edge/testing.ts';
 
 /** Units of the job (one member each); steps make each unit a few milliseconds of kernel. */
 const UNITS = Number(process.env.BENCH_TRUST_UNITS ?? 400);
@@ -55,6 +55,7 @@ async function runOnce(rule: 'trust' | 'peers', honestN: number, cheaters: numbe
   try {
     const { apiKey } = await t.client().createCustomer('Bench');
     const customer = t.client(apiKey);
+    await topUpForTests(customer);
     const job = await customer.createJob({ kind: 'lorenz96', params: PARAMS });
     const truth = new Set(splitL96(L96ParamsSchema.parse(PARAMS)).map((u) => sha(lorenz96Reference(u.input))));
     const who: Who[] = [];

@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { join } from 'node:path';
-import { createApiClient } from '../shared/api/client.ts';
+import { createApiClient, type ApiClient } from '../shared/api/client.ts';
+import { CUSTOMER_TOPUP_MINOR_MAX } from '../shared/limits.ts';
 import { createEdge } from './app.ts';
 import type { VerifyPool } from './coordinator/verify/index.ts';
 import { openStore, type Store } from './db/index.ts';
@@ -146,4 +147,16 @@ export async function closeDialectApps(): Promise<void> {
     await o.close();
     await dropFreshPg(o.url);
   }
+}
+
+/**
+ * Tops a test's or bench's customer up with the payment simulator's paying card, the most
+ * one top-up may be: its jobs created after this are paid with money, so they pay every
+ * volunteer (a trial-only job pays nothing to volunteers on the customer's own network,
+ * edge/coordinator/funding.ts, and tests run everything on one machine), and any test job fits.
+ * @example
+ * await topUpForTests(t.client((await t.client().createCustomer('Lab')).apiKey));
+ */
+export async function topUpForTests(customer: ApiClient): Promise<void> {
+  await customer.topUp({ amountMinor: CUSTOMER_TOPUP_MINOR_MAX, card: 'tok_ok', idempotencyKey: `tests-${randomBytes(8).toString('hex')}` });
 }

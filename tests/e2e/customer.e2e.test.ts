@@ -18,7 +18,7 @@ import { PRICE_MINOR_PER_POINT, QUORUM_DEFAULT } from '../../shared/limits.ts';
 import { runKernel } from '../../shared/kernels/runtime.ts';
 import { ebmReference } from '../../kernels/ebm/reference.ts';
 import { makeTestApp } from '../../edge/testing.ts';
-import { useServerAndBrowser, startVolunteerPage, UI_STATE_MS_MAX } from './harness.ts';
+import { useServerAndBrowser, startVolunteerPage, UI_STATE_MS_MAX, topUpCustomerPage } from './harness.ts';
 
 /** How long the whole job may take in the browsers before the test gives up. */
 const JOB_DONE_MS_MAX = 90_000;
@@ -41,6 +41,7 @@ describe('an EBM ensemble, from the form to the invoice, in Chromium', () => {
     await customer.getByTestId('customer-name').fill('Climate Lab');
     await customer.getByTestId('create-customer').click();
     await expect.poll(() => customer.getByTestId('api-key').textContent(), ui).toMatch(/^c_/);
+    await topUpCustomerPage(customer, ctx.server.url);
     await customer.getByTestId('kind-ebm').click();
     const form = customer.getByTestId('ebm-form');
 

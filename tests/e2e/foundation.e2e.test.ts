@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { L96ParamsSchema, assimilateL96, splitL96 } from '../../shared/jobs/lorenz96.ts';
 import { lorenz96Reference } from '../../kernels/lorenz96/reference.ts';
-import { useServerAndBrowser, startVolunteerPage, UI_STATE_MS_MAX } from './harness.ts';
+import { useServerAndBrowser, startVolunteerPage, UI_STATE_MS_MAX, topUpCustomerPage } from './harness.ts';
 
 /** How long the whole job may take in the browsers before the test gives up. */
 const JOB_DONE_MS_MAX = 90_000;
@@ -26,6 +26,7 @@ describe('customer → volunteers → result, in Chromium', () => {
     await customer.getByTestId('customer-name').fill('E2E Labs');
     await customer.getByTestId('create-customer').click();
     await expect.poll(() => customer.getByTestId('api-key').textContent(), ui).toMatch(/^c_/);
+    await topUpCustomerPage(customer, ctx.server.url);
     const form = customer.getByTestId('job-form');
     for (const [name, value] of Object.entries(params)) await form.locator(`[name="${name}"]`).fill(String(value));
     await customer.getByTestId('submit-job').click();

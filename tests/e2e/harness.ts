@@ -9,8 +9,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
+import { createApiClient } from '../../shared/api/client.ts';
+import { topUpForTests } from '../../edge/testing.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
+
+/**
+ * Pays money into the account of the customer page's API key (`api-key` on the page), so the
+ * jobs it submits next pay the volunteers: every page of a test runs on one machine, and work
+ * paid by trial credit only pays nothing to volunteers on the customer's own network.
+ */
+export async function topUpCustomerPage(page: Page, serverUrl: string): Promise<void> {
+  const apiKey = (await page.getByTestId('api-key').textContent())!.trim();
+  await topUpForTests(createApiClient({ baseUrl: serverUrl, token: apiKey }));
+}
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** How long a started server may take to answer its health check. */
 const SERVER_START_MS_MAX = 30_000;

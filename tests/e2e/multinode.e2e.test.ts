@@ -19,7 +19,7 @@ import { L96ParamsSchema, assimilateL96, splitL96 } from '../../shared/jobs/lore
 import { RECEPTION_PATHS, type ReceptionStatus } from '../../shared/reception/schemas.ts';
 import { lorenz96Reference } from '../../kernels/lorenz96/reference.ts';
 import { dropFreshPg, freshPgUrl } from '../../edge/testing.ts';
-import { UI_STATE_MS_MAX, freePort, launchChromium, startServer, startVolunteerPage, type RunningServer } from './harness.ts';
+import { UI_STATE_MS_MAX, freePort, launchChromium, startServer, startVolunteerPage, type RunningServer, topUpCustomerPage } from './harness.ts';
 
 const pgUrl = await freshPgUrl();
 if (!pgUrl && process.env.CI) throw new Error('PostgreSQL is not reachable: CI must run the multi-node end-to-end test');
@@ -81,6 +81,7 @@ describe.skipIf(!pgUrl)('reception and two nodes on PostgreSQL, volunteers in Ch
     await customer.getByTestId('customer-name').fill('Multi-node Lab');
     await customer.getByTestId('create-customer').click();
     await expect.poll(() => customer.getByTestId('api-key').textContent(), ui).toMatch(/^c_/);
+    await topUpCustomerPage(customer, ctx.server.url);
     const apiKey = (await customer.getByTestId('api-key').textContent())!.trim();
     const form = customer.getByTestId('job-form');
     for (const [name, value] of Object.entries(PARAMS)) await form.locator(`[name="${name}"]`).fill(String(value));

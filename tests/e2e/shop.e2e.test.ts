@@ -10,6 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { LICENSE_PATHS, PublicKeysResponseSchema } from '../../shared/license/api.ts';
 import { base64urlToBytes } from '../../shared/license/base64url.ts';
 import { verifyLicenseKey } from '../../shared/license/verify.ts';
+import { createApiClient } from '../../shared/api/client.ts';
+import { topUpForTests } from '../../edge/testing.ts';
 import { useServerAndBrowser } from './harness.ts';
 
 /** How long earning the points may take in the browsers. */
@@ -51,6 +53,8 @@ async function submitJob() {
       return r.json() as Promise<Record<string, unknown>>;
     });
   const { apiKey } = await post('/api/customers', { name: 'Shop E2E Labs' });
+  // Paid with money: trial-only work would pay nothing to volunteers on this machine's network.
+  await topUpForTests(createApiClient({ baseUrl: ctx.server.url, token: apiKey as string }));
   await post('/api/jobs', { kind: 'lorenz96', params: JOB }, apiKey as string);
 }
 

@@ -10,7 +10,7 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { useServerAndBrowser, startVolunteerPage, UI_STATE_MS_MAX } from './harness.ts';
+import { useServerAndBrowser, startVolunteerPage, UI_STATE_MS_MAX, topUpCustomerPage } from './harness.ts';
 import { syntheticCorpus, toTsv } from '../translation/synthetic.ts';
 
 const JOB_DONE_MS_MAX = 90_000;
@@ -26,6 +26,7 @@ describe('training a word-alignment model from the customer page, in Chromium', 
     await customer.getByTestId('customer-name').fill('Aligners');
     await customer.getByTestId('create-customer').click();
     await expect.poll(() => customer.getByTestId('api-key').textContent(), ui).toMatch(/^c_/);
+    await topUpCustomerPage(customer, ctx.server.url);
     await customer.getByTestId('kind-ibm1-train').click();
 
     await customer.getByTestId('train-tsv').fill('das Haus\tthe house\ndas Buch the book\n');

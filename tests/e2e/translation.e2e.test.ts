@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { syntheticCorpus, toTsv } from '../translation/synthetic.ts';
-import { UI_STATE_MS_MAX, spawnWorker, useServerAndBrowser } from './harness.ts';
+import { UI_STATE_MS_MAX, spawnWorker, useServerAndBrowser, topUpCustomerPage } from './harness.ts';
 
 /** How long training and translating may take with two Node volunteers. */
 const JOBS_DONE_MS_MAX = 90_000;
@@ -56,6 +56,7 @@ describe('translating a document in Chromium', () => {
     await page.getByTestId('customer-name').fill('Translation Office');
     await page.getByTestId('create-customer').click();
     await expect.poll(() => page.getByTestId('api-key').textContent(), ui).toMatch(/^c_/);
+    await topUpCustomerPage(page, ctx.server.url);
 
     // Training in the training form (part A's), the corpus pasted as TSV.
     await page.getByTestId('kind-ibm1-train').click();

@@ -10,11 +10,14 @@ import { createApiClient } from '../../shared/api/client.ts';
 import { base64ToBytes } from '../../shared/base64.ts';
 import { runKernel } from '../../shared/kernels/runtime.ts';
 import type { RunningServer } from './harness.ts';
+import { topUpForTests } from '../../edge/testing.ts';
 
 /** A customer that can make jobs and cancel them all (so suites sharing a server stay apart). */
 export async function customerOf(server: RunningServer) {
   const anon = createApiClient({ baseUrl: server.url });
   const api = createApiClient({ baseUrl: server.url, token: (await anon.createCustomer('Volunteer E2E')).apiKey });
+  // Paid with money: trial-only work would pay nothing to volunteers on this machine's network.
+  await topUpForTests(api);
   const jobs: string[] = [];
   return {
     api,
