@@ -109,6 +109,10 @@ const JOB_DESCRIPTION_PROBLEMS: ProblemSlug[] = [
   'corpus-line-mismatch',
   'corpus-malformed',
   'corpus-empty',
+  // A large body (a training corpus) is read in a worker thread, admitted per customer and overall (edge/jobs/prep/).
+  'too-many-job-bodies',
+  'job-bodies-busy',
+  'job-body-unreadable',
 ];
 /** Refusals of a license key before its license is looked at (shared/license/verify.ts), and an unknown license. */
 const KEY_PROBLEMS: ProblemSlug[] = ['license-malformed', 'license-unknown-key', 'license-bad-signature', 'license-not-yet-valid', 'license-expired', 'license-revoked', 'license-not-found'];
@@ -192,7 +196,7 @@ export const OPERATIONS: Operation[] = [
     description: 'A `progress` event with a JobProgress document every second until the job ends; reconnect to continue.',
     security: 'customer',
     ok: { status: 200, body: { contentType: 'text/event-stream', description: 'events named `progress`, data: JobProgress' } },
-    problems: ['not-found'],
+    problems: ['not-found', 'too-many-progress-streams'],
   },
   {
     method: 'get',
