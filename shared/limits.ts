@@ -109,12 +109,6 @@ export const SESSION_LIFETIME_MAX_MS = 180 * 24 * 3_600_000;
 export const SESSION_TOUCH_INTERVAL_MS = 60_000;
 /** Sign-in: sessions one user may hold at once; a new sign-in ends the oldest beyond this. */
 export const SESSIONS_PER_USER_MAX = 20;
-/** Sign-in: failed attempts per e-mail address within LOGIN_FAILURE_WINDOW_MS before more are refused. */
-export const LOGIN_FAILURES_MAX = 5;
-/** Sign-in: the window failed attempts are counted in; refusals end when it does. */
-export const LOGIN_FAILURE_WINDOW_MS = 15 * 60_000;
-/** Sign-in: e-mail addresses the in-memory attempt counter tracks at once (bounds its memory). */
-export const LOGIN_LIMITER_ENTRIES_MAX = 10_000;
 
 /**
  * Volunteer client: kernel step length the worker runtime aims for; a pause takes effect within
