@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { PROBLEMS, problemType, type ProblemSlug } from '../http/problem.ts';
+import { PAYMENT_SIGNATURE_HEADER } from '../../shared/shop/schemas.ts';
 import { OPERATIONS, TAGS, problemSlugs, type Body, type Operation, type Security } from './operations.ts';
 import { SCHEMAS, type SchemaName } from './schemas.ts';
 
@@ -32,6 +33,7 @@ function security(op: Operation): Record<string, string[]>[] {
     sessionOptional: [{}, { session: [] }],
     operator: [{ operatorToken: [] }],
     receptionKey: [{ receptionKey: [] }],
+    paymentSignature: [{ paymentSignature: [] }],
   };
   return kinds[op.security];
 }
@@ -134,6 +136,7 @@ export function openApiDocument(): Record<string, unknown> {
         },
         operatorToken: { type: 'http', scheme: 'bearer', description: "the compute operator's token (OPERATOR_TOKEN)" },
         receptionKey: { type: 'http', scheme: 'bearer', description: 'the key reception shares with its nodes (RECEPTION_REPORT_KEY)' },
+        paymentSignature: { type: 'apiKey', in: 'header', name: PAYMENT_SIGNATURE_HEADER, description: 'the payment provider signs the raw body: `sha256=` and the hex HMAC-SHA256 of the body under the secret the edge and the provider share' },
       },
     },
   };

@@ -11,7 +11,9 @@ import type { Role } from '../../shared/auth/schemas.ts';
 import { JOB_KIND_TITLES } from '../../shared/jobs/kinds.ts';
 import { JSON_BODY_BYTES_MAX, RESULTS_BATCH_BYTES_MAX, TRAINING_JOB_BODY_BYTES_MAX, UNIT_OUTPUT_BYTES_MAX } from '../../shared/limits.ts';
 import { ADMISSION_HEADER, CLIENT_KEY_HEADER, RECEPTION_PATHS, type TicketScope } from '../../shared/reception/schemas.ts';
+import { PAYMENT_SIGNATURE_HEADER } from '../../shared/shop/schemas.ts';
 import type { ProblemSlug } from '../http/problem.ts';
+import { PAYMENT_CALLBACK_BYTES_MAX } from '../shop/shop-admin.routes.ts';
 import type { SchemaName } from './schemas.ts';
 
 /**
@@ -19,9 +21,10 @@ import type { SchemaName } from './schemas.ts';
  * or the session of an account owning one; `volunteerToken`: the anonymous volunteer's token
  * only; `session`: a signed-in user (holding `role` when given); `sessionOptional`: anyone,
  * a signed-in user sees more; `operator`: OPERATOR_TOKEN; `receptionKey`: the key reception
- * shares with its nodes (RECEPTION_REPORT_KEY).
+ * shares with its nodes (RECEPTION_REPORT_KEY); `paymentSignature`: the payment provider's
+ * HMAC of the body.
  */
-export type Security = 'none' | 'customer' | 'volunteer' | 'volunteerToken' | 'session' | 'sessionOptional' | 'operator' | 'receptionKey';
+export type Security = 'none' | 'customer' | 'volunteer' | 'volunteerToken' | 'session' | 'sessionOptional' | 'operator' | 'receptionKey' | 'paymentSignature';
 
 export const TAGS = {
   Service: 'Health, this reference, problem types and kernel files',
@@ -387,7 +390,7 @@ export const OPERATIONS: Operation[] = [
     gated: 'checkout',
     headers: [ADMISSION],
     ok: { status: 201, body: 'Order', also: [{ status: 200, description: 'a repeated request: the order it made', body: 'Order' }] },
-    problems: [...OWN_CART, 'idempotency-key-reused', 'cart-not-open', 'cart-empty', 'product-unavailable', 'points-below-minimum', 'no-points-account', 'points-insufficient', ...OWN_ORDER, 'order-not-payable', 'order-expired'],
+    problems: [...OWN_CART, 'idempotency-key-reused', 'cart-not-open', 'cart-empty', 'product-unavailable', 'points-below-minimum', 'no-points-account', 'points-insufficient', 'shop-not-approved', 'settlement-limit-reached', ...OWN_ORDER, 'order-not-payable', 'order-expired'],
   },
   { method: 'get', path: '/api/shop/orders', tag: 'Shop', summary: 'Your orders', security: 'session', ok: { status: 200, body: 'OrderList' } },
   { method: 'get', path: '/api/shop/orders/{orderId}', tag: 'Shop', summary: 'One of your orders', security: 'session', ok: { status: 200, body: 'Order' }, problems: OWN_ORDER },
@@ -399,7 +402,7 @@ export const OPERATIONS: Operation[] = [
     security: 'session',
     request: json('PayRequest'),
     ok: { status: 200, body: 'Order' },
-    problems: [...OWN_ORDER, 'order-not-payable', 'order-expired'],
+    problems: [...OWN_ORDER, 'order-not-payable', 'order-expired', 'shop-not-approved'],
   },
   { method: 'post', path: '/api/shop/orders/{orderId}/cancel', tag: 'Shop', summary: 'Cancel an unpaid order, releasing its points', security: 'session', ok: { status: 200, body: 'Order' }, problems: [...OWN_ORDER, 'order-not-cancellable'] },
   {
@@ -419,9 +422,9 @@ export const OPERATIONS: Operation[] = [
     path: '/api/shop/payments/callback',
     tag: 'Shop administration',
     summary: "The payment provider's notice that a payment changed",
-    description: 'Carries no authority: the edge asks the provider for the payment it names.',
-    security: 'none',
-    request: json('PaymentCallbackRequest'),
+    description: `Signed by the provider: \`${PAYMENT_SIGNATURE_HEADER}: sha256=<hex HMAC-SHA256 of the body>\`, checked before anything else (one 401 for every bad signature, naming no payment). Even signed, it carries no authority: the edge asks the provider for the payment it names.`,
+    security: 'paymentSignature',
+    request: json('PaymentCallbackRequest', PAYMENT_CALLBACK_BYTES_MAX),
     ok: { status: 200, body: 'PaymentCallbackResponse' },
     problems: ['payment-not-found'],
   },
@@ -443,9 +446,55 @@ export const OPERATIONS: Operation[] = [
     summary: 'Set up or change your shop',
     security: 'session',
     role: 'shop_operator',
+    description: "A new shop starts `pending`: it takes no points until the operator approves it. Its rules must stay within the caps the operator set (422 naming the field), and its name must differ from every other shop's (compared ignoring case, width and spacing).",
     request: json('ShopUpsertRequest'),
     ok: { status: 200, body: 'Shop', also: [{ status: 201, description: 'the shop was created', body: 'Shop' }] },
-    problems: ['forbidden'],
+    problems: ['forbidden', 'shop-name-taken'],
+  },
+  {
+    method: 'get',
+    path: '/api/shop/shops/{shopId}/governance',
+    tag: 'Shop administration',
+    summary: "A shop's status, its own rules, the operator's caps and what the operator owes it",
+    description: "For the shop's operator or the compute operator.",
+    security: 'session',
+    ok: { status: 200, body: 'ShopGovernance' },
+    problems: ['forbidden', 'shop-not-found'],
+  },
+  { method: 'get', path: '/api/shop/point-value', tag: 'Shop', summary: 'The value of a point (minor units per point), set by the operator', security: 'none', ok: { status: 200, body: 'PointValue' } },
+  {
+    method: 'put',
+    path: '/api/shop/point-value',
+    tag: 'Operator',
+    summary: 'Set the value of a point',
+    description: 'No shop prices a point above it; lowering it applies to later checkouts at once.',
+    security: 'session',
+    role: 'operator',
+    request: json('PointValueRequest'),
+    ok: { status: 200, body: 'PointValue' },
+  },
+  { method: 'get', path: '/api/shop/shops', tag: 'Operator', summary: 'Every shop with its status, caps and what the operator owes it', security: 'session', role: 'operator', ok: { status: 200, body: 'ShopGovernanceList' } },
+  {
+    method: 'put',
+    path: '/api/shop/shops/{shopId}/caps',
+    tag: 'Operator',
+    summary: "Set a shop's caps: its highest rate, largest discount share and settlement limit",
+    security: 'session',
+    role: 'operator',
+    request: json('ShopCapsRequest'),
+    ok: { status: 200, body: 'ShopGovernance' },
+    problems: ['shop-not-found'],
+  },
+  {
+    method: 'put',
+    path: '/api/shop/shops/{shopId}/status',
+    tag: 'Operator',
+    summary: 'Approve a shop (it takes points from then on) or suspend it',
+    security: 'session',
+    role: 'operator',
+    request: json('ShopStatusRequest'),
+    ok: { status: 200, body: 'ShopGovernance' },
+    problems: ['shop-not-found'],
   },
   {
     method: 'post',
@@ -485,11 +534,12 @@ export const OPERATIONS: Operation[] = [
     method: 'post',
     path: '/api/licenses/deactivate',
     tag: 'Licenses',
-    summary: 'Deactivate a license key on a device',
-    security: 'none',
+    summary: 'Deactivate a license key on a device, freeing its slot',
+    description: "Only the license's owner: the session of the account it belongs to (or that owns the volunteer identity it was granted to); a grant to an anonymous volunteer is deactivated with that volunteer's token. The key alone is 401, another owner's session 403.",
+    security: 'session',
     request: json('ActivationRequest'),
     ok: { status: 200, body: 'DeactivationResponse' },
-    problems: KEY_PROBLEMS,
+    problems: [...KEY_PROBLEMS, 'license-not-yours'],
   },
   {
     method: 'post',
@@ -596,6 +646,7 @@ export function problemSlugs(op: Operation): ProblemSlug[] {
   if (op.query || op.headers?.some((h) => h.required)) add('validation');
   if (op.security === 'customer' || op.security === 'volunteer') add('unauthenticated', 'forbidden');
   if (op.security === 'volunteerToken' || op.security === 'session' || op.security === 'operator' || op.security === 'receptionKey') add('unauthenticated');
+  if (op.security === 'paymentSignature') add('callback-signature-invalid');
   if (op.role) add('forbidden');
   if (UNSAFE.has(op.method) && op.path.startsWith('/api/')) add('cross-site-request');
   if (op.gated) add('admission-required', 'ticket-wrong-client', 'ticket-wrong-scope');

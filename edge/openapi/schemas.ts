@@ -82,6 +82,12 @@ import {
   ShopMeSchema,
   ShopSchema,
   ShopUpsertRequestSchema,
+  PointValueSchema,
+  PointValueRequestSchema,
+  ShopCapsSchema,
+  ShopStatusRequestSchema,
+  ShopGovernanceSchema,
+  ShopGovernanceListSchema,
 } from '../../shared/shop/schemas.ts';
 
 /** A schema the document names: what the edge reads (`input`, with an example) or writes (`output`). */
@@ -143,6 +149,12 @@ export const SCHEMAS = {
   SettlementReport: output(SettlementReportSchema),
   ShopUpsertRequest: input(ShopUpsertRequestSchema, { name: 'Example Repair Café', rules: { minorPerPoint: { num: 1, den: 1 }, pointsMin: 10, discountShareMax: { num: 1, den: 2 } } }),
   Shop: output(ShopSchema),
+  PointValue: output(PointValueSchema),
+  PointValueRequest: input(PointValueRequestSchema, { minorPerPoint: { num: 1, den: 1 } }),
+  ShopCapsRequest: input(ShopCapsSchema, { minorPerPointMax: { num: 1, den: 1 }, discountShareMax: { num: 1, den: 2 }, settlementLimitMinor: 50_000 }),
+  ShopStatusRequest: input(ShopStatusRequestSchema, { status: 'approved' }),
+  ShopGovernance: output(ShopGovernanceSchema),
+  ShopGovernanceList: output(ShopGovernanceListSchema),
   ProductRequest: input(ProductRequestSchema, { kind: 'physical', name: 'Enamel mug', description: 'Half a litre.', priceMinor: 1200 }),
   Product: output(ProductSchema),
   PublicKeys: output(PublicKeysResponseSchema),

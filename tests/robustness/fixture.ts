@@ -9,6 +9,7 @@
  * HTTP API except points, credited through the ledger as validated work would (tests only).
  */
 import { createApp } from '../../edge/app.ts';
+import { createSimulatedPayments } from '../../edge/shop/payments.ts';
 import { readConfig } from '../../edge/config.ts';
 import { ACCOUNTS } from '../../edge/ledger/accounts.ts';
 import { ledgerOf } from '../../edge/ledger/ledger.ts';
@@ -62,10 +63,13 @@ async function signUp(app: App, role: 'volunteer' | 'customer' | 'shop_operator'
  * const fx = await makeFixture('sqlite');
  * await fx.app.request(`${ORIGIN}/api/jobs/${fx.ids.jobId}`, { headers: { authorization: `Bearer ${fx.creds.customerKey}` } });
  */
+/** The secret the payment simulator signs its callbacks with, so cases can sign theirs. */
+export const CALLBACK_SECRET = new Uint8Array(32).fill(7);
+
 export async function makeFixture(dialect: TestDialect) {
   const t = await makeDialectApp(dialect);
   const roles = startReception(readConfig({ EDGE_ROLE: 'all', PORT: '9999', RECEPTION_REPORT_KEY: RECEPTION_KEY }));
-  const app = createApp({ store: t.store, kernels: t.kernels, now: () => t.clock.now, reception: roles.mount });
+  const app = createApp({ store: t.store, kernels: t.kernels, now: () => t.clock.now, reception: roles.mount, payments: createSimulatedPayments({ callbackSecret: CALLBACK_SECRET }) });
   await seedDemoShop(t.store, t.clock.now);
 
   // A customer with a job.

@@ -16,7 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDialectApps, snapshot, testDialects } from '../../edge/testing.ts';
 import { CATEGORIES, casesFor, type Case, type Category, type Credential, type Doc, type DocOperation } from './cases.ts';
 import { openApiDocument } from '../../edge/openapi/document.ts';
-import { OPERATOR_TOKEN, ORIGIN, makeFixture, type Fixture } from './fixture.ts';
+import { CALLBACK_SECRET, OPERATOR_TOKEN, ORIGIN, makeFixture, type Fixture } from './fixture.ts';
+import { PAYMENT_SIGNATURE_HEADER, signCallback } from '../../edge/shop/callback-signature.ts';
 
 const dialects = await testDialects('the robustness suite');
 
@@ -40,6 +41,8 @@ function credentialHeaders(fx: Fixture, op: DocOperation, credential: Credential
     operatorToken: () => bearer(creds.operatorToken),
     receptionKey: () => bearer(creds.receptionKey),
     session: cookieFor,
+    // Made in send(), over the body.
+    paymentSignature: () => ({}),
   };
   switch (credential.kind) {
     case 'valid': {
@@ -86,6 +89,10 @@ async function send(fx: Fixture, path: string, method: string, op: DocOperation,
   // Bytes, never a string: a string body would get a `text/plain` content type from fetch's
   // Request, and the cases without one would not be what they say.
   const body = method === 'get' || c.body === undefined ? undefined : typeof c.body === 'string' ? new TextEncoder().encode(c.body) : c.body;
+  // The provider's signature is over the very bytes sent, so the valid credential is made here.
+  if (c.credential.kind === 'valid' && op.security.some((r) => 'paymentSignature' in r)) {
+    headers[PAYMENT_SIGNATURE_HEADER] = signCallback(CALLBACK_SECRET, new TextDecoder().decode(body ?? new Uint8Array()));
+  }
   const env = { incoming: { socket: { remoteAddress: '198.51.100.7' }, readableEnded: true } };
   return fx.app.request(url.toString(), { method: method.toUpperCase(), headers, body: body as Uint8Array<ArrayBuffer> | undefined }, env);
 }
