@@ -24,6 +24,7 @@ const SECURITY_TEXT: Record<Operation['security'], string> = {
   sessionOptional: 'session optional',
   operator: 'operator token',
   receptionKey: 'reception key (nodes)',
+  paymentSignature: "the payment provider's signature of the body",
 };
 
 function bodyText(body: Operation['ok']['body']): string {
