@@ -20,6 +20,7 @@ import { loadKernelModule } from '../kernels/manifest.ts';
 import { ebmReference } from '../kernels/ebm/reference.ts';
 import { EXIT } from '../cli/main.ts';
 import { ROOT, startServer, type RunningServer } from './e2e/harness.ts';
+import { topUpForTests } from '../edge/testing.ts';
 
 let server: RunningServer;
 let apiKey: string;
@@ -29,6 +30,7 @@ const dir = mkdtempSync(join(tmpdir(), 'sparecycles-cli-'));
 beforeAll(async () => {
   server = await startServer();
   apiKey = (await createApiClient({ baseUrl: server.url }).createCustomer('CLI Lab')).apiKey;
+  await topUpForTests(createApiClient({ baseUrl: server.url, token: apiKey }));
   customer = createApiClient({ baseUrl: server.url, token: apiKey });
 });
 afterAll(async () => {

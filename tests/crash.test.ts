@@ -16,6 +16,7 @@ import { openStore } from '../edge/db/index.ts';
 import { ACCOUNTS } from '../edge/ledger/accounts.ts';
 import { ledgerOf } from '../edge/ledger/ledger.ts';
 import { ROOT, startServer, type RunningServer } from './e2e/harness.ts';
+import { topUpForTests } from '../edge/testing.ts';
 
 /** Kills of the server during the job. */
 const KILLS = 3;
@@ -37,6 +38,8 @@ describe('SIGKILL during a job', () => {
     const port = new URL(server.url).port;
     const anon = createApiClient({ baseUrl: server.url });
     const customer = createApiClient({ baseUrl: server.url, token: (await anon.createCustomer('Crash Co')).apiKey });
+    // Paid with money: trial-only work pays nothing to volunteers on the customer's network (this machine's).
+    await topUpForTests(customer);
     const params = { n: 16, steps: 2000, snapEvery: 1000, members: 48, membersPerUnit: 1, seed: 5 };
     const job = await customer.createJob({ kind: 'lorenz96', params });
     for (const name of ['a', 'b']) {

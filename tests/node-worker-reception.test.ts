@@ -14,6 +14,7 @@ import { admittedFetch } from '../shared/reception/admitted-fetch.ts';
 import { L96ParamsSchema, assimilateL96, splitL96 } from '../shared/jobs/lorenz96.ts';
 import { lorenz96Reference } from '../kernels/lorenz96/reference.ts';
 import { spawnWorker, startServer, type RunningServer } from './e2e/harness.ts';
+import { topUpForTests } from '../edge/testing.ts';
 
 /** How long the workers may take to finish the job. */
 const JOB_DONE_MS_MAX = 60_000;
@@ -32,6 +33,8 @@ describe('npm run worker -- --reception', () => {
   it('is admitted through reception and completes a job; without admission work is refused', async () => {
     const anon = createApiClient({ baseUrl: server.url });
     const customer = createApiClient({ baseUrl: server.url, token: (await anon.createCustomer('Reception test')).apiKey });
+    // Paid with money: trial-only work pays nothing to volunteers on the customer's network (this machine's).
+    await topUpForTests(customer);
     const { token } = await anon.createVolunteer();
     const refused = await createApiClient({ baseUrl: server.url, token })
       .lease({ max: 1 })
@@ -51,9 +54,11 @@ describe('npm run worker -- --reception', () => {
       workers.push(w.child);
       logs.push(w.output);
     }
+    const admittedKey = (await anon.createCustomer('Admitted customer')).apiKey;
+    await topUpForTests(createApiClient({ baseUrl: server.url, token: admittedKey }));
     const admittedCustomer = createApiClient({
       baseUrl: '',
-      token: (await anon.createCustomer('Admitted customer')).apiKey,
+      token: admittedKey,
       fetch: admittedFetch({ receptionUrl: server.url, scope: 'jobs', clientKey: randomBytes(32).toString('base64url') }),
     });
     const created = await admittedCustomer.createJob({ kind: 'lorenz96', params });

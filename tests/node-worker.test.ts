@@ -12,6 +12,7 @@ import { createApiClient } from '../shared/api/client.ts';
 import { L96ParamsSchema, assimilateL96, splitL96 } from '../shared/jobs/lorenz96.ts';
 import { lorenz96Reference } from '../kernels/lorenz96/reference.ts';
 import { spawnWorker, startServer, type RunningServer } from './e2e/harness.ts';
+import { topUpForTests } from '../edge/testing.ts';
 
 /** How long the workers may take to finish the job. */
 const JOB_DONE_MS_MAX = 60_000;
@@ -31,6 +32,8 @@ describe('npm run worker', () => {
     const anon = createApiClient({ baseUrl: server.url });
     const { apiKey } = await anon.createCustomer('Worker test');
     const customer = createApiClient({ baseUrl: server.url, token: apiKey });
+    // Paid with money: trial-only work pays nothing to volunteers on the customer's network (this machine's).
+    await topUpForTests(customer);
     const params = { n: 24, steps: 300, snapEvery: 100, members: 8, membersPerUnit: 2, seed: 11 };
     const job = await customer.createJob({ kind: 'lorenz96', params });
 

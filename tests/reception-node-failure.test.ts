@@ -17,7 +17,7 @@ import { NODE_REPORT_STALE_MS } from '../shared/limits.ts';
 import { admittedFetch } from '../shared/reception/admitted-fetch.ts';
 import { RECEPTION_PATHS } from '../shared/reception/schemas.ts';
 import { lorenz96Reference } from '../kernels/lorenz96/reference.ts';
-import { dropFreshPg, freshPgUrl } from '../edge/testing.ts';
+import { dropFreshPg, freshPgUrl, topUpForTests } from '../edge/testing.ts';
 import { freePort, spawnWorker, startServer, type RunningServer } from './e2e/harness.ts';
 
 const pgUrl = await freshPgUrl();
@@ -59,9 +59,12 @@ describe.skipIf(!pgUrl)('a node fails during a job', () => {
     await expect.poll(async () => (await status()).nodes.filter((n) => n.live).length, { timeout: 10_000, interval: 100 }).toBe(2);
 
     const anon = createApiClient({ baseUrl: reception.url });
+    const apiKey = (await anon.createCustomer('Failover Co')).apiKey;
+    // Paid with money: trial-only work pays nothing to volunteers on the customer's network (this machine's).
+    await topUpForTests(createApiClient({ baseUrl: reception.url, token: apiKey }));
     const customer = createApiClient({
       baseUrl: '',
-      token: (await anon.createCustomer('Failover Co')).apiKey,
+      token: apiKey,
       fetch: admittedFetch({ receptionUrl: reception.url, scope: 'jobs', clientKey: randomBytes(32).toString('base64url') }),
     });
     const params = { n: 16, steps: 3000, snapEvery: 1000, members: 24, membersPerUnit: 1, seed: 9 };
