@@ -95,6 +95,19 @@ export function creditOf(unit: Pick<UnitHead, 'cost_points'>, replica: { unfunde
   return replica.unfunded ? 0 : unit.cost_points;
 }
 
+/**
+ * Of `replicas` about to be marked valid (earliest first), those that are paid: a unit pays
+ * at most its job's quorum of valid results, because that is what the customer is charged
+ * for (edge/jobs/billing.ts `chargeOfUnits`); `validBefore` of its results are valid already.
+ * A result beyond that (a late one, or one more copy the server's run matched) is valid and
+ * earns nothing: else identities that let leases time out could be paid several times for
+ * one unit (issue 15, the economy test).
+ */
+export function paidOf<R extends { unfunded: number }>(unit: Pick<UnitHead, 'quorum_base'>, replicas: readonly R[], validBefore: number): { paid: R[]; unpaid: R[] } {
+  const slots = Math.max(0, unit.quorum_base - validBefore);
+  return { paid: replicas.slice(0, slots), unpaid: replicas.slice(slots) };
+}
+
 /** A transaction's context while it takes results: the credits it will post. */
 export interface CreditingContext extends TxContext {
   credits: PendingCredits;

@@ -153,6 +153,15 @@ export const returnedOfUnit = prepare('returned replicas of a unit', ['unit'], (
     .orderBy('r.id'),
 );
 
+/** How many of a unit's results are valid: the customer pays for at most its quorum of them (edge/jobs/billing.ts). */
+export const validResultsOfUnit = prepare('valid results of a unit', ['unit'], (db, p) =>
+  db
+    .selectFrom('replicas')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('unit_id', '=', p('unit'))
+    .where('outcome', '=', sql.lit('valid')),
+);
+
 export const settleReplica = prepare('replica returned', ['id', 'outcome', 'now', 'hash', 'result', 'credited'], (db, p) =>
   db
     .updateTable('replicas')

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import type { ResultOutcome, SubmitResultResponse } from '../../shared/api/schemas.ts';
 import { exec, rows, savepoint, type Op } from '../db/prepared.ts';
 import type { ReplicaHead, UnitHead } from '../db/schema.ts';
-import { creditOf, PendingCredits, postCreditsOp, queueCredits, type CreditingContext } from './credits.ts';
+import { creditOf, paidOf, PendingCredits, postCreditsOp, queueCredits, type CreditingContext } from './credits.ts';
 import { admitError, admitResult, decideQuorum, type Returned, type Source } from './decide.ts';
 import { checkPlausible } from './plausibility/index.ts';
 import { lockUnitsOfLeasesOp, replicaAndUnitOp, type LeaseRefusal } from './lease.ts';
@@ -62,8 +62,11 @@ function* decideValidOp(
   c: CreditingContext,
 ): Op<void> {
   yield* exec(Q.setUnitValid, { id: unit.id, leased: unit.leased, hash, output, now: c.now });
-  for (const r of agreeing) yield* exec(Q.setReplicaOutcome, { id: r.id, outcome: 'valid', credited: creditOf(unit, r) });
-  queueCredits(unit, [winner, ...agreeing], c.credits);
+  // The winner is paid (the unit was undecided: none of its results was valid yet); agreeing ones up to the quorum.
+  const { paid, unpaid } = paidOf(unit, agreeing, 1);
+  for (const r of paid) yield* exec(Q.setReplicaOutcome, { id: r.id, outcome: 'valid', credited: creditOf(unit, r) });
+  for (const r of unpaid) yield* exec(Q.setReplicaOutcome, { id: r.id, outcome: 'valid', credited: 0 });
+  queueCredits(unit, [winner, ...paid], c.credits);
   for (const r of others) yield* exec(Q.setReplicaOutcome, { id: r.id, outcome: 'invalid', credited: r.credited_points });
   yield* reverseCreditsOp(unit, others, c.now);
   for (const r of others) yield* recordBadAfterOp(r.volunteer_id, c);
@@ -95,11 +98,13 @@ export function* submitResultOp(volunteerId: string, leaseId: number, output: Ui
   const me = { id: leaseId, volunteer_id: volunteerId, unfunded: replica.unfunded };
   const earned = creditOf(unit, replica);
   if (admission.kind === 'late') {
-    const credited = admission.outcome === 'valid' ? earned : 0;
+    const [valid] = admission.outcome === 'valid' ? yield* rows(Q.validResultsOfUnit, { unit: unit.id }) : [];
+    const paid = admission.outcome === 'valid' && paidOf(unit, [me], Number(valid?.n ?? 0)).paid.length > 0;
+    const credited = paid ? earned : 0;
     yield* settle(admission.outcome, null, credited);
     // A late result the server's run already matched is beyond doubt: it vests at once.
-    if (admission.outcome === 'valid') queueCredits(unit, [me], c.credits, unit.verification === 'matched' || unit.verification === 'corrected');
-    else yield* recordBadAfterOp(volunteerId, c);
+    if (paid) queueCredits(unit, [me], c.credits, unit.verification === 'matched' || unit.verification === 'corrected');
+    else if (admission.outcome !== 'valid') yield* recordBadAfterOp(volunteerId, c);
     yield* exec(Q.setUnitLeased, { id: unit.id, leased });
     return ok({ leaseId, outcome: admission.outcome, creditedPoints: credited });
   }

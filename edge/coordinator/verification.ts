@@ -8,7 +8,7 @@
  */
 import { exec, rows, type Op } from '../db/prepared.ts';
 import type { UnitHead, VerifyReason } from '../db/schema.ts';
-import { creditOf, queueCredits, queueVests, type CreditingContext } from './credits.ts';
+import { creditOf, paidOf, queueCredits, queueVests, type CreditingContext } from './credits.ts';
 import { decideVerification, type Returned, type VerificationDecision } from './decide.ts';
 import type { TxContext } from './ports.ts';
 import * as Q from './queries.ts';
@@ -90,9 +90,12 @@ export function* applyVerificationOp(unitId: number, run: ServerRun, c: Creditin
 
 /** Replicas whose bytes the server's run matched: valid, credited (vested at once), and one verified match each. */
 function* creditMatchingOp(unit: UnitHead, matching: readonly Returned[], c: CreditingContext): Op<void> {
+  // Paid up to the quorum the customer pays for (credits.ts paidOf); every match counts for trust.
+  const [valid] = yield* rows(Q.validResultsOfUnit, { unit: unit.id });
+  const { paid } = paidOf(unit, matching, Number(valid?.n ?? 0));
   for (const r of matching) {
-    yield* exec(Q.setReplicaOutcome, { id: r.id, outcome: 'valid', credited: creditOf(unit, r) });
+    yield* exec(Q.setReplicaOutcome, { id: r.id, outcome: 'valid', credited: paid.includes(r) ? creditOf(unit, r) : 0 });
     c.credits.matched.push(r.volunteer_id);
   }
-  queueCredits(unit, matching, c.credits, true);
+  queueCredits(unit, paid, c.credits, true);
 }
