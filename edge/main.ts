@@ -7,7 +7,7 @@ import { serveEdge } from './http/server.ts';
 import { readConfig } from './config.ts';
 import { openStore } from './db/index.ts';
 import { loadKernelRegistry } from './kernels/registry.ts';
-import { ledgerOf } from './ledger/ledger.ts';
+import { sweepHolds } from './jobs/jobs.ts';
 import { createSimulatedPayments } from './shop/payments.ts';
 import { seedDemoShop } from './shop/seed.ts';
 import { startShopSweeper } from './shop/sweep.ts';
@@ -31,9 +31,9 @@ const server = serveEdge({ fetch: app.fetch, port: config.port, hostname: config
 
 /** How often holds past their timeout are voided (checkouts abandoned mid-payment). */
 const HOLD_SWEEP_INTERVAL_MS = 5_000;
-const ledger = ledgerOf(store);
 const sweeper = setInterval(() => {
-  ledger.expirePending(Date.now()).catch((err: unknown) => console.error('[edge] hold sweep failed:', err));
+  // Overdue jobs end first, so no running job's hold expires (edge/jobs/jobs.ts).
+  sweepHolds(store, Date.now()).catch((err: unknown) => console.error('[edge] hold sweep failed:', err));
 }, HOLD_SWEEP_INTERVAL_MS);
 sweeper.unref();
 const stopShopSweeper = startShopSweeper({ store, now: Date.now, payments });

@@ -14,6 +14,7 @@ import { assimilateEbm } from '../../shared/jobs/ebm-result.ts';
 import { CUSTOMER_TRIAL_CREDIT_MINOR, PRICE_MINOR_PER_POINT, QUORUM_DEFAULT } from '../../shared/limits.ts';
 import { runKernel } from '../../shared/kernels/runtime.ts';
 import { ebmReference } from '../../kernels/ebm/reference.ts';
+import { JOB_RUNNING_MS_MAX, sweepHolds } from './jobs.ts';
 import { closeDialectApps, failingVerifyPool, makeDialectApp, snapshot, testDialects, type TestAppOptions, type TestDialect } from '../testing.ts';
 
 const dialects = await testDialects('customer billing');
@@ -104,6 +105,21 @@ describe.each(dialects)('customer jobs on %s', (dialect) => {
       ['open', 0, 0],
     ]);
     expect(await t.customer.balance()).toMatchObject({ balanceMinor: CUSTOMER_TRIAL_CREDIT_MINOR - cost(unitPoints), heldMinor: 0 });
+  });
+
+  it('ends a job that runs past JOB_RUNNING_MS_MAX while its hold is pending: valid units charged, the rest released', async () => {
+    const t = await setup(dialect);
+    const job = await t.customer.createJob({ kind: 'ebm', params: EBM });
+    await t.round(1);
+    t.clock.now += JOB_RUNNING_MS_MAX - 1;
+    expect(await sweepHolds(t.store, t.clock.now)).toEqual({ jobsEnded: 0, holdsExpired: 0 });
+    t.clock.now += 1;
+    expect(await sweepHolds(t.store, t.clock.now)).toEqual({ jobsEnded: 1, holdsExpired: 0 });
+    const unitPoints = splitEbm(EbmParamsSchema.parse(EBM))[0]!.costPoints;
+    expect(await t.customer.job(job.id)).toMatchObject({ status: 'cancelled', unitsValid: 1 });
+    expect(await t.customer.jobInvoice(job.id)).toMatchObject({ status: 'charged', chargedMinor: cost(unitPoints), releasedMinor: job.priceMinor - cost(unitPoints) });
+    // Nothing is leased from it any more.
+    expect((await t.volunteers[0]!.lease({ max: 16 })).leases).toEqual([]);
   });
 
   it('releases the whole hold of a job that failed before any unit was valid', async () => {

@@ -5,7 +5,7 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import { CUSTOMER_API_PATHS, type Job } from '../../shared/api/schemas.ts';
-import { CURRENCY, JOB_FAILURES_LISTED_MAX, JOB_ITERATIONS_MAX, QUORUM_DEFAULT } from '../../shared/limits.ts';
+import { CURRENCY, JOB_FAILURES_LISTED_MAX, JOB_HOLD_TIMEOUT_MS, JOB_ITERATIONS_MAX, QUORUM_DEFAULT } from '../../shared/limits.ts';
 import type { JobKind, JobRequest } from '../../shared/jobs/kinds.ts';
 import type { Database, JobRow } from '../db/schema.ts';
 import type { Store } from '../db/index.ts';
@@ -15,6 +15,7 @@ import type { SplitUnit } from '../../shared/jobs/split.ts';
 import { isRefusal, jobNotFound, type JobAnswer } from './refusals.ts';
 import { exec, rows, runInOpenTransaction, type Op } from '../db/prepared.ts';
 import { inTransaction } from '../db/tx.ts';
+import { ledgerOf } from '../ledger/ledger.ts';
 import { cancelUnitsOp, enqueueUnitsOp, type JobsPort, type UnitsDecided } from '../coordinator/index.ts';
 import * as Q from './queries.ts';
 import { costMinor, customerBalance, holdQuoteOp, settleJobOp } from './billing.ts';
@@ -96,6 +97,37 @@ export async function cancelJob(store: Store, customerId: string, jobId: string,
     await runInOpenTransaction(store, trx, settleJobOp(jobId, now));
     return { status: 'ok', value: toJob({ ...job, status: 'cancelled', completed_at: now }, await jobFailures(trx, jobId)) };
   });
+}
+
+/**
+ * How long a job may run: a day less than its quote's hold lasts (JOB_HOLD_TIMEOUT_MS), so a
+ * job always ends while its hold is pending. A hold that expired under a running job freed
+ * the customer's money for another job while volunteers were still paid for the first (which
+ * then ended "uncollected"): free trial credit could pay twice the work, and again every week
+ * (issue 15, found by the economy test).
+ */
+export const JOB_RUNNING_MS_MAX = JOB_HOLD_TIMEOUT_MS - 24 * 3_600_000;
+/** Overdue jobs one sweep ends (each in a transaction of its own); the rest wait for the next sweep. */
+export const OVERDUE_JOBS_SWEPT_MAX = 100;
+
+/**
+ * Ends jobs running longer than JOB_RUNNING_MS_MAX as a cancellation does (valid units
+ * charged from the hold, the rest released), then expires holds past their time. Call it as
+ * the one hold sweep (edge/main.ts): in this order no running job's hold ever expires.
+ * @returns the jobs ended and the holds expired
+ */
+export async function sweepHolds(store: Store, now: number): Promise<{ jobsEnded: number; holdsExpired: number }> {
+  const overdue = await store.db
+    .selectFrom('jobs')
+    .select(['id', 'customer_id'])
+    .where('status', '=', 'running')
+    .where('created_at', '<=', now - JOB_RUNNING_MS_MAX)
+    .orderBy('created_at')
+    .limit(OVERDUE_JOBS_SWEPT_MAX)
+    .execute();
+  let jobsEnded = 0;
+  for (const j of overdue) if ((await cancelJob(store, j.customer_id, j.id, now)).status === 'ok') jobsEnded++;
+  return { jobsEnded, holdsExpired: await ledgerOf(store).expirePending(now) };
 }
 
 /** A job description with the stored data its kind needs (see JobKindHandler.resolve). */
