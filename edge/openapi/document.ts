@@ -32,6 +32,7 @@ function security(op: Operation): Record<string, string[]>[] {
     session: [{ session: op.role ? [op.role] : [] }],
     sessionOptional: [{}, { session: [] }],
     operator: [{ operatorToken: [] }],
+    operatorOrSession: [{ operatorToken: [] }, { session: ['operator'] }],
     receptionKey: [{ receptionKey: [] }],
     paymentSignature: [{ paymentSignature: [] }],
   };

@@ -23,6 +23,7 @@ const SECURITY_TEXT: Record<Operation['security'], string> = {
   session: 'signed in',
   sessionOptional: 'session optional',
   operator: 'operator token',
+  operatorOrSession: 'operator token, or an operator’s session',
   receptionKey: 'reception key (nodes)',
   paymentSignature: "the payment provider's signature of the body",
 };

@@ -22,9 +22,10 @@ import type { SchemaName } from './schemas.ts';
  * only; `session`: a signed-in user (holding `role` when given); `sessionOptional`: anyone,
  * a signed-in user sees more; `operator`: OPERATOR_TOKEN; `receptionKey`: the key reception
  * shares with its nodes (RECEPTION_REPORT_KEY); `paymentSignature`: the payment provider's
- * HMAC of the body.
+ * HMAC of the body; `operatorOrSession`: OPERATOR_TOKEN, or the session of an account with
+ * the operator role.
  */
-export type Security = 'none' | 'customer' | 'volunteer' | 'volunteerToken' | 'session' | 'sessionOptional' | 'operator' | 'receptionKey' | 'paymentSignature';
+export type Security = 'none' | 'customer' | 'volunteer' | 'volunteerToken' | 'session' | 'sessionOptional' | 'operator' | 'operatorOrSession' | 'receptionKey' | 'paymentSignature';
 
 export const TAGS = {
   Service: 'Health, this reference, problem types and kernel files',
@@ -468,19 +469,17 @@ export const OPERATIONS: Operation[] = [
     tag: 'Operator',
     summary: 'Set the value of a point',
     description: 'No shop prices a point above it; lowering it applies to later checkouts at once.',
-    security: 'session',
-    role: 'operator',
+    security: 'operatorOrSession',
     request: json('PointValueRequest'),
     ok: { status: 200, body: 'PointValue' },
   },
-  { method: 'get', path: '/api/shop/shops', tag: 'Operator', summary: 'Every shop with its status, caps and what the operator owes it', security: 'session', role: 'operator', ok: { status: 200, body: 'ShopGovernanceList' } },
+  { method: 'get', path: '/api/shop/shops', tag: 'Operator', summary: 'Every shop with its status, caps and what the operator owes it', security: 'operatorOrSession', ok: { status: 200, body: 'ShopGovernanceList' } },
   {
     method: 'put',
     path: '/api/shop/shops/{shopId}/caps',
     tag: 'Operator',
     summary: "Set a shop's caps: its highest rate, largest discount share and settlement limit",
-    security: 'session',
-    role: 'operator',
+    security: 'operatorOrSession',
     request: json('ShopCapsRequest'),
     ok: { status: 200, body: 'ShopGovernance' },
     problems: ['shop-not-found'],
@@ -490,8 +489,7 @@ export const OPERATIONS: Operation[] = [
     path: '/api/shop/shops/{shopId}/status',
     tag: 'Operator',
     summary: 'Approve a shop (it takes points from then on) or suspend it',
-    security: 'session',
-    role: 'operator',
+    security: 'operatorOrSession',
     request: json('ShopStatusRequest'),
     ok: { status: 200, body: 'ShopGovernance' },
     problems: ['shop-not-found'],
@@ -647,6 +645,7 @@ export function problemSlugs(op: Operation): ProblemSlug[] {
   if (op.security === 'customer' || op.security === 'volunteer') add('unauthenticated', 'forbidden');
   if (op.security === 'volunteerToken' || op.security === 'session' || op.security === 'operator' || op.security === 'receptionKey') add('unauthenticated');
   if (op.security === 'paymentSignature') add('callback-signature-invalid');
+  if (op.security === 'operatorOrSession') add('unauthenticated', 'forbidden');
   if (op.role) add('forbidden');
   if (UNSAFE.has(op.method) && op.path.startsWith('/api/')) add('cross-site-request');
   if (op.gated) add('admission-required', 'ticket-wrong-client', 'ticket-wrong-scope');

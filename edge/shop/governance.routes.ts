@@ -13,6 +13,8 @@ import {
   type PointValue,
   type ShopGovernance,
 } from '../../shared/shop/schemas.ts';
+import { createMiddleware } from 'hono/factory';
+import { requireOperator } from '../auth/operator.ts';
 import { requireSession } from '../auth/session.ts';
 import type { Store } from '../db/index.ts';
 import { readJson } from '../http/body.ts';
@@ -33,7 +35,13 @@ const GOVERNANCE_PROBLEMS = {
 export function governanceRoutes(deps: { store: Store; now: () => number }) {
   const { store, now } = deps;
   const app = new Hono();
-  const operator = requireSession(store, 'operator');
+  // The operator's token (OPERATOR_TOKEN, as for licenses and reception's status: no sign-up
+  // makes an account with the operator role), or the session of an account that has the role.
+  const session = requireSession(store, 'operator');
+  const token = requireOperator();
+  const operator = createMiddleware(async function operatorAccess(c, next) {
+    return /^Bearer /.test(c.req.header('authorization') ?? '') ? token(c, next) : session(c, next);
+  });
 
   app.get(SHOP_PATHS.pointValue, async (c) => c.json(toPointValue(await readPointValue(store.db)) satisfies PointValue));
 

@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { problemOf } from '../auth/test-browser.ts';
+import { OPERATOR, withOperatorToken } from '../licenses/test-helpers.ts';
 import { dropFreshPg, freshPgUrl, testDialects, type TestDialect } from '../testing.ts';
 import { keyShopNames, SHOP_SETTLEMENT_LIMIT_DEFAULT_MINOR } from './governance.ts';
 import { DEMO_SHOP } from './seed.ts';
@@ -191,5 +192,24 @@ describe.each(dialects)('shop governance on %s', (dialect) => {
     expect(await problemOf(operator.shop.setStatus('s_nope', { status: 'approved' }))).toMatchObject({ status: 404, type: '/problems/shop-not-found' });
     expect(await t.snapshot()).toEqual(beforeCaps);
     expect((await buyer.shop.pointValue()).defaultMinorPerPoint).toEqual({ num: 1, den: 1 });
+  });
+});
+
+describe('the operator token governs shops too (no sign-up makes an account with the operator role)', () => {
+  withOperatorToken();
+  it('approves a shop with OPERATOR_TOKEN; another bearer token is refused and changes nothing', async () => {
+    const t = await shopTest('sqlite');
+    const op = await t.buyer('shop_operator');
+    const shopId = op.user.shopId!;
+    await op.shop.upsertShop(shopId, { name: 'Token Shop', rules: MODEST_RULES });
+    const put = (auth: string) =>
+      t.app.request(`http://edge.test/api/shop/shops/${shopId}/status`, { method: 'PUT', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify({ status: 'approved' }) });
+    const before = await t.snapshot();
+    const wrong = await put('Bearer not-the-operator-token-000');
+    expect(wrong.status).toBe(401);
+    expect(await t.snapshot()).toEqual(before);
+    const ok = await put(`Bearer ${OPERATOR}`);
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { shop: { status: string } }).shop.status).toBe('approved');
   });
 });

@@ -114,7 +114,7 @@ export function OperatorPage() {
           </table>
         </section>
       )}
-      <ShopApproval />
+      <ShopApproval token={token} />
     </div>
   );
 }

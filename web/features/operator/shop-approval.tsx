@@ -1,8 +1,8 @@
 /**
  * @module The operator's shops: the value of a point, and every shop with its status, caps
  * and what the operator owes it in discounts; approve or suspend a shop and set its
- * settlement limit. Uses the signed-in session (an account with the operator role, signed
- * in on the account page); other accounts see why the list is not shown.
+ * settlement limit. With the operator token the page was given (or, without one, the session
+ * of an account with the operator role); otherwise it says why the list is not shown.
  */
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { createShopClient } from '../../../shared/shop/client.ts';
@@ -12,8 +12,22 @@ import { formatMinor } from '../../lib/format.ts';
 
 const rate = (f: { num: number; den: number }) => (f.den === 1 ? `${f.num}` : `${f.num}/${f.den}`);
 
-export function ShopApproval() {
-  const api = useMemo(() => createShopClient(), []);
+export function ShopApproval({ token }: { token: string }) {
+  const api = useMemo(
+    () =>
+      createShopClient(
+        token
+          ? {
+              fetch: (input, init = {}) => {
+                const headers = new Headers(init.headers);
+                headers.set('authorization', `Bearer ${token}`);
+                return fetch(input, { ...init, headers });
+              },
+            }
+          : {},
+      ),
+    [token],
+  );
   const [shops, setShops] = useState<ShopGovernance[]>();
   const [pointValue, setPointValue] = useState<PointValue>();
   const [error, setError] = useState<string>();
@@ -25,7 +39,7 @@ export function ShopApproval() {
       setShops((await api.shops()).shops);
       setLoadError(undefined);
     } catch (err) {
-      setLoadError(`Shops are shown to an account with the operator role, signed in on the account page. ${describeError(err)}`);
+      setLoadError(`Shops are shown with the operator token (above), or to an account with the operator role. ${describeError(err)}`);
     }
   }, [api]);
   useEffect(() => void load(), [load]);
