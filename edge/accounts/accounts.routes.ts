@@ -88,6 +88,13 @@ export function accountRoutes({ store, now, trustedProxies, trialCreditMinor }: 
       .where('volunteer_id', '=', id)
       .where('outcome', '=', 'pending')
       .executeTakeFirstOrThrow();
+    const unpaid = await store.db
+      .selectFrom('replicas')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('volunteer_id', '=', id)
+      .where('outcome', '=', 'valid')
+      .where('credited_points', '=', 0)
+      .executeTakeFirstOrThrow();
     return c.json({
       volunteerId: id,
       points: balance?.posted ?? 0,
@@ -95,6 +102,7 @@ export function accountRoutes({ store, now, trustedProxies, trialCreditMinor }: 
       claimed: owner !== undefined,
       resultsValid: Number(v.results_valid),
       resultsPending: Number(pending.n),
+      resultsUnpaid: Number(unpaid.n),
     } satisfies VolunteerMe);
   });
 

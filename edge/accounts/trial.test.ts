@@ -96,6 +96,10 @@ describe.each(dialects)('trial credit on %s', (dialect) => {
     expect(replicas.filter((r) => r.volunteer_id === mine.volunteerId).every((r) => r.unfunded === 1 && Number(r.credited_points) === 0)).toBe(true);
     expect(await t.points(mine.volunteerId)).toBe(0);
     expect(await t.points(theirs.volunteerId)).toBeGreaterThan(0);
+    // Its page is told why those valid results earned nothing.
+    const unpaid = replicas.filter((r) => r.volunteer_id === mine.volunteerId).length;
+    expect(await mine.api.me()).toMatchObject({ points: 0, pointsVesting: 0, resultsUnpaid: unpaid });
+    expect(await theirs.api.me()).toMatchObject({ resultsUnpaid: 0 });
   });
 
   it('pays no points to a volunteer identity owned by the customer’s own account, wherever it computes', async () => {

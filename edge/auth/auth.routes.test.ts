@@ -66,7 +66,7 @@ describe('sign-up, sign-in, sign-out', () => {
     const b = browser(t.app);
     const vol = await b.auth.signup({ email: 'vol@example.org', password: PASSWORD, role: 'volunteer' });
     expect(vol.volunteerId).toMatch(/^v_/);
-    expect(await b.api().me()).toEqual({ volunteerId: vol.volunteerId, points: 0, pointsVesting: 0, claimed: true, resultsValid: 0, resultsPending: 0 });
+    expect(await b.api().me()).toEqual({ volunteerId: vol.volunteerId, points: 0, pointsVesting: 0, claimed: true, resultsValid: 0, resultsUnpaid: 0, resultsPending: 0 });
     // A shop operator's session is no volunteer's.
     const s = browser(t.app);
     await s.auth.login({ email: 'shop@example.org', password: PASSWORD });

@@ -60,6 +60,12 @@ export const VolunteerMeSchema = z.object({
   /** Whether an account claimed this identity: an anonymous identity cannot spend points. */
   claimed: z.boolean().default(false),
   resultsValid: z.int(),
+  /**
+   * Valid results that earned no points: work on a job paid by trial credit only whose
+   * customer is on this identity's network or owns it, or a result past the quorum its unit
+   * is paid for (a late one). They still counted for the customer.
+   */
+  resultsUnpaid: z.int().default(0),
   resultsPending: z.int(),
 });
 export type VolunteerMe = z.output<typeof VolunteerMeSchema>;

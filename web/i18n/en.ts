@@ -87,6 +87,8 @@ export const en = {
         `Points vest once your results are beyond doubt: when the server's own run confirms them, or a day after independent volunteers agreed. ${claimed ? 'Vested points can be spent in the shop.' : 'Sign in and claim this identity to spend them.'}`,
       pending: 'Results pending',
       valid: 'Results valid',
+      unpaid: (n: number) =>
+        `${n} valid ${n === 1 ? 'result' : 'results'} earned no points: work on a trial job whose customer is on your network or account (trial credit is a gift, not pay), or a result sent after its unit had already been paid for.`,
       outbox: 'Results waiting to be sent',
       throughput: 'Units per minute',
       kernelShare: 'Time in the kernel',

@@ -91,6 +91,11 @@ export function Totals({ unitsDone, me, pointsToday, outboxSize, perMinute, kern
       <Total label={t.kernelShare} id="kernel-share" value={kernelShare === undefined ? '—' : `${(kernelShare * 100).toFixed(1)}%`} />
     </dl>
     {me && <p class="muted small" data-testid="vesting-why">{t.vestingWhy(me.claimed)}</p>}
+    {me && me.resultsUnpaid > 0 && (
+      <p class="muted small" data-testid="results-unpaid">
+        {t.unpaid(me.resultsUnpaid)}
+      </p>
+    )}
     </>
   );
 }
