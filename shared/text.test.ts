@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nameKey, textProblem, textSchema } from './text.ts';
+import { controlCharAt, nameKey, textProblem, textSchema } from './text.ts';
 
 describe('textSchema', () => {
   const Name = textSchema({ max: 10 });
@@ -39,5 +39,14 @@ describe('nameKey', () => {
     for (const other of ['demo  shop', ' DEMO SHOP ', '\uff24\uff45\uff4d\uff4f Shop']) expect(nameKey(other)).toBe(key);
     expect(nameKey('Caf\u00e9')).toBe(nameKey('Cafe\u0301'));
     expect(nameKey('Demo Shop 2')).not.toBe(key);
+  });
+});
+
+describe('controlCharAt', () => {
+  it('finds NUL and other controls, never tabs or line breaks', () => {
+    expect(controlCharAt('a\tb\r\nc')).toBe(-1);
+    expect(controlCharAt('ab\u0000c')).toBe(2);
+    expect(controlCharAt('a\u001bb')).toBe(1);
+    expect(controlCharAt('a\u009fb')).toBe(1);
   });
 });

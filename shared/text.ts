@@ -37,6 +37,14 @@ export function textProblem(text: string, multiLine = false): string | undefined
   return undefined;
 }
 
+/**
+ * Where the first control character of `text` is (NUL, other C0/C1 controls, DEL; tab and line
+ * breaks allowed), or -1: for long texts (a corpus, a document) that are refused by line.
+ */
+export function controlCharAt(text: string): number {
+  return text.search(CONTROL_MULTI_LINE);
+}
+
 /** Trims and NFC-normalises accepted text. */
 export function cleanText(text: string): string {
   return text.normalize('NFC').trim();

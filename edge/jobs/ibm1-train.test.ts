@@ -64,6 +64,7 @@ describe.each(dialects)('ibm1-train jobs on %s', (dialect) => {
     ['a TSV line without a tab', params({ tsv: 'das Haus\tthe house\ndas Buch the book\n' }), 422, 'corpus-malformed', /line 2/],
     ['a replacement character (invalid UTF-8 decoded)', params({ tsv: 'das Haus\tthe house\nein \ufffd\ta book\n' }), 422, 'corpus-invalid-utf8', /line 2/],
     ['a lone surrogate', params({ source: 'das\n\ud800 Buch\n', target: 'the\nthe book\n' }), 422, 'corpus-invalid-utf8', /source text .* line 2/],
+    ['a NUL character', params({ tsv: 'das Haus\tthe house\nein\u0000 Buch\ta book\n' }), 422, 'corpus-malformed', /U\+0000\) at line 2/],
     ['an unsupported source language', params({ tsv: TOY }, { srcLang: 'qq' }), 422, 'unsupported-language', /'qq'/],
     ['a malformed target language tag', params({ tsv: TOY }, { tgtLang: 'en_US' }), 422, 'unsupported-language', /'en_US'/],
     ['a corpus over its byte bound', params({ tsv: `${'ab\tcd\n'.repeat(Math.floor(IBM1_CORPUS_BYTES_MAX / 6) + 1)}` }), 413, 'corpus-too-large', /bytes of UTF-8/],

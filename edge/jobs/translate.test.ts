@@ -90,6 +90,7 @@ describe.each(dialects)('translate jobs on %s', (dialect) => {
     ['an oversize document', 'ab '.repeat(Math.ceil(TRANSLATE_DOCUMENT_BYTES_MAX / 3) + 1), /over 32768 bytes/],
     ['a replacement character (bytes that were not UTF-8)', 'ein \ufffd Buch.', /not valid UTF-8/],
     ['a lone surrogate', 'ein \ud800 Buch.', /not valid UTF-8/],
+    ['a NUL character', 'ein \u0000 Buch.', /control character/],
   ];
 
   it.each(BAD)('refuses %s, creating and charging nothing', async (_name, document, detail) => {

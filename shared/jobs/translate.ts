@@ -8,6 +8,7 @@
  * in translate-result.ts.
  */
 import { z } from 'zod';
+import { controlCharAt } from '../text.ts';
 import { DECODE_SENTENCE_TOKENS_MAX } from '../kernels/decode.codes.ts';
 import { DECODE_LM_ENTRY_BYTES, decodeOutputBytes, encodeDecodeInput, type DecodeOption } from '../kernels/decode.codec.ts';
 import {
@@ -57,6 +58,8 @@ export const DocumentSchema = z.string().superRefine((doc, ctx) => {
   if (doc.trim() === '') ctx.addIssue({ code: 'custom', message: 'the document is empty' });
   else if (LONE_SURROGATE_RE.test(doc) || doc.includes('\uFFFD')) {
     ctx.addIssue({ code: 'custom', message: 'the document is not valid UTF-8 text (it holds a lone surrogate or U+FFFD, the mark of undecodable bytes)' });
+  } else if (controlCharAt(doc) >= 0) {
+    ctx.addIssue({ code: 'custom', message: 'the document holds a control character (such as U+0000): only tabs and line breaks may appear' });
   } else if (utf8.encode(doc).byteLength > TRANSLATE_DOCUMENT_BYTES_MAX) {
     ctx.addIssue({ code: 'custom', message: `the document is over ${TRANSLATE_DOCUMENT_BYTES_MAX} bytes of UTF-8 (TRANSLATE_DOCUMENT_BYTES_MAX)` });
   }

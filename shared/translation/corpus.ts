@@ -12,6 +12,7 @@
 import { IBM1_CORPUS_BYTES_MAX, IBM1_PAIRS_MAX, IBM1_SENTENCE_TOKENS_MAX, IBM1_VOCAB_MAX } from '../limits.ts';
 import { BOS_TGT_ID, EOS_TGT_ID, NULL_SRC_ID } from './model.ts';
 import { isSupportedLanguage, tokenize } from './tokenize.ts';
+import { controlCharAt } from '../text.ts';
 
 /** The corpus as a job carries it. */
 export type CorpusText = { tsv: string } | { source: string; target: string };
@@ -95,6 +96,11 @@ export function readCorpus(text: CorpusText, srcLang: string, tgtLang: string): 
     const line = invalidTextLine(s);
     const which = 'tsv' in text ? 'the TSV' : k === 0 ? 'the source text' : 'the target text';
     if (line !== undefined) return { status: 'corpus-invalid-utf8', detail: `${which} is not valid UTF-8 text at line ${line} (a replacement character U+FFFD or a lone surrogate)` };
+    const at = controlCharAt(s);
+    if (at >= 0) {
+      const code = s.charCodeAt(at).toString(16).toUpperCase().padStart(4, '0');
+      return { status: 'corpus-malformed', detail: `${which} holds a control character (U+${code}) at line ${s.slice(0, at).split('\n').length}: only tabs and line breaks may appear` };
+    }
   }
   let src: string[];
   let tgt: string[];
