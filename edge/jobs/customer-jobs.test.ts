@@ -32,6 +32,9 @@ async function setup(dialect: TestDialect, options: TestAppOptions = {}) {
   /** Each volunteer leases and computes up to `max` units, once. */
   const round = async (max = 16) => {
     for (const v of volunteers) for (const l of (await v.lease({ max })).leases) await v.submitResult(l.leaseId, await compute(l));
+    // New volunteers' results wait for the server's run: inline when it ends within
+    // VERIFY_INLINE_WAIT_MS, else in the drain (a loaded machine); settle either way.
+    await t.coordinator.verifier.settle();
   };
   return { ...t, apiKey, customer, volunteers, compute, round };
 }
