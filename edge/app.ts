@@ -14,6 +14,7 @@ import { creditRoutes } from './accounts/credits.routes.ts';
 import type { Store } from './db/index.ts';
 import type { AppDeps } from './deps.ts';
 import { PROBLEMS, ProblemError, isProblemSlug, onError, problemResponse, problemType } from './http/problem.ts';
+import { groupRoutes } from './groups/groups.routes.ts';
 import { jobRoutes } from './jobs/jobs.routes.ts';
 import { billingRoutes } from './jobs/billing.routes.ts';
 import { openApiRoutes } from './openapi/openapi.routes.ts';
@@ -123,6 +124,7 @@ export function createEdge(options: AppOptions) {
   app.route('/', authRoutes(deps));
   app.route('/', shopRoutes(deps));
   app.route('/', licenseRoutes(deps));
+  app.route('/', groupRoutes(deps));
 
   app.get('/problems/:slug', (c) => {
     const slug = c.req.param('slug');

@@ -7,6 +7,7 @@ import { serveEdge } from './http/server.ts';
 import { readConfig } from './config.ts';
 import { openStore } from './db/index.ts';
 import { loadKernelRegistry } from './kernels/registry.ts';
+import { sweepGroups } from './groups/groups.ts';
 import { sweepHolds } from './jobs/jobs.ts';
 import { createSimulatedPayments } from './shop/payments.ts';
 import { seedDemoShop } from './shop/seed.ts';
@@ -32,8 +33,11 @@ const server = serveEdge({ fetch: app.fetch, port: config.port, hostname: config
 /** How often holds past their timeout are voided (checkouts abandoned mid-payment). */
 const HOLD_SWEEP_INTERVAL_MS = 5_000;
 const sweeper = setInterval(() => {
-  // Overdue jobs end first, so no running job's hold expires (edge/jobs/jobs.ts).
-  sweepHolds(store, Date.now()).catch((err: unknown) => console.error('[edge] hold sweep failed:', err));
+  // Overdue jobs end first, so no running job's hold expires (edge/jobs/jobs.ts); expired
+  // groups end before that too, so their seat holds are settled rather than left to expire.
+  sweepGroups(store, Date.now())
+    .then(() => sweepHolds(store, Date.now()))
+    .catch((err: unknown) => console.error('[edge] hold sweep failed:', err));
 }, HOLD_SWEEP_INTERVAL_MS);
 sweeper.unref();
 const stopShopSweeper = startShopSweeper({ store, now: Date.now, payments });

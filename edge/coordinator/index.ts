@@ -11,6 +11,7 @@ import type { Store } from '../db/index.ts';
 import { rows, runInTransaction } from '../db/prepared.ts';
 import type { KernelRegistry } from '../kernels/registry.ts';
 import { JobFundingCache } from './funding.ts';
+import { leaseToGroupOp, type GroupLease, type GroupLeaseSpec } from './group-lease.ts';
 import { heartbeatOp, leaseUnitsOp, type LeaseRefusal } from './lease.ts';
 import type { JobsPort, TxContext } from './ports.ts';
 import * as Q from './queries.ts';
@@ -21,6 +22,7 @@ export type { JobsPort, UnitsDecided } from './ports.ts';
 export type { LeaseRefusal } from './lease.ts';
 export type { ErrorReportStatus, SubmitStatus } from './submit.ts';
 export { leaseTtlMs } from './lease.ts';
+export { groupOrigin, type GroupLease, type GroupLeaseSpec } from './group-lease.ts';
 export { cancelUnitsOp, enqueueUnitsOp } from './units.ts';
 
 /**
@@ -33,6 +35,8 @@ export const VERIFY_INLINE_WAIT_MS = 2_000;
 export interface Coordinator {
   /** Leases up to `max` units to a volunteer leasing from network `origin` (an empty list says when to ask again). */
   lease(volunteerId: string, origin: string | null, max: number, now: number): Promise<LeaseResponse>;
+  /** Leases up to `max` units to a group's peers, each a replica of one peer under the group's one origin (group-lease.ts). */
+  leaseForGroup(spec: GroupLeaseSpec, max: number, now: number): Promise<{ leases: GroupLease[]; retryAfterMs?: number }>;
   /** Takes one result for a lease. */
   submit(volunteerId: string, leaseId: number, output: Uint8Array, now: number): Promise<SubmitStatus>;
   /** Takes a batch of results, one status per item in order. */
@@ -86,6 +90,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
   return {
     verifier,
     lease: (volunteerId, origin, max, now) => runInTransaction(store, () => leaseUnitsOp(kernels, volunteerId, origin, max, ctx(now))),
+    leaseForGroup: (spec, max, now) => runInTransaction(store, () => leaseToGroupOp(kernels, spec, max, ctx(now))),
     async submit(volunteerId, leaseId, output, now) {
       const hash = sha256Hex(output);
       const s = await runInTransaction(store, () => submitOneOp(volunteerId, leaseId, output, hash, ctx(now)));

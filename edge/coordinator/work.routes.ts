@@ -17,8 +17,8 @@ import type { Coordinator, ErrorReportStatus, LeaseRefusal, SubmitStatus } from 
 
 type Refusal = Exclude<SubmitStatus | ErrorReportStatus, { status: 'ok' }>;
 
-/** The problem type of every status the coordinator refuses a request with. */
-const WORK_PROBLEMS = {
+/** The problem type of every status the coordinator refuses a request with (group uploads answer with it too). */
+export const WORK_PROBLEMS = {
   lease_not_found: 'lease-not-found',
   lease_not_yours: 'lease-not-yours',
   lease_closed: 'lease-closed',

@@ -4,6 +4,7 @@
  */
 import type { Generated, Insertable, Selectable } from 'kysely';
 import type { AuthTables } from './tables/auth.ts';
+import type { GroupTables } from './tables/groups.ts';
 import type { LedgerTables } from './tables/ledger.ts';
 import type { LicenseTables } from './tables/licenses.ts';
 import type { ShopTables } from './tables/shop.ts';
@@ -156,7 +157,7 @@ export interface UsedTicketsTable {
   expires_at: number;
 }
 
-export interface Database extends LedgerTables, AuthTables, ShopTables, LicenseTables {
+export interface Database extends LedgerTables, AuthTables, ShopTables, LicenseTables, GroupTables {
   customers: CustomersTable;
   volunteers: VolunteersTable;
   jobs: JobsTable;

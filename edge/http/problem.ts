@@ -92,6 +92,18 @@ export const PROBLEMS = {
   'job-bodies-busy': { status: 503, title: 'The server is reading too many large job descriptions' },
   'job-body-unreadable': { status: 503, title: 'The job description could not be read now' },
   'too-many-progress-streams': { status: 429, title: 'Too many open progress streams' },
+  'group-not-found': { status: 404, title: 'No such group of yours' },
+  'group-closed': { status: 409, title: 'This group has ended' },
+  'group-full': { status: 409, title: 'This group has no seats left' },
+  'group-own-seat': { status: 409, title: 'The host cannot take a seat in its own group' },
+  'too-many-groups': { status: 409, title: 'Too many open groups' },
+  'kernel-unknown': { status: 422, title: 'This server runs no such kernel' },
+  'seat-not-found': { status: 404, title: 'No such seat' },
+  'seat-received': { status: 409, title: 'This seat received the kernel and cannot be declined' },
+  'signal-not-found': { status: 404, title: 'No message is waiting for this seat' },
+  'signal-exists': { status: 409, title: 'A message of this kind is already waiting for this seat' },
+  'lease-not-in-group': { status: 403, title: "This lease is not one of this group's peers'" },
+  'signature-invalid': { status: 422, title: "The peer's signature does not match this result" },
   internal: { status: 500, title: 'Internal server error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

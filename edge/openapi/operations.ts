@@ -39,6 +39,7 @@ export const TAGS = {
   'Shop administration': "A shop's own routes (its operator's session) and the payment provider's callback",
   Licenses: 'License keys: public keys, activation, grants and the contributor license',
   Operator: "The compute operator's routes (OPERATOR_TOKEN)",
+  Groups: 'Groups and private pools: a host browser passes a kernel to its peers over WebRTC and the server is needed at the start and the end only',
   Reception: 'Admission to the least-loaded node with single-use tickets, and the waiting room when every node is full',
 } as const;
 export type Tag = keyof typeof TAGS;
@@ -121,6 +122,53 @@ const JOB_DESCRIPTION_PROBLEMS: ProblemSlug[] = [
 /** Refusals of a license key before its license is looked at (shared/license/verify.ts), and an unknown license. */
 const KEY_PROBLEMS: ProblemSlug[] = ['license-malformed', 'license-unknown-key', 'license-bad-signature', 'license-not-yet-valid', 'license-expired', 'license-revoked', 'license-not-found'];
 const LEASE_PROBLEMS: ProblemSlug[] = ['lease-not-found', 'lease-not-yours'];
+const SEAT_PROBLEMS: ProblemSlug[] = ['seat-not-found', 'group-closed'];
+
+/** A host's operations on its group, the same under `/api/groups` (a volunteer hosts) and `/api/pools` (a customer hosts). */
+function hostOperations(prefix: '/api/groups' | '/api/pools', security: 'volunteer' | 'customer'): Operation[] {
+  const base = `${prefix}/{groupId}`;
+  const what = prefix === '/api/groups' ? 'your group' : 'your pool';
+  return [
+    { method: 'get', path: base, tag: 'Groups', summary: `The seats of ${what}: seats left, each peer's state`, security, ok: { status: 200, body: 'GroupStatus' }, problems: ['group-not-found'] },
+    { method: 'delete', path: base, tag: 'Groups', summary: `Close ${what}`, description: 'No seat is claimed after; a pool\'s approved seats are charged (per-seat billing) and the rest of its seat holds released.', security, ok: { status: 200, body: 'GroupClosed' }, problems: ['group-not-found'] },
+    {
+      method: 'put',
+      path: `${base}/seats/{seatId}/offer`,
+      tag: 'Groups',
+      summary: "Send a seat's peer your WebRTC offer (complete, no trickle)",
+      security,
+      request: json('SignalRequest'),
+      ok: { status: 200, body: 'SeatRef' },
+      problems: ['group-not-found', 'group-closed', 'seat-not-found', 'signal-exists'],
+    },
+    { method: 'get', path: `${base}/seats/{seatId}/answer`, tag: 'Groups', summary: "Read (and so remove) a seat's answer", security, ok: { status: 200, body: 'Signal' }, problems: ['group-not-found', 'group-closed', 'seat-not-found', 'signal-not-found'] },
+    {
+      method: 'post',
+      path: `${base}/lease`,
+      tag: 'Groups',
+      summary: 'Lease units for your peers',
+      description:
+        prefix === '/api/groups'
+          ? "Each unit is leased to one peer that sent its reception notice, never one any member of the group holds a replica of; the group's replicas count as one network origin, so quorum partners come from outside it. Group leases last longer than a volunteer's."
+          : "Units of the pool's job only, leased to its peers with the pool's quorum: the customer bears the risk of a lower quorum inside its own pool. A pool's replicas earn no points.",
+      security,
+      request: optionalJson('GroupLeaseRequest'),
+      ok: { status: 200, body: 'GroupLeaseResponse' },
+      problems: ['group-not-found', 'group-closed'],
+    },
+    {
+      method: 'post',
+      path: `${base}/results`,
+      tag: 'Groups',
+      summary: "Upload your peers' results, each signed by its peer",
+      description: "Each result is answered in the list: a bad signature, a lease not leased to this group's peers, or the work protocol's refusals are problems there. Valid results are the peer's, credited to the peer.",
+      security,
+      request: json('GroupResultsRequest', RESULTS_BATCH_BYTES_MAX),
+      ok: { status: 200, body: 'GroupResultsResponse' },
+      problems: ['group-not-found'],
+    },
+  ];
+}
 const OWN_ORDER: ProblemSlug[] = ['order-not-found', 'order-not-yours'];
 const OWN_CART: ProblemSlug[] = ['cart-not-found', 'cart-not-yours'];
 
@@ -328,6 +376,44 @@ export const OPERATIONS: Operation[] = [
     ok: { status: 200, body: 'ReportErrorResponse' },
     problems: [...LEASE_PROBLEMS, 'lease-closed'],
   },
+  // Groups
+  {
+    method: 'post',
+    path: '/api/groups',
+    tag: 'Groups',
+    summary: 'Create a volunteer group: an invite (shown once) and the kernel it runs',
+    security: 'volunteer',
+    request: json('CreateGroupRequest'),
+    ok: { status: 201, body: 'CreatedGroup' },
+    problems: ['kernel-unknown', 'too-many-groups'],
+  },
+  {
+    method: 'post',
+    path: '/api/pools',
+    tag: 'Groups',
+    summary: 'Create a private pool for one of your running jobs, its seats held on your balance',
+    description: '`billing`: `seat` charges each approved seat (claimed, not declined), `notice` each reception notice. `quorum` may lower the quorum of the units your pool computes: you bear that risk. No points are issued for a pool.',
+    security: 'customer',
+    request: json('CreatePoolRequest'),
+    ok: { status: 201, body: 'CreatedGroup' },
+    problems: ['not-found', 'job-not-running', 'kernel-unknown', 'too-many-groups', 'insufficient-funds'],
+  },
+  ...hostOperations('/api/groups', 'volunteer'),
+  ...hostOperations('/api/pools', 'customer'),
+  {
+    method: 'post',
+    path: '/api/seats',
+    tag: 'Groups',
+    summary: "Claim a seat with an invite and your Ed25519 public key; the kernel's sha256 comes from the server",
+    security: 'volunteer',
+    request: json('ClaimSeatRequest'),
+    ok: { status: 200, body: 'Seat', also: [{ status: 200, description: 'the seat you hold already', body: 'Seat' }] },
+    problems: ['group-not-found', 'group-closed', 'group-full', 'group-own-seat', 'kernel-unknown'],
+  },
+  { method: 'post', path: '/api/seats/{groupId}/notice', tag: 'Groups', summary: 'Say you received the kernel (a reception notice; idempotent)', security: 'volunteer', ok: { status: 200, body: 'SeatRef' }, problems: SEAT_PROBLEMS },
+  { method: 'delete', path: '/api/seats/{groupId}', tag: 'Groups', summary: 'Decline your seat before you received the kernel (not billed)', security: 'volunteer', ok: { status: 200, body: 'SeatRef' }, problems: [...SEAT_PROBLEMS, 'seat-received'] },
+  { method: 'get', path: '/api/seats/{groupId}/offer', tag: 'Groups', summary: "Read (and so remove) the host's offer for your seat", security: 'volunteer', ok: { status: 200, body: 'Signal' }, problems: [...SEAT_PROBLEMS, 'signal-not-found'] },
+  { method: 'put', path: '/api/seats/{groupId}/answer', tag: 'Groups', summary: 'Send the host your answer', security: 'volunteer', request: json('SignalRequest'), ok: { status: 200, body: 'SeatRef' }, problems: [...SEAT_PROBLEMS, 'signal-exists'] },
   // Auth
   {
     method: 'post',

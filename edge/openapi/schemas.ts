@@ -90,6 +90,22 @@ import {
   ShopGovernanceListSchema,
 } from '../../shared/shop/schemas.ts';
 
+import {
+  ClaimSeatRequestSchema,
+  CreatedGroupSchema,
+  CreateGroupRequestSchema,
+  CreatePoolRequestSchema,
+  GroupLeaseRequestSchema,
+  GroupLeaseResponseSchema,
+  GroupResultsRequestSchema,
+  GroupResultsResponseSchema,
+  GroupStatusSchema,
+  SeatSchema,
+  SignalRequestSchema,
+  SignalSchema,
+} from '../../shared/groups/schemas.ts';
+import { z as zod } from 'zod';
+
 /** A schema the document names: what the edge reads (`input`, with an example) or writes (`output`). */
 export type NamedSchema = { schema: z.ZodType; io: 'output' } | { schema: z.ZodType; io: 'input'; example: unknown };
 
@@ -177,6 +193,20 @@ export const SCHEMAS = {
   ReceptionStatus: output(ReceptionStatusSchema),
   ClaimRequest: input(ClaimRequestSchema, { ticket: 'v1.ticket-from-reception', scope: 'volunteer' }),
   ClaimResponse: output(ClaimResponseSchema),
+  CreateGroupRequest: input(CreateGroupRequestSchema, { seats: 4, ttlMs: 3_600_000, kernel: 'lorenz96' }),
+  CreatePoolRequest: input(CreatePoolRequestSchema, { jobId: 'j_0001', seats: 3, ttlMs: 3_600_000, billing: 'notice', quorum: 1 }),
+  CreatedGroup: output(CreatedGroupSchema),
+  GroupStatus: output(GroupStatusSchema),
+  GroupClosed: output(zod.object({ groupId: zod.string() })),
+  ClaimSeatRequest: input(ClaimSeatRequestSchema, { invite: 'q5mZ0cM0wVY3b4QXc2xkHqFv9zT3oZ1m8Ww0JrQe1Xk', publicKey: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo' }),
+  Seat: output(SeatSchema),
+  SeatRef: output(zod.object({ seatId: zod.int() })),
+  SignalRequest: input(SignalRequestSchema, { sdp: 'v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\n' }),
+  Signal: output(SignalSchema),
+  GroupLeaseRequest: input(GroupLeaseRequestSchema, { max: 8 }),
+  GroupLeaseResponse: output(GroupLeaseResponseSchema),
+  GroupResultsRequest: input(GroupResultsRequestSchema, { results: [{ leaseId: 1, output: 'AAAAAAAAAAA=', signature: 'A'.repeat(86) }] }),
+  GroupResultsResponse: output(GroupResultsResponseSchema),
 } as const satisfies Record<string, NamedSchema>;
 
 export type SchemaName = keyof typeof SCHEMAS;

@@ -5,7 +5,7 @@
  * anonymous volunteer's token, signed-in users of each role, the operator's token, the
  * reception key), plus a real id for every path parameter (a job, a lease and its unit, an
  * open cart, an order, the shop operator's shop and product, a grant, a license, a kernel
- * file), so a request with a real id reaches the body check. Everything is made through the
+ * file, a volunteer group and a private pool with a claimed seat each), so a request with a real id reaches the body check. Everything is made through the
  * HTTP API except points, credited through the ledger as validated work would (tests only).
  */
 import { createApp } from '../../edge/app.ts';
@@ -115,6 +115,14 @@ export async function makeFixture(dialect: TestDialect) {
   const usedGrant = (await must(app, 'POST', '/api/licenses/grants', { auth: OPERATOR_TOKEN, body: grant })).json as { code: string };
   const license = (await must(app, 'POST', `/api/licenses/grants/${usedGrant.code}/redeem`, { auth: volunteer.token, body: {} })).json as { licenseId: string; key: string };
 
+  // A volunteer group hosted by the volunteer and a private pool of the customer's job, each with a seat another volunteer claimed.
+  const group = (await must(app, 'POST', '/api/groups', { auth: volunteer.token, body: { seats: 2, ttlMs: 3_600_000, kernel: 'lorenz96' } })).json as { groupId: string; invite: string };
+  const pool = (await must(app, 'POST', '/api/pools', { auth: customer.apiKey, body: { jobId: job.id, seats: 2, ttlMs: 3_600_000, billing: 'notice' } })).json as { groupId: string; invite: string };
+  const peer = (await must(app, 'POST', '/api/volunteers')).json as { token: string };
+  const peerKey = '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo';
+  const groupSeat = (await must(app, 'POST', '/api/seats', { auth: peer.token, body: { invite: group.invite, publicKey: peerKey } })).json as { seatId: number };
+  const poolSeat = (await must(app, 'POST', '/api/seats', { auth: peer.token, body: { invite: pool.invite, publicKey: peerKey } })).json as { seatId: number };
+
   const kernels = (await must(app, 'GET', '/api/kernels')).json as { kernels: { url: string }[] };
   const kernelFile = kernels.kernels[0]!.url.split('/').pop()!;
 
@@ -137,6 +145,8 @@ export async function makeFixture(dialect: TestDialect) {
     /** A real value for each path parameter, by the operation's path and the parameter's name. */
     realParam(path: string, name: string): string {
       if (name === 'id') return path.startsWith('/api/licenses/') ? license.licenseId : job.id;
+      if (name === 'groupId') return path.startsWith('/api/pools/') ? pool.groupId : group.groupId;
+      if (name === 'seatId') return String(path.startsWith('/api/pools/') ? poolSeat.seatId : groupSeat.seatId);
       if (name === 'productId') return path.startsWith('/api/shop/shops/') ? shopProductId : productId;
       const ids: Record<string, string> = {
         leaseId: String(lease.leaseId),

@@ -19,6 +19,7 @@ import { identityLimits } from './0012_identity_limits.ts';
 import { shopGovernance } from './0013_shop_governance.ts';
 import { trialCredit } from './0014_trial_credit.ts';
 import { loginAttemptsLicenseSlots } from './0015_login_attempts_license_slots.ts';
+import { groups } from './0016_groups.ts';
 import type { Dialect } from './types.ts';
 
 /** Migrations by name; names sort in order. */
@@ -39,5 +40,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0013_shop_governance': shopGovernance(dialect),
     '0014_trial_credit': trialCredit(dialect),
     '0015_login_attempts_license_slots': loginAttemptsLicenseSlots(dialect),
+    '0016_groups': groups(dialect),
   };
 }

@@ -1,0 +1,122 @@
+/**
+ * @module Leasing units to a group (issue 16): the host asks once and each unit becomes a
+ * normal replica leased to ONE peer's volunteer identity, so the peer's result goes through
+ * the normal submit path and earns (or not) as its own. The coordinator's rules hold: at
+ * most one replica of a unit inside a group (a unit that any member already holds a replica
+ * of, directly or through the group, is not handed to the group again); the group's
+ * replicas carry one synthetic network origin, `group:<id>`, so independence (decide.ts)
+ * counts the whole group as one origin and quorum partners come from outside it; daily
+ * quotas and probation are the peers' own, unchanged.
+ */
+import type { Lease } from '../../shared/api/schemas.ts';
+import { bytesToBase64 } from '../../shared/base64.ts';
+import { DAY_MS, IDLE_RETRY_MS } from '../../shared/limits.ts';
+import { dynamicRows, exec, rows, type Op } from '../db/prepared.ts';
+import type { UnitRow } from '../db/schema.ts';
+import { kernelKey, type KernelRegistry } from '../kernels/registry.ts';
+import { unfundedJobsOp } from './funding.ts';
+import { expireLeasesOp } from './lease.ts';
+import type { TxContext } from './ports.ts';
+import * as Q from './queries.ts';
+import { leaseSolo, quotaLeft } from './trust-rules.ts';
+import { applyVerdictOp } from './verdict.ts';
+
+/** The network origin every replica of group `groupId` is leased under: one origin for independence. */
+export const groupOrigin = (groupId: string) => `group:${groupId}`;
+
+/** What a group lease is for. */
+export interface GroupLeaseSpec {
+  groupId: string;
+  /** Peers that may be handed units (claimed seats that sent their notice), with their seat ids. */
+  peers: readonly { volunteerId: string; seatId: number }[];
+  /** Every identity of the group (peers of any seat state, and a volunteer host): none may hold a replica of a unit handed to the group. */
+  members: readonly string[];
+  kernel: { id: string; version: number };
+  /** A private pool: only its job's units, no solo leases, its quorum, and no points. */
+  pool: { jobId: string; quorum: number | null } | null;
+  /** The host's network origin, for whether a trial-only job's replicas earn (funding.ts). */
+  hostOrigin: string | null;
+  /** How long the group's leases last. */
+  ttlMs: number;
+}
+
+/** A unit leased to one of the group's peers. */
+export type GroupLease = Lease & { seatId: number; volunteerId: string };
+
+/** Open units of the group's kernel that no member of the group holds a live replica of (with `locking`, PostgreSQL: locked, skipping rows others hold, as openUnitsFor). */
+function openUnitsForGroup(spec: GroupLeaseSpec, max: number, locking: boolean) {
+  return dynamicRows((db) => {
+    let q = db
+      .selectFrom('units as u')
+      .selectAll('u')
+      .where('u.want', '>', 0)
+      .where('u.kernel_id', '=', spec.kernel.id)
+      .where('u.kernel_version', '=', spec.kernel.version)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('replicas as r')
+              .select('r.id')
+              .whereRef('r.unit_id', '=', 'u.id')
+              .where('r.state', '<>', 'timed_out')
+              .where((eb) => eb.or([eb('r.origin', '=', groupOrigin(spec.groupId)), ...(spec.members.length > 0 ? [eb('r.volunteer_id', 'in', spec.members)] : [])])),
+          ),
+        ),
+      )
+      .orderBy('u.id')
+      .limit(max);
+    if (spec.pool) q = q.where('u.job_id', '=', spec.pool.jobId);
+    return locking ? q.forUpdate().skipLocked() : q;
+  });
+}
+
+/**
+ * Leases up to `max` units to the group's peers, one peer per unit in turn, each within its
+ * own daily quota; the peers' volunteer rows are locked in id order (as every writer locks them).
+ */
+export function* leaseToGroupOp(registry: KernelRegistry, spec: GroupLeaseSpec, max: number, c: TxContext): Op<{ leases: GroupLease[]; retryAfterMs?: number }> {
+  const now = c.now;
+  yield* expireLeasesOp(c);
+  const peers = [...spec.peers].sort((a, b) => (a.volunteerId < b.volunteerId ? -1 : a.volunteerId > b.volunteerId ? 1 : 0));
+  const standing = [];
+  for (const p of peers) {
+    const [v] = yield* rows(Q.volunteerTrust, { id: p.volunteerId });
+    if (v && quotaLeft(v, now) > 0) standing.push({ ...p, v, left: quotaLeft(v, now), used: 0 });
+  }
+  if (standing.length === 0) return { leases: [], retryAfterMs: IDLE_RETRY_MS };
+  const units = (yield* openUnitsForGroup(spec, max, c.locking)) as UnitRow[];
+  const leases: GroupLease[] = [];
+  let turn = 0;
+  for (const unit of units) {
+    const kernel = registry.entries.get(kernelKey(unit.kernel_id, unit.kernel_version));
+    const open = standing.filter((s) => s.used < s.left);
+    if (!kernel || open.length === 0) continue;
+    const peer = open[turn++ % open.length]!;
+    const unfunded = spec.pool ? true : (yield* unfundedJobsOp([unit.job_id], peer.volunteerId, spec.hostOrigin, c.funding)).has(unit.job_id);
+    const solo = !spec.pool && unit.state === 'queued' && unit.replicas === 0 && leaseSolo(peer.v, c.random);
+    const deadline = now + spec.ttlMs;
+    const [replica] = yield* rows(Q.insertReplica, { unit: unit.id, volunteer: peer.volunteerId, now, deadline, solo: solo ? 1 : 0, origin: groupOrigin(spec.groupId), unfunded: unfunded ? 1 : 0 });
+    if (!replica) continue;
+    // A pool's quorum is the customer's choice for its own job (it bears that risk); solo as for anyone.
+    const quorum = solo ? 1 : (spec.pool?.quorum ?? unit.quorum);
+    yield* applyVerdictOp({ ...unit, leased: unit.leased + 1, replicas: unit.replicas + 1, quorum }, c);
+    peer.used++;
+    leases.push({
+      leaseId: Number(replica.id),
+      unitId: Number(unit.id),
+      jobId: unit.job_id,
+      kernel: { id: kernel.id, version: kernel.version, sha256: kernel.sha256 },
+      input: bytesToBase64(new Uint8Array(unit.input)),
+      outputBytes: unit.output_bytes,
+      costPoints: unit.cost_points,
+      deadline,
+      seatId: peer.seatId,
+      volunteerId: peer.volunteerId,
+    });
+  }
+  const today = Math.floor(now / DAY_MS);
+  for (const s of standing) {
+    if (s.used > 0) yield* exec(Q.setQuotaUsed, { id: s.volunteerId, day: today, used: (s.v.quota_day === today ? s.v.quota_used : 0) + s.used });
+  }
+  return leases.length > 0 ? { leases } : { leases, retryAfterMs: IDLE_RETRY_MS };
+}
