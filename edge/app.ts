@@ -58,6 +58,8 @@ export interface AppOptions {
   trustRule?: 'trust' | 'peers';
   /** Trial credit of a new customer account, minor units (`TRIAL_CREDIT_MINOR`). @default CUSTOMER_TRIAL_CREDIT_MINOR */
   trialCreditMinor?: number;
+  /** How long a request waits for the server's run of a unit (tests: longer). @default VERIFY_INLINE_WAIT_MS */
+  verifyInlineWaitMs?: number;
 }
 
 /**
@@ -98,7 +100,7 @@ export function createEdge(options: AppOptions) {
   const { store, kernels } = options;
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
-  const coordinator = createCoordinator({ store, kernels, jobs: jobsPort, random, now, ...(options.verifyPool ? { pool: options.verifyPool } : {}), ...(options.nodeId ? { nodeId: options.nodeId } : {}), rule: options.trustRule ?? 'trust' });
+  const coordinator = createCoordinator({ store, kernels, jobs: jobsPort, random, now, ...(options.verifyPool ? { pool: options.verifyPool } : {}), ...(options.nodeId ? { nodeId: options.nodeId } : {}), rule: options.trustRule ?? 'trust', ...(options.verifyInlineWaitMs ? { inlineWaitMs: options.verifyInlineWaitMs } : {}) });
   const trustedProxies = options.trustedProxies ?? new Set<string>();
   const trialCreditMinor = options.trialCreditMinor ?? CUSTOMER_TRIAL_CREDIT_MINOR;
   const deps: AppDeps = { store, kernels, now, payments: options.payments ?? createSimulatedPayments(), random, coordinator, trustedProxies, trialCreditMinor };

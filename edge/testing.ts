@@ -40,12 +40,19 @@ export function failingVerifyPool(message: string): VerifyPool {
   };
 }
 
+/**
+ * How long a test's request waits for the server's run of a unit it made wait (the edge's
+ * VERIFY_INLINE_WAIT_MS is 2 s): on a loaded 2-core machine a run can take longer, and a test
+ * would then see a unit still pending that it expects decided. Runs end in well under this.
+ */
+export const TEST_VERIFY_INLINE_WAIT_MS = 60_000;
+
 /** A fresh app on its own store; `clock.now` moves only when a test moves it. */
 export async function makeTestApp(url = ':memory:', options: TestAppOptions = {}) {
   const store = await openStore(url);
   const kernels = await (registry ??= loadKernelRegistry(KERNELS_DIST));
   const clock = { now: 1_800_000_000_000 };
-  const { app, coordinator } = createEdge({ store, kernels, now: () => clock.now, random: options.random, verifyPool: options.verifyPool, trustRule: options.trustRule, trialCreditMinor: options.trialCreditMinor });
+  const { app, coordinator } = createEdge({ store, kernels, now: () => clock.now, random: options.random, verifyPool: options.verifyPool, trustRule: options.trustRule, trialCreditMinor: options.trialCreditMinor, verifyInlineWaitMs: TEST_VERIFY_INLINE_WAIT_MS });
   /** A typed client whose requests go to the app in-process. */
   const client = (token?: string) =>
     createApiClient({ baseUrl: 'http://edge.test', token, fetch: (input, init) => Promise.resolve(app.request(input as string, init)) });

@@ -53,6 +53,8 @@ export interface Coordinator {
 export interface CoordinatorDeps extends VerifierDeps {
   /** `peers`: the rule before server verification, for the trust bench's comparison run only. @default 'trust' */
   rule?: 'trust' | 'peers';
+  /** How long a request waits for the server's run it made wait for (tests wait longer: a loaded machine). @default VERIFY_INLINE_WAIT_MS */
+  inlineWaitMs?: number;
 }
 
 /**
@@ -71,7 +73,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
   async function verifyInline(unitIds: number[]): Promise<boolean> {
     if (unitIds.length === 0) return false;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, VERIFY_INLINE_WAIT_MS)));
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, deps.inlineWaitMs ?? VERIFY_INLINE_WAIT_MS)));
     await Promise.race([Promise.all([...new Set(unitIds)].map((id) => verifier.runNow(id))), bound]);
     clearTimeout(timer);
     return true;
