@@ -9,13 +9,12 @@
  * quotas and probation are the peers' own, unchanged.
  */
 import type { Lease } from '../../shared/api/schemas.ts';
-import { bytesToBase64 } from '../../shared/base64.ts';
-import { DAY_MS, IDLE_RETRY_MS } from '../../shared/limits.ts';
-import { dynamicRows, exec, rows, type Op } from '../db/prepared.ts';
+import { IDLE_RETRY_MS } from '../../shared/limits.ts';
+import { dynamicRows, rows, type Op } from '../db/prepared.ts';
 import type { UnitRow } from '../db/schema.ts';
 import { kernelKey, type KernelRegistry } from '../kernels/registry.ts';
 import { unfundedJobsOp } from './funding.ts';
-import { expireLeasesOp } from './lease.ts';
+import { expireLeasesOp, leaseOf, useQuotaOp } from './lease.ts';
 import type { TxContext } from './ports.ts';
 import * as Q from './queries.ts';
 import { leaseSolo, quotaLeft } from './trust-rules.ts';
@@ -101,22 +100,8 @@ export function* leaseToGroupOp(registry: KernelRegistry, spec: GroupLeaseSpec, 
     const quorum = solo ? 1 : (spec.pool?.quorum ?? unit.quorum);
     yield* applyVerdictOp({ ...unit, leased: unit.leased + 1, replicas: unit.replicas + 1, quorum }, c);
     peer.used++;
-    leases.push({
-      leaseId: Number(replica.id),
-      unitId: Number(unit.id),
-      jobId: unit.job_id,
-      kernel: { id: kernel.id, version: kernel.version, sha256: kernel.sha256 },
-      input: bytesToBase64(new Uint8Array(unit.input)),
-      outputBytes: unit.output_bytes,
-      costPoints: unit.cost_points,
-      deadline,
-      seatId: peer.seatId,
-      volunteerId: peer.volunteerId,
-    });
+    leases.push({ ...leaseOf(unit, kernel, Number(replica.id), deadline), seatId: peer.seatId, volunteerId: peer.volunteerId });
   }
-  const today = Math.floor(now / DAY_MS);
-  for (const s of standing) {
-    if (s.used > 0) yield* exec(Q.setQuotaUsed, { id: s.volunteerId, day: today, used: (s.v.quota_day === today ? s.v.quota_used : 0) + s.used });
-  }
+  for (const s of standing) if (s.used > 0) yield* useQuotaOp(s.volunteerId, s.v, s.used, now);
   return leases.length > 0 ? { leases } : { leases, retryAfterMs: IDLE_RETRY_MS };
 }

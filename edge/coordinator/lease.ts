@@ -7,8 +7,8 @@ import type { HeartbeatResponse, Lease, LeaseResponse } from '../../shared/api/s
 import { bytesToBase64 } from '../../shared/base64.ts';
 import { DAY_MS, IDLE_RETRY_MS, LEASE_HELD_TTLS_MAX, LEASE_TTL_MAX_MS, LEASE_TTL_MIN_MS, LEASE_TTL_PER_POINT_MS } from '../../shared/limits.ts';
 import { exec, rows, type Op } from '../db/prepared.ts';
-import type { ReplicaHead, UnitHead } from '../db/schema.ts';
-import { kernelKey, type KernelRegistry } from '../kernels/registry.ts';
+import type { ReplicaHead, UnitHead, UnitRow } from '../db/schema.ts';
+import { kernelKey, type KernelEntry, type KernelRegistry } from '../kernels/registry.ts';
 import { unfundedJobsOp } from './funding.ts';
 import type { TxContext } from './ports.ts';
 import * as Q from './queries.ts';
@@ -26,6 +26,26 @@ export type LeaseRefusal = 'lease_not_found' | 'lease_not_yours';
 /** A lease's lifetime, sized from the unit's cost so slow devices can still finish. */
 export function leaseTtlMs(costPoints: number): number {
   return Math.min(LEASE_TTL_MAX_MS, LEASE_TTL_MIN_MS + costPoints * LEASE_TTL_PER_POINT_MS);
+}
+
+/** What a volunteer is told of a unit leased to it as replica `replicaId`, until `deadline`. */
+export function leaseOf(unit: UnitRow, kernel: KernelEntry, replicaId: number, deadline: number): Lease {
+  return {
+    leaseId: replicaId,
+    unitId: Number(unit.id),
+    jobId: unit.job_id,
+    kernel: { id: kernel.id, version: kernel.version, sha256: kernel.sha256 },
+    input: bytesToBase64(new Uint8Array(unit.input)),
+    outputBytes: unit.output_bytes,
+    costPoints: unit.cost_points,
+    deadline,
+  };
+}
+
+/** Counts `leased` more units on the quota of today (UTC) of volunteer `volunteerId`, whose quota row read `v`. */
+export function* useQuotaOp(volunteerId: string, v: { quota_day: number; quota_used: number }, leased: number, now: number): Op<void> {
+  const today = Math.floor(now / DAY_MS);
+  yield* exec(Q.setQuotaUsed, { id: volunteerId, day: today, used: (v.quota_day === today ? v.quota_used : 0) + leased });
 }
 
 /** Marks leases past their deadline `timed_out`, so their units want a new replica. */
@@ -66,19 +86,9 @@ export function* leaseUnitsOp(registry: KernelRegistry, volunteerId: string, ori
     const [replica] = yield* rows(Q.insertReplica, { unit: unit.id, volunteer: volunteerId, now, deadline, solo: solo ? 1 : 0, origin, unfunded: unfunded.has(unit.job_id) ? 1 : 0 });
     if (!replica) continue;
     yield* applyVerdictOp({ ...unit, leased: unit.leased + 1, replicas: unit.replicas + 1, quorum: solo ? 1 : unit.quorum }, c);
-    leases.push({
-      leaseId: Number(replica.id),
-      unitId: Number(unit.id),
-      jobId: unit.job_id,
-      kernel: { id: kernel.id, version: kernel.version, sha256: kernel.sha256 },
-      input: bytesToBase64(new Uint8Array(unit.input)),
-      outputBytes: unit.output_bytes,
-      costPoints: unit.cost_points,
-      deadline,
-    });
+    leases.push(leaseOf(unit, kernel, Number(replica.id), deadline));
   }
-  const today = Math.floor(now / DAY_MS);
-  if (leases.length > 0) yield* exec(Q.setQuotaUsed, { id: volunteerId, day: today, used: (v.quota_day === today ? v.quota_used : 0) + leases.length });
+  if (leases.length > 0) yield* useQuotaOp(volunteerId, v, leases.length, now);
   return leases.length > 0 ? { leases } : { leases, retryAfterMs: IDLE_RETRY_MS };
 }
 
