@@ -85,13 +85,17 @@ export function* leaseToGroupOp(registry: KernelRegistry, spec: GroupLeaseSpec, 
   if (standing.length === 0) return { leases: [], retryAfterMs: IDLE_RETRY_MS };
   const units = (yield* openUnitsForGroup(spec, max, c.locking)) as UnitRow[];
   const leases: GroupLease[] = [];
+  const jobIds = units.map((u) => u.job_id);
+  const unfundedFor = new Map<string, Set<string>>();
   let turn = 0;
   for (const unit of units) {
     const kernel = registry.entries.get(kernelKey(unit.kernel_id, unit.kernel_version));
     const open = standing.filter((s) => s.used < s.left);
     if (!kernel || open.length === 0) continue;
     const peer = open[turn++ % open.length]!;
-    const unfunded = spec.pool ? true : (yield* unfundedJobsOp([unit.job_id], peer.volunteerId, spec.hostOrigin, c.funding)).has(unit.job_id);
+    // Once per peer, for all the units' jobs (a trial job's check reads the peer's account).
+    if (!spec.pool && !unfundedFor.has(peer.volunteerId)) unfundedFor.set(peer.volunteerId, yield* unfundedJobsOp(jobIds, peer.volunteerId, spec.hostOrigin, c.funding));
+    const unfunded = spec.pool ? true : unfundedFor.get(peer.volunteerId)!.has(unit.job_id);
     const solo = !spec.pool && unit.state === 'queued' && unit.replicas === 0 && leaseSolo(peer.v, c.random);
     const deadline = now + spec.ttlMs;
     const [replica] = yield* rows(Q.insertReplica, { unit: unit.id, volunteer: peer.volunteerId, now, deadline, solo: solo ? 1 : 0, origin: groupOrigin(spec.groupId), unfunded: unfunded ? 1 : 0 });
