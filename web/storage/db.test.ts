@@ -1,7 +1,8 @@
 /**
  * @module Tests of the browser storage on an in-memory IndexedDB (fake-indexeddb): the
- * version 1 → 2 upgrade keeps what version 1 stored, the outbox and held leases are scoped
- * to one identity, and the kernel cache keeps one version per kernel.
+ * version 1 → 2 upgrade keeps what version 1 stored, the version 2 → 3 upgrade adds the
+ * group stores and keeps the rest, the outbox and held leases are scoped to one identity, a
+ * group host's outbox to one group, and the kernel cache keeps one version per kernel.
  */
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
@@ -32,7 +33,27 @@ describe('IndexedDB storage', () => {
     expect(await getSetting('volunteer')).toMatchObject({ workerCount: 3, dutyPercent: 100, running: false });
     const db = await openAppDb();
     expect(db.version).toBe(DB_VERSION);
-    expect([...db.objectStoreNames].sort()).toEqual(['identity', 'kernels', 'leases', 'outbox', 'settings']);
+    expect([...db.objectStoreNames].sort()).toEqual(['groupOutbox', 'hostedGroups', 'identity', 'kernels', 'leases', 'outbox', 'settings']);
+  });
+
+  it('upgrades a version 2 database to 3, keeping its results and kernels and adding the group stores', async () => {
+    const v2 = await openDB('sparecycles', 2, {
+      upgrade(db) {
+        db.createObjectStore('identity');
+        db.createObjectStore('settings');
+        db.createObjectStore('outbox', { keyPath: 'leaseId' }).createIndex('byVolunteer', 'volunteerId');
+        db.createObjectStore('leases', { keyPath: 'leaseId' }).createIndex('byVolunteer', 'volunteerId');
+        db.createObjectStore('kernels', { keyPath: 'key' }).createIndex('byId', 'id');
+      },
+    });
+    const entry = { leaseId: 9, unitId: 2, jobId: 'j', costPoints: 3, output: new Uint8Array([7]), computedAt: 5, attempts: 0, notBefore: 0 };
+    await v2.put('outbox', { ...entry, volunteerId: 'v_1' });
+    v2.close();
+
+    const { idbOutboxStore, idbGroupOutboxStore, openAppDb } = await load();
+    expect(await idbOutboxStore('v_1').list()).toEqual([entry]);
+    expect(await idbGroupOutboxStore('g_1').list()).toEqual([]);
+    expect((await openAppDb()).version).toBe(3);
   });
 
   it('creates a fresh database with no settings record (defaults apply)', async () => {
@@ -60,6 +81,34 @@ describe('IndexedDB storage', () => {
     await la.clear();
     expect(await la.list()).toEqual([]);
     expect((await idbLeaseStore('v_b').list()).map((h) => h.lease.leaseId)).toEqual([5]);
+  });
+
+  it('keeps each group’s results apart in the host’s outbox', async () => {
+    const { idbGroupOutboxStore } = await load();
+    const a = idbGroupOutboxStore('g_a');
+    const b = idbGroupOutboxStore('g_b');
+    const entry = { leaseId: 11, seatId: 3, output: new Uint8Array([1, 2]), inputSha256: 'ab'.repeat(32), signature: 's'.repeat(86), computedAt: 4 };
+    await a.put(entry);
+    await b.put({ ...entry, leaseId: 12 });
+    expect(await a.list()).toEqual([entry]);
+    expect((await b.list()).map((e) => e.leaseId)).toEqual([12]);
+    // Another group's store does not delete this group's entry.
+    await b.delete(11);
+    expect(await a.list()).toEqual([entry]);
+    await a.delete(11);
+    expect(await a.list()).toEqual([]);
+    expect((await b.list()).map((e) => e.leaseId)).toEqual([12]);
+  });
+
+  it('remembers the group hosted in each scope until it is forgotten', async () => {
+    const { getHostedGroup, saveHostedGroup, forgetHostedGroup } = await load();
+    const group = { scope: 'volunteer', kind: 'groups' as const, groupId: 'g_1', invite: 'x'.repeat(43), kernel: { id: 'lorenz96', version: 1, sha256: 'aa' }, seats: 2, expiresAt: 9 };
+    await saveHostedGroup(group);
+    await saveHostedGroup({ ...group, scope: 'pool:j_1', kind: 'pools', groupId: 'g_2' });
+    expect(await getHostedGroup('volunteer')).toEqual(group);
+    await forgetHostedGroup('volunteer');
+    expect(await getHostedGroup('volunteer')).toBeUndefined();
+    expect((await getHostedGroup('pool:j_1'))?.groupId).toBe('g_2');
   });
 
   it('keeps one version of a kernel: a new version replaces the old', async () => {

@@ -5,9 +5,14 @@
  *
  * Versions: 1 — identities and settings; 2 — the volunteer's finished-but-unsent results
  * (`outbox`), the leases it holds with their checkpoints (`leases`), kernel bytes
- * (`kernels`), and the volunteer settings as one record (the v1 `workerCount` moves into it).
+ * (`kernels`), and the volunteer settings as one record (the v1 `workerCount` moves into it);
+ * 3 — a group host's results waiting for upload (`groupOutbox`, by group) and the group this
+ * browser hosts in each place it can host one (`hostedGroups`, by scope), so a reload goes on
+ * hosting and loses no peer's result.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { CreatedGroup } from '../../shared/groups/schemas.ts';
+import type { GroupOutboxEntry } from '../../shared/groups/host.ts';
 import type { OutboxEntry } from '../../shared/volunteer/outbox.ts';
 import type { HeldLease } from '../../shared/volunteer/work-loop.ts';
 
@@ -68,16 +73,37 @@ export interface StoredKernel {
   storedAt: number;
 }
 
+/** A peer's signed result the host keeps until the server took it, for one group. */
+export type StoredGroupResult = GroupOutboxEntry & { groupId: string };
+
+/**
+ * A group this browser hosts: `scope` names where (`volunteer`, or `pool:<jobId>` on a job's
+ * page), one group per scope. The invite is kept so the host can show it again after a
+ * reload; it is the host's own and never leaves this browser except as the host shares it.
+ */
+export interface HostedGroup {
+  scope: string;
+  /** `groups` (a volunteer group) or `pools` (a customer's private pool): the API the host uses. */
+  kind: 'groups' | 'pools';
+  groupId: string;
+  invite: string;
+  kernel: CreatedGroup['kernel'];
+  seats: number;
+  expiresAt: number;
+}
+
 export interface SpareCyclesDB extends DBSchema {
   identity: { key: keyof Identities; value: Identities[keyof Identities] };
   settings: { key: keyof Settings; value: Settings[keyof Settings] };
   outbox: { key: number; value: StoredResult; indexes: { byVolunteer: string } };
   leases: { key: number; value: StoredLease; indexes: { byVolunteer: string } };
   kernels: { key: string; value: StoredKernel; indexes: { byId: string } };
+  groupOutbox: { key: number; value: StoredGroupResult; indexes: { byGroup: string } };
+  hostedGroups: { key: string; value: HostedGroup };
 }
 
 export const DB_NAME = 'sparecycles';
-export const DB_VERSION = 2;
+export const DB_VERSION = 3;
 
 let opening: Promise<IDBPDatabase<SpareCyclesDB>> | undefined;
 
@@ -101,6 +127,10 @@ export function openAppDb(): Promise<IDBPDatabase<SpareCyclesDB>> {
         void settings.get('workerCount').then((n) => {
           if (typeof n === 'number') return settings.put(migratedSettings(n), 'volunteer');
         });
+      }
+      if (oldVersion < 3) {
+        db.createObjectStore('groupOutbox', { keyPath: 'leaseId' }).createIndex('byGroup', 'groupId');
+        db.createObjectStore('hostedGroups', { keyPath: 'scope' });
       }
     },
     blocking() {
@@ -166,4 +196,18 @@ export async function getSetting<K extends keyof Settings>(key: K): Promise<Sett
 
 export async function setSetting<K extends keyof Settings>(key: K, value: Settings[K]): Promise<void> {
   await (await openAppDb()).put('settings', value, key);
+}
+
+/** The group hosted in `scope`, if this browser hosts one there. */
+export async function getHostedGroup(scope: string): Promise<HostedGroup | undefined> {
+  return (await openAppDb()).get('hostedGroups', scope);
+}
+
+export async function saveHostedGroup(group: HostedGroup): Promise<void> {
+  await (await openAppDb()).put('hostedGroups', group);
+}
+
+/** Forgets the group hosted in `scope` (closed, expired, or gone from the server). */
+export async function forgetHostedGroup(scope: string): Promise<void> {
+  await (await openAppDb()).delete('hostedGroups', scope);
 }

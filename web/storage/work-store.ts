@@ -2,12 +2,14 @@
  * @module The volunteer work loop's storage interfaces (shared/volunteer) over IndexedDB:
  * the outbox of finished results, the leases held with their checkpoints, and the kernel
  * cache. Outbox and leases are scoped to one volunteer identity, so results are never sent
- * with another identity's token.
+ * with another identity's token. And a group host's outbox of its peers' signed results,
+ * scoped to one group.
  */
 import type { HeldLease, LeaseStore } from '../../shared/volunteer/work-loop.ts';
 import type { OutboxEntry, OutboxStore } from '../../shared/volunteer/outbox.ts';
 import type { KernelCache, KernelRef } from '../../shared/volunteer/kernel-source.ts';
 import { kernelCacheKey } from '../../shared/volunteer/kernel-source.ts';
+import type { GroupOutboxStore } from '../../shared/groups/host.ts';
 import { openAppDb, type StoredLease, type StoredResult } from './db.ts';
 
 function toEntry({ volunteerId: _v, ...entry }: StoredResult): OutboxEntry {
@@ -77,6 +79,28 @@ export function idbKernelCache(now: () => number = Date.now): KernelCache {
     },
     async delete(ref: KernelRef) {
       await (await openAppDb()).delete('kernels', kernelCacheKey(ref));
+    },
+  };
+}
+
+/**
+ * A group host's outbox (shared/groups/host.ts) for one group: results of other groups stay
+ * apart, so they are never uploaded to a group they were not leased in.
+ */
+export function idbGroupOutboxStore(groupId: string): GroupOutboxStore {
+  return {
+    async list() {
+      return (await (await openAppDb()).getAllFromIndex('groupOutbox', 'byGroup', groupId)).map(({ groupId: _g, ...entry }) => entry);
+    },
+    async put(entry) {
+      await (await openAppDb()).put('groupOutbox', { ...entry, groupId });
+    },
+    async delete(leaseId) {
+      const db = await openAppDb();
+      const tx = db.transaction('groupOutbox', 'readwrite');
+      // Lease ids are the server's, unique across groups; still, only this group's entry goes.
+      if ((await tx.store.get(leaseId))?.groupId === groupId) await tx.store.delete(leaseId);
+      await tx.done;
     },
   };
 }
