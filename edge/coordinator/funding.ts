@@ -46,10 +46,13 @@ export class JobFundingCache {
 }
 
 /**
- * The jobs among `jobIds` whose replicas leased now to `volunteerId` from `origin` earn
- * nothing. At most two queries, and none when every job is cached as paid.
+ * The jobs among `jobIds` whose replicas leased now to `volunteerId` from `origins` earn
+ * nothing: a trial-only job whose customer is linked to the volunteer's account or to any of
+ * the origins (a volunteer's own lease has one; a group's replica two, its host's and its
+ * peer's, edge/coordinator/group-lease.ts). At most two queries, and none when every job is
+ * cached as paid.
  */
-export function* unfundedJobsOp(jobIds: readonly string[], volunteerId: string, origin: string | null, cache: JobFundingCache): Op<Set<string>> {
+export function* unfundedJobsOp(jobIds: readonly string[], volunteerId: string, origins: readonly (string | null)[], cache: JobFundingCache): Op<Set<string>> {
   const missing = [...new Set(jobIds)].filter((id) => cache.get(id) === undefined);
   if (missing.length > 0) {
     // Built per call: only cache misses (a job's first lease on this node) get here.
@@ -72,6 +75,6 @@ export function* unfundedJobsOp(jobIds: readonly string[], volunteerId: string, 
   });
   if (trial.length === 0) return unfunded;
   const owners = new Set((yield* rows(ownerCustomer, { volunteer: volunteerId })).map((r) => r.customer_id));
-  for (const [id, f] of trial) if ((origin !== null && f.origin === origin) || owners.has(f.customerId)) unfunded.add(id);
+  for (const [id, f] of trial) if ((f.origin !== null && origins.includes(f.origin)) || owners.has(f.customerId)) unfunded.add(id);
   return unfunded;
 }

@@ -6,15 +6,19 @@
  * of, directly or through the group, is not handed to the group again); the group's
  * replicas carry one synthetic network origin, `group:<id>`, so independence (decide.ts)
  * counts the whole group as one origin and quorum partners come from outside it; daily
- * quotas and probation are the peers' own, unchanged.
+ * quotas and probation are the peers' own, unchanged. A group's leases given back early (a
+ * peer left mid-unit, or gave up on its host) time out at once, as an expired lease does
+ * ({@link releaseGroupLeasesOp}), so their units are leased again.
  */
+import { sql } from 'kysely';
 import type { Lease } from '../../shared/api/schemas.ts';
+import { GROUP_RELEASED_MAX } from '../../shared/groups/schemas.ts';
 import { IDLE_RETRY_MS } from '../../shared/limits.ts';
-import { dynamicRows, rows, type Op } from '../db/prepared.ts';
+import { dynamicRows, prepare, rows, type Op } from '../db/prepared.ts';
 import type { UnitRow } from '../db/schema.ts';
 import { kernelKey, type KernelRegistry } from '../kernels/registry.ts';
 import { unfundedJobsOp } from './funding.ts';
-import { expireLeasesOp, leaseOf, useQuotaOp } from './lease.ts';
+import { expireLeasesOp, leaseOf, timeOutLeasesOp, useQuotaOp } from './lease.ts';
 import type { TxContext } from './ports.ts';
 import * as Q from './queries.ts';
 import { leaseSolo, quotaLeft } from './trust-rules.ts';
@@ -26,14 +30,21 @@ export const groupOrigin = (groupId: string) => `group:${groupId}`;
 /** What a group lease is for. */
 export interface GroupLeaseSpec {
   groupId: string;
-  /** Peers that may be handed units (claimed seats that sent their notice), with their seat ids. */
-  peers: readonly { volunteerId: string; seatId: number }[];
+  /**
+   * Peers that may be handed units (claimed seats that sent their notice), with their seat
+   * ids and the network origin each claimed its seat from (for trial-only jobs, funding.ts).
+   */
+  peers: readonly { volunteerId: string; seatId: number; origin: string | null }[];
   /** Every identity of the group (peers of any seat state, and a volunteer host): none may hold a replica of a unit handed to the group. */
   members: readonly string[];
   kernel: { id: string; version: number };
   /** A private pool: only its job's units, no solo leases, its quorum, and no points. */
   pool: { jobId: string; quorum: number | null } | null;
-  /** The host's network origin, for whether a trial-only job's replicas earn (funding.ts). */
+  /**
+   * The host's network origin: a trial-only job's replica earns nothing when the host's or its
+   * peer's origin is linked to the job's customer (funding.ts), since the server cannot tell
+   * which of the two machines really computes.
+   */
   hostOrigin: string | null;
   /** How long the group's leases last. */
   ttlMs: number;
@@ -94,7 +105,7 @@ export function* leaseToGroupOp(registry: KernelRegistry, spec: GroupLeaseSpec, 
     if (!kernel || open.length === 0) continue;
     const peer = open[turn++ % open.length]!;
     // Once per peer, for all the units' jobs (a trial job's check reads the peer's account).
-    if (!spec.pool && !unfundedFor.has(peer.volunteerId)) unfundedFor.set(peer.volunteerId, yield* unfundedJobsOp(jobIds, peer.volunteerId, spec.hostOrigin, c.funding));
+    if (!spec.pool && !unfundedFor.has(peer.volunteerId)) unfundedFor.set(peer.volunteerId, yield* unfundedJobsOp(jobIds, peer.volunteerId, [spec.hostOrigin, peer.origin], c.funding));
     const unfunded = spec.pool ? true : unfundedFor.get(peer.volunteerId)!.has(unit.job_id);
     const solo = !spec.pool && unit.state === 'queued' && unit.replicas === 0 && leaseSolo(peer.v, c.random);
     const deadline = now + spec.ttlMs;
@@ -108,4 +119,37 @@ export function* leaseToGroupOp(registry: KernelRegistry, spec: GroupLeaseSpec, 
   }
   for (const s of standing) if (s.used > 0) yield* useQuotaOp(s.volunteerId, s.v, s.used, now);
   return leases.length > 0 ? { leases } : { leases, retryAfterMs: IDLE_RETRY_MS };
+}
+
+/** Leased replicas of one group's peer, oldest first (served by the index on replicas' volunteer). */
+const leasedOfGroupPeer = prepare("a group peer's leased replicas", ['volunteer', 'origin', 'max'], (db, p) =>
+  db
+    .selectFrom('replicas')
+    .select(['id', 'unit_id', 'solo'])
+    .where('volunteer_id', '=', p('volunteer'))
+    .where('origin', '=', p('origin'))
+    .where('state', '=', sql.lit('leased'))
+    .orderBy('id')
+    .limit(p('max')),
+);
+
+/** Which of a group's leases to give back: those named (the host's), or all of one peer's. */
+export type GroupRelease = { leaseIds: readonly number[] } | { volunteerId: string };
+
+/**
+ * Gives back leases of group `groupId` still `leased`: each times out as an expired lease
+ * does (expireLeasesOp's rules: units locked in id order, their verdict reapplied), so its
+ * unit wants a replica again, from the group or anyone. No trust changes and nobody is
+ * penalised: the peer did not fail, it left (or was given an input its host altered). Leases
+ * not of this group, or not leased any more, are left alone. Answers how many were released.
+ */
+export function* releaseGroupLeasesOp(groupId: string, which: GroupRelease, c: TxContext): Op<number> {
+  const origin = groupOrigin(groupId);
+  const leases =
+    'leaseIds' in which
+      ? which.leaseIds.length === 0
+        ? []
+        : yield* dynamicRows((db) => db.selectFrom('replicas').select(['id', 'unit_id', 'solo']).where('id', 'in', [...which.leaseIds]).where('origin', '=', origin).where('state', '=', 'leased'))
+      : yield* rows(leasedOfGroupPeer, { volunteer: which.volunteerId, origin, max: GROUP_RELEASED_MAX });
+  return yield* timeOutLeasesOp(leases, c);
 }

@@ -11,7 +11,7 @@ import type { Store } from '../db/index.ts';
 import { rows, runInTransaction } from '../db/prepared.ts';
 import type { KernelRegistry } from '../kernels/registry.ts';
 import { JobFundingCache } from './funding.ts';
-import { leaseToGroupOp, type GroupLease, type GroupLeaseSpec } from './group-lease.ts';
+import { leaseToGroupOp, releaseGroupLeasesOp, type GroupLease, type GroupLeaseSpec, type GroupRelease } from './group-lease.ts';
 import { heartbeatOp, leaseUnitsOp, type LeaseRefusal } from './lease.ts';
 import type { JobsPort, TxContext } from './ports.ts';
 import * as Q from './queries.ts';
@@ -22,7 +22,7 @@ export type { JobsPort, UnitsDecided } from './ports.ts';
 export type { LeaseRefusal } from './lease.ts';
 export type { ErrorReportStatus, SubmitStatus } from './submit.ts';
 export { leaseTtlMs } from './lease.ts';
-export { groupOrigin, type GroupLease, type GroupLeaseSpec } from './group-lease.ts';
+export { groupOrigin, type GroupLease, type GroupLeaseSpec, type GroupRelease } from './group-lease.ts';
 export { cancelUnitsOp, enqueueUnitsOp } from './units.ts';
 
 /**
@@ -37,6 +37,8 @@ export interface Coordinator {
   lease(volunteerId: string, origin: string | null, max: number, now: number): Promise<LeaseResponse>;
   /** Leases up to `max` units to a group's peers, each a replica of one peer under the group's one origin (group-lease.ts). */
   leaseForGroup(spec: GroupLeaseSpec, max: number, now: number): Promise<{ leases: GroupLease[]; retryAfterMs?: number }>;
+  /** Gives back group `groupId`'s leases (named ones, or one peer's) still leased: they time out now, unpenalised; answers how many. */
+  releaseForGroup(groupId: string, which: GroupRelease, now: number): Promise<number>;
   /** Takes one result for a lease. */
   submit(volunteerId: string, leaseId: number, output: Uint8Array, now: number): Promise<SubmitStatus>;
   /** Takes a batch of results, one status per item in order. */
@@ -93,6 +95,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
     verifier,
     lease: (volunteerId, origin, max, now) => runInTransaction(store, () => leaseUnitsOp(kernels, volunteerId, origin, max, ctx(now))),
     leaseForGroup: (spec, max, now) => runInTransaction(store, () => leaseToGroupOp(kernels, spec, max, ctx(now))),
+    releaseForGroup: (groupId, which, now) => runInTransaction(store, () => releaseGroupLeasesOp(groupId, which, ctx(now))),
     async submit(volunteerId, leaseId, output, now) {
       const hash = sha256Hex(output);
       const s = await runInTransaction(store, () => submitOneOp(volunteerId, leaseId, output, hash, ctx(now)));

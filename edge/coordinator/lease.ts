@@ -48,18 +48,31 @@ export function* useQuotaOp(volunteerId: string, v: { quota_day: number; quota_u
   yield* exec(Q.setQuotaUsed, { id: volunteerId, day: today, used: (v.quota_day === today ? v.quota_used : 0) + leased });
 }
 
-/** Marks leases past their deadline `timed_out`, so their units want a new replica. */
-export function* expireLeasesOp(c: TxContext): Op<number> {
-  const expired = yield* rows(Q.expiredReplicas, { now: c.now, max: EXPIRED_SWEEP_MAX });
+/**
+ * Marks leases `timed_out` (those still `leased`), so their units want a new replica: what
+ * happens to a lease past its deadline, and to one given back early (a group's peer that
+ * left, group-lease.ts). Nobody is penalised: a late result is still taken while the unit is
+ * undecided. Answers how many were marked.
+ */
+export function* timeOutLeasesOp(leases: readonly { id: number; unit_id: number; solo: number }[], c: TxContext): Op<number> {
   // Units are locked in id order, as every other path locks them, so sweeps can't deadlock.
-  expired.sort((a, b) => a.unit_id - b.unit_id);
-  for (const r of expired) {
+  const ordered = [...leases].sort((a, b) => a.unit_id - b.unit_id);
+  let marked = 0;
+  for (const r of ordered) {
     const [unit] = yield* rows(Q.unitForUpdate, { id: r.unit_id });
     // Another node's sweep (or the late result itself) may have settled it meanwhile.
     if ((yield* exec(Q.setReplicaTimedOut, { id: r.id })) === 0) continue;
     // A unit held alone by a trusted volunteer goes back to its job's quorum when reissued.
     yield* applyVerdictOp({ ...unit!, leased: unit!.leased - 1, quorum: r.solo ? unit!.quorum_base : unit!.quorum }, c);
+    marked++;
   }
+  return marked;
+}
+
+/** Marks leases past their deadline `timed_out`, so their units want a new replica. */
+export function* expireLeasesOp(c: TxContext): Op<number> {
+  const expired = yield* rows(Q.expiredReplicas, { now: c.now, max: EXPIRED_SWEEP_MAX });
+  yield* timeOutLeasesOp(expired, c);
   return expired.length;
 }
 
@@ -76,7 +89,7 @@ export function* leaseUnitsOp(registry: KernelRegistry, volunteerId: string, ori
   const left = quotaLeft(v, now);
   if (left <= 0) return { leases: [], retryAfterMs: Math.min(DAY_MS - (now % DAY_MS), QUOTA_RETRY_MS_MAX) };
   const units = yield* rows(Q.openUnitsFor, { volunteer: volunteerId, max: Math.min(max, left) });
-  const unfunded = units.length > 0 ? yield* unfundedJobsOp(units.map((u) => u.job_id), volunteerId, origin, c.funding) : new Set<string>();
+  const unfunded = units.length > 0 ? yield* unfundedJobsOp(units.map((u) => u.job_id), volunteerId, [origin], c.funding) : new Set<string>();
   const leases: Lease[] = [];
   for (const unit of units) {
     const kernel = registry.entries.get(kernelKey(unit.kernel_id, unit.kernel_version));

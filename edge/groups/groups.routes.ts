@@ -6,7 +6,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { base64ToBytes } from '../../shared/base64.ts';
-import { ClaimSeatRequestSchema, CreateGroupRequestSchema, CreatePoolRequestSchema, GroupLeaseRequestSchema, GroupResultsRequestSchema, SignalRequestSchema } from '../../shared/groups/schemas.ts';
+import { ClaimSeatRequestSchema, CreateGroupRequestSchema, CreatePoolRequestSchema, GroupLeaseRequestSchema, GroupReleaseRequestSchema, GroupResultsRequestSchema, SignalRequestSchema } from '../../shared/groups/schemas.ts';
 import { RESULTS_BATCH_BYTES_MAX } from '../../shared/limits.ts';
 import { requireCustomer, requireVolunteer, type AuthVariables } from '../auth/require.ts';
 import type { Coordinator } from '../coordinator/index.ts';
@@ -19,7 +19,7 @@ import type { KernelRegistry } from '../kernels/registry.ts';
 import { WORK_PROBLEMS } from '../coordinator/work.routes.ts';
 import { claimSeat, closeGroup, createPool, createVolunteerGroup, declineSeat, groupStatus, sendNotice, type GroupAnswer, type GroupRefusal, type Host } from './groups.ts';
 import { postAnswer, postOffer, takeAnswer, takeOffer, type SignalRefusal } from './signals.ts';
-import { leaseForGroup, uploadGroupResults, type GroupResultStatus } from './work.ts';
+import { leaseForGroup, leaveGroup, releaseGroupLeases, uploadGroupResults, type GroupResultStatus } from './work.ts';
 
 /** The problem type of every status the group operations refuse with. */
 const GROUP_PROBLEMS = {
@@ -52,6 +52,7 @@ function valueOf<T>(a: GroupAnswer<T> | SignalRefusal): T {
 function itemProblem(leaseId: number, s: Exclude<GroupResultStatus, { status: 'ok' }>): ProblemError {
   if (s.status === 'lease_not_in_group') return new ProblemError('lease-not-in-group', `lease ${leaseId} was not leased to a peer of this group`);
   if (s.status === 'signature_invalid') return new ProblemError('signature-invalid', `the signature of lease ${leaseId}'s result does not verify with its peer's key`);
+  if (s.status === 'input_altered') return new ProblemError('input-altered', `lease ${leaseId}'s peer signed its result over an input other than its unit's: the result is dropped, the peer not blamed, and the lease given back`);
   if (s.status === 'result_size') return new ProblemError('result-size', `unit ${s.unitId} yields ${s.expected} bytes, got ${s.got}`);
   return new ProblemError(WORK_PROBLEMS[s.status], `lease ${leaseId}: ${s.status.replaceAll('_', ' ')}`);
 }
@@ -110,11 +111,15 @@ export function groupRoutes({ store, kernels, coordinator, now, trustedProxies }
     });
     app.post(`${base}/results`, auth, async (c) => {
       const { results } = await readJson(c, GroupResultsRequestSchema, undefined, RESULTS_BATCH_BYTES_MAX);
-      const items = results.map((r) => ({ leaseId: r.leaseId, output: base64ToBytes(r.output), signature: r.signature }));
+      const items = results.map((r) => ({ leaseId: r.leaseId, inputSha256: r.inputSha256, output: base64ToBytes(r.output), signature: r.signature }));
       const statuses = valueOf(await uploadGroupResults(store, coordinator, hostOf(c), groupIdOf(c), items, now()));
       return c.json({
         results: statuses.map((s, i) => (s.status === 'ok' ? s.answer : { leaseId: items[i]!.leaseId, problem: itemProblem(items[i]!.leaseId, s).toProblem() })),
       });
+    });
+    app.post(`${base}/release`, auth, async (c) => {
+      const { leaseIds } = await readJson(c, GroupReleaseRequestSchema);
+      return c.json(valueOf(await releaseGroupLeases(store, coordinator, hostOf(c), groupIdOf(c), leaseIds, now())));
     });
   };
   hostRoutes('/api/groups', volunteer, (c) => ({ kind: 'volunteer', volunteerId: c.get('volunteerId') }));
@@ -123,9 +128,10 @@ export function groupRoutes({ store, kernels, coordinator, now, trustedProxies }
   // A peer's own seat: claimed with the invite, then named by its group.
   app.post('/api/seats', volunteer, async (c) => {
     const { invite, publicKey } = await readJson(c, ClaimSeatRequestSchema);
-    return c.json(valueOf(await claimSeat(store, kernels, c.get('volunteerId'), invite, publicKey, now())));
+    return c.json(valueOf(await claimSeat(store, kernels, c.get('volunteerId'), invite, publicKey, clientOrigin(c, trustedProxies) ?? null, now())));
   });
   app.post('/api/seats/:groupId/notice', volunteer, async (c) => c.json(valueOf(await sendNotice(store, c.get('volunteerId'), c.req.param('groupId'), now()))));
+  app.post('/api/seats/:groupId/leave', volunteer, async (c) => c.json(valueOf(await leaveGroup(store, coordinator, c.get('volunteerId'), c.req.param('groupId'), now()))));
   app.delete('/api/seats/:groupId', volunteer, async (c) => c.json(valueOf(await declineSeat(store, c.get('volunteerId'), c.req.param('groupId'), now()))));
   app.get('/api/seats/:groupId/offer', volunteer, async (c) => c.json(valueOf(await takeOffer(store, c.get('volunteerId'), c.req.param('groupId'), now()))));
   app.put('/api/seats/:groupId/answer', volunteer, async (c) => {

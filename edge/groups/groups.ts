@@ -158,11 +158,12 @@ export function importPeerKey(key: string) {
 }
 
 /**
- * `volunteerId` claims a seat with an invite code. A volunteer with a seat already gets the
- * same seat back (its key is not replaced: the key signs its results); one that declined
- * takes a seat again if one is left.
+ * `volunteerId` claims a seat with an invite code, from network `origin` (kept on the seat:
+ * whether trial-only work pays the peer depends on it, edge/coordinator/funding.ts). A
+ * volunteer with a seat already gets the same seat back (its key and origin are not
+ * replaced: the key signs its results); one that declined takes a seat again if one is left.
  */
-export async function claimSeat(store: Store, registry: KernelRegistry, volunteerId: string, invite: string, publicKey: string, now: number): Promise<GroupAnswer<Seat>> {
+export async function claimSeat(store: Store, registry: KernelRegistry, volunteerId: string, invite: string, publicKey: string, origin: string | null, now: number): Promise<GroupAnswer<Seat>> {
   if (!importPeerKey(publicKey)) return refuse('key_invalid', 'publicKey is not a raw Ed25519 public key');
   return inTransaction(store, async (trx): Promise<GroupAnswer<Seat>> => {
     const found = await trx.selectFrom('groups').select('id').where('invite_hash', '=', inviteHash(invite)).executeTakeFirst();
@@ -179,10 +180,10 @@ export async function claimSeat(store: Store, registry: KernelRegistry, voluntee
     const taken = await trx.updateTable('groups').set((eb) => ({ seats_left: eb('seats_left', '-', 1) })).where('id', '=', g.id).where('seats_left', '>', 0).executeTakeFirst();
     if (Number(taken.numUpdatedRows) === 0) return refuse('group_full', `group ${g.id} has no seats left`);
     if (mine) {
-      await trx.updateTable('group_seats').set({ state: 'claimed', public_key: publicKey, claimed_at: now }).where('id', '=', mine.id).execute();
+      await trx.updateTable('group_seats').set({ state: 'claimed', public_key: publicKey, claimed_at: now, origin }).where('id', '=', mine.id).execute();
       return seat(Number(mine.id));
     }
-    const row = await trx.insertInto('group_seats').values({ group_id: g.id, volunteer_id: volunteerId, public_key: publicKey, state: 'claimed', claimed_at: now, notice_at: null, charged_at: null }).returning('id').executeTakeFirstOrThrow();
+    const row = await trx.insertInto('group_seats').values({ group_id: g.id, volunteer_id: volunteerId, public_key: publicKey, origin, state: 'claimed', claimed_at: now, notice_at: null, charged_at: null }).returning('id').executeTakeFirstOrThrow();
     return seat(Number(row.id));
   });
 }

@@ -1,10 +1,14 @@
 /**
  * @module Test helpers for the group suites: an app on either dialect, volunteers that call
  * the group routes from their own network, an Ed25519 key pair per peer (what the browser
- * makes with WebCrypto), and a customer with a paid job.
+ * makes with WebCrypto), peers joining a group and computing its units, signed uploads, and
+ * a customer with a paid job.
  */
 import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import type { Lease } from '../../shared/api/schemas.ts';
+import { base64ToBytes, bytesToBase64 } from '../../shared/base64.ts';
 import { groupResultMessage } from '../../shared/groups/schemas.ts';
+import { runKernel } from '../../shared/kernels/runtime.ts';
 import { ACCOUNTS } from '../ledger/accounts.ts';
 import { ledgerOf } from '../ledger/ledger.ts';
 import { makeDialectApp, topUpForTests, type TestDialect } from '../testing.ts';
@@ -18,10 +22,16 @@ export function peerKeys(): { publicKey: string; privateKey: KeyObject } {
   return { publicKey: publicKey.export({ format: 'jwk' }).x!, privateKey };
 }
 
-/** The peer's signature (base64url) over its output of a lease. */
-export function signResult(privateKey: KeyObject, groupId: string, leaseId: number, output: Uint8Array): string {
-  const hash = createHash('sha256').update(output).digest('hex');
-  return sign(null, Buffer.from(groupResultMessage(groupId, leaseId, hash), 'utf8'), privateKey).toString('base64url');
+const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/** The peer's signature (base64url) over its output of a lease, computed on `input`. */
+export function signResult(privateKey: KeyObject, groupId: string, leaseId: number, input: Uint8Array, output: Uint8Array): string {
+  return sign(null, Buffer.from(groupResultMessage(groupId, leaseId, sha256Hex(input), sha256Hex(output)), 'utf8'), privateKey).toString('base64url');
+}
+
+/** An uploaded result as the host sends it: the peer's output of `lease`, computed on `input` (the lease's own by default) and signed. */
+export function signedItem(privateKey: KeyObject, groupId: string, lease: Pick<Lease, 'leaseId' | 'input'>, output: Uint8Array, input = base64ToBytes(lease.input)) {
+  return { leaseId: lease.leaseId, inputSha256: sha256Hex(input), output: bytesToBase64(output), signature: signResult(privateKey, groupId, lease.leaseId, input, output) };
 }
 
 let network = 0;
@@ -57,5 +67,28 @@ export async function groupWorld(dialect: TestDialect) {
     const [a, b] = await Promise.all([ledger.balance(ACCOUNTS.volunteerPoints(volunteerId).id), ledger.balance(ACCOUNTS.volunteerVesting(volunteerId).id)]);
     return (a?.posted ?? 0) + (b?.posted ?? 0);
   };
-  return { ...t, call, volunteer, customerWithJob, points };
+  /** A peer's output of a lease, as its browser computes it. */
+  const compute = (l: Lease) => runKernel(t.kernels.entries.get(`${l.kernel.id}@${l.kernel.version}`)!.module, base64ToBytes(l.input));
+  /** Peers claim seats of `invite` (each from its own `address`) and send their notices. */
+  const join = async (groupId: string, invite: string, peers: readonly Peer[]) => {
+    for (const p of peers) {
+      const claimed = await call('POST', '/api/seats', p.token, { invite, publicKey: p.keys.publicKey }, p.address);
+      const notice = await call('POST', `/api/seats/${groupId}/notice`, p.token, undefined, p.address);
+      if (claimed.status !== 200 || notice.status !== 200) throw new Error(`join: claim ${claimed.status}, notice ${notice.status}`);
+    }
+  };
+  /** The peer among `peers` that holds lease `leaseId`. */
+  const holder = async <P extends Peer>(leaseId: number, peers: readonly P[]): Promise<P> => {
+    const r = await t.store.db.selectFrom('replicas').select('volunteer_id').where('id', '=', leaseId).executeTakeFirstOrThrow();
+    return peers.find((p) => p.id === r.volunteer_id)!;
+  };
+  return { ...t, call, volunteer, customerWithJob, points, compute, join, holder };
+}
+
+/** A volunteer of {@link groupWorld}: its identity, the network it calls from, its seat key pair. */
+export interface Peer {
+  id: string;
+  token: string;
+  address: string;
+  keys: { publicKey: string; privateKey: KeyObject };
 }

@@ -3,38 +3,23 @@
  * replicas of a unit inside one group and its replicas are one origin; a result altered by
  * the host, re-signed wrongly, of another group's lease, or claimed by the host as its own is
  * refused and credits nobody; a valid signed result credits the peer, never the host; a
- * private pool's replicas earn nothing and its job completes.
+ * private pool's replicas earn nothing and its job completes; a peer that claimed its seat
+ * from the customer's own network earns nothing from its trial-only job through a group.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Lease } from '../../shared/api/schemas.ts';
-import { base64ToBytes, bytesToBase64 } from '../../shared/base64.ts';
+import { bytesToBase64 } from '../../shared/base64.ts';
 import { GROUP_TTL_MS_MIN } from '../../shared/groups/schemas.ts';
-import { runKernel } from '../../shared/kernels/runtime.ts';
 import { closeDialectApps, snapshot, testDialects } from '../testing.ts';
-import { groupWorld, signResult } from './testing.ts';
+import { SMALL_JOB, groupWorld, signedItem } from './testing.ts';
 import { GROUP_LEASE_TTL_MS } from './work.ts';
 
 const dialects = await testDialects('group work');
 afterEach(closeDialectApps);
 
-type Peer = Awaited<ReturnType<Awaited<ReturnType<typeof groupWorld>>['volunteer']>>;
-
-async function setup(dialect: Parameters<typeof groupWorld>[0]) {
-  const w = await groupWorld(dialect);
-  const compute = (l: Lease) => runKernel(w.kernels.entries.get(`${l.kernel.id}@${l.kernel.version}`)!.module, base64ToBytes(l.input));
-  /** Peers claim seats of `invite` and send their notices. */
-  const join = async (groupId: string, invite: string, peers: Peer[]) => {
-    for (const p of peers) {
-      expect((await w.call('POST', '/api/seats', p.token, { invite, publicKey: p.keys.publicKey }, p.address)).status).toBe(200);
-      expect((await w.call('POST', `/api/seats/${groupId}/notice`, p.token, undefined, p.address)).status).toBe(200);
-    }
-  };
-  return { ...w, compute, join };
-}
-
 describe.each(dialects)('group work on %s', (dialect) => {
   it('one replica per unit inside a group, one origin, credits to the peer only, tampering refused', async () => {
-    const w = await setup(dialect);
+    const w = await groupWorld(dialect);
     const cust = await w.customerWithJob();
     const [host, a, b, outsider] = [await w.volunteer(), await w.volunteer(), await w.volunteer(), await w.volunteer()];
     const g = (await w.call('POST', '/api/groups', host.token, { seats: 2, ttlMs: 3 * GROUP_LEASE_TTL_MS, kernel: 'lorenz96' }, host.address)).body;
@@ -51,23 +36,23 @@ describe.each(dialects)('group work on %s', (dialect) => {
     expect(new Set(replicas.map((r) => r.volunteer_id))).toEqual(new Set([a.id, b.id]));
 
     const [first, second] = leases;
-    const holder = async (leaseId: number) => ((await w.store.db.selectFrom('replicas').select('volunteer_id').where('id', '=', leaseId).executeTakeFirst())!.volunteer_id === a.id ? a : b);
+    const holder = (leaseId: number) => w.holder(leaseId, [a, b]);
     const p1 = await holder(first!.leaseId);
     const out1 = await w.compute(first!);
-    const sig1 = signResult(p1.keys.privateKey, g.groupId, first!.leaseId, out1);
+    const item1 = signedItem(p1.keys.privateKey, g.groupId, first!, out1);
     const altered = Uint8Array.from(out1);
     altered[0] = altered[0]! ^ 1;
     const other = (await w.call('POST', '/api/groups', host.token, { seats: 1, ttlMs: GROUP_TTL_MS_MIN, kernel: 'lorenz96' }, host.address)).body;
     const before = await snapshot(w.store);
     const refused = await w.call('POST', `/api/groups/${g.groupId}/results`, host.token, {
       results: [
-        { leaseId: first!.leaseId, output: bytesToBase64(altered), signature: sig1 },
-        { leaseId: first!.leaseId, output: bytesToBase64(out1), signature: signResult(host.keys.privateKey, g.groupId, first!.leaseId, out1) },
+        { ...item1, output: bytesToBase64(altered) },
+        signedItem(host.keys.privateKey, g.groupId, first!, out1),
       ],
     }, host.address);
     expect(refused.body.results.map((r: { problem?: { type: string } }) => r.problem?.type)).toEqual(['/problems/signature-invalid', '/problems/signature-invalid']);
     // The same signed result uploaded for another group, and the host submitting the peer's lease as its own.
-    const elsewhere = await w.call('POST', `/api/groups/${other.groupId}/results`, host.token, { results: [{ leaseId: first!.leaseId, output: bytesToBase64(out1), signature: sig1 }] }, host.address);
+    const elsewhere = await w.call('POST', `/api/groups/${other.groupId}/results`, host.token, { results: [item1] }, host.address);
     expect(elsewhere.body.results[0].problem.type).toBe('/problems/lease-not-in-group');
     const own = await w.call('POST', '/api/work/results', host.token, { results: [{ leaseId: first!.leaseId, output: bytesToBase64(out1) }] }, host.address);
     expect(own.body.results[0].problem.type).toBe('/problems/lease-not-yours');
@@ -79,8 +64,8 @@ describe.each(dialects)('group work on %s', (dialect) => {
     const out2 = await w.compute(second!);
     const ok = await w.call('POST', `/api/groups/${g.groupId}/results`, host.token, {
       results: [
-        { leaseId: first!.leaseId, output: bytesToBase64(out1), signature: sig1 },
-        { leaseId: second!.leaseId, output: bytesToBase64(out2), signature: signResult(p2.keys.privateKey, g.groupId, second!.leaseId, out2) },
+        item1,
+        signedItem(p2.keys.privateKey, g.groupId, second!, out2),
       ],
     }, host.address);
     expect(ok.body.results.map((r: { outcome?: string }) => r.outcome)).toEqual(['pending', 'pending']);
@@ -94,7 +79,7 @@ describe.each(dialects)('group work on %s', (dialect) => {
   });
 
   it('a unit a member already holds is not handed to the group', async () => {
-    const w = await setup(dialect);
+    const w = await groupWorld(dialect);
     await w.customerWithJob();
     const [host, a] = [await w.volunteer(), await w.volunteer()];
     const direct = await w.clientFrom(a.address, a.token).lease({ max: 1 });
@@ -107,7 +92,7 @@ describe.each(dialects)('group work on %s', (dialect) => {
   });
 
   it("a private pool computes its own job at its quorum, earns no points, and the job completes", async () => {
-    const w = await setup(dialect);
+    const w = await groupWorld(dialect);
     const cust = await w.customerWithJob();
     const [a, b, stranger] = [await w.volunteer(), await w.volunteer(), await w.volunteer()];
     const pool = (await w.call('POST', '/api/pools', cust.key, { jobId: cust.jobId, seats: 2, ttlMs: GROUP_TTL_MS_MIN, billing: 'notice', quorum: 1 })).body;
@@ -122,7 +107,7 @@ describe.each(dialects)('group work on %s', (dialect) => {
     const results = [];
     for (const l of leases) {
       const out = await w.compute(l);
-      results.push({ leaseId: l.leaseId, output: bytesToBase64(out), signature: signResult(keyOf(l.seatId), pool.groupId, l.leaseId, out) });
+      results.push(signedItem(keyOf(l.seatId), pool.groupId, l, out));
     }
     const up = await w.call('POST', `/api/pools/${pool.groupId}/results`, cust.key, { results });
     expect(up.body.results.every((r: { creditedPoints?: number }) => r.creditedPoints === 0)).toBe(true);
@@ -133,5 +118,35 @@ describe.each(dialects)('group work on %s', (dialect) => {
     expect(credited.every((r) => Number(r.credited_points) === 0 && Number(r.unfunded) === 1)).toBe(true);
     expect(await w.points(a.id)).toBe(0);
     expect(await w.points(b.id)).toBe(0);
+  });
+
+  it("a peer that claimed its seat from the customer's network earns nothing from its trial-only job; a peer elsewhere does", async () => {
+    const w = await groupWorld(dialect);
+    // A customer on trial credit only (no top-up), made from its home network.
+    const home = '198.51.100.7';
+    const c = await w.clientFrom(home).createCustomer('Self-dealer');
+    const customer = w.clientFrom(home, c.apiKey);
+    const job = await customer.createJob(SMALL_JOB as never);
+    const [host, a, b, outsider] = [await w.volunteer(), await w.volunteer(), await w.volunteer(), await w.volunteer()];
+    // The host and B are elsewhere; A's identity was made elsewhere too, but it claims its seat at home.
+    const atHome = { ...a, address: '198.51.100.99' };
+    const g = (await w.call('POST', '/api/groups', host.token, { seats: 2, ttlMs: 3 * GROUP_LEASE_TTL_MS, kernel: 'lorenz96' }, host.address)).body;
+    await w.join(g.groupId, g.invite, [atHome, b]);
+    const leases = (await w.call('POST', `/api/groups/${g.groupId}/lease`, host.token, { max: 8 }, host.address)).body.leases as Lease[];
+    expect(leases).toHaveLength(2);
+    const unfunded = await w.store.db.selectFrom('replicas').select(['volunteer_id', 'unfunded']).where('origin', '=', `group:${g.groupId}`).execute();
+    expect(Object.fromEntries(unfunded.map((r) => [r.volunteer_id, Number(r.unfunded)]))).toEqual({ [a.id]: 1, [b.id]: 0 });
+    const results = [];
+    for (const l of leases) results.push(signedItem((await w.holder(l.leaseId, [a, b])).keys.privateKey, g.groupId, l, await w.compute(l)));
+    expect((await w.call('POST', `/api/groups/${g.groupId}/results`, host.token, { results }, host.address)).body.results.map((r: { outcome?: string }) => r.outcome)).toEqual(['pending', 'pending']);
+    const api = w.clientFrom(outsider.address, outsider.token);
+    for (const l of (await api.lease({ max: 4 })).leases) await api.submitResult(l.leaseId, await w.compute(l));
+    await w.coordinator.verifier.settle();
+    expect((await customer.job(job.id)).status).toBe('completed');
+    // Both peers' results counted for the job; only the one away from the customer's network was paid.
+    const valid = await w.store.db.selectFrom('replicas').select(['volunteer_id', 'outcome']).where('origin', '=', `group:${g.groupId}`).execute();
+    expect(valid.every((r) => r.outcome === 'valid')).toBe(true);
+    expect(await w.points(a.id)).toBe(0);
+    expect(await w.points(b.id)).toBeGreaterThan(0);
   });
 });

@@ -104,6 +104,7 @@ export const PROBLEMS = {
   'signal-exists': { status: 409, title: 'A message of this kind is already waiting for this seat' },
   'lease-not-in-group': { status: 403, title: "This lease is not one of this group's peers'" },
   'signature-invalid': { status: 422, title: "The peer's signature does not match this result" },
+  'input-altered': { status: 422, title: "The peer computed on an input other than its unit's: its host altered it" },
   internal: { status: 500, title: 'Internal server error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

@@ -8,6 +8,7 @@
  * answer's status and problem type against this table.
  */
 import type { Role } from '../../shared/auth/schemas.ts';
+import { GROUP_RELEASED_MAX } from '../../shared/groups/schemas.ts';
 import { JOB_KIND_TITLES } from '../../shared/jobs/kinds.ts';
 import { JSON_BODY_BYTES_MAX, RESULTS_BATCH_BYTES_MAX, TRAINING_JOB_BODY_BYTES_MAX, UNIT_OUTPUT_BYTES_MAX } from '../../shared/limits.ts';
 import { ADMISSION_HEADER, CLIENT_KEY_HEADER, RECEPTION_PATHS, type TicketScope } from '../../shared/reception/schemas.ts';
@@ -161,10 +162,23 @@ function hostOperations(prefix: '/api/groups' | '/api/pools', security: 'volunte
       path: `${base}/results`,
       tag: 'Groups',
       summary: "Upload your peers' results, each signed by its peer",
-      description: "Each result is answered in the list: a bad signature, a lease not leased to this group's peers, or the work protocol's refusals are problems there. Valid results are the peer's, credited to the peer.",
+      description:
+        "Each result carries `inputSha256`, the SHA-256 of the input its peer computed on, and the peer's Ed25519 signature over `sparecycles-group-result\\n<groupId>\\n<leaseId>\\n<inputSha256>\\n<outputSha256>` (hashes in lower-case hex). Each is answered in the list: a bad signature (`signature-invalid`), a lease not leased to this group's peers (`lease-not-in-group`), an input other than the unit's (`input-altered`: the host altered it; the result is dropped, the peer is not penalised and the lease is given back, so the unit is leased again), or the work protocol's refusals are problems there. Valid results are the peer's, credited to the peer.",
       security,
       request: json('GroupResultsRequest', RESULTS_BATCH_BYTES_MAX),
       ok: { status: 200, body: 'GroupResultsResponse' },
+      problems: ['group-not-found'],
+    },
+    {
+      method: 'post',
+      path: `${base}/release`,
+      tag: 'Groups',
+      summary: 'Give back leases of peers that left mid-unit',
+      description:
+        "The named leases that are this group's and still leased time out now, as expired leases do, with no penalty for anyone: their units can be leased again, to another peer or to anyone. Other leases in the list are not counted in `released`. Also after the group ended.",
+      security,
+      request: json('GroupReleaseRequest'),
+      ok: { status: 200, body: 'GroupReleased' },
       problems: ['group-not-found'],
     },
   ];
@@ -411,6 +425,16 @@ export const OPERATIONS: Operation[] = [
     problems: ['group-not-found', 'group-closed', 'group-full', 'group-own-seat', 'kernel-unknown'],
   },
   { method: 'post', path: '/api/seats/{groupId}/notice', tag: 'Groups', summary: 'Say you received the kernel (a reception notice; idempotent)', security: 'volunteer', ok: { status: 200, body: 'SeatRef' }, problems: SEAT_PROBLEMS },
+  {
+    method: 'post',
+    path: '/api/seats/{groupId}/leave',
+    tag: 'Groups',
+    summary: 'Give up on your host: your leases of its group go back',
+    description: `Your leases of this group still leased time out now, with no penalty, so their units are reissued (at most ${GROUP_RELEASED_MAX} a call: call again while \`released\` is that many). Your seat stays as it is (a pool's bill stands). Also after the group ended.`,
+    security: 'volunteer',
+    ok: { status: 200, body: 'GroupReleased' },
+    problems: ['seat-not-found'],
+  },
   { method: 'delete', path: '/api/seats/{groupId}', tag: 'Groups', summary: 'Decline your seat before you received the kernel (not billed)', security: 'volunteer', ok: { status: 200, body: 'SeatRef' }, problems: [...SEAT_PROBLEMS, 'seat-received'] },
   { method: 'get', path: '/api/seats/{groupId}/offer', tag: 'Groups', summary: "Read (and so remove) the host's offer for your seat", security: 'volunteer', ok: { status: 200, body: 'Signal' }, problems: [...SEAT_PROBLEMS, 'signal-not-found'] },
   { method: 'put', path: '/api/seats/{groupId}/answer', tag: 'Groups', summary: 'Send the host your answer', security: 'volunteer', request: json('SignalRequest'), ok: { status: 200, body: 'SeatRef' }, problems: [...SEAT_PROBLEMS, 'signal-exists'] },

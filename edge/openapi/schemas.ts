@@ -97,6 +97,8 @@ import {
   CreatePoolRequestSchema,
   GroupLeaseRequestSchema,
   GroupLeaseResponseSchema,
+  GroupReleasedSchema,
+  GroupReleaseRequestSchema,
   GroupResultsRequestSchema,
   GroupResultsResponseSchema,
   GroupStatusSchema,
@@ -205,8 +207,10 @@ export const SCHEMAS = {
   Signal: output(SignalSchema),
   GroupLeaseRequest: input(GroupLeaseRequestSchema, { max: 8 }),
   GroupLeaseResponse: output(GroupLeaseResponseSchema),
-  GroupResultsRequest: input(GroupResultsRequestSchema, { results: [{ leaseId: 1, output: 'AAAAAAAAAAA=', signature: 'A'.repeat(86) }] }),
+  GroupResultsRequest: input(GroupResultsRequestSchema, { results: [{ leaseId: 1, inputSha256: 'a'.repeat(64), output: 'AAAAAAAAAAA=', signature: 'A'.repeat(86) }] }),
   GroupResultsResponse: output(GroupResultsResponseSchema),
+  GroupReleaseRequest: input(GroupReleaseRequestSchema, { leaseIds: [1, 2] }),
+  GroupReleased: output(GroupReleasedSchema),
 } as const satisfies Record<string, NamedSchema>;
 
 export type SchemaName = keyof typeof SCHEMAS;

@@ -28,6 +28,12 @@ export const GROUP_TTL_MS_MAX = 2 * 24 * 3_600_000;
 export const GROUP_SDP_CHARS_MAX = 16_384;
 /** Units one group lease hands out: a batch the group can work through without the server for a while. */
 export const GROUP_LEASE_UNITS_MAX = 64;
+/**
+ * Leases a peer's leave gives back in one call (POST /api/seats/{groupId}/leave), so one
+ * transaction's work stays bounded: four full group leases. A peer holding more (its host
+ * leased far ahead) calls again while the answer is this many.
+ */
+export const GROUP_RELEASED_MAX = 4 * GROUP_LEASE_UNITS_MAX;
 /** Results one upload carries, so one request's transactions stay few and short. */
 export const GROUP_RESULTS_BATCH_MAX = 16;
 /** Largest output one uploaded result carries, as a unit's (the bound of the work protocol). */
@@ -37,6 +43,8 @@ export const GROUP_RESULT_OUTPUT_BYTES_MAX = UNIT_OUTPUT_BYTES_MAX;
 const BASE64URL_32 = /^[A-Za-z0-9_-]{43}$/;
 /** Base64url of 64 bytes (an Ed25519 signature), no padding. */
 const BASE64URL_64 = /^[A-Za-z0-9_-]{86}$/;
+/** A SHA-256 in lower-case hex, as {@link groupResultMessage} carries it. */
+const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /** A volunteer group: `seats` peers, open for `ttlMs`, running kernel `kernel` (its newest version). */
 export const CreateGroupRequestSchema = z.strictObject({
@@ -109,12 +117,18 @@ export const GroupLeaseResponseSchema = z.object({
 });
 export type GroupLeaseResponse = z.output<typeof GroupLeaseResponseSchema>;
 
-/** Results the host uploads on its peers' behalf, each signed by its peer ({@link groupResultMessage}). */
+/**
+ * Results the host uploads on its peers' behalf, each signed by its peer
+ * ({@link groupResultMessage}). `inputSha256`: the SHA-256 of the input bytes the peer
+ * computed on, as the peer signed it; the server compares it with the unit's real input, so
+ * a host that altered an input is found out and its peer is not blamed for the output.
+ */
 export const GroupResultsRequestSchema = z.strictObject({
   results: z
     .array(
       z.strictObject({
         leaseId: z.int().positive(),
+        inputSha256: z.string().regex(SHA256_HEX),
         output: z.base64().max(Math.ceil(GROUP_RESULT_OUTPUT_BYTES_MAX / 3) * 4),
         signature: z.string().regex(BASE64URL_64),
       }),
@@ -125,14 +139,29 @@ export const GroupResultsRequestSchema = z.strictObject({
 export const GroupResultsResponseSchema = z.object({ results: z.array(SubmitResultsAnswerSchema) });
 
 /**
+ * Leases of the group given back before they are done (the host's peer left mid-unit, or a
+ * peer gave up on its host): each becomes `timed_out` as an expired lease does, so its unit
+ * can be leased again at once, with no penalty for anyone. At most a lease's worth of units.
+ */
+export const GroupReleaseRequestSchema = z.strictObject({
+  leaseIds: z.array(z.int().positive()).min(1).max(GROUP_LEASE_UNITS_MAX),
+});
+export type GroupReleaseRequest = z.output<typeof GroupReleaseRequestSchema>;
+/** How many of the named (or the peer's) leases were released; the others were not the group's or not leased any more. */
+export const GroupReleasedSchema = z.object({ released: z.int() });
+export type GroupReleased = z.output<typeof GroupReleasedSchema>;
+
+/**
  * The exact text a peer signs (Ed25519, RFC 8032, over its UTF-8 bytes) for its output of a
- * lease: a fixed label, the group, the lease and the output's SHA-256 in lower-case hex,
- * one per line, no line break at the end. Binding the group and the lease stops a host
- * replaying a signature on another lease; the hash stops it altering the bytes.
+ * lease: a fixed label, the group, the lease, the SHA-256 of the input bytes it computed on
+ * and the SHA-256 of its output, hashes in lower-case hex, one per line, no line break at
+ * the end. Binding the group and the lease stops a host replaying a signature on another
+ * lease; the output's hash stops it altering the bytes; the input's hash shows whether the
+ * host handed the peer the unit's real input (if not, the peer is not blamed).
  * @example
- * const msg = new TextEncoder().encode(groupResultMessage('g_x', 42, sha256hex));
+ * const msg = new TextEncoder().encode(groupResultMessage('g_x', 42, inputSha256hex, outputSha256hex));
  * const sig = await crypto.subtle.sign('Ed25519', keyPair.privateKey, msg);
  */
-export function groupResultMessage(groupId: string, leaseId: number, outputSha256Hex: string): string {
-  return `sparecycles-group-result\n${groupId}\n${leaseId}\n${outputSha256Hex}`;
+export function groupResultMessage(groupId: string, leaseId: number, inputSha256Hex: string, outputSha256Hex: string): string {
+  return `sparecycles-group-result\n${groupId}\n${leaseId}\n${inputSha256Hex}\n${outputSha256Hex}`;
 }

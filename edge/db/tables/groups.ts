@@ -42,6 +42,8 @@ export interface GroupSeatsTable {
   volunteer_id: string;
   /** The peer's Ed25519 public key, raw 32 bytes, base64url. */
   public_key: string;
+  /** The network origin (edge/http/origin.ts) the peer claimed the seat from; null in-process. */
+  origin: string | null;
   state: 'claimed' | 'declined';
   claimed_at: number;
   /** When the peer said it received the kernel. */
