@@ -65,18 +65,7 @@ export interface ApiClientOptions {
 export function createApiClient(options: ApiClientOptions = {}) {
   const base = options.baseUrl?.replace(/\/$/, '') ?? '';
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
-
-  async function call<S extends z.ZodType>(schema: S, path: string, init: RequestInit = {}): Promise<z.output<S>> {
-    const headers = new Headers(init.headers);
-    const token = typeof options.token === 'function' ? options.token() : options.token;
-    if (token) headers.set('authorization', `Bearer ${token}`);
-    if (typeof init.body === 'string') headers.set('content-type', 'application/json');
-    const res = await doFetch(base + path, { ...init, headers });
-    if (!res.ok) throw new ApiError(await readProblem(res), retryAfterOf(res));
-    return schema.parse(await res.json());
-  }
-
-  const json = (method: string, body: unknown): RequestInit => ({ method, body: JSON.stringify(body) });
+  const call = apiCaller(options);
 
   return {
     createCustomer: (name: string) => call(CreateCustomerResponseSchema, API_PATHS.customers, json('POST', { name })),
@@ -147,6 +136,27 @@ export function createApiClient(options: ApiClientOptions = {}) {
     if (token) headers.set('authorization', `Bearer ${token}`);
     return headers;
   }
+}
+
+/** A JSON body of `method` for a {@link apiCaller} call. */
+export const json = (method: string, body: unknown): RequestInit => ({ method, body: JSON.stringify(body) });
+
+/**
+ * One authenticated API call: its answer parsed with `schema`, or an {@link ApiError} with
+ * the server's problem. Other clients of the API (groups) are built on it.
+ */
+export function apiCaller(options: ApiClientOptions) {
+  const base = options.baseUrl?.replace(/\/$/, '') ?? '';
+  const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  return async function call<S extends z.ZodType>(schema: S, path: string, init: RequestInit = {}): Promise<z.output<S>> {
+    const headers = new Headers(init.headers);
+    const token = typeof options.token === 'function' ? options.token() : options.token;
+    if (token) headers.set('authorization', `Bearer ${token}`);
+    if (typeof init.body === 'string') headers.set('content-type', 'application/json');
+    const res = await doFetch(base + path, { ...init, headers });
+    if (!res.ok) throw new ApiError(await readProblem(res), retryAfterOf(res));
+    return schema.parse(await res.json());
+  };
 }
 
 /** Parses a `text/event-stream` body (WHATWG HTML §9.2) into its `progress` events. */

@@ -56,7 +56,7 @@ export interface KernelSourceOptions {
 export const kernelCacheKey = (ref: KernelRef): string => `${ref.id}@${ref.version}#${ref.sha256}`;
 
 /** Compiles `bytes` once checked against `ref.sha256` and the ABI; throws KernelRefusedError. */
-async function compileChecked(ref: KernelRef, bytes: Uint8Array): Promise<WebAssembly.Module> {
+export async function compileChecked(ref: KernelRef, bytes: Uint8Array): Promise<WebAssembly.Module> {
   const name = `${ref.id}@${ref.version}`;
   const hash = await sha256Hex(bytes);
   if (hash !== ref.sha256) {
@@ -110,16 +110,20 @@ export function createKernelSource(options: KernelSourceOptions) {
     }
   }
 
+  async function download(ref: KernelRef): Promise<Uint8Array> {
+    const { url } = await info(ref);
+    const res = await doFetch(base + url);
+    if (!res.ok) throw new Error(`kernel ${ref.id}@${ref.version}: HTTP ${res.status}`);
+    return new Uint8Array(await res.arrayBuffer());
+  }
+
   async function load(ref: KernelRef): Promise<WebAssembly.Module> {
     const cached = await fromCache(ref);
     if (cached) {
       options.onLoaded?.(ref, 'cache');
       return cached;
     }
-    const { url } = await info(ref);
-    const res = await doFetch(base + url);
-    if (!res.ok) throw new Error(`kernel ${ref.id}@${ref.version}: HTTP ${res.status}`);
-    const bytes = new Uint8Array(await res.arrayBuffer());
+    const bytes = await download(ref);
     const module = await compileChecked(ref, bytes);
     // A kernel not stored is downloaded again next visit: no reason to fail the unit.
     await cache?.put(ref, bytes).catch(() => undefined);
@@ -138,6 +142,17 @@ export function createKernelSource(options: KernelSourceOptions) {
         p.catch(() => compiled.delete(key));
       }
       return p;
+    },
+    /**
+     * The module's bytes, checked like a unit's kernel (a group's host passes them on to its
+     * peers, which check them again against the server's hash).
+     */
+    async bytes(ref: KernelRef): Promise<Uint8Array> {
+      const cached = await cache?.get(ref).catch(() => undefined);
+      const bytes = cached ?? (await download(ref));
+      await compileChecked(ref, bytes);
+      if (!cached) await cache?.put(ref, bytes).catch(() => undefined);
+      return bytes;
     },
   };
 }
