@@ -14,6 +14,7 @@ const loadCustomer: PageLoader = () => import('./features/customer/customer-page
 const loadShop: PageLoader = () => import('./features/shop/shop-page.tsx').then((m) => m.ShopPage);
 const loadAccount: PageLoader = () => import('./features/account/account-page.tsx').then((m) => m.AccountPage);
 const loadOperator: PageLoader = () => import('./features/operator/operator-page.tsx').then((m) => m.OperatorPage);
+const loadJoin: PageLoader = () => import('./features/groups/join-page.tsx').then((m) => m.JoinPage);
 
 const jobLoaders = new Map<string, PageLoader>();
 /** One loader per job id, so LazyPage sees a new page when the id changes. */
@@ -51,6 +52,7 @@ function titleOf(path: string, titles: Messages['shell']['titles']): string {
     '/account': titles.account,
     '/shop': titles.shop,
     '/operator': titles.operator,
+    '/join': titles.join,
   };
   return byPath[path] ?? titles.notFound;
 }
@@ -145,6 +147,9 @@ function Route({ path }: { path: string }) {
       return <LazyPage load={loadShop} />;
     case '/operator':
       return <LazyPage load={loadOperator} />;
+    case '/join':
+      // A group's invite (issue 16): the code is in the fragment, read by the page.
+      return <LazyPage load={loadJoin} />;
     default:
       return <NotFound />;
   }

@@ -102,7 +102,7 @@ describe('IndexedDB storage', () => {
 
   it('remembers the group hosted in each scope until it is forgotten', async () => {
     const { getHostedGroup, saveHostedGroup, forgetHostedGroup } = await load();
-    const group = { scope: 'volunteer', kind: 'groups' as const, groupId: 'g_1', invite: 'x'.repeat(43), kernel: { id: 'lorenz96', version: 1, sha256: 'aa' }, seats: 2, expiresAt: 9 };
+    const group = { scope: 'volunteer', kind: 'groups' as const, groupId: 'g_1', invite: 'x'.repeat(43), kernel: { id: 'lorenz96', version: 1, sha256: 'aa' }, seats: 2, expiresAt: 9, hosting: true };
     await saveHostedGroup(group);
     await saveHostedGroup({ ...group, scope: 'pool:j_1', kind: 'pools', groupId: 'g_2' });
     expect(await getHostedGroup('volunteer')).toEqual(group);

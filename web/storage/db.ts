@@ -90,6 +90,10 @@ export interface HostedGroup {
   kernel: CreatedGroup['kernel'];
   seats: number;
   expiresAt: number;
+  /** A pool's billing option, as bought. */
+  billing?: 'seat' | 'notice';
+  /** Whether the host wants to host now (it pressed Stop hosting, or not): a reload does the same. */
+  hosting: boolean;
 }
 
 export interface SpareCyclesDB extends DBSchema {

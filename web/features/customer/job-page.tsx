@@ -1,7 +1,7 @@
 /**
  * @module One job's page: a live progress bar (server-sent events), the results so far as
  * units are validated, with charts, a cancel button while it runs, JSON and CSV downloads
- * once it completed, and its invoice.
+ * once it completed, a private pool of the customer's own devices (issue 16), and its invoice.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { createApiClient, type ApiClient } from '../../../shared/api/client.ts';
@@ -14,6 +14,7 @@ import { describeError } from '../../lib/errors.ts';
 import { formatMinor, formatTime } from '../../lib/format.ts';
 import { Link } from '../../router.tsx';
 import { getCustomerKey } from '../../storage/db.ts';
+import { PoolHosting } from '../groups/hosting.tsx';
 import { DownloadLink } from './download-link.tsx';
 import { EbmResults } from './ebm-results.tsx';
 import { formatDuration } from './format.ts';
@@ -209,6 +210,7 @@ function JobView({ jobId, apiKey }: { jobId: string; apiKey: string }) {
           <L96Results result={partial.doc as unknown as L96Result} />
         )}
       </section>
+      <PoolHosting jobId={jobId} apiKey={apiKey} running={progress.status === 'running'} jobQuorum={invoice?.quorum} />
       {invoice && <InvoiceView invoice={invoice} />}
     </>
   );

@@ -3,13 +3,15 @@
  * and nothing is leased until the visitor presses Start; while work runs, a banner and the
  * tab title say so; one press of Stop ends it, terminating the workers mid-unit. Start
  * survives a reload (the visitor's choice is kept with the settings), and so does every
- * finished result (the outbox) and every unit held (resumed after the reload).
+ * finished result (the outbox) and every unit held (resumed after the reload). Below, the
+ * visitor may host a group (web/features/groups): hosting computes nothing in this tab.
  */
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'preact/hooks';
 import { createApiClient } from '../../../shared/api/client.ts';
 import type { Credits, VolunteerMe } from '../../../shared/api/schemas.ts';
 import { describeError, problemOf, readableMessage } from '../../lib/errors.ts';
 import { useText, type Messages } from '../../i18n/index.ts';
+import { VolunteerHosting } from '../groups/hosting.tsx';
 import { useAdmission } from '../reception/use-admission.ts';
 import { WaitingRoom } from '../reception/waiting-room.tsx';
 import { ActivityChart } from './activity-chart.tsx';
@@ -376,6 +378,8 @@ export function VolunteerPage() {
       )}
 
       {identity && <PointsPanel credits={credits} volunteerId={identity.volunteerId} token={identity.token} />}
+
+      <VolunteerHosting token={identity?.token} ready={identity !== undefined} />
 
       {identity && (
         <p class="muted small">
