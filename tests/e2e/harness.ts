@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { createApiClient } from '../../shared/api/client.ts';
 import { topUpForTests } from '../../edge/testing.ts';
@@ -87,12 +87,57 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
   };
 }
 
-/** Launches headless Debian Chromium with the flags this sandbox needs. */
-export function launchChromium(): Promise<Browser> {
+/**
+ * Launches headless Debian Chromium with the flags this sandbox needs. `webrtc`: also let
+ * peer connections use loopback addresses (a group's host and peers on one machine, issue
+ * 16); their contexts must come from {@link newWebRtcContext} as well.
+ */
+export function launchChromium(options: { webrtc?: boolean } = {}): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+      ...(options.webrtc ? ['--allow-loopback-in-peer-connection'] : []),
+    ],
   });
+}
+
+/**
+ * A context whose pages gather ICE candidates on a loopback-only machine: Chromium offers
+ * host candidates only to a context allowed the camera and microphone (no getUserMedia call
+ * is needed), and 127.0.0.1 ones only with the launch flag of `launchChromium({ webrtc: true })`.
+ * A context without these permissions gathers none, which is how a test makes ICE fail.
+ */
+export function newWebRtcContext(browser: Browser, options: BrowserContextOptions = {}): Promise<BrowserContext> {
+  return browser.newContext({ ...options, permissions: [...(options.permissions ?? []), 'camera', 'microphone'] });
+}
+
+/**
+ * A context whose pages' peer connections never connect, as on a network with no direct
+ * path and no relay: no camera or microphone permission (so no plain host candidates), and
+ * every `RTCPeerConnection` made with `iceTransportPolicy: 'relay'` and no TURN server, so it
+ * gathers no candidate and sends no connectivity check. The permission alone is not enough
+ * on a machine with an interface besides loopback: Chromium then offers mDNS candidates and
+ * its checks reach a host that offers its own addresses.
+ */
+export async function newIceFailingContext(browser: Browser): Promise<BrowserContext> {
+  const context = await browser.newContext();
+  await context.addInitScript(() => {
+    const Native = window.RTCPeerConnection;
+    window.RTCPeerConnection = class extends Native {
+      constructor(config?: RTCConfiguration) {
+        super({ ...config, iceServers: [], iceTransportPolicy: 'relay' });
+      }
+    };
+  });
+  return context;
 }
 
 /**

@@ -1,0 +1,320 @@
+/**
+ * Groups in real Chromium against the real server (issue 16, "Must show" 1, 7, 9, 10, 11):
+ * a volunteer page hosts a group and peer pages in their own browser contexts join it by
+ * its invite link; the kernel and units travel over WebRTC data channels on loopback, the
+ * peers' signed results are uploaded by the host, and the ledger credits the peers, not the
+ * host. Nothing is claimed or computed on a peer page before Join. A second group reuses
+ * the kernel a peer kept (zero bytes sent). A peer whose context gathers no ICE candidates
+ * falls back to the server within the connect timeout, its seat given back unbilled. And a
+ * customer's private pool: three of its own browsers compute its job between the group
+ * lease and the upload, and the seats are billed per reception notice.
+ *
+ * One server and one browser (with loopback WebRTC) for the file; each page in its own
+ * context, as separate devices. Contexts with camera and microphone permissions gather
+ * loopback ICE candidates; one without gathers none.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createApiClient } from '../../shared/api/client.ts';
+import { hostApi } from '../../shared/groups/client.ts';
+import { GROUP_CONNECT_TIMEOUT_MS } from '../../shared/groups/protocol.ts';
+import { GROUP_SEAT_PRICE_MINOR } from '../../edge/groups/billing.ts';
+import { topUpForTests } from '../../edge/testing.ts';
+import { launchChromium, newIceFailingContext, newWebRtcContext, spawnWorker, startServer, topUpCustomerPage, UI_STATE_MS_MAX, type RunningServer } from './harness.ts';
+
+/** How long a job computed by a group (and its quorum partner) may take. */
+const JOB_DONE_MS_MAX = 60_000;
+/** How long a peer may take from Join to the kernel (claim, offer, answer, ICE, the bytes). */
+const KERNEL_READY_MS_MAX = 20_000;
+/** Beyond the connect timeout, for the fallback to be noticed, the seat declined and the page updated. */
+const FALLBACK_SLACK_MS = 5_000;
+const ui = { timeout: UI_STATE_MS_MAX, interval: 100 };
+/** A Lorenz-96 job of six small units. */
+const SMALL_JOB = { kind: 'lorenz96', params: { n: 24, steps: 300, snapEvery: 100, members: 12, membersPerUnit: 2, seed: 5 } } as const;
+
+let server: RunningServer;
+let browser: Browser;
+const cleanups: (() => unknown)[] = [];
+
+beforeAll(async () => {
+  server = await startServer();
+  browser = await launchChromium({ webrtc: true });
+});
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
+  await browser?.close();
+  await server?.stop();
+});
+
+/** A paying customer through the API (its jobs pay the volunteers of this one-network machine). */
+async function apiCustomer() {
+  const { apiKey } = await createApiClient({ baseUrl: server.url }).createCustomer('Groups E2E');
+  const api = createApiClient({ baseUrl: server.url, token: apiKey });
+  await topUpForTests(api);
+  return api;
+}
+
+/** A page in a new context: `webrtc` contexts gather loopback candidates, `ice-fails` ones none. Page errors fail the test at its end. */
+async function newPage(kind: 'webrtc' | 'ice-fails'): Promise<{ page: Page; errors: string[]; requests: string[] }> {
+  const context = kind === 'webrtc' ? await newWebRtcContext(browser) : await newIceFailingContext(browser);
+  const page = await context.newPage();
+  const errors: string[] = [];
+  const requests: string[] = [];
+  page.on('pageerror', (err) => errors.push(String(err)));
+  page.on('request', (r) => requests.push(`${r.method()} ${new URL(r.url()).pathname}`));
+  return { page, errors, requests };
+}
+
+/** The volunteer token this page's browser keeps (IndexedDB `identity` / `volunteer`). */
+function volunteerTokenOf(page: Page): Promise<string> {
+  return page.evaluate(
+    () =>
+      new Promise<string>((resolve, reject) => {
+        const open = indexedDB.open('sparecycles');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const req = open.result.transaction('identity').objectStore('identity').get('volunteer');
+          req.onsuccess = () => {
+            open.result.close();
+            resolve((req.result as { token: string }).token);
+          };
+          req.onerror = () => reject(req.error);
+        };
+      }),
+  );
+}
+
+const pointsOf = async (page: Page) => (await createApiClient({ baseUrl: server.url, token: await volunteerTokenOf(page) }).me()).points;
+
+/** Creates a group of `seats` on the host's volunteer page; its invite link and id. */
+async function createGroup(host: Page, seats: number): Promise<{ link: string; groupId: string }> {
+  await host.getByTestId('group-seats').fill(String(seats));
+  await expect.poll(() => host.getByTestId('group-create').isEnabled(), ui).toBe(true);
+  await host.getByTestId('group-create').click();
+  const link = host.getByTestId('group-invite-link');
+  await expect.poll(() => link.count(), ui).toBe(1);
+  const href = (await link.getAttribute('href'))!;
+  expect(href).toMatch(new RegExp(`^${server.url}/join#[A-Za-z0-9_-]{43}$`));
+  expect(await host.getByTestId('group-invite-code').textContent()).toBe(href.split('#')[1]);
+  return { link: href, groupId: (await host.getByTestId('group-panel').getAttribute('data-group'))! };
+}
+
+/** Closes the host's group and comes back to its form. */
+async function closeGroup(host: Page): Promise<void> {
+  await host.getByTestId('group-close').click();
+  await expect.poll(() => host.getByTestId('group-panel').getAttribute('data-state'), ui).toBe('closed');
+  await host.getByTestId('group-another').click();
+  await expect.poll(() => host.getByTestId('group-create').count(), ui).toBe(1);
+}
+
+/** Opens (or re-opens, by its fragment) an invite on a peer page: the join page, idle. */
+async function openInvite(page: Page, link: string): Promise<void> {
+  await page.goto(link);
+  await expect.poll(() => page.getByTestId('join-button').textContent(), ui).toBe('Join');
+}
+
+/** Presses Leave and waits for the session to end. */
+async function leave(page: Page): Promise<void> {
+  await page.getByTestId('leave-button').click();
+  await expect.poll(() => page.getByTestId('join-state').getAttribute('data-state'), ui).toBe('stopped');
+}
+
+const peerRows = (host: Page) =>
+  host.getByTestId('group-peer-row').evaluateAll((rows) => rows.map((r) => ({ state: r.dataset.state, units: Number(r.dataset.units), kernelBytes: Number(r.dataset.kernelBytes) })));
+
+describe('groups in Chromium', () => {
+  let host: Page;
+  let hostErrors: string[];
+  const peers: { page: Page; errors: string[]; requests: string[] }[] = [];
+  let kernelBytes = 0;
+
+  // A failed test leaves no group open and no peer in one, so the next starts as if alone.
+  afterEach(async () => {
+    for (const { page } of peers) if ((await page.getByTestId('leave-button').count()) > 0) await leave(page).catch(() => undefined);
+    if ((await host.getByTestId('group-close').count()) > 0) await closeGroup(host).catch(() => undefined);
+    else if ((await host.getByTestId('group-another').count()) > 0) await host.getByTestId('group-another').click();
+  });
+
+  beforeAll(async () => {
+    ({ page: host, errors: hostErrors } = await newPage('webrtc'));
+    await host.goto(`${server.url}/volunteer`);
+    const { kernels } = await createApiClient({ baseUrl: server.url }).kernels();
+    kernelBytes = kernels.find((k) => k.id === 'lorenz96')!.bytes;
+  });
+
+  it('a host and two peers compute a job through the channel; the peers are credited, the host is not (must show 1)', async () => {
+    const { link } = await createGroup(host, 2);
+
+    for (let i = 0; i < 2; i++) {
+      const peer = await newPage('webrtc');
+      peers.push(peer);
+      await openInvite(peer.page, link);
+      await peer.page.getByTestId('join-button').click();
+    }
+    // The kernel came over the channel, whole, and was checked against the server's hash.
+    for (const { page } of peers) {
+      await expect.poll(() => page.getByTestId('join-kernel').getAttribute('data-origin'), { timeout: KERNEL_READY_MS_MAX, interval: 100 }).toBe('channel');
+      expect(Number(await page.getByTestId('join-kernel').getAttribute('data-bytes'))).toBe(kernelBytes);
+      expect(await page.getByTestId('join-kernel').textContent()).toContain('received from the host');
+    }
+    // The job comes once both peers are ready, so the host hands units to both.
+    const customer = await apiCustomer();
+    const job = await customer.createJob(SMALL_JOB);
+    // The quorum partner comes from outside the group: a Node volunteer working with the server.
+    const partner = spawnWorker(['--server', server.url, '--threads', '1', '--identity', join(mkdtempSync(join(tmpdir(), 'group-partner-')), 'id.json')]);
+    cleanups.push(() => partner.child.kill('SIGTERM'));
+
+    await expect.poll(async () => (await customer.job(job.id)).status, { timeout: JOB_DONE_MS_MAX, interval: 250 }).toBe('completed');
+    partner.child.kill('SIGTERM');
+    await expect.poll(() => host.getByTestId('group-outbox').getAttribute('data-waiting'), ui).toBe('0');
+
+    const rows = await peerRows(host);
+    expect(rows).toHaveLength(2);
+    for (const r of rows) expect(r).toMatchObject({ state: 'ready', kernelBytes });
+    // Each peer computed units, and every result it returned went up through the host.
+    for (const r of rows) expect(r.units).toBeGreaterThan(0);
+    expect(Number(await host.getByTestId('group-outbox').getAttribute('data-sent'))).toBe(rows.reduce((n, r) => n + r.units, 0));
+    for (const { page, requests } of peers) {
+      expect(Number(await page.getByTestId('join-units').getAttribute('data-units'))).toBeGreaterThan(0);
+      // A peer's page talks to the server only for its seat: its units came from the host.
+      expect(requests.filter((r) => r.includes('/api/work/'))).toEqual([]);
+    }
+    // The ledger credits the peers, each for its own results, and never the host.
+    for (const { page } of peers) await expect.poll(() => pointsOf(page), ui).toBeGreaterThan(0);
+    expect(await pointsOf(host)).toBe(0);
+
+    for (const { page } of peers) await leave(page);
+    await closeGroup(host);
+  }, 120_000);
+
+  it('claims no seat and starts no worker on a peer page before Join (must show 11)', async () => {
+    const { link, groupId } = await createGroup(host, 1);
+    const peer = await newPage('webrtc');
+    peers.push(peer);
+    await openInvite(peer.page, link);
+    // The host reads its group twice more after the invite page is up: still no seat taken.
+    const polls = Number(await host.getByTestId('group-seats-left').getAttribute('data-polls'));
+    await expect.poll(async () => Number(await host.getByTestId('group-seats-left').getAttribute('data-polls')), ui).toBeGreaterThanOrEqual(polls + 2);
+    expect(await host.getByTestId('group-seats-left').getAttribute('data-left')).toBe('1');
+    const status = await hostApi('groups', { baseUrl: server.url, token: await volunteerTokenOf(host) }).status(groupId);
+    expect(status).toMatchObject({ seatsLeft: 1, peers: [] });
+    expect(peer.page.workers()).toHaveLength(0);
+    // Not even an identity was made: the page asked the server for nothing of its own (the
+    // shell asks every page's visitor whether they are signed in, nothing else).
+    expect(peer.requests.filter((r) => r.includes('/api/') && r !== 'GET /api/auth/me')).toEqual([]);
+
+    await peer.page.getByTestId('join-button').click();
+    await expect.poll(() => host.getByTestId('group-seats-left').getAttribute('data-left'), ui).toBe('0');
+    await expect.poll(() => peer.page.workers().length, ui).toBeGreaterThan(0);
+    expect(peer.requests).toContain('POST /api/seats');
+    await expect.poll(() => peer.page.getByTestId('join-kernel').getAttribute('data-origin'), { timeout: KERNEL_READY_MS_MAX, interval: 100 }).toBe('channel');
+    await leave(peer.page);
+    await closeGroup(host);
+  }, 60_000);
+
+  it('a second group on the same device reuses the kept kernel: zero bytes sent (must show 7)', async () => {
+    const { link } = await createGroup(host, 1);
+    const { page } = peers[0]!;
+    await openInvite(page, link);
+    await page.getByTestId('join-button').click();
+    await expect.poll(() => page.getByTestId('join-kernel').getAttribute('data-origin'), { timeout: KERNEL_READY_MS_MAX, interval: 100 }).toBe('cache');
+    expect(await page.getByTestId('join-kernel').textContent()).toContain('reused from this device’s cache');
+    await expect.poll(() => peerRows(host), ui).toEqual([{ state: 'ready', units: 0, kernelBytes: 0 }]);
+    await leave(page);
+    await closeGroup(host);
+  }, 60_000);
+
+  it('a peer whose ICE fails falls back to the server within the timeout, its seat given back (must show 9)', async () => {
+    const customer = await apiCustomer();
+    const job = await customer.createJob(SMALL_JOB);
+    cleanups.push(() => customer.cancelJob(job.id));
+    const { link, groupId } = await createGroup(host, 1);
+    const peer = await newPage('ice-fails');
+    await openInvite(peer.page, link);
+    const joinedAt = Date.now();
+    await peer.page.getByTestId('join-button').click();
+    await expect.poll(() => peer.page.getByTestId('join-state').getAttribute('data-state'), { timeout: GROUP_CONNECT_TIMEOUT_MS + FALLBACK_SLACK_MS, interval: 100 }).toBe('fallback');
+    expect(Date.now() - joinedAt).toBeLessThan(GROUP_CONNECT_TIMEOUT_MS + FALLBACK_SLACK_MS);
+    expect(await peer.page.getByTestId('join-state').getAttribute('data-fallback')).toBe('connect_timeout');
+    expect(await peer.page.getByTestId('join-state').textContent()).toContain('The host could not be reached: this tab now works with the server directly');
+    // Declined, not received: the seat is back and nothing is billed for it.
+    const status = await hostApi('groups', { baseUrl: server.url, token: await volunteerTokenOf(host) }).status(groupId);
+    expect(status).toMatchObject({ seatsLeft: 1, peers: [{ state: 'declined', received: false }] });
+    // It goes on with the server directly, and computes.
+    await expect.poll(async () => Number(await peer.page.getByTestId('join-direct-units').getAttribute('data-units')), { timeout: JOB_DONE_MS_MAX, interval: 250 }).toBeGreaterThan(0);
+    expect(peer.requests).toContain('POST /api/work/lease');
+    await peer.page.getByTestId('join-direct-stop').click();
+    await expect.poll(() => peer.page.getByTestId('join-direct').getAttribute('data-running'), ui).toBe('false');
+    await customer.cancelJob(job.id);
+    await closeGroup(host);
+    expect(peer.errors).toEqual([]);
+  }, 60_000);
+
+  it('a private pool: three of the customer’s browsers compute its job between lease and upload, billed per notice (must show 10)', async () => {
+    const { page: customerPage, errors: customerErrors, requests: customerRequests } = await newPage('webrtc');
+    await customerPage.goto(`${server.url}/customer`);
+    await customerPage.getByTestId('customer-name').fill('Pool Lab');
+    await customerPage.getByTestId('create-customer').click();
+    await expect.poll(() => customerPage.getByTestId('api-key').textContent(), ui).toMatch(/^c_/);
+    await topUpCustomerPage(customerPage, server.url);
+    const apiKey = (await customerPage.getByTestId('api-key').textContent())!.trim();
+    const customer = createApiClient({ baseUrl: server.url, token: apiKey });
+    const job = await customer.createJob(SMALL_JOB);
+    const before = await customer.balance();
+    const pointsBefore = await Promise.all(peers.map(({ page }) => pointsOf(page)));
+
+    await customerPage.goto(`${server.url}/customer/jobs/${job.id}`);
+    await expect.poll(() => customerPage.getByTestId('pool-quorum').locator('option[value="1"]').count(), ui).toBe(1);
+    expect(await customerPage.getByTestId('pool-no-points').textContent()).toContain('earns no points');
+    await customerPage.getByTestId('pool-seats').fill('3');
+    await customerPage.getByTestId('pool-billing-notice').check();
+    await customerPage.getByTestId('pool-quorum').selectOption('1');
+    await customerPage.getByTestId('pool-create').click();
+    await expect.poll(() => customerPage.getByTestId('group-invite-link').count(), ui).toBe(1);
+    const link = (await customerPage.getByTestId('group-invite-link').getAttribute('href'))!;
+
+    const requestsBefore = peers.map((p) => p.requests.length);
+    for (const { page } of peers) {
+      await openInvite(page, link);
+      await page.getByTestId('join-button').click();
+    }
+    await expect.poll(() => customerPage.getByTestId('job-status').textContent(), { timeout: JOB_DONE_MS_MAX, interval: 250 }).toBe('completed');
+    await expect.poll(() => customerPage.getByTestId('group-outbox').getAttribute('data-waiting'), ui).toBe('0');
+    // The server only at the start and the end: the pool's lease and upload went through the
+    // customer's page; its devices asked the server for their seat only, never for work.
+    expect(customerRequests.some((r) => /^POST \/api\/pools\/[^/]+\/lease$/.test(r))).toBe(true);
+    expect(customerRequests.some((r) => /^POST \/api\/pools\/[^/]+\/results$/.test(r))).toBe(true);
+    for (const [i, p] of peers.entries()) {
+      const during = p.requests.slice(requestsBefore[i]);
+      expect(during.filter((r) => r.includes('/api/work/'))).toEqual([]);
+      expect(during).toContain('POST /api/seats');
+    }
+    const rows = await peerRows(customerPage);
+    expect(rows).toHaveLength(3);
+    // Quorum 1 inside the pool: one result of each of the six units at least, all from the pool.
+    expect(rows.reduce((n, r) => n + r.units, 0)).toBeGreaterThanOrEqual(6);
+    // Billed per reception notice: three devices received the kernel, three seats charged.
+    await expect.poll(() => customerPage.getByTestId('group-billed').getAttribute('data-billed'), ui).toBe('3');
+
+    for (const { page } of peers) await leave(page);
+    await customerPage.getByTestId('group-close').click();
+    await expect.poll(() => customerPage.getByTestId('group-panel').getAttribute('data-state'), ui).toBe('closed');
+    // The balance paid the job's valid units and three seats; the unused holds were released.
+    const invoice = await customer.jobInvoice(job.id);
+    expect(invoice.status).toBe('charged');
+    await expect.poll(async () => (await customer.balance()).balanceMinor, ui).toBe(before.balanceMinor - invoice.chargedMinor - 3 * GROUP_SEAT_PRICE_MINOR);
+    expect((await customer.balance()).heldMinor).toBe(0);
+    expect(Number(await customerPage.getByTestId('invoice-charged').getAttribute('data-minor'))).toBe(invoice.chargedMinor);
+    // A pool is the customer's own compute: its devices earn nothing for it.
+    expect(await Promise.all(peers.map(({ page }) => pointsOf(page)))).toEqual(pointsBefore);
+    expect(customerErrors).toEqual([]);
+  }, 120_000);
+
+  it('raised no page errors', () => {
+    expect(hostErrors).toEqual([]);
+    for (const p of peers) expect(p.errors).toEqual([]);
+  });
+});
