@@ -200,7 +200,6 @@ export const en = {
       quorumHelp: 'How many of your devices must agree on each unit. A lower quorum than the job’s is cheaper in devices, and you bear the risk of a wrong result yourself.',
       noPoints: 'Pool work earns no points: it is your own compute.',
       create: 'Buy seats and host',
-      notRunning: 'A pool can be bought for a running job only.',
       billed: (n: number, billing: 'seat' | 'notice') =>
         `${n} ${n === 1 ? 'seat' : 'seats'} billed so far (${billing === 'notice' ? 'one per reception notice' : 'one per approved seat'}).`,
     },

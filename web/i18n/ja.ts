@@ -199,7 +199,6 @@ export const ja: Messages = {
       quorumHelp: '各ユニットで一致しなければならない端末の数です。ジョブより低くすると必要な端末は減りますが、誤った結果のリスクはお客様ご自身が負います。',
       noPoints: 'プールでの計算にはポイントは付きません(お客様ご自身の計算資源です)。',
       create: '席を購入してホストする',
-      notRunning: 'プールは実行中のジョブにだけ購入できます。',
       billed: (n: number, billing: 'seat' | 'notice') => `これまでに ${n} 席を課金(${billing === 'notice' ? '受信通知ごと' : '承認された席ごと'})。`,
     },
     panel: {

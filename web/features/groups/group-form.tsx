@@ -6,10 +6,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { createApiClient } from '../../../shared/api/client.ts';
 import type { KernelInfo } from '../../../shared/api/schemas.ts';
-import { GROUP_SEATS_MAX, GROUP_TTL_MS_MAX } from '../../../shared/groups/schemas.ts';
 import { useText } from '../../i18n/index.ts';
 import { describeError } from '../../lib/errors.ts';
-import { IntField, intIn } from './fields.tsx';
+import { SeatsAndHours, seatsAndTtl, useCreate } from './fields.tsx';
 
 /** The kernel a new group runs unless the host picks another. */
 export const GROUP_KERNEL_DEFAULT = 'lorenz96';
@@ -17,9 +16,6 @@ export const GROUP_KERNEL_DEFAULT = 'lorenz96';
 const SEATS_DEFAULT = 2;
 /** Hours offered at first: an afternoon. */
 const HOURS_DEFAULT = 2;
-export const HOUR_MS = 3_600_000;
-/** Longest group in whole hours. */
-export const GROUP_HOURS_MAX = Math.floor(GROUP_TTL_MS_MAX / HOUR_MS);
 
 export interface GroupChoice {
   seats: number;
@@ -33,8 +29,7 @@ export function GroupForm({ ready, onCreate }: { ready: boolean; onCreate(choice
   const [hours, setHours] = useState(String(HOURS_DEFAULT));
   const [kernels, setKernels] = useState<KernelInfo[]>();
   const [kernel, setKernel] = useState(GROUP_KERNEL_DEFAULT);
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, create, setError } = useCreate();
 
   useEffect(() => {
     let alive = true;
@@ -53,32 +48,21 @@ export function GroupForm({ ready, onCreate }: { ready: boolean; onCreate(choice
     };
   }, [t]);
 
-  const n = intIn(seats, 1, GROUP_SEATS_MAX);
-  const h = intIn(hours, 1, GROUP_HOURS_MAX);
-  const valid = n !== undefined && h !== undefined && kernels !== undefined;
+  const chosen = seatsAndTtl(seats, hours);
+  const valid = chosen !== undefined && kernels !== undefined;
 
-  async function submit(e: Event): Promise<void> {
+  function submit(e: Event): void {
     e.preventDefault();
-    if (!valid || busy) return;
-    setBusy(true);
-    setError(undefined);
-    try {
-      await onCreate({ seats: n, ttlMs: h * HOUR_MS, kernel });
-    } catch (err) {
-      setError(t.createFailed(describeError(err)));
-    } finally {
-      setBusy(false);
-    }
+    if (valid) void create(() => onCreate({ ...chosen, kernel }));
   }
 
   return (
     <section class="card group-form" aria-labelledby="host-group-title">
       <h2 id="host-group-title">{t.title}</h2>
       <p class="small">{t.lead}</p>
-      <form onSubmit={(e) => void submit(e)}>
+      <form onSubmit={submit}>
         <div class="field-grid">
-          <IntField id="group-seats" label={t.seats} help={t.seatsHelp(GROUP_SEATS_MAX)} error={t.seatsInvalid(GROUP_SEATS_MAX)} value={seats} min={1} max={GROUP_SEATS_MAX} onInput={setSeats} />
-          <IntField id="group-hours" label={t.hours} help={t.hoursHelp(GROUP_HOURS_MAX)} error={t.hoursInvalid(GROUP_HOURS_MAX)} value={hours} min={1} max={GROUP_HOURS_MAX} onInput={setHours} />
+          <SeatsAndHours prefix="group" seats={seats} hours={hours} setSeats={setSeats} setHours={setHours} />
           <div class="field">
             <label for="group-kernel">{t.kernel}</label>
             <select id="group-kernel" data-testid="group-kernel" value={kernel} onChange={(e) => setKernel(e.currentTarget.value)}>

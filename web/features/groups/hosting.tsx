@@ -84,9 +84,10 @@ export function PoolHosting({ jobId, apiKey, running, jobQuorum }: { jobId: stri
   const { hosted, host, setHosting, forget } = useHostedGroup(scope);
   if (hosted.status === 'loading') return null;
   if (hosted.status === 'ready') return <HostPanel group={hosted.group} token={apiKey} onHostingChange={setHosting} onDone={forget} />;
+  // An ended job without a pool: nothing to buy, nothing to show.
+  if (!running) return null;
   return (
     <PoolForm
-      running={running}
       jobQuorum={jobQuorum}
       onCreate={async ({ seats, ttlMs, billing, quorum }: PoolChoice) => {
         const created = await groupCreation({ token: apiKey }).createPool({ jobId, seats, ttlMs, billing, ...(quorum === undefined ? {} : { quorum }) });

@@ -5,11 +5,8 @@
  * no points and that the customer bears the risk of a lower quorum.
  */
 import { useState } from 'preact/hooks';
-import { GROUP_SEATS_MAX } from '../../../shared/groups/schemas.ts';
 import { useText } from '../../i18n/index.ts';
-import { describeError } from '../../lib/errors.ts';
-import { IntField, intIn } from './fields.tsx';
-import { GROUP_HOURS_MAX, HOUR_MS } from './group-form.tsx';
+import { SeatsAndHours, seatsAndTtl, useCreate } from './fields.tsx';
 
 /** Seats offered at first: a small office. */
 const POOL_SEATS_DEFAULT = 3;
@@ -24,7 +21,7 @@ export interface PoolChoice {
   quorum?: number;
 }
 
-export function PoolForm({ running, jobQuorum, onCreate }: { running: boolean; jobQuorum: number | undefined; onCreate(choice: PoolChoice): Promise<void> }) {
+export function PoolForm({ jobQuorum, onCreate }: { jobQuorum: number | undefined; onCreate(choice: PoolChoice): Promise<void> }) {
   const t = useText().groups.pool;
   const th = useText().groups.host;
   const [seats, setSeats] = useState(String(POOL_SEATS_DEFAULT));
@@ -32,75 +29,58 @@ export function PoolForm({ running, jobQuorum, onCreate }: { running: boolean; j
   const [billing, setBilling] = useState<'seat' | 'notice'>('notice');
   // 0 stands for the job's quorum (nothing sent).
   const [quorum, setQuorum] = useState(0);
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, create } = useCreate();
 
-  const n = intIn(seats, 1, GROUP_SEATS_MAX);
-  const h = intIn(hours, 1, GROUP_HOURS_MAX);
-  const valid = n !== undefined && h !== undefined;
+  const chosen = seatsAndTtl(seats, hours);
   const lower = jobQuorum === undefined ? [] : Array.from({ length: jobQuorum - 1 }, (_, i) => i + 1);
 
-  async function submit(e: Event): Promise<void> {
+  function submit(e: Event): void {
     e.preventDefault();
-    if (!valid || busy || !running) return;
-    setBusy(true);
-    setError(undefined);
-    try {
-      await onCreate({ seats: n, ttlMs: h * HOUR_MS, billing, ...(quorum > 0 ? { quorum } : {}) });
-    } catch (err) {
-      setError(th.createFailed(describeError(err)));
-    } finally {
-      setBusy(false);
-    }
+    if (chosen) void create(() => onCreate({ ...chosen, billing, ...(quorum > 0 ? { quorum } : {}) }));
   }
 
   return (
     <section class="card group-form" aria-labelledby="pool-title" data-testid="pool-form">
       <h2 id="pool-title">{t.title}</h2>
       <p class="small">{t.lead}</p>
-      {!running ? (
-        <p class="muted small">{t.notRunning}</p>
-      ) : (
-        <form onSubmit={(e) => void submit(e)}>
-          <div class="field-grid">
-            <IntField id="pool-seats" label={th.seats} help={th.seatsHelp(GROUP_SEATS_MAX)} error={th.seatsInvalid(GROUP_SEATS_MAX)} value={seats} min={1} max={GROUP_SEATS_MAX} onInput={setSeats} />
-            <IntField id="pool-hours" label={th.hours} help={th.hoursHelp(GROUP_HOURS_MAX)} error={th.hoursInvalid(GROUP_HOURS_MAX)} value={hours} min={1} max={GROUP_HOURS_MAX} onInput={setHours} />
-            <div class="field">
-              <label for="pool-quorum">{t.quorum}</label>
-              <select id="pool-quorum" data-testid="pool-quorum" value={String(quorum)} aria-describedby="pool-quorum-help" onChange={(e) => setQuorum(Number(e.currentTarget.value))}>
-                <option value="0">{jobQuorum === undefined ? '—' : t.quorumJob(jobQuorum)}</option>
-                {lower.map((q) => (
-                  <option key={q} value={String(q)}>
-                    {q}
-                  </option>
-                ))}
-              </select>
-              <p id="pool-quorum-help" class="help">
-                {t.quorumHelp}
-              </p>
-            </div>
+      <form onSubmit={submit}>
+        <div class="field-grid">
+          <SeatsAndHours prefix="pool" seats={seats} hours={hours} setSeats={setSeats} setHours={setHours} />
+          <div class="field">
+            <label for="pool-quorum">{t.quorum}</label>
+            <select id="pool-quorum" data-testid="pool-quorum" value={String(quorum)} aria-describedby="pool-quorum-help" onChange={(e) => setQuorum(Number(e.currentTarget.value))}>
+              <option value="0">{jobQuorum === undefined ? '—' : t.quorumJob(jobQuorum)}</option>
+              {lower.map((q) => (
+                <option key={q} value={String(q)}>
+                  {q}
+                </option>
+              ))}
+            </select>
+            <p id="pool-quorum-help" class="help">
+              {t.quorumHelp}
+            </p>
           </div>
-          <fieldset class="group-billing">
-            <legend>{t.billing}</legend>
-            {(['seat', 'notice'] as const).map((b) => (
-              <label key={b} class="check">
-                <input type="radio" name="pool-billing" value={b} data-testid={`pool-billing-${b}`} checked={billing === b} onChange={() => setBilling(b)} />
-                <span>
-                  <strong>{b === 'seat' ? t.billingSeat : t.billingNotice}</strong> — {b === 'seat' ? t.billingSeatHelp : t.billingNoticeHelp}
-                </span>
-              </label>
-            ))}
-          </fieldset>
-          <p class="small" data-testid="pool-no-points">
-            {t.noPoints}
-          </p>
-          <div class="form-actions">
-            <button type="submit" class="button" data-testid="pool-create" disabled={!valid || busy}>
-              {busy ? th.creating : t.create}
-            </button>
-          </div>
-        </form>
-      )}
+        </div>
+        <fieldset class="group-billing">
+          <legend>{t.billing}</legend>
+          {(['seat', 'notice'] as const).map((b) => (
+            <label key={b} class="check">
+              <input type="radio" name="pool-billing" value={b} data-testid={`pool-billing-${b}`} checked={billing === b} onChange={() => setBilling(b)} />
+              <span>
+                <strong>{b === 'seat' ? t.billingSeat : t.billingNotice}</strong> — {b === 'seat' ? t.billingSeatHelp : t.billingNoticeHelp}
+              </span>
+            </label>
+          ))}
+        </fieldset>
+        <p class="small" data-testid="pool-no-points">
+          {t.noPoints}
+        </p>
+        <div class="form-actions">
+          <button type="submit" class="button" data-testid="pool-create" disabled={!chosen || busy}>
+            {busy ? th.creating : t.create}
+          </button>
+        </div>
+      </form>
       {error && (
         <p class="alert alert-error small" role="alert" data-testid="pool-error">
           {error}
