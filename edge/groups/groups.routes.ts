@@ -106,8 +106,8 @@ export function groupRoutes({ store, kernels, coordinator, now, trustedProxies }
       return c.json(valueOf(await takeAnswer(store, hostOf(c), groupIdOf(c), seatId, now())));
     });
     app.post(`${base}/lease`, auth, async (c) => {
-      const { max } = await readJson(c, GroupLeaseRequestSchema, {});
-      return c.json(valueOf(await leaseForGroup(store, coordinator, hostOf(c), groupIdOf(c), max, clientOrigin(c, trustedProxies) ?? null, now())));
+      const { max, seats } = await readJson(c, GroupLeaseRequestSchema, {});
+      return c.json(valueOf(await leaseForGroup(store, coordinator, hostOf(c), groupIdOf(c), max, clientOrigin(c, trustedProxies) ?? null, now(), seats)));
     });
     app.post(`${base}/results`, auth, async (c) => {
       const { results } = await readJson(c, GroupResultsRequestSchema, undefined, RESULTS_BATCH_BYTES_MAX);

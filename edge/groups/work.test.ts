@@ -149,4 +149,22 @@ describe.each(dialects)('group work on %s', (dialect) => {
     expect(await w.points(a.id)).toBe(0);
     expect(await w.points(b.id)).toBeGreaterThan(0);
   });
+
+  it('a lease for named seats goes to those peers only; a seat not of the group gets nothing', async () => {
+    const w = await groupWorld(dialect);
+    await w.customerWithJob();
+    const [host, a, b] = [await w.volunteer(), await w.volunteer(), await w.volunteer()];
+    const g = (await w.call('POST', '/api/groups', host.token, { seats: 2, ttlMs: 3 * GROUP_LEASE_TTL_MS, kernel: 'lorenz96' }, host.address)).body;
+    await w.join(g.groupId, g.invite, [a, b]);
+    const seatOfB = (await w.call('GET', `/api/groups/${g.groupId}`, host.token, undefined, host.address)).body.peers[1].seatId as number;
+    const leased = await w.call('POST', `/api/groups/${g.groupId}/lease`, host.token, { max: 8, seats: [seatOfB] }, host.address);
+    expect(leased.body.leases.length).toBeGreaterThan(0);
+    expect(leased.body.leases.every((l: { seatId: number }) => l.seatId === seatOfB)).toBe(true);
+    const replicas = await w.store.db.selectFrom('replicas').select('volunteer_id').execute();
+    expect(new Set(replicas.map((r) => r.volunteer_id))).toEqual(new Set([b.id]));
+    const before = await snapshot(w.store);
+    expect((await w.call('POST', `/api/groups/${g.groupId}/lease`, host.token, { max: 8, seats: [seatOfB + 1000] }, host.address)).body.leases).toEqual([]);
+    expect((await w.call('POST', `/api/groups/${g.groupId}/lease`, host.token, { max: 8, seats: [] }, host.address)).status).toBe(422);
+    expect(await snapshot(w.store)).toEqual(before);
+  });
 });

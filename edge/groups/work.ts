@@ -33,8 +33,20 @@ export const GROUP_LEASE_TTL_MS = 2 * 3_600_000;
  */
 export type GroupResultStatus = SubmitStatus | { status: 'lease_not_in_group' } | { status: 'signature_invalid' } | { status: 'input_altered' };
 
-/** Leases up to `max` units to the peers of the host's open group (peers with a claimed seat that sent their notice). */
-export async function leaseForGroup(store: Store, coordinator: Coordinator, host: Host, groupId: string, max: number, hostOrigin: string | null, now: number): Promise<GroupAnswer<GroupLeaseResponse>> {
+/**
+ * Leases up to `max` units to the peers of the host's open group (peers with a claimed seat
+ * that sent their notice; with `onlySeats`, only those of them: the ones the host reaches).
+ */
+export async function leaseForGroup(
+  store: Store,
+  coordinator: Coordinator,
+  host: Host,
+  groupId: string,
+  max: number,
+  hostOrigin: string | null,
+  now: number,
+  onlySeats?: readonly number[],
+): Promise<GroupAnswer<GroupLeaseResponse>> {
   const found = await inTransaction(store, async (trx) => {
     const g = await hostedGroup(store, trx, host, groupId, now, true);
     if (g.status !== 'ok') return g;
@@ -47,7 +59,7 @@ export async function leaseForGroup(store: Store, coordinator: Coordinator, host
   if (g.host_volunteer_id) members.push(g.host_volunteer_id);
   const spec = {
     groupId,
-    peers: seats.filter((s) => s.state === 'claimed' && s.notice_at !== null).map((s) => ({ volunteerId: s.volunteer_id, seatId: Number(s.id), origin: s.origin })),
+    peers: seats.filter((s) => s.state === 'claimed' && s.notice_at !== null && (!onlySeats || onlySeats.includes(Number(s.id)))).map((s) => ({ volunteerId: s.volunteer_id, seatId: Number(s.id), origin: s.origin })),
     members,
     kernel: { id: g.kernel_id, version: g.kernel_version },
     pool: g.kind === 'pool' ? { jobId: g.job_id!, quorum: g.quorum } : null,

@@ -39,7 +39,8 @@ export function hostApi(kind: 'groups' | 'pools', options: ApiClientOptions) {
     close: (groupId: string) => call(z.object({ groupId: z.string() }), base(groupId), { method: 'DELETE' }),
     offer: (groupId: string, seatId: number, sdp: string) => call(SeatIdSchema, `${base(groupId)}/seats/${seatId}/offer`, json('PUT', { sdp })),
     answer: (groupId: string, seatId: number) => call(SignalSchema, `${base(groupId)}/seats/${seatId}/answer`),
-    lease: (groupId: string, max: number) => call(GroupLeaseResponseSchema, `${base(groupId)}/lease`, json('POST', { max })),
+    /** Up to `max` units for the group's peers (`seats`: only these, the ones the host reaches). */
+    lease: (groupId: string, max: number, seats?: readonly number[]) => call(GroupLeaseResponseSchema, `${base(groupId)}/lease`, json('POST', seats ? { max, seats } : { max })),
     results: (groupId: string, items: readonly SignedResult[]) =>
       call(GroupResultsResponseSchema, `${base(groupId)}/results`, json('POST', { results: items.map((r) => ({ leaseId: r.leaseId, output: bytesToBase64(r.output), inputSha256: r.inputSha256, signature: r.signature })) })),
     release: (groupId: string, leaseIds: readonly number[]) => call(ReleasedSchema, `${base(groupId)}/release`, json('POST', { leaseIds })),

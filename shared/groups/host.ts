@@ -303,12 +303,17 @@ export class GroupHost {
     if (this.stopped || this.leasing || Date.now() < this.leaseNotBefore) return;
     if (this.waiting.size >= GROUP_OUTBOX_ENTRIES_MAX || this.outboxBytes() >= OUTBOX_BYTES_MAX) return;
     let free = 0;
-    for (const p of this.peers.values()) if (p.view.state === 'ready') free += Math.max(0, p.slots * GROUP_UNITS_PER_SLOT - p.inFlight.size);
+    const seats: number[] = [];
+    for (const p of this.peers.values()) {
+      const room = p.view.state === 'ready' ? Math.max(0, p.slots * GROUP_UNITS_PER_SLOT - p.inFlight.size) : 0;
+      free += room;
+      if (room > 0) seats.push(p.view.seatId);
+    }
     const max = Math.min(free, GROUP_LEASE_UNITS_MAX, GROUP_OUTBOX_ENTRIES_MAX - this.waiting.size);
     if (max <= 0) return;
     this.leasing = true;
     void this.options.api
-      .lease(this.options.groupId, max)
+      .lease(this.options.groupId, max, seats)
       .then(async (r) => {
         if (r.retryAfterMs !== undefined && r.leases.length === 0) this.leaseNotBefore = Date.now() + r.retryAfterMs;
         const unplaced: number[] = [];

@@ -108,8 +108,14 @@ export type Seat = z.output<typeof SeatSchema>;
 export const SignalRequestSchema = z.strictObject({ sdp: z.string().min(1).max(GROUP_SDP_CHARS_MAX) });
 export const SignalSchema = z.object({ sdp: z.string() });
 
-/** The host asks for up to `max` units for the group's peers. */
-export const GroupLeaseRequestSchema = z.strictObject({ max: z.int().min(1).max(GROUP_LEASE_UNITS_MAX).default(1) });
+/**
+ * The host asks for up to `max` units for the group's peers; with `seats`, only for those
+ * seats (the peers connected to it and ready), so no unit goes to a peer it cannot reach.
+ */
+export const GroupLeaseRequestSchema = z.strictObject({
+  max: z.int().min(1).max(GROUP_LEASE_UNITS_MAX).default(1),
+  seats: z.array(z.int().positive()).min(1).max(GROUP_SEATS_MAX).optional(),
+});
 /** A group lease: each unit leased to one peer (its seat), for the host to hand over. */
 export const GroupLeaseResponseSchema = z.object({
   leases: z.array(LeaseSchema.extend({ seatId: z.int() })),

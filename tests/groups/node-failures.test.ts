@@ -97,8 +97,8 @@ describe('a host that cheats', () => {
     const { events } = await w.startHost('groups', hostV.token, group, {
       wrap: (api): HostApi => ({
         ...api,
-        lease: async (groupId, max) => {
-          const r = await api.lease(groupId, max);
+        lease: async (groupId, max, seats) => {
+          const r = await api.lease(groupId, max, seats);
           return { ...r, leases: r.leases.map((l) => ({ ...l, input: bytesToBase64(base64ToBytes(l.input).map((b, i, arr) => (i === arr.length - 1 ? b ^ 0x01 : b))) })) };
         },
       }),
@@ -153,7 +153,8 @@ describe('peers and hosts that leave', () => {
     const [a, b] = [await w.volunteer(), await w.volunteer()];
     const pa = w.startPeer(a.token, group.invite);
     const pb = w.startPeer(b.token, group.invite);
-    await expect.poll(() => pa.events.some((e) => e.type === 'unit_started') && pb.events.some((e) => e.type === 'unit_started'), poll).toBe(true);
+    const started = () => [pa, pb].map((p) => p.events.some((e) => e.type === 'unit_started'));
+    await expect.poll(started, { ...poll, message: () => JSON.stringify({ host: host.peerViews, a: pa.events.map((e) => e.type), b: pb.events.map((e) => e.type) }) }).toEqual([true, true]);
     await host.stop();
     const [oa, ob] = await Promise.all([pa.outcome, pb.outcome]);
     expect(oa).toMatchObject({ kind: 'fallback', reason: 'host_left' });
