@@ -8,22 +8,14 @@
  * than one for all: a ledger hold is posted once (a partial post releases the rest), and
  * seats are charged one by one over the group's life.
  */
-import { GROUP_TTL_MS_MAX } from '../../shared/groups/schemas.ts';
-import { PRICE_MINOR_PER_POINT } from '../../shared/limits.ts';
+import { GROUP_SEAT_PRICE_MINOR, GROUP_TTL_MS_MAX } from '../../shared/groups/schemas.ts';
+export { GROUP_SEAT_PRICE_MINOR };
 import type { Op } from '../db/prepared.ts';
 import { ACCOUNTS } from '../ledger/accounts.ts';
 import { createTransfersOp } from '../ledger/transfers.ts';
 import type { TransferSpec, TransferStatus } from '../ledger/types.ts';
 import { ensureCustomerAccountOp } from '../jobs/billing.ts';
 
-/**
- * Price of one seat, minor units: a seat is one device running the customer's own job for up
- * to the group's life, which the operator does not pay volunteers for; what the operator
- * sells is the coordination (leases, validation, the server's checks). Priced as 100 points
- * of work, what one device computes in a few minutes, so a pool of a classroom costs about
- * as much as a small job run by volunteers.
- */
-export const GROUP_SEAT_PRICE_MINOR = 100 * PRICE_MINOR_PER_POINT;
 /**
  * How long a seat hold outlives its group's expiry: the sweep (edge/main.ts, every few
  * seconds) releases the rest at expiry; this grace only matters if no node sweeps for a day.

@@ -100,6 +100,10 @@ describe.each(dialects)('groups on %s', (dialect) => {
       expect(await ledgerOf(w.store).transfer(ids.seat(a.id))).toBeDefined();
       expect(await ledgerOf(w.store).transfer(ids.seat(b.id))).toBeUndefined();
       expect((await ledgerOf(w.store).transfer(ids.seat(c.id))) !== undefined).toBe(billing === 'seat');
+      // The job's invoice shows the pool's seat charges.
+      expect((await cust.api.jobInvoice(cust.jobId)).pools).toEqual([
+        { groupId: pool.body.groupId, billing, seats: 4, seatsCharged: expected, seatPriceMinor: GROUP_SEAT_PRICE_MINOR, amountMinor: expected * GROUP_SEAT_PRICE_MINOR, open: false },
+      ]);
     });
   }
 

@@ -7,6 +7,7 @@
  * idempotency). Also the customer's balance, trial credit and top-ups.
  */
 import { sql, type Transaction } from 'kysely';
+import { GROUP_SEAT_PRICE_MINOR } from '../../shared/groups/schemas.ts';
 import type { Invoice } from '../../shared/api/schemas.ts';
 import { JOB_HOLD_TIMEOUT_MS, PRICE_MINOR_PER_POINT } from '../../shared/limits.ts';
 import type { Store } from '../db/index.ts';
@@ -173,6 +174,13 @@ export async function jobInvoice(store: Store, job: JobRow): Promise<Invoice> {
     const points = picked.reduce((s, r) => s + Number(r.points ?? 0), 0);
     return { state, units: picked.reduce((s, r) => s + Number(r.units), 0), points, amountMinor: state === 'valid' ? validCharge : 0 };
   };
+  const pools = await store.db
+    .selectFrom('groups')
+    .select(['id', 'billing', 'seats', 'charged', 'closed_at'])
+    .where('job_id', '=', job.id)
+    .where('kind', '=', 'pool')
+    .orderBy('created_at')
+    .execute();
   const ledger = ledgerOf(store);
   const ids = jobTransferIds(job.id);
   const [hold, charge, release, late] = await Promise.all([ledger.transfer(ids.hold), ledger.transfer(ids.charge), ledger.transfer(ids.release), ledger.transfer(ids.late)]);
@@ -197,5 +205,14 @@ export async function jobInvoice(store: Store, job: JobRow): Promise<Invoice> {
     releasedMinor: hold && hold.state !== 'pending' ? heldMinor - (charge?.amount ?? 0) : 0,
     lines: [line('valid', ['valid']), line('failed', ['failed']), line('cancelled', ['cancelled']), line('open', ['queued', 'in_progress'])],
     settledAt: settled ? new Date(settled.createdAt).toISOString() : null,
+    pools: pools.map((g) => ({
+      groupId: g.id,
+      billing: g.billing ?? 'seat',
+      seats: Number(g.seats),
+      seatsCharged: Number(g.charged),
+      seatPriceMinor: GROUP_SEAT_PRICE_MINOR,
+      amountMinor: Number(g.charged) * GROUP_SEAT_PRICE_MINOR,
+      open: g.closed_at === null,
+    })),
   };
 }

@@ -340,6 +340,24 @@ export const InvoiceSchema = z.object({
     }),
   ),
   settledAt: z.string().nullable(),
+  /**
+   * The job's private pools (issue 16), billed apart from its units: seats bought, seats
+   * charged so far (per approved seat or per reception notice) at the seat price; `open`
+   * while the pool runs (the rest of its seats held, released when it ends).
+   */
+  pools: z
+    .array(
+      z.object({
+        groupId: z.string(),
+        billing: z.enum(['seat', 'notice']),
+        seats: z.int(),
+        seatsCharged: z.int(),
+        seatPriceMinor: z.int(),
+        amountMinor: z.int(),
+        open: z.boolean(),
+      }),
+    )
+    .default([]),
 });
 export type Invoice = z.output<typeof InvoiceSchema>;
 

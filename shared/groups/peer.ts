@@ -76,6 +76,8 @@ export class GroupPeer {
   private silenceTimer: ReturnType<typeof setInterval> | undefined;
   private readonly abort = new AbortController();
   private lastSend: Promise<void> = Promise.resolve();
+  /** Decline or Stop pressed before the seat claim answered: acted on when it does. */
+  private exitRequested: 'declined' | 'stopped' | undefined;
 
   constructor(private readonly options: GroupPeerOptions) {
     this.idle = [...options.executors];
@@ -94,6 +96,13 @@ export class GroupPeer {
     const seat = await seats.claim(options.invite, this.key.publicKey);
     this.seat = seat;
     options.onEvent?.({ type: 'seat', seat });
+    const early = this.exitRequested;
+    if (early) {
+      // Declined or stopped while the claim was on its way: the seat goes back at once, unbilled.
+      this.done = true;
+      await seats.decline(seat.groupId).catch(() => undefined);
+      return { kind: early };
+    }
     const outcome = new Promise<PeerOutcome>((resolve) => (this.finish = resolve));
     void this.connect(seat, started).catch((err: unknown) => void this.fallback('connect_timeout', describe(err)));
     return outcome;
@@ -268,7 +277,8 @@ export class GroupPeer {
 
   /** The peer declines (busy): before the kernel arrived the seat goes back unbilled; after, it leaves the group. */
   async decline(): Promise<void> {
-    if (this.done || !this.seat) return;
+    if (this.done) return;
+    if (!this.seat) return void (this.exitRequested ??= 'declined');
     this.send({ t: 'bye', reason: 'declined' });
     const groupId = this.seat.groupId;
     this.teardown();
@@ -277,13 +287,18 @@ export class GroupPeer {
     this.finish?.({ kind: 'declined' });
   }
 
-  /** Stops computing for the group (the page's Stop): units in progress are cancelled and released. */
+  /**
+   * Stops computing for the group (the page's Stop): units in progress are cancelled and
+   * released; a seat that never received the kernel goes back unbilled, as a decline.
+   */
   async stop(): Promise<void> {
-    if (this.done || !this.seat) return;
+    if (this.done) return;
+    if (!this.seat) return void (this.exitRequested ??= 'stopped');
     this.send({ t: 'bye', reason: 'stopped' });
     const groupId = this.seat.groupId;
     this.teardown();
     if (this.noticed) await this.options.seats.leave(groupId).catch(() => undefined);
+    else await this.options.seats.decline(groupId).catch(() => undefined);
     this.finish?.({ kind: 'stopped' });
   }
 

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { LeaseSchema, SubmitResultsAnswerSchema } from '../api/schemas.ts';
-import { UNIT_OUTPUT_BYTES_MAX } from '../limits.ts';
+import { PRICE_MINOR_PER_POINT, UNIT_OUTPUT_BYTES_MAX } from '../limits.ts';
 
 /**
  * Seats of one group: a classroom or an office floor. A host browser keeps one data channel
@@ -26,6 +26,14 @@ export const GROUP_TTL_MS_MAX = 2 * 24 * 3_600_000;
  * every candidate; Chromium's with one data channel and a few dozen candidates is 2–6 KB.
  */
 export const GROUP_SDP_CHARS_MAX = 16_384;
+/**
+ * Price of one seat, minor units: a seat is one device running the customer's own job for up
+ * to the group's life, which the operator does not pay volunteers for; what the operator
+ * sells is the coordination (leases, validation, the server's checks). Priced as 100 points
+ * of work, what one device computes in a few minutes, so a pool of a classroom costs about
+ * as much as a small job run by volunteers.
+ */
+export const GROUP_SEAT_PRICE_MINOR = 100 * PRICE_MINOR_PER_POINT;
 /** Units one group lease hands out: a batch the group can work through without the server for a while. */
 export const GROUP_LEASE_UNITS_MAX = 64;
 /**

@@ -21,7 +21,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApiClient } from '../../shared/api/client.ts';
 import { hostApi } from '../../shared/groups/client.ts';
 import { GROUP_CONNECT_TIMEOUT_MS } from '../../shared/groups/protocol.ts';
-import { GROUP_SEAT_PRICE_MINOR } from '../../edge/groups/billing.ts';
+import { GROUP_SEAT_PRICE_MINOR } from '../../shared/groups/schemas.ts';
 import { topUpForTests } from '../../edge/testing.ts';
 import { launchChromium, newIceFailingContext, newWebRtcContext, spawnWorker, startServer, topUpCustomerPage, UI_STATE_MS_MAX, type RunningServer } from './harness.ts';
 
@@ -308,6 +308,10 @@ describe('groups in Chromium', () => {
     await expect.poll(async () => (await customer.balance()).balanceMinor, ui).toBe(before.balanceMinor - invoice.chargedMinor - 3 * GROUP_SEAT_PRICE_MINOR);
     expect((await customer.balance()).heldMinor).toBe(0);
     expect(Number(await customerPage.getByTestId('invoice-charged').getAttribute('data-minor'))).toBe(invoice.chargedMinor);
+    // The invoice shows the seat charges: three notices at the seat price, the pool closed.
+    expect(invoice.pools).toEqual([expect.objectContaining({ billing: 'notice', seats: 3, seatsCharged: 3, amountMinor: 3 * GROUP_SEAT_PRICE_MINOR, open: false })]);
+    await customerPage.reload();
+    await expect.poll(() => customerPage.getByTestId('invoice-pool').getAttribute('data-seats-charged'), ui).toBe('3');
     // A pool is the customer's own compute: its devices earn nothing for it.
     expect(await Promise.all(peers.map(({ page }) => pointsOf(page)))).toEqual(pointsBefore);
     expect(customerErrors).toEqual([]);

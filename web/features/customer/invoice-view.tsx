@@ -44,10 +44,22 @@ export function InvoiceView({ invoice }: { invoice: Invoice }) {
               <td>{money(l.amountMinor)}</td>
             </tr>
           ))}
+          {invoice.pools.map((p) => (
+            <tr key={p.groupId} data-testid="invoice-pool" data-seats-charged={p.seatsCharged} data-minor={p.amountMinor}>
+              <th scope="row">
+                Private pool seats: {p.seatsCharged} of {p.seats} charged {p.billing === 'notice' ? 'per reception notice' : 'per approved seat'}
+                {p.open ? ' (pool open; the rest of its seats are held)' : ''}
+              </th>
+              <td>–</td>
+              <td>–</td>
+              <td>{money(p.amountMinor)}</td>
+            </tr>
+          ))}
         </tbody>
       </table>
       <p class="small muted">
         Amount = points × quorum {invoice.quorum} × {money(invoice.pricePerPointMinor)} per point.
+        {invoice.pools.length > 0 && ` Pool seats are ${money(invoice.pools[0]!.seatPriceMinor)} each, billed apart from the units.`}
       </p>
       <dl class="facts">
         <div>

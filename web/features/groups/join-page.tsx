@@ -73,8 +73,6 @@ export function JoinPage() {
   const peer = useRef<GroupPeer>();
   const executors = useRef<WorkerExecutor[]>([]);
   const joinedWith = useRef<{ invite: string; workers: number }>();
-  // Decline pressed while the claim was on its way: the seat is given back as soon as it is known.
-  const declinePending = useRef(false);
 
   const active = ACTIVE_PHASES.has(view.phase);
 
@@ -121,7 +119,6 @@ export function JoinPage() {
       onEvent: (event) => {
         if (peer.current !== p) return;
         dispatch({ type: 'event', event });
-        if (event.type === 'seat' && declinePending.current) void p.decline();
       },
     });
     peer.current = p;
@@ -148,7 +145,6 @@ export function JoinPage() {
   function join(): void {
     if (!chosen || n === undefined || active) return;
     joinedWith.current = { invite: chosen, workers: n };
-    declinePending.current = false;
     setIdentityError(undefined);
     dispatch({ type: 'join' });
     setJoining(true);
@@ -156,8 +152,8 @@ export function JoinPage() {
 
   function decline(): void {
     if (view.phase === 'idle') return dispatch({ type: 'decline-unjoined' });
-    if (peer.current && view.phase === 'claiming') declinePending.current = true;
-    else if (peer.current) void peer.current.decline();
+    // While the claim is on its way, the peer gives the seat back as soon as it has it.
+    if (peer.current) void peer.current.decline();
     else {
       // Declined while the identity was being set up: nothing was claimed.
       setJoining(false);
