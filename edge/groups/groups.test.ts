@@ -12,7 +12,7 @@ import { ledgerOf } from '../ledger/ledger.ts';
 import { closeDialectApps, snapshot, testDialects } from '../testing.ts';
 import { GROUP_SEAT_PRICE_MINOR, groupTransferIds } from './billing.ts';
 import { sweepGroups } from './groups.ts';
-import { groupWorld } from './testing.ts';
+import { groupWorld, peerKeys } from './testing.ts';
 
 const dialects = await testDialects('groups');
 afterEach(closeDialectApps);
@@ -30,7 +30,11 @@ describe.each(dialects)('groups on %s', (dialect) => {
     const seatA = await w.call('POST', '/api/seats', a.token, { invite: g.body.invite, publicKey: a.keys.publicKey });
     expect(seatA.status).toBe(200);
     expect(seatA.body.kernel.sha256).toBe(kernel.sha256);
-    expect((await w.call('POST', '/api/seats', a.token, { invite: g.body.invite, publicKey: a.keys.publicKey })).body.seatId).toBe(seatA.body.seatId);
+    // The same volunteer again (a reloaded page, with a new key): the same seat, now with that key.
+    const reloaded = peerKeys();
+    expect((await w.call('POST', '/api/seats', a.token, { invite: g.body.invite, publicKey: reloaded.publicKey })).body.seatId).toBe(seatA.body.seatId);
+    expect((await w.store.db.selectFrom('group_seats').select('public_key').where('volunteer_id', '=', a.id).executeTakeFirstOrThrow()).public_key).toBe(reloaded.publicKey);
+    expect((await w.call('GET', `/api/groups/${g.body.groupId}`, host.token)).body.seatsLeft).toBe(1);
     expect((await w.call('POST', '/api/seats', b.token, { invite: g.body.invite, publicKey: b.keys.publicKey })).status).toBe(200);
     const before = await snapshot(w.store);
     const full = await w.call('POST', '/api/seats', c.token, { invite: g.body.invite, publicKey: c.keys.publicKey });

@@ -160,8 +160,10 @@ export function importPeerKey(key: string) {
 /**
  * `volunteerId` claims a seat with an invite code, from network `origin` (kept on the seat:
  * whether trial-only work pays the peer depends on it, edge/coordinator/funding.ts). A
- * volunteer with a seat already gets the same seat back (its key and origin are not
- * replaced: the key signs its results); one that declined takes a seat again if one is left.
+ * volunteer with a seat already gets the same seat back with the key it sends now (a
+ * reloaded page made a new non-extractable key: the old one is gone with the page, so
+ * results it signed and the host still holds no longer verify); its first origin stays.
+ * One that declined takes a seat again if one is left.
  */
 export async function claimSeat(store: Store, registry: KernelRegistry, volunteerId: string, invite: string, publicKey: string, origin: string | null, now: number): Promise<GroupAnswer<Seat>> {
   if (!importPeerKey(publicKey)) return refuse('key_invalid', 'publicKey is not a raw Ed25519 public key');
@@ -175,7 +177,10 @@ export async function claimSeat(store: Store, registry: KernelRegistry, voluntee
     if (!kernel) return refuse('kernel_unknown', `kernel ${g.kernel_id}@${g.kernel_version} is no longer offered here`);
     const seat = (seatId: number): GroupAnswer<Seat> => ok({ groupId: g.id, seatId, kernel: kernelOf(kernel), expiresAt: g.expires_at });
     const mine = await trx.selectFrom('group_seats').select(['id', 'state']).where('group_id', '=', g.id).where('volunteer_id', '=', volunteerId).executeTakeFirst();
-    if (mine?.state === 'claimed') return seat(Number(mine.id));
+    if (mine?.state === 'claimed') {
+      await trx.updateTable('group_seats').set({ public_key: publicKey }).where('id', '=', mine.id).execute();
+      return seat(Number(mine.id));
+    }
     // Guarded in the statement too: the count never goes below zero, whatever the isolation.
     const taken = await trx.updateTable('groups').set((eb) => ({ seats_left: eb('seats_left', '-', 1) })).where('id', '=', g.id).where('seats_left', '>', 0).executeTakeFirst();
     if (Number(taken.numUpdatedRows) === 0) return refuse('group_full', `group ${g.id} has no seats left`);

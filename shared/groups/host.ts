@@ -157,7 +157,9 @@ export class GroupHost {
         continue;
       }
       const live = peer && (peer.view.state === 'connecting' || peer.view.state === 'kernel' || peer.view.state === 'ready');
-      if (!live && !status.closed && (this.offers.get(s.seatId) ?? 0) < GROUP_OFFERS_PER_SEAT_MAX && (!peer || peer.view.state === 'gone' || peer.view.state === 'failed')) {
+      // A seat is offered a channel when new, and again when its connection never opened; a
+      // peer that was connected and went away has fallen back to the server (or closed).
+      if (!live && !status.closed && (this.offers.get(s.seatId) ?? 0) < GROUP_OFFERS_PER_SEAT_MAX && (!peer || peer.view.state === 'failed')) {
         this.offers.set(s.seatId, (this.offers.get(s.seatId) ?? 0) + 1);
         void this.connect(s.seatId);
       }

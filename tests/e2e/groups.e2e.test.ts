@@ -16,114 +16,16 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApiClient } from '../../shared/api/client.ts';
 import { hostApi } from '../../shared/groups/client.ts';
 import { GROUP_CONNECT_TIMEOUT_MS } from '../../shared/groups/protocol.ts';
 import { GROUP_SEAT_PRICE_MINOR } from '../../shared/groups/schemas.ts';
-import { topUpForTests } from '../../edge/testing.ts';
-import { launchChromium, newIceFailingContext, newWebRtcContext, spawnWorker, startServer, topUpCustomerPage, UI_STATE_MS_MAX, type RunningServer } from './harness.ts';
+import { spawnWorker, topUpCustomerPage } from './harness.ts';
+import { apiCustomer, closeGroup, createGroup, FALLBACK_SLACK_MS, g, JOB_DONE_MS_MAX, KERNEL_READY_MS_MAX, leave, newPage, openInvite, peerRows, pointsOf, SMALL_JOB, ui, useGroupsE2E, volunteerTokenOf } from './groups-harness.ts';
 
-/** How long a job computed by a group (and its quorum partner) may take. */
-const JOB_DONE_MS_MAX = 60_000;
-/** How long a peer may take from Join to the kernel (claim, offer, answer, ICE, the bytes). */
-const KERNEL_READY_MS_MAX = 20_000;
-/** Beyond the connect timeout, for the fallback to be noticed, the seat declined and the page updated. */
-const FALLBACK_SLACK_MS = 5_000;
-const ui = { timeout: UI_STATE_MS_MAX, interval: 100 };
-/** A Lorenz-96 job of six small units. */
-const SMALL_JOB = { kind: 'lorenz96', params: { n: 24, steps: 300, snapEvery: 100, members: 12, membersPerUnit: 2, seed: 5 } } as const;
-
-let server: RunningServer;
-let browser: Browser;
-const cleanups: (() => unknown)[] = [];
-
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchChromium({ webrtc: true });
-});
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
-  await browser?.close();
-  await server?.stop();
-});
-
-/** A paying customer through the API (its jobs pay the volunteers of this one-network machine). */
-async function apiCustomer() {
-  const { apiKey } = await createApiClient({ baseUrl: server.url }).createCustomer('Groups E2E');
-  const api = createApiClient({ baseUrl: server.url, token: apiKey });
-  await topUpForTests(api);
-  return api;
-}
-
-/** A page in a new context: `webrtc` contexts gather loopback candidates, `ice-fails` ones none. Page errors fail the test at its end. */
-async function newPage(kind: 'webrtc' | 'ice-fails'): Promise<{ page: Page; errors: string[]; requests: string[] }> {
-  const context = kind === 'webrtc' ? await newWebRtcContext(browser) : await newIceFailingContext(browser);
-  const page = await context.newPage();
-  const errors: string[] = [];
-  const requests: string[] = [];
-  page.on('pageerror', (err) => errors.push(String(err)));
-  page.on('request', (r) => requests.push(`${r.method()} ${new URL(r.url()).pathname}`));
-  return { page, errors, requests };
-}
-
-/** The volunteer token this page's browser keeps (IndexedDB `identity` / `volunteer`). */
-function volunteerTokenOf(page: Page): Promise<string> {
-  return page.evaluate(
-    () =>
-      new Promise<string>((resolve, reject) => {
-        const open = indexedDB.open('sparecycles');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const req = open.result.transaction('identity').objectStore('identity').get('volunteer');
-          req.onsuccess = () => {
-            open.result.close();
-            resolve((req.result as { token: string }).token);
-          };
-          req.onerror = () => reject(req.error);
-        };
-      }),
-  );
-}
-
-const pointsOf = async (page: Page) => (await createApiClient({ baseUrl: server.url, token: await volunteerTokenOf(page) }).me()).points;
-
-/** Creates a group of `seats` on the host's volunteer page; its invite link and id. */
-async function createGroup(host: Page, seats: number): Promise<{ link: string; groupId: string }> {
-  await host.getByTestId('group-seats').fill(String(seats));
-  await expect.poll(() => host.getByTestId('group-create').isEnabled(), ui).toBe(true);
-  await host.getByTestId('group-create').click();
-  const link = host.getByTestId('group-invite-link');
-  await expect.poll(() => link.count(), ui).toBe(1);
-  const href = (await link.getAttribute('href'))!;
-  expect(href).toMatch(new RegExp(`^${server.url}/join#[A-Za-z0-9_-]{43}$`));
-  expect(await host.getByTestId('group-invite-code').textContent()).toBe(href.split('#')[1]);
-  return { link: href, groupId: (await host.getByTestId('group-panel').getAttribute('data-group'))! };
-}
-
-/** Closes the host's group and comes back to its form. */
-async function closeGroup(host: Page): Promise<void> {
-  await host.getByTestId('group-close').click();
-  await expect.poll(() => host.getByTestId('group-panel').getAttribute('data-state'), ui).toBe('closed');
-  await host.getByTestId('group-another').click();
-  await expect.poll(() => host.getByTestId('group-create').count(), ui).toBe(1);
-}
-
-/** Opens (or re-opens, by its fragment) an invite on a peer page: the join page, idle. */
-async function openInvite(page: Page, link: string): Promise<void> {
-  await page.goto(link);
-  await expect.poll(() => page.getByTestId('join-button').textContent(), ui).toBe('Join');
-}
-
-/** Presses Leave and waits for the session to end. */
-async function leave(page: Page): Promise<void> {
-  await page.getByTestId('leave-button').click();
-  await expect.poll(() => page.getByTestId('join-state').getAttribute('data-state'), ui).toBe('stopped');
-}
-
-const peerRows = (host: Page) =>
-  host.getByTestId('group-peer-row').evaluateAll((rows) => rows.map((r) => ({ state: r.dataset.state, units: Number(r.dataset.units), kernelBytes: Number(r.dataset.kernelBytes) })));
+useGroupsE2E();
 
 describe('groups in Chromium', () => {
   let host: Page;
@@ -140,8 +42,8 @@ describe('groups in Chromium', () => {
 
   beforeAll(async () => {
     ({ page: host, errors: hostErrors } = await newPage('webrtc'));
-    await host.goto(`${server.url}/volunteer`);
-    const { kernels } = await createApiClient({ baseUrl: server.url }).kernels();
+    await host.goto(`${g.server.url}/volunteer`);
+    const { kernels } = await createApiClient({ baseUrl: g.server.url }).kernels();
     kernelBytes = kernels.find((k) => k.id === 'lorenz96')!.bytes;
   });
 
@@ -164,8 +66,8 @@ describe('groups in Chromium', () => {
     const customer = await apiCustomer();
     const job = await customer.createJob(SMALL_JOB);
     // The quorum partner comes from outside the group: a Node volunteer working with the server.
-    const partner = spawnWorker(['--server', server.url, '--threads', '1', '--identity', join(mkdtempSync(join(tmpdir(), 'group-partner-')), 'id.json')]);
-    cleanups.push(() => partner.child.kill('SIGTERM'));
+    const partner = spawnWorker(['--server', g.server.url, '--threads', '1', '--identity', join(mkdtempSync(join(tmpdir(), 'group-partner-')), 'id.json')]);
+    g.cleanups.push(() => partner.child.kill('SIGTERM'));
 
     await expect.poll(async () => (await customer.job(job.id)).status, { timeout: JOB_DONE_MS_MAX, interval: 250 }).toBe('completed');
     partner.child.kill('SIGTERM');
@@ -199,7 +101,7 @@ describe('groups in Chromium', () => {
     const polls = Number(await host.getByTestId('group-seats-left').getAttribute('data-polls'));
     await expect.poll(async () => Number(await host.getByTestId('group-seats-left').getAttribute('data-polls')), ui).toBeGreaterThanOrEqual(polls + 2);
     expect(await host.getByTestId('group-seats-left').getAttribute('data-left')).toBe('1');
-    const status = await hostApi('groups', { baseUrl: server.url, token: await volunteerTokenOf(host) }).status(groupId);
+    const status = await hostApi('groups', { baseUrl: g.server.url, token: await volunteerTokenOf(host) }).status(groupId);
     expect(status).toMatchObject({ seatsLeft: 1, peers: [] });
     expect(peer.page.workers()).toHaveLength(0);
     // Not even an identity was made: the page asked the server for nothing of its own (the
@@ -230,7 +132,7 @@ describe('groups in Chromium', () => {
   it('a peer whose ICE fails falls back to the server within the timeout, its seat given back (must show 9)', async () => {
     const customer = await apiCustomer();
     const job = await customer.createJob(SMALL_JOB);
-    cleanups.push(() => customer.cancelJob(job.id));
+    g.cleanups.push(() => customer.cancelJob(job.id));
     const { link, groupId } = await createGroup(host, 1);
     const peer = await newPage('ice-fails');
     await openInvite(peer.page, link);
@@ -241,7 +143,7 @@ describe('groups in Chromium', () => {
     expect(await peer.page.getByTestId('join-state').getAttribute('data-fallback')).toBe('connect_timeout');
     expect(await peer.page.getByTestId('join-state').textContent()).toContain('The host could not be reached: this tab now works with the server directly');
     // Declined, not received: the seat is back and nothing is billed for it.
-    const status = await hostApi('groups', { baseUrl: server.url, token: await volunteerTokenOf(host) }).status(groupId);
+    const status = await hostApi('groups', { baseUrl: g.server.url, token: await volunteerTokenOf(host) }).status(groupId);
     expect(status).toMatchObject({ seatsLeft: 1, peers: [{ state: 'declined', received: false }] });
     // It goes on with the server directly, and computes.
     await expect.poll(async () => Number(await peer.page.getByTestId('join-direct-units').getAttribute('data-units')), { timeout: JOB_DONE_MS_MAX, interval: 250 }).toBeGreaterThan(0);
@@ -255,18 +157,18 @@ describe('groups in Chromium', () => {
 
   it('a private pool: three of the customer’s browsers compute its job between lease and upload, billed per notice (must show 10)', async () => {
     const { page: customerPage, errors: customerErrors, requests: customerRequests } = await newPage('webrtc');
-    await customerPage.goto(`${server.url}/customer`);
+    await customerPage.goto(`${g.server.url}/customer`);
     await customerPage.getByTestId('customer-name').fill('Pool Lab');
     await customerPage.getByTestId('create-customer').click();
     await expect.poll(() => customerPage.getByTestId('api-key').textContent(), ui).toMatch(/^c_/);
-    await topUpCustomerPage(customerPage, server.url);
+    await topUpCustomerPage(customerPage, g.server.url);
     const apiKey = (await customerPage.getByTestId('api-key').textContent())!.trim();
-    const customer = createApiClient({ baseUrl: server.url, token: apiKey });
+    const customer = createApiClient({ baseUrl: g.server.url, token: apiKey });
     const job = await customer.createJob(SMALL_JOB);
     const before = await customer.balance();
     const pointsBefore = await Promise.all(peers.map(({ page }) => pointsOf(page)));
 
-    await customerPage.goto(`${server.url}/customer/jobs/${job.id}`);
+    await customerPage.goto(`${g.server.url}/customer/jobs/${job.id}`);
     await expect.poll(() => customerPage.getByTestId('pool-quorum').locator('option[value="1"]').count(), ui).toBe(1);
     expect(await customerPage.getByTestId('pool-no-points').textContent()).toContain('earns no points');
     await customerPage.getByTestId('pool-seats').fill('3');

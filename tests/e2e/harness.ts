@@ -93,20 +93,22 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
  * 16); their contexts must come from {@link newWebRtcContext} as well.
  */
 export function launchChromium(options: { webrtc?: boolean } = {}): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-      ...(options.webrtc ? ['--allow-loopback-in-peer-connection'] : []),
-    ],
-  });
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: chromiumArgs(options) });
+}
+
+/** The command line of every Chromium the suites start (`webrtc`: loopback peer connections too). */
+export function chromiumArgs(options: { webrtc?: boolean } = {}): string[] {
+  return [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-quic',
+    ...(options.webrtc ? ['--allow-loopback-in-peer-connection'] : []),
+  ];
 }
 
 /**
