@@ -9,6 +9,7 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { CUSTOMER_TRIAL_CREDIT_MINOR } from '../shared/limits.ts';
+import type { IceServer } from '../shared/groups/schemas.ts';
 import { accountRoutes } from './accounts/accounts.routes.ts';
 import { creditRoutes } from './accounts/credits.routes.ts';
 import type { Store } from './db/index.ts';
@@ -58,6 +59,8 @@ export interface AppOptions {
   trustRule?: 'trust' | 'peers';
   /** Trial credit of a new customer account, minor units (`TRIAL_CREDIT_MINOR`). @default CUSTOMER_TRIAL_CREDIT_MINOR */
   trialCreditMinor?: number;
+  /** STUN/TURN servers for groups (`GROUP_ICE_SERVERS`). @default none */
+  groupIceServers?: readonly IceServer[];
   /** How long a request waits for the server's run of a unit (tests: longer). @default VERIFY_INLINE_WAIT_MS */
   verifyInlineWaitMs?: number;
 }
@@ -103,7 +106,7 @@ export function createEdge(options: AppOptions) {
   const coordinator = createCoordinator({ store, kernels, jobs: jobsPort, random, now, ...(options.verifyPool ? { pool: options.verifyPool } : {}), ...(options.nodeId ? { nodeId: options.nodeId } : {}), rule: options.trustRule ?? 'trust', ...(options.verifyInlineWaitMs ? { inlineWaitMs: options.verifyInlineWaitMs } : {}) });
   const trustedProxies = options.trustedProxies ?? new Set<string>();
   const trialCreditMinor = options.trialCreditMinor ?? CUSTOMER_TRIAL_CREDIT_MINOR;
-  const deps: AppDeps = { store, kernels, now, payments: options.payments ?? createSimulatedPayments(), random, coordinator, trustedProxies, trialCreditMinor };
+  const deps: AppDeps = { store, kernels, now, payments: options.payments ?? createSimulatedPayments(), random, coordinator, trustedProxies, trialCreditMinor, groupIceServers: options.groupIceServers ?? [] };
   const app = new Hono();
   app.onError(onError);
   // X-Frame-Options says what CSP frame-ancestors 'none' says, for browsers that only read the older header.

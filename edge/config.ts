@@ -2,6 +2,7 @@
  * @module Configuration from environment variables (documented in README.md).
  */
 import { join } from 'node:path';
+import { IceServersSchema, type IceServer } from '../shared/groups/schemas.ts';
 import { CUSTOMER_TOPUP_MINOR_MAX, CUSTOMER_TRIAL_CREDIT_MINOR } from '../shared/limits.ts';
 import { parseTrustedProxies } from './http/origin.ts';
 import type { ReceptionRoleConfig } from './reception/roles.ts';
@@ -25,6 +26,22 @@ export interface EdgeConfig extends ReceptionRoleConfig {
   trustedProxies: ReadonlySet<string>;
   /** Trial credit of a new customer account, minor units (`TRIAL_CREDIT_MINOR`; 0 turns it off). */
   trialCreditMinor: number;
+  /** STUN/TURN servers for groups' peer connections (`GROUP_ICE_SERVERS`, a JSON array of RTCIceServer); none by default. */
+  groupIceServers: IceServer[];
+}
+
+/** Parses `GROUP_ICE_SERVERS` (a JSON array such as `[{"urls":"stun:stun.example:3478"}]`); throws a readable error on anything else. */
+export function parseIceServers(value: string | undefined): IceServer[] {
+  if (!value?.trim()) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new Error(`GROUP_ICE_SERVERS must be a JSON array of {"urls": "stun:…" | "turn:…", "username"?, "credential"?}, got '${value.slice(0, 80)}'`);
+  }
+  const r = IceServersSchema.safeParse(parsed);
+  if (!r.success) throw new Error(`GROUP_ICE_SERVERS: ${r.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ')}`);
+  return r.data;
 }
 
 /** Parses `APP_ORIGINS` (comma-separated origins such as `https://app.example`); throws on anything else. */
@@ -85,5 +102,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, root = process.
     appOrigins: parseOrigins(env.APP_ORIGINS),
     trustedProxies: parseTrustedProxies(env.TRUST_PROXY),
     trialCreditMinor,
+    groupIceServers: parseIceServers(env.GROUP_ICE_SERVERS),
   };
 }

@@ -7,6 +7,7 @@ import type { Coordinator } from './coordinator/index.ts';
 import type { Store } from './db/index.ts';
 import type { KernelRegistry } from './kernels/registry.ts';
 import type { PaymentProvider } from './shop/payments.ts';
+import type { IceServer } from '../shared/groups/schemas.ts';
 
 /** What every feature's routes are built from. */
 export interface AppDeps {
@@ -24,4 +25,6 @@ export interface AppDeps {
   trustedProxies: ReadonlySet<string>;
   /** Trial credit of a new customer account, minor units (TRIAL_CREDIT_MINOR). */
   trialCreditMinor: number;
+  /** STUN/TURN servers named to groups' hosts and peers (GROUP_ICE_SERVERS); none by default. */
+  groupIceServers: readonly IceServer[];
 }

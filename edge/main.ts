@@ -21,7 +21,7 @@ await seedDemoShop(store, Date.now());
 // One payment provider for the app and the shop's sweeper (the simulator keeps its records in memory).
 const payments = createSimulatedPayments();
 const reception = startReception(config);
-const { app, coordinator } = createEdge({ store, kernels, webDir: config.webDir, payments, reception: reception.mount, trustedProxies: config.trustedProxies, nodeId: config.nodeId, trialCreditMinor: config.trialCreditMinor });
+const { app, coordinator } = createEdge({ store, kernels, webDir: config.webDir, payments, reception: reception.mount, trustedProxies: config.trustedProxies, nodeId: config.nodeId, trialCreditMinor: config.trialCreditMinor, groupIceServers: config.groupIceServers });
 // Units waiting for the server's own run are drained in the background (edge/coordinator/verifier.ts).
 coordinator.verifier.start();
 // Header, request, body-rate and per-origin connection bounds: edge/http/server.ts.

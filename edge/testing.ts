@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import { join } from 'node:path';
 import { createApiClient, type ApiClient } from '../shared/api/client.ts';
 import { CUSTOMER_TOPUP_MINOR_MAX } from '../shared/limits.ts';
-import { createEdge } from './app.ts';
+import { createEdge, type AppOptions } from './app.ts';
 import type { VerifyPool } from './coordinator/verify/index.ts';
 import { openStore, type Store } from './db/index.ts';
 import type { Database } from './db/schema.ts';
@@ -26,6 +26,8 @@ export interface TestAppOptions {
   trustRule?: 'trust' | 'peers';
   /** Trial credit of new customers, minor units. @default CUSTOMER_TRIAL_CREDIT_MINOR */
   trialCreditMinor?: number;
+  /** STUN/TURN servers named to groups (GROUP_ICE_SERVERS). @default none */
+  groupIceServers?: AppOptions['groupIceServers'];
 }
 
 /**
@@ -52,7 +54,7 @@ export async function makeTestApp(url = ':memory:', options: TestAppOptions = {}
   const store = await openStore(url);
   const kernels = await (registry ??= loadKernelRegistry(KERNELS_DIST));
   const clock = { now: 1_800_000_000_000 };
-  const { app, coordinator } = createEdge({ store, kernels, now: () => clock.now, random: options.random, verifyPool: options.verifyPool, trustRule: options.trustRule, trialCreditMinor: options.trialCreditMinor, verifyInlineWaitMs: TEST_VERIFY_INLINE_WAIT_MS });
+  const { app, coordinator } = createEdge({ store, kernels, now: () => clock.now, random: options.random, verifyPool: options.verifyPool, trustRule: options.trustRule, trialCreditMinor: options.trialCreditMinor, groupIceServers: options.groupIceServers, verifyInlineWaitMs: TEST_VERIFY_INLINE_WAIT_MS });
   /** A typed client whose requests go to the app in-process. */
   const client = (token?: string) =>
     createApiClient({ baseUrl: 'http://edge.test', token, fetch: (input, init) => Promise.resolve(app.request(input as string, init)) });

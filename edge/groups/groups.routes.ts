@@ -6,7 +6,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { base64ToBytes } from '../../shared/base64.ts';
-import { ClaimSeatRequestSchema, CreateGroupRequestSchema, CreatePoolRequestSchema, GroupLeaseRequestSchema, GroupReleaseRequestSchema, GroupResultsRequestSchema, SignalRequestSchema } from '../../shared/groups/schemas.ts';
+import { ClaimSeatRequestSchema, CreateGroupRequestSchema, CreatePoolRequestSchema, GroupLeaseRequestSchema, GroupReleaseRequestSchema, GroupResultsRequestSchema, SignalRequestSchema, type IceServer } from '../../shared/groups/schemas.ts';
 import { RESULTS_BATCH_BYTES_MAX } from '../../shared/limits.ts';
 import { requireCustomer, requireVolunteer, type AuthVariables } from '../auth/require.ts';
 import type { Coordinator } from '../coordinator/index.ts';
@@ -71,30 +71,34 @@ export interface GroupDeps {
   now: () => number;
   /** Proxies whose X-Forwarded-For names the client (TRUST_PROXY). */
   trustedProxies: ReadonlySet<string>;
+  /** STUN/TURN servers named to hosts and peers with their group or seat (GROUP_ICE_SERVERS). */
+  groupIceServers: readonly IceServer[];
 }
 
 type Ctx = Context<{ Variables: AuthVariables }>;
 /** The group named in the path (routes mounted under a prefix variable are not typed with it). */
 const groupIdOf = (c: Ctx) => c.req.param('groupId') ?? '';
 
-export function groupRoutes({ store, kernels, coordinator, now, trustedProxies }: GroupDeps) {
+export function groupRoutes({ store, kernels, coordinator, now, trustedProxies, groupIceServers }: GroupDeps) {
+  // What hosts and peers connect with: told with the group (creation, status) and the seat.
+  const withIce = <T extends object>(v: T) => ({ ...v, iceServers: groupIceServers });
   const app = new Hono<{ Variables: AuthVariables }>();
   const volunteer = requireVolunteer(store);
   const customer = requireCustomer(store);
 
   app.post('/api/groups', volunteer, async (c) => {
     const req = await readJson(c, CreateGroupRequestSchema);
-    return c.json(valueOf(await createVolunteerGroup(store, kernels, c.get('volunteerId'), req, now())), 201);
+    return c.json(withIce(valueOf(await createVolunteerGroup(store, kernels, c.get('volunteerId'), req, now()))), 201);
   });
   app.post('/api/pools', customer, async (c) => {
     const req = await readJson(c, CreatePoolRequestSchema);
-    return c.json(valueOf(await createPool(store, kernels, c.get('customerId'), req, now())), 201);
+    return c.json(withIce(valueOf(await createPool(store, kernels, c.get('customerId'), req, now()))), 201);
   });
 
   // The host's operations, the same for a volunteer group and a private pool.
   const hostRoutes = (prefix: '/api/groups' | '/api/pools', auth: typeof volunteer, hostOf: (c: Ctx) => Host) => {
     const base = `${prefix}/:groupId`;
-    app.get(base, auth, async (c) => c.json(valueOf(await groupStatus(store, kernels, hostOf(c), groupIdOf(c), now()))));
+    app.get(base, auth, async (c) => c.json(withIce(valueOf(await groupStatus(store, kernels, hostOf(c), groupIdOf(c), now())))));
     app.delete(base, auth, async (c) => c.json(valueOf(await closeGroup(store, hostOf(c), groupIdOf(c), now()))));
     app.put(`${base}/seats/:seatId/offer`, auth, async (c) => {
       const seatId = idParam(c.req.param('seatId') ?? '', 'seat');
@@ -128,7 +132,7 @@ export function groupRoutes({ store, kernels, coordinator, now, trustedProxies }
   // A peer's own seat: claimed with the invite, then named by its group.
   app.post('/api/seats', volunteer, async (c) => {
     const { invite, publicKey } = await readJson(c, ClaimSeatRequestSchema);
-    return c.json(valueOf(await claimSeat(store, kernels, c.get('volunteerId'), invite, publicKey, clientOrigin(c, trustedProxies) ?? null, now())));
+    return c.json(withIce(valueOf(await claimSeat(store, kernels, c.get('volunteerId'), invite, publicKey, clientOrigin(c, trustedProxies) ?? null, now()))));
   });
   app.post('/api/seats/:groupId/notice', volunteer, async (c) => c.json(valueOf(await sendNotice(store, c.get('volunteerId'), c.req.param('groupId'), now()))));
   app.post('/api/seats/:groupId/leave', volunteer, async (c) => c.json(valueOf(await leaveGroup(store, coordinator, c.get('volunteerId'), c.req.param('groupId'), now()))));

@@ -10,7 +10,12 @@
  */
 import { createHash, createPublicKey, randomBytes } from 'node:crypto';
 import type { Selectable, Transaction } from 'kysely';
-import type { CreatedGroup, CreatePoolRequest, CreateGroupRequest, GroupStatus, Seat } from '../../shared/groups/schemas.ts';
+import type { CreatedGroup as CreatedGroupBody, CreatePoolRequest, CreateGroupRequest, GroupStatus as GroupStatusBody, Seat as SeatBody } from '../../shared/groups/schemas.ts';
+
+// The answers without the deployment's STUN/TURN servers, which the routes add (GROUP_ICE_SERVERS).
+type CreatedGroup = Omit<CreatedGroupBody, 'iceServers'>;
+type Seat = Omit<SeatBody, 'iceServers'>;
+type GroupStatus = Omit<GroupStatusBody, 'iceServers'>;
 import { newId } from '../auth/tokens.ts';
 import type { Store } from '../db/index.ts';
 import { runInOpenTransaction } from '../db/prepared.ts';

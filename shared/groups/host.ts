@@ -72,6 +72,7 @@ export interface GroupHostOptions {
   /** The kernel's bytes as the server serves them (checked against its sha256 by the caller). */
   kernelBytes: () => Promise<Uint8Array>;
   createPeerConnection: PeerConnectionFactory;
+  /** STUN/TURN servers; by default those the server names with the group (GROUP_ICE_SERVERS, none unless set). */
   iceServers?: RTCIceServer[];
   store?: GroupOutboxStore;
   onEvent?: (e: HostEvent) => void;
@@ -107,6 +108,7 @@ export class GroupHost {
   private uploadNotBefore = 0;
   private timers: ReturnType<typeof setInterval>[] = [];
   private pingN = 0;
+  private iceServers: RTCIceServer[] = [];
   private readonly abort = new AbortController();
 
   constructor(private readonly options: GroupHostOptions) {
@@ -150,6 +152,7 @@ export class GroupHost {
       return this.emit({ type: 'error', message: `reading the group failed: ${describe(err)}` });
     }
     this.emit({ type: 'status', status });
+    this.iceServers = this.options.iceServers ?? status.iceServers;
     for (const s of status.peers) {
       const peer = this.peers.get(s.seatId);
       if (s.state === 'declined') {
@@ -169,7 +172,7 @@ export class GroupHost {
 
   private async connect(seatId: number): Promise<void> {
     const { api, groupId } = this.options;
-    const pc = this.options.createPeerConnection({ iceServers: this.options.iceServers ?? [] });
+    const pc = this.options.createPeerConnection({ iceServers: this.iceServers });
     const peer: Peer = { view: { seatId, state: 'connecting', unitsDone: 0, unitsInFlight: 0, unitsPerMinute: 0, kernelBytesSent: 0 }, pc, slots: 0, inFlight: new Map(), doneAt: [], lastHeard: Date.now() };
     this.peers.set(seatId, peer);
     this.changed();

@@ -50,7 +50,7 @@ export interface GroupPeerOptions {
   /** Kernels kept from earlier groups (and the peer's own work): reused with zero bytes sent. */
   cache?: KernelCache;
   createPeerConnection: PeerConnectionFactory;
-  /** STUN/TURN servers (a setting, none by default). */
+  /** STUN/TURN servers; by default those the server names with the seat (GROUP_ICE_SERVERS, none unless set). */
   iceServers?: RTCIceServer[];
   /** The seat's signing key; a new non-extractable one by default. */
   key?: PeerKey;
@@ -121,7 +121,7 @@ export class GroupPeer {
     let pc: RTCPeerConnection | undefined;
     while (!this.done && offer !== undefined) {
       pc?.close();
-      pc = this.options.createPeerConnection({ iceServers: this.options.iceServers ?? [] });
+      pc = this.options.createPeerConnection({ iceServers: this.options.iceServers ?? seat.iceServers });
       this.pc = pc;
       const attempt = pc;
       const channel = new Promise<RTCDataChannel>((resolve) => attempt.addEventListener('datachannel', (e) => resolve((e as RTCDataChannelEvent).channel), { once: true }));

@@ -79,6 +79,21 @@ export type CreatePoolRequest = z.output<typeof CreatePoolRequestSchema>;
 
 export const GroupKernelSchema = z.object({ id: z.string(), version: z.int(), sha256: z.string() });
 
+/** STUN/TURN servers one deployment may name for its groups: a couple of each is plenty. */
+export const GROUP_ICE_SERVERS_MAX = 4;
+/**
+ * A STUN or TURN server for a group's peer connections, as `RTCIceServer` takes it. The
+ * operator's setting (`GROUP_ICE_SERVERS`, JSON), none by default: a group on one network
+ * (a classroom, an office) connects by its host candidates alone.
+ */
+export const IceServerSchema = z.strictObject({
+  urls: z.union([z.string().regex(/^(stun|stuns|turn|turns):/).max(200), z.array(z.string().regex(/^(stun|stuns|turn|turns):/).max(200)).min(1).max(4)]),
+  username: z.string().max(200).optional(),
+  credential: z.string().max(200).optional(),
+});
+export const IceServersSchema = z.array(IceServerSchema).max(GROUP_ICE_SERVERS_MAX);
+export type IceServer = z.output<typeof IceServerSchema>;
+
 /** A group as created: the invite code is shown this once (only its hash is kept). */
 export const CreatedGroupSchema = z.object({
   groupId: z.string(),
@@ -86,6 +101,8 @@ export const CreatedGroupSchema = z.object({
   seatsLeft: z.int(),
   kernel: GroupKernelSchema,
   expiresAt: z.int(),
+  /** The deployment's STUN/TURN servers for the group's connections (none by default). */
+  iceServers: IceServersSchema.default([]),
 });
 export type CreatedGroup = z.output<typeof CreatedGroupSchema>;
 
@@ -98,6 +115,7 @@ export const GroupStatusSchema = z.object({
   kernel: GroupKernelSchema,
   expiresAt: z.int(),
   closed: z.boolean(),
+  iceServers: IceServersSchema.default([]),
   peers: z.array(z.object({ seatId: z.int(), state: z.enum(['claimed', 'declined']), received: z.boolean() })),
 });
 export type GroupStatus = z.output<typeof GroupStatusSchema>;
@@ -109,7 +127,7 @@ export const ClaimSeatRequestSchema = z.strictObject({
 });
 
 /** A claimed seat: the kernel's sha256 comes from the server, so the peer never takes the host's word for it. */
-export const SeatSchema = z.object({ groupId: z.string(), seatId: z.int(), kernel: GroupKernelSchema, expiresAt: z.int() });
+export const SeatSchema = z.object({ groupId: z.string(), seatId: z.int(), kernel: GroupKernelSchema, expiresAt: z.int(), iceServers: IceServersSchema.default([]) });
 export type Seat = z.output<typeof SeatSchema>;
 
 /** An offer or answer SDP (no trickle: one of each per seat). */

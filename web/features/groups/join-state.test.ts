@@ -7,7 +7,7 @@ import { ApiError } from '../../../shared/api/client.ts';
 import type { PeerEvent } from '../../../shared/groups/peer.ts';
 import { claimError, initialJoinView, inviteOf, reduceJoin, type JoinAction, type JoinView } from './join-state.ts';
 
-const seat = { groupId: 'g_1', seatId: 4, kernel: { id: 'lorenz96', version: 1, sha256: 'aa' }, expiresAt: 9 };
+const seat = { groupId: 'g_1', seatId: 4, kernel: { id: 'lorenz96', version: 1, sha256: 'aa' }, expiresAt: 9, iceServers: [] };
 const run = (actions: JoinAction[], from: JoinView = initialJoinView) => actions.reduce(reduceJoin, from);
 const ev = (event: PeerEvent): JoinAction => ({ type: 'event', event });
 const CODE = 'A'.repeat(40) + '_-9';
