@@ -23,6 +23,7 @@ export const BENCHES: Record<string, () => Promise<Bench>> = {
   ebm: () => import('./ebm.ts'),
   translation: () => import('./translation.ts'),
   'job-bodies': () => import('./job-bodies.ts'),
+  groups: () => import('./groups.ts'),
 };
 
 /** Runs the benches named in `args` (all when empty); returns the process exit code. */
