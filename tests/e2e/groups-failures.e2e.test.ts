@@ -1,6 +1,8 @@
 /**
- * A group's failure paths in real Chromium against the real server (issue 16, "Must show" 2,
- * 3, 4, 6, 8): a peer that closes its tab, and one whose browser is killed, mid-unit — the
+ * A group's seats and failure paths in real Chromium against the real server (issue 16,
+ * "Must show" 2, 3, 4, 5, 6, 8): seats of a pool billed per approved seat — the (N+1)-th
+ * claim refused, the same volunteer twice counted once, a busy decline not billed, the bill
+ * the approved seats, the rest released; a peer that closes its tab, and one whose browser is killed, mid-unit — the
  * host sees it gone within the named bound, its units go back and are computed elsewhere,
  * nothing is credited twice and no unit ever has two live replicas inside the group; a host
  * that closes its tab — its peers fall back to the server's work loop and the group's units
@@ -19,6 +21,7 @@ import { createApiClient } from '../../shared/api/client.ts';
 import { groupCreation, hostApi } from '../../shared/groups/client.ts';
 import { GroupHost } from '../../shared/groups/host.ts';
 import { GROUP_SILENCE_MS } from '../../shared/groups/protocol.ts';
+import { GROUP_SEAT_PRICE_MINOR } from '../../shared/groups/schemas.ts';
 import { channelOpened, completeDescription } from '../../shared/groups/rtc.ts';
 import { FramedChannel, GROUP_FRAME_BYTES, type WireMessage } from '../../shared/groups/wire.ts';
 import { UNIT_INPUT_BYTES_MAX, UNIT_OUTPUT_BYTES_MAX } from '../../shared/limits.ts';
@@ -188,6 +191,69 @@ describe('a host that cheats', () => {
     expect((await owner.balance()).heldMinor).toBe(invoice.status === 'held' ? invoice.heldMinor : 0);
     expect(peer.errors).toEqual([]);
   }, 60_000);
+});
+
+describe('seats', () => {
+  it('the (N+1)-th claim is refused, the same volunteer counts once, a busy decline is not billed, the bill is the approved seats (must show 5)', async () => {
+    const { apiKey: key } = await createApiClient({ baseUrl: g.server.url }).createCustomer('Seats');
+    const owner = createApiClient({ baseUrl: g.server.url, token: key });
+    await topUpForTests(owner);
+    const job = await owner.createJob({ kind: 'lorenz96', params: { n: 16, steps: 200, snapEvery: 100, members: 4, membersPerUnit: 2, seed: 6 } });
+    stops.push(() => owner.cancelJob(job.id));
+    const before = await owner.balance();
+    const pool = await groupCreation({ baseUrl: g.server.url, token: key }).createPool({ jobId: job.id, seats: 2, ttlMs: 600_000, billing: 'seat' });
+    const status = () => hostApi('pools', { baseUrl: g.server.url, token: key }).status(pool.groupId);
+    const kernels = createKernelSource({ api: owner, baseUrl: g.server.url });
+    const host = new GroupHost({ api: hostApi('pools', { baseUrl: g.server.url, token: key }), groupId: pool.groupId, kernelBytes: () => kernels.bytes(pool.kernel), createPeerConnection: nodePeerConnections('127.0.0.1') });
+    stops.push(() => host.stop());
+    await host.start();
+    const link = `${g.server.url}/join#${pool.invite}`;
+    const join = async (kind: 'webrtc' | 'ice-fails') => {
+      const p = await newPage(kind);
+      stops.push(() => p.page.context().close());
+      await openInvite(p.page, link);
+      await p.page.getByTestId('join-button').click();
+      return p;
+    };
+    const kernelFromHost = (p: { page: import('playwright-core').Page }) => expect.poll(() => p.page.getByTestId('join-kernel').getAttribute('data-origin'), { timeout: KERNEL_READY_MS_MAX, interval: 100 }).toBe('channel');
+    const a = await join('webrtc');
+    await kernelFromHost(a);
+    // B cannot connect (busy on a network without a path) and declines before it received anything.
+    const b = await join('ice-fails');
+    await expect.poll(() => b.page.getByTestId('join-state').getAttribute('data-state'), ui).toBe('connecting');
+    expect((await status()).seatsLeft).toBe(0);
+    await b.page.getByTestId('decline-button').click();
+    await expect.poll(() => b.page.getByTestId('join-state').getAttribute('data-state'), ui).toBe('declined');
+    await expect.poll(async () => (await status()).seatsLeft, ui).toBe(1);
+    // C takes the seat B gave back; D finds none left.
+    const c = await join('webrtc');
+    await kernelFromHost(c);
+    const d = await join('webrtc');
+    await expect.poll(() => d.page.getByTestId('join-state').getAttribute('data-state'), ui).toBe('error');
+    expect(await d.page.getByTestId('join-state').textContent()).toContain('This group has no seats left.');
+    // A again, from a reloaded page: the same seat, counted once.
+    await a.page.reload();
+    await openInvite(a.page, link);
+    await a.page.getByTestId('join-button').click();
+    await expect.poll(() => a.page.getByTestId('join-state').getAttribute('data-state'), ui).not.toBe('claiming');
+    expect(await a.page.getByTestId('join-state').getAttribute('data-state')).not.toBe('error');
+    const s = await status();
+    expect(s.seatsLeft).toBe(0);
+    expect(s.peers.map((p) => [p.state, p.received])).toEqual([
+      ['claimed', true],
+      ['declined', false],
+      ['claimed', true],
+    ]);
+    // Billed per approved seat when the pool closes: A and C, not B; the rest of the holds released.
+    await host.close();
+    const invoice = await owner.jobInvoice(job.id);
+    expect(invoice.pools).toEqual([expect.objectContaining({ billing: 'seat', seats: 2, seatsCharged: 2, amountMinor: 2 * GROUP_SEAT_PRICE_MINOR, open: false })]);
+    // Nothing of the pool stays held (the job's own hold stays until it ends).
+    const after = await owner.balance();
+    const jobNow = await owner.jobInvoice(job.id);
+    expect(after.heldMinor).toBe(jobNow.status === 'held' ? jobNow.heldMinor : 0);
+    expect(before.balanceMinor - after.balanceMinor).toBe(2 * GROUP_SEAT_PRICE_MINOR + jobNow.chargedMinor);
+  }, 90_000);
 });
 
 describe('large messages', () => {
