@@ -14,7 +14,18 @@ import { GROUP_LEASE_UNITS_MAX, GROUP_RESULTS_BATCH_MAX, type GroupLeaseResponse
 import { OUTBOX_BYTES_MAX, OUTBOX_ENTRY_AGE_MS_MAX } from '../limits.ts';
 import { backoffMs, delay } from '../volunteer/retry.ts';
 import type { HostApi, SignedResult } from './client.ts';
-import { GROUP_CONNECT_TIMEOUT_MS, GROUP_HEARTBEAT_MS, GROUP_SILENCE_MS, GROUP_STATUS_POLL_MS, GROUP_UNITS_PER_SLOT, PeerMessageSchema, type HostMessage } from './protocol.ts';
+import {
+  GROUP_CONNECT_TIMEOUT_MS,
+  GROUP_HEARTBEAT_MS,
+  GROUP_LEASE_REFILL_SHARE,
+  GROUP_SILENCE_MS,
+  GROUP_STATUS_IDLE_POLL_MS,
+  GROUP_STATUS_POLL_MS,
+  GROUP_UNITS_PER_SLOT,
+  GROUP_UPLOAD_DELAY_MS,
+  PeerMessageSchema,
+  type HostMessage,
+} from './protocol.ts';
 import { channelOpened, closeGracefully, completeDescription, GROUP_CHANNEL_LABEL, pollSignal, watchConnection, type PeerConnectionFactory } from './rtc.ts';
 import { FramedChannel, type WireMessage } from './wire.ts';
 
@@ -108,6 +119,8 @@ export class GroupHost {
   private uploadNotBefore = 0;
   private timers: ReturnType<typeof setInterval>[] = [];
   private pingN = 0;
+  private pollTimer: ReturnType<typeof setTimeout> | undefined;
+  private uploadTimer: ReturnType<typeof setTimeout> | undefined;
   private iceServers: RTCIceServer[] = [];
   private readonly abort = new AbortController();
 
@@ -118,10 +131,16 @@ export class GroupHost {
   /** Starts hosting: results kept from an earlier session go out first. */
   async start(): Promise<void> {
     for (const e of await this.outbox.list()) this.waiting.set(e.leaseId, { bytes: e.output.byteLength, computedAt: e.computedAt });
-    this.kickUpload();
-    this.timers.push(setInterval(() => void this.poll(), GROUP_STATUS_POLL_MS));
+    this.kickUpload(true);
     this.timers.push(setInterval(() => this.heartbeat(), GROUP_HEARTBEAT_MS));
-    await this.poll();
+    await this.pollLoop();
+  }
+
+  /** Reads the group now, then again in GROUP_STATUS_POLL_MS, or GROUP_STATUS_IDLE_POLL_MS once every seat has its peer connected. */
+  private async pollLoop(): Promise<void> {
+    const settled = await this.poll();
+    if (this.stopped) return;
+    this.pollTimer = setTimeout(() => void this.pollLoop(), settled ? GROUP_STATUS_IDLE_POLL_MS : GROUP_STATUS_POLL_MS);
   }
 
   /** The peers as the page shows them. */
@@ -143,13 +162,15 @@ export class GroupHost {
     this.emit({ type: 'peers', peers: this.peerViews });
   }
 
-  private async poll(): Promise<void> {
-    if (this.stopped) return;
+  /** Reads the group, offers new seats a channel; true when every seat has a connected peer. */
+  private async poll(): Promise<boolean> {
+    if (this.stopped) return false;
     let status: GroupStatus;
     try {
       status = await this.options.api.status(this.options.groupId);
     } catch (err) {
-      return this.emit({ type: 'error', message: `reading the group failed: ${describe(err)}` });
+      this.emit({ type: 'error', message: `reading the group failed: ${describe(err)}` });
+      return false;
     }
     this.emit({ type: 'status', status });
     this.iceServers = this.options.iceServers ?? status.iceServers;
@@ -168,6 +189,8 @@ export class GroupHost {
       }
     }
     this.feed();
+    const claimed = status.peers.filter((p) => p.state === 'claimed');
+    return status.seatsLeft === 0 && claimed.every((p) => this.peers.get(p.seatId)?.view.state === 'ready');
   }
 
   private async connect(seatId: number): Promise<void> {
@@ -308,12 +331,18 @@ export class GroupHost {
     if (this.stopped || this.leasing || Date.now() < this.leaseNotBefore) return;
     if (this.waiting.size >= GROUP_OUTBOX_ENTRIES_MAX || this.outboxBytes() >= OUTBOX_BYTES_MAX) return;
     let free = 0;
+    let capacity = 0;
     const seats: number[] = [];
     for (const p of this.peers.values()) {
-      const room = p.view.state === 'ready' ? Math.max(0, p.slots * GROUP_UNITS_PER_SLOT - p.inFlight.size) : 0;
+      if (p.view.state !== 'ready') continue;
+      const room = Math.max(0, p.slots * GROUP_UNITS_PER_SLOT - p.inFlight.size);
+      capacity += p.slots * GROUP_UNITS_PER_SLOT;
       free += room;
       if (room > 0) seats.push(p.view.seatId);
     }
+    // Refill only once the peers' queues ran half empty (or a peer has none at all): a lease per batch, not per unit.
+    const starving = [...this.peers.values()].some((p) => p.view.state === 'ready' && p.inFlight.size === 0);
+    if (!starving && capacity - free > capacity * GROUP_LEASE_REFILL_SHARE) return;
     const max = Math.min(free, GROUP_LEASE_UNITS_MAX, GROUP_OUTBOX_ENTRIES_MAX - this.waiting.size);
     if (max <= 0) return;
     this.leasing = true;
@@ -347,13 +376,24 @@ export class GroupHost {
       });
   }
 
-  /** Uploads waiting results in batches; the server being away only delays them. */
-  private kickUpload(): void {
+  /**
+   * Uploads waiting results in batches; the server being away only delays them. A result
+   * waits up to GROUP_UPLOAD_DELAY_MS for others to fill the batch, unless `now` (a full
+   * batch, the outbox filling, the host stopping, results kept from an earlier session).
+   */
+  private kickUpload(now = false): void {
     if (this.uploading || this.waiting.size === 0) return;
+    const oldest = Math.min(...[...this.waiting.values()].map((w) => w.computedAt));
+    const due = now || this.stopped || this.waiting.size >= GROUP_RESULTS_BATCH_MAX || this.waiting.size >= GROUP_OUTBOX_ENTRIES_MAX / 2 || Date.now() - oldest >= GROUP_UPLOAD_DELAY_MS;
+    if (!due) {
+      clearTimeout(this.uploadTimer);
+      this.uploadTimer = setTimeout(() => this.kickUpload(), oldest + GROUP_UPLOAD_DELAY_MS - Date.now());
+      return;
+    }
     this.uploading = true;
     void this.upload().finally(() => {
       this.uploading = false;
-      if (this.waiting.size > 0) setTimeout(() => this.kickUpload(), Math.max(0, this.uploadNotBefore - Date.now()));
+      if (this.waiting.size > 0) this.uploadTimer = setTimeout(() => this.kickUpload(true), Math.max(0, this.uploadNotBefore - Date.now()));
     });
   }
 
@@ -410,7 +450,7 @@ export class GroupHost {
   /** Resolves when every result the host holds was taken (or dropped) by the server. */
   async drained(): Promise<void> {
     while (this.waiting.size > 0) {
-      this.kickUpload();
+      this.kickUpload(true);
       await delay(Math.max(50, Math.min(1000, this.uploadNotBefore - Date.now())));
     }
   }
@@ -425,6 +465,8 @@ export class GroupHost {
     this.stopped = true;
     this.abort.abort();
     for (const t of this.timers) clearInterval(t);
+    clearTimeout(this.pollTimer);
+    this.kickUpload(true);
     const leaseIds: number[] = [];
     await Promise.all(
       [...this.peers.values()].map(async (p) => {

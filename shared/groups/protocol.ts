@@ -30,10 +30,22 @@ export const GROUP_CONNECT_TIMEOUT_MS = 15_000;
 export const GROUP_ICE_GATHER_MS = 5_000;
 /** How often a side asks the server for the offer or answer it waits for. */
 export const GROUP_SIGNAL_POLL_MS = 250;
-/** How often the host reads its group (new seats, declines). */
+/** How often the host reads its group (new seats, declines) while a seat is free or a peer not connected. */
 export const GROUP_STATUS_POLL_MS = 1_000;
-/** Units the host keeps in flight per worker slot of a peer: one computing, one waiting, so no slot idles between units. */
-export const GROUP_UNITS_PER_SLOT = 2;
+/** …and once every seat is taken by a connected peer: only declines are left to notice. */
+export const GROUP_STATUS_IDLE_POLL_MS = 10_000;
+/**
+ * Units the host keeps in flight per worker slot of a peer (one computing, the rest queued
+ * at the peer), so the group works through a batch without asking the server for each unit.
+ */
+export const GROUP_UNITS_PER_SLOT = 8;
+/**
+ * The host leases again only when the units in flight fell to this share of what its peers
+ * can hold, and then fills them up: one lease request per several units, not one per unit.
+ */
+export const GROUP_LEASE_REFILL_SHARE = 0.5;
+/** Longest a result waits at the host before it goes up, unless a full batch (GROUP_RESULTS_BATCH_MAX) is ready sooner. */
+export const GROUP_UPLOAD_DELAY_MS = 3_000;
 
 const leaseId = z.int().positive();
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
