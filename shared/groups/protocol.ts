@@ -37,8 +37,10 @@ export const GROUP_STATUS_IDLE_POLL_MS = 10_000;
 /**
  * Units the host keeps in flight per worker slot of a peer (one computing, the rest queued
  * at the peer), so the group works through a batch without asking the server for each unit.
+ * Not more: units queued at one peer are its own (leased to its identity), so at a job's end
+ * or when a peer joins late, others may idle while they wait there.
  */
-export const GROUP_UNITS_PER_SLOT = 8;
+export const GROUP_UNITS_PER_SLOT = 4;
 /**
  * The host leases again only when the units in flight fell to this share of what its peers
  * can hold, and then fills them up: one lease request per several units, not one per unit.

@@ -17,8 +17,8 @@ import { useGroupWorld } from './world.ts';
 /** How long a group needs to reach the state a test waits for (a kernel sent, units computed). */
 const GROUP_STATE_MS_MAX = 30_000;
 const poll = { timeout: GROUP_STATE_MS_MAX, interval: 100 };
-/** Units that take a while each (a peer can be caught mid-unit), many of them. */
-const LONG_UNITS = { n: 64, steps: 60_000, snapEvery: 60_000, members: 24, membersPerUnit: 1, seed: 9 };
+/** Units of about 0.3 s each in Node (a peer can be caught mid-unit), many of them. */
+const LONG_UNITS = { n: 128, steps: 400_000, snapEvery: 400_000, members: 24, membersPerUnit: 1, seed: 9 };
 const SHORT_UNITS = { n: 16, steps: 200, snapEvery: 100, members: 8, membersPerUnit: 2, seed: 4 };
 
 const w = useGroupWorld();
@@ -120,13 +120,15 @@ describe('a host that cheats', () => {
 
 describe('peers and hosts that leave', () => {
   it('a peer that stops mid-unit: its units go back at once, to the other peer, and nothing is credited twice', async () => {
-    const { api: customer, job } = await w.customerWithJob(LONG_UNITS);
     const hostV = await w.volunteer();
     const group = await w.createGroup(hostV.token, 2);
     const { host, events } = await w.startHost('groups', hostV.token, group);
     const [a, b] = [await w.volunteer(), await w.volunteer()];
     const pa = w.startPeer(a.token, group.invite);
     const pb = w.startPeer(b.token, group.invite);
+    // The job comes once both peers have the kernel, so the host hands units to both.
+    await expect.poll(() => [pa, pb].every((p) => p.events.some((e) => e.type === 'kernel')), poll).toBe(true);
+    const { api: customer, job } = await w.customerWithJob(LONG_UNITS);
     await expect.poll(() => pa.events.some((e) => e.type === 'unit_started'), poll).toBe(true);
     await pa.peer.stop();
     expect((await pa.outcome).kind).toBe('stopped');
@@ -149,15 +151,16 @@ describe('peers and hosts that leave', () => {
   }, 90_000);
 
   it('a host that leaves: its peers fall back to the server and the group\'s units are reissued', async () => {
-    const { job } = await w.customerWithJob(LONG_UNITS);
     const hostV = await w.volunteer();
     const group = await w.createGroup(hostV.token, 2);
     const { host } = await w.startHost('groups', hostV.token, group);
     const [a, b] = [await w.volunteer(), await w.volunteer()];
     const pa = w.startPeer(a.token, group.invite);
     const pb = w.startPeer(b.token, group.invite);
+    await expect.poll(() => [pa, pb].every((p) => p.events.some((e) => e.type === 'kernel')), poll).toBe(true);
+    const { job } = await w.customerWithJob(LONG_UNITS);
     // Both computing; otherwise what each side saw, for the failure message.
-    const started = () => ([pa, pb].every((p) => p.events.some((e) => e.type === 'unit_started')) ? 'both' : JSON.stringify({ host: host.peerViews, a: pa.events.map((e) => e.type), b: pb.events.map((e) => e.type) }));
+    const started = () => ([pa, pb].every((p) => p.events.some((e) => e.type === 'unit_started')) ? 'both' : JSON.stringify({ host: host.peerViews, a: pa.events.slice(0, 4), b: pb.events.slice(0, 4) }));
     await expect.poll(started, poll).toBe('both');
     await host.stop();
     const [oa, ob] = await Promise.all([pa.outcome, pb.outcome]);
