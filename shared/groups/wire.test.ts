@@ -1,13 +1,10 @@
 /**
  * The data channel framing: every message survives the trip whatever its size, no frame is
- * over 64 KiB, a malformed stream is refused, and sending waits out backpressure. The last
- * test sends a 1 MiB input and a 4 MiB output over a real WebRTC data channel (Node,
- * node-datachannel, loopback).
+ * over 64 KiB, a malformed stream is refused, and sending waits out backpressure (a real
+ * WebRTC channel: tests/groups/node-channel.test.ts and the Chromium group suites).
  */
 import { describe, expect, it } from 'vitest';
-import { nodePeerConnections } from '../../edge/node-worker/rtc.ts';
 import { UNIT_INPUT_BYTES_MAX, UNIT_OUTPUT_BYTES_MAX } from '../limits.ts';
-import { channelOpened, completeDescription } from './rtc.ts';
 import { encodeFrames, FrameDecoder, FramedChannel, GROUP_BUFFERED_HIGH_BYTES, GROUP_FRAME_BYTES, WireError, type DataChannelLike, type WireMessage } from './wire.ts';
 
 const bytes = (n: number, seed = 7) => {
@@ -132,36 +129,4 @@ describe('FramedChannel', () => {
     expect(ch.closed).toBe(true);
     expect(reason).toMatch(/protocol/);
   });
-});
-
-describe('a real data channel (node-datachannel, loopback)', () => {
-  it('carries a 1 MiB input and a 4 MiB output in 64 KiB frames', async () => {
-    const make = nodePeerConnections('127.0.0.1');
-    const a = make({});
-    const b = make({});
-    try {
-      const ca = a.createDataChannel('t', { ordered: true });
-      const cb = new Promise<RTCDataChannel>((r) => b.addEventListener('datachannel', (e) => r((e as RTCDataChannelEvent).channel)));
-      await b.setRemoteDescription({ type: 'offer', sdp: await completeDescription(a, 'offer') });
-      await a.setRemoteDescription({ type: 'answer', sdp: await completeDescription(b, 'answer') });
-      const until = Date.now() + 10_000;
-      expect(await channelOpened(ca, until)).toBe(true);
-      const chB = await cb;
-      expect(await channelOpened(chB, until)).toBe(true);
-      const wa = new FramedChannel(ca);
-      const wb = new FramedChannel(chB);
-      const input = bytes(UNIT_INPUT_BYTES_MAX, 1);
-      const output = bytes(UNIT_OUTPUT_BYTES_MAX, 2);
-      const atB = new Promise<WireMessage>((r) => (wb.onMessage = r));
-      await wa.send({ header: { t: 'unit' }, body: input });
-      expect(same((await atB).body, input)).toBe(true);
-      const atA = new Promise<WireMessage>((r) => (wa.onMessage = r));
-      await wb.send({ header: { t: 'result' }, body: output });
-      expect(same((await atA).body, output)).toBe(true);
-      expect(wb.stats.framesSent).toBeGreaterThanOrEqual(Math.ceil(UNIT_OUTPUT_BYTES_MAX / GROUP_FRAME_BYTES));
-    } finally {
-      a.close();
-      b.close();
-    }
-  }, 30_000);
 });
