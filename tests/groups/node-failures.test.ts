@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../shared/api/client.ts';
 import { base64ToBytes, bytesToBase64 } from '../../shared/base64.ts';
 import { groupCreation, type HostApi, type SignedResult } from '../../shared/groups/client.ts';
-import type { HostEvent } from '../../shared/groups/host.ts';
+import type { GroupHost, HostEvent } from '../../shared/groups/host.ts';
+import type { PeerEvent } from '../../shared/groups/peer.ts';
 import { GROUP_CONNECT_TIMEOUT_MS } from '../../shared/groups/protocol.ts';
 import { useGroupWorld } from './world.ts';
 
@@ -31,6 +32,12 @@ function db<T>(sql: string, ...args: unknown[]): T[] {
   } finally {
     d.close();
   }
+}
+
+/** 'both' once both peers have the kernel; otherwise what the host and each peer saw, for the failure message. */
+function withKernel(host: GroupHost, ...peers: { events: PeerEvent[] }[]): string {
+  if (peers.every((p) => p.events.some((e) => e.type === 'kernel'))) return 'both';
+  return JSON.stringify({ host: host.peerViews, peers: peers.map((p) => p.events.map((e) => (e.type === 'connected' || e.type === 'kernel' ? `${e.type}@${e.ms}` : e.type))) });
 }
 
 const dropped = (events: HostEvent[]) => events.filter((e): e is Extract<HostEvent, { type: 'dropped' }> => e.type === 'dropped');
@@ -127,7 +134,7 @@ describe('peers and hosts that leave', () => {
     const pa = w.startPeer(a.token, group.invite);
     const pb = w.startPeer(b.token, group.invite);
     // The job comes once both peers have the kernel, so the host hands units to both.
-    await expect.poll(() => [pa, pb].every((p) => p.events.some((e) => e.type === 'kernel')), poll).toBe(true);
+    await expect.poll(() => withKernel(host, pa, pb), poll).toBe('both');
     const { api: customer, job } = await w.customerWithJob(LONG_UNITS);
     await expect.poll(() => pa.events.some((e) => e.type === 'unit_started'), poll).toBe(true);
     await pa.peer.stop();
@@ -157,7 +164,7 @@ describe('peers and hosts that leave', () => {
     const [a, b] = [await w.volunteer(), await w.volunteer()];
     const pa = w.startPeer(a.token, group.invite);
     const pb = w.startPeer(b.token, group.invite);
-    await expect.poll(() => [pa, pb].every((p) => p.events.some((e) => e.type === 'kernel')), poll).toBe(true);
+    await expect.poll(() => withKernel(host, pa, pb), poll).toBe('both');
     const { job } = await w.customerWithJob(LONG_UNITS);
     // Both computing; otherwise what each side saw, for the failure message.
     const started = () => ([pa, pb].every((p) => p.events.some((e) => e.type === 'unit_started')) ? 'both' : JSON.stringify({ host: host.peerViews, a: pa.events.slice(0, 4), b: pb.events.slice(0, 4) }));

@@ -13,11 +13,12 @@ import { useAdmission } from '../reception/use-admission.ts';
 import { WaitingRoom } from '../reception/waiting-room.tsx';
 import type { ActiveIdentity } from '../volunteer/use-identity.ts';
 import { VolunteerSession } from '../volunteer/session.ts';
+import type { StepControl } from '../../../shared/volunteer/unit-runner.ts';
 
 /** Problems the page lists while working directly (newest first). */
 const DIRECT_PROBLEMS_MAX = 5;
 
-export function DirectWork({ identity, workers, onRunning }: { identity: ActiveIdentity; workers: number; onRunning(running: boolean): void }) {
+export function DirectWork({ identity, workers, control, onRunning }: { identity: ActiveIdentity; workers: number; control: StepControl; onRunning(running: boolean): void }) {
   const t = useText().groups.join;
   const reception = useAdmission('volunteer', 'include');
   const api = useMemo(
@@ -28,6 +29,10 @@ export function DirectWork({ identity, workers, onRunning }: { identity: ActiveI
   const [running, setRunning] = useState(true);
   const [problems, setProblems] = useState<string[]>([]);
   const session = useRef<VolunteerSession>();
+  // The volunteer's throttle and pauses, as the join page reads them.
+  const controlRef = useRef(control);
+  controlRef.current = control;
+  useEffect(() => session.current?.setControl(control), [control]);
 
   useEffect(() => {
     if (!api) return;
@@ -41,6 +46,7 @@ export function DirectWork({ identity, workers, onRunning }: { identity: ActiveI
       onOutbox: () => undefined,
     });
     session.current = s;
+    s.setControl(controlRef.current);
     s.start(workers);
     onRunning(true);
     return () => {

@@ -9,7 +9,7 @@
  * computes yet. When the host cannot be reached (or goes away) the tab says so and works with
  * the server directly, with the same workers, until Stop.
  */
-import { useCallback, useEffect, useReducer, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'preact/hooks';
 import { seatApi } from '../../../shared/groups/client.ts';
 import { GroupPeer } from '../../../shared/groups/peer.ts';
 import { WORKERS_PER_TAB_MAX } from '../../../shared/limits.ts';
@@ -17,6 +17,10 @@ import { useText, type Messages } from '../../i18n/index.ts';
 import { idbKernelCache } from '../../storage/work-store.ts';
 import { createExecutorPool, type WorkerExecutor } from '../volunteer/pool.ts';
 import { useVolunteerIdentity, type ActiveIdentity } from '../volunteer/use-identity.ts';
+import { pauseReasons } from '../volunteer/pause-conditions.ts';
+import { useDevice } from '../volunteer/use-device.ts';
+import { useVolunteerSettings } from '../volunteer/use-settings.ts';
+import type { StepControl } from '../../../shared/volunteer/unit-runner.ts';
 import { DirectWork } from './direct-work.tsx';
 import { IntField, intIn } from './fields.tsx';
 import { ACTIVE_PHASES, claimError, initialJoinView, inviteOf, reduceJoin, type ClaimError, type JoinView } from './join-state.ts';
@@ -76,6 +80,18 @@ export function JoinPage() {
 
   const active = ACTIVE_PHASES.has(view.phase);
 
+  // The volunteer's own settings hold here as on the volunteer page: its throttle, and its
+  // pauses (do not disturb, hidden tab, low battery, quiet hours) between two kernel steps.
+  const { settings } = useVolunteerSettings();
+  const device = useDevice(settings.quietHours);
+  const paused = pauseReasons(settings, device).length > 0;
+  const control = useMemo<StepControl>(() => ({ paused, dutyPercent: settings.dutyPercent, requestedAt: performance.timeOrigin + performance.now() }), [paused, settings.dutyPercent]);
+  const controlRef = useRef(control);
+  controlRef.current = control;
+  useEffect(() => {
+    for (const ex of executors.current) ex.control(control);
+  }, [control]);
+
   // A new invite link opened in this tab (the fragment changed): a new page, unless a session runs.
   useEffect(() => {
     const changed = () => {
@@ -108,7 +124,10 @@ export function JoinPage() {
     setJoining(false);
     const pool = createExecutorPool(joined.workers);
     // The workers' script loads while the seat is claimed and the channel opens.
-    for (const ex of pool) ex.warm();
+    for (const ex of pool) {
+      ex.control(controlRef.current);
+      ex.warm();
+    }
     executors.current = pool;
     const p = new GroupPeer({
       seats: seatApi({ token: identity.token }),
@@ -248,7 +267,7 @@ export function JoinPage() {
           {t.units(view.unitsDone)} {view.unitsFailed > 0 ? t.unitsFailed(view.unitsFailed) : ''}
         </p>
       )}
-      {direct && <DirectWork identity={direct.identity} workers={direct.workers} onRunning={setDirectRunning} />}
+      {direct && <DirectWork identity={direct.identity} workers={direct.workers} control={control} onRunning={setDirectRunning} />}
     </div>
   );
 }
