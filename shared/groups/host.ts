@@ -270,8 +270,10 @@ export class GroupHost {
         if (!unit) return;
         peer.inFlight.delete(msg.leaseId);
         peer.view.unitsDone++;
-        peer.doneAt.push(Date.now());
-        if (peer.doneAt.length > 4 * THROUGHPUT_WINDOW_MS) peer.doneAt.splice(0, peer.doneAt.length / 2);
+        // Only the throughput window's results are kept (oldest first), so the list stays as long as a minute's work.
+        const now = Date.now();
+        peer.doneAt.push(now);
+        while (peer.doneAt.length > 0 && now - peer.doneAt[0]! >= THROUGHPUT_WINDOW_MS) peer.doneAt.shift();
         const output = raw.body ?? new Uint8Array(0);
         const entry: GroupOutboxEntry = { leaseId: msg.leaseId, seatId: peer.view.seatId, output, inputSha256: msg.inputSha256, signature: msg.signature, computedAt: Date.now() };
         try {
