@@ -169,7 +169,8 @@ async function runPool(server: RunningServer, apiKey: string, peers: Peer[], uni
     let claimMs = -1;
     let channelMs = -1;
     let ready!: (s: Setup) => void;
-    setups.push(new Promise<Setup>((resolve) => (ready = resolve)));
+    let failed!: (err: Error) => void;
+    setups.push(new Promise<Setup>((resolve, reject) => ((ready = resolve), (failed = reject))));
     const t0 = Date.now();
     const onEvent = (e: PeerEvent) => {
       if (e.type === 'seat') claimMs = Date.now() - t0;
@@ -178,14 +179,21 @@ async function runPool(server: RunningServer, apiKey: string, peers: Peer[], uni
     };
     const peer = new GroupPeer({ seats: seatApi({ baseUrl: server.url, token: p.token, fetch: countingFetch(count) }), invite: group.invite, executors: [p.executor], cache: p.cache, createPeerConnection: rtc, onEvent });
     members.push(peer);
-    void peer.run().then((o) => {
-      if (o.kind !== 'fallback' || o.reason !== 'host_left') console.error(`a peer's group session ended ${JSON.stringify(o)}`);
-    });
+    void peer.run().then(
+      (o) => {
+        if (o.kind !== 'fallback' || o.reason !== 'host_left') console.error(`a peer's group session ended ${JSON.stringify(o)}`);
+        // A seat that ended before its kernel was ready is a failed run, not one to wait for.
+        failed(new Error(`a peer's seat ended before its kernel was ready: ${JSON.stringify(o)}`));
+      },
+      (err: unknown) => failed(err instanceof Error ? err : new Error(String(err))),
+    );
   }
   try {
     const allReady = Promise.all(setups);
+    // Fails the run as soon as a seat ends before it was ready (its rejection is read below).
+    allReady.catch(() => undefined);
     let ended = 0;
-    if (until === 'completed') ended = await completion(customer, id);
+    if (until === 'completed') ended = (await Promise.all([completion(customer, id), allReady]))[0];
     else await Promise.race([allReady, new Promise((_, reject) => setTimeout(() => reject(new Error('the kept-kernel seats were not ready in time')), SETUP_MS_MAX))]);
     const requests = count.snapshot();
     const setup = await allReady;
