@@ -26,7 +26,7 @@ import {
   PeerMessageSchema,
   type HostMessage,
 } from './protocol.ts';
-import { channelOpened, closeGracefully, completeDescription, GROUP_CHANNEL_LABEL, pollSignal, watchConnection, type PeerConnectionFactory } from './rtc.ts';
+import { channelOpened, closeGracefully, closeQuietly, completeDescription, GROUP_CHANNEL_LABEL, pollSignal, watchConnection, type PeerConnectionFactory } from './rtc.ts';
 import { FramedChannel, type WireMessage } from './wire.ts';
 
 /** Results the host keeps for upload: two full group leases, so a host offline for a while still finishes its batch. */
@@ -35,6 +35,12 @@ export const GROUP_OUTBOX_ENTRIES_MAX = 2 * GROUP_LEASE_UNITS_MAX;
 export const GROUP_UPLOAD_BYTES_MAX = 8 * 1024 * 1024;
 /** Offers made to one seat in one hosting session: a peer that could not connect twice works with the server. */
 export const GROUP_OFFERS_PER_SEAT_MAX = 2;
+/**
+ * How long one offer waits for its channel: short enough that the second offer still comes
+ * within the peer's own GROUP_CONNECT_TIMEOUT_MS (the peer switches to a newer offer), long
+ * against the under-a-second a channel takes to open on one network.
+ */
+export const GROUP_OFFER_TIMEOUT_MS = GROUP_CONNECT_TIMEOUT_MS / (GROUP_OFFERS_PER_SEAT_MAX + 1);
 /** Window of the per-peer throughput shown on the host's page. */
 const THROUGHPUT_WINDOW_MS = 60_000;
 
@@ -199,7 +205,7 @@ export class GroupHost {
     const peer: Peer = { view: { seatId, state: 'connecting', unitsDone: 0, unitsInFlight: 0, unitsPerMinute: 0, kernelBytesSent: 0 }, pc, slots: 0, inFlight: new Map(), doneAt: [], lastHeard: Date.now() };
     this.peers.set(seatId, peer);
     this.changed();
-    const until = Date.now() + GROUP_CONNECT_TIMEOUT_MS;
+    const until = Date.now() + GROUP_OFFER_TIMEOUT_MS;
     try {
       const channel = pc.createDataChannel(GROUP_CHANNEL_LABEL, { ordered: true });
       await api.offer(groupId, seatId, await completeDescription(pc, 'offer'));
@@ -207,7 +213,7 @@ export class GroupHost {
       if (answer === undefined) return this.gone(peer, 'failed', 'the peer sent no answer in time');
       await pc.setRemoteDescription({ type: 'answer', sdp: answer });
       if (!(await channelOpened(channel, until))) return this.gone(peer, 'failed', 'the channel did not open in time');
-      if (this.stopped || this.peers.get(seatId) !== peer) return void pc.close();
+      if (this.stopped || this.peers.get(seatId) !== peer) return closeQuietly(pc);
       const wire = new FramedChannel(channel);
       peer.channel = channel;
       peer.wire = wire;
@@ -305,7 +311,7 @@ export class GroupHost {
     peer.view.detail = detail;
     peer.stopWatch?.();
     peer.wire?.shut(detail);
-    peer.pc.close();
+    closeQuietly(peer.pc);
     const leaseIds = [...peer.inFlight.keys()];
     peer.inFlight.clear();
     if (leaseIds.length > 0) void this.release(leaseIds, detail);

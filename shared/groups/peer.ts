@@ -16,7 +16,7 @@ import { compileChecked, KernelRefusedError, type KernelCache } from '../volunte
 import type { UnitExecutor } from '../volunteer/work-loop.ts';
 import type { SeatApi } from './client.ts';
 import { GROUP_CONNECT_TIMEOUT_MS, GROUP_SILENCE_MS, HostMessageSchema, type HostMessage, type PeerMessage } from './protocol.ts';
-import { channelOpened, closeGracefully, completeDescription, pollSignal, watchConnection, type PeerConnectionFactory } from './rtc.ts';
+import { channelOpened, closeGracefully, closeQuietly, completeDescription, pollSignal, watchConnection, type PeerConnectionFactory } from './rtc.ts';
 import type { Seat } from './schemas.ts';
 import { newPeerKey, signGroupResult, type PeerKey } from './signing.ts';
 import { FramedChannel, type WireMessage } from './wire.ts';
@@ -120,7 +120,7 @@ export class GroupPeer {
     let ch: RTCDataChannel | undefined;
     let pc: RTCPeerConnection | undefined;
     while (!this.done && offer !== undefined) {
-      pc?.close();
+      if (pc) closeQuietly(pc);
       pc = this.options.createPeerConnection({ iceServers: this.options.iceServers ?? seat.iceServers });
       this.pc = pc;
       const attempt = pc;
@@ -313,7 +313,7 @@ export class GroupPeer {
     const pc = this.pc;
     void this.lastSend.finally(() => {
       wire?.detach();
-      if (pc) void closeGracefully(pc, wire?.channel as RTCDataChannel | undefined);
+      if (pc) void closeGracefully(pc, wire?.channel as RTCDataChannel | undefined).catch(() => undefined);
     });
   }
 }

@@ -115,7 +115,20 @@ export async function closeGracefully(pc: RTCPeerConnection, channel: RTCDataCha
       }
       channel.addEventListener('close', done);
     });
-    channel.close();
+    try {
+      channel.close();
+    } catch {
+      // closed meanwhile by the other side
+    }
   }
-  pc.close();
+  closeQuietly(pc);
+}
+
+/** Closes `pc`; one already torn down (node-datachannel throws then) is left as it is. */
+export function closeQuietly(pc: RTCPeerConnection): void {
+  try {
+    pc.close();
+  } catch {
+    // closed meanwhile
+  }
 }

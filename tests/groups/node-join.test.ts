@@ -105,7 +105,7 @@ describe('npm run worker -- --join', () => {
     });
     const peer = await identity();
     const worker = joinWorker(peer.file, group.invite);
-    expect(await worker.exited).toBe(EXIT_KERNEL_REFUSED);
+    expect(await worker.exited, worker.output()).toBe(EXIT_KERNEL_REFUSED);
     expect(worker.output()).toContain("the host's kernel was refused");
     expect(worker.output()).not.toMatch(/computed for the group/);
     expect(host.peerViews[0]).toMatchObject({ state: 'refused', unitsDone: 0 });
