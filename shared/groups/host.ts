@@ -144,9 +144,23 @@ export class GroupHost {
 
   /** Reads the group now, then again in GROUP_STATUS_POLL_MS, or GROUP_STATUS_IDLE_POLL_MS once every seat has its peer connected. */
   private async pollLoop(): Promise<void> {
-    const settled = await this.poll();
-    if (this.stopped) return;
-    this.pollTimer = setTimeout(() => void this.pollLoop(), settled ? GROUP_STATUS_IDLE_POLL_MS : GROUP_STATUS_POLL_MS);
+    let settled = false;
+    try {
+      settled = await this.poll();
+    } catch (err) {
+      this.emit({ type: 'error', message: `reading the group failed: ${describe(err)}` });
+    } finally {
+      // The next read is always scheduled, whatever this one met.
+      if (!this.stopped) this.pollTimer = setTimeout(() => void this.pollLoop(), settled ? GROUP_STATUS_IDLE_POLL_MS : GROUP_STATUS_POLL_MS);
+    }
+  }
+
+  /** Offers seat `seatId` a channel, at most GROUP_OFFERS_PER_SEAT_MAX times in this session. */
+  private offer(seatId: number): void {
+    const made = this.offers.get(seatId) ?? 0;
+    if (this.stopped || made >= GROUP_OFFERS_PER_SEAT_MAX) return;
+    this.offers.set(seatId, made + 1);
+    void this.connect(seatId);
   }
 
   /** The peers as the page shows them. */
@@ -189,10 +203,7 @@ export class GroupHost {
       const live = peer && (peer.view.state === 'connecting' || peer.view.state === 'kernel' || peer.view.state === 'ready');
       // A seat is offered a channel when new, and again when its connection never opened; a
       // peer that was connected and went away has fallen back to the server (or closed).
-      if (!live && !status.closed && (this.offers.get(s.seatId) ?? 0) < GROUP_OFFERS_PER_SEAT_MAX && (!peer || peer.view.state === 'failed')) {
-        this.offers.set(s.seatId, (this.offers.get(s.seatId) ?? 0) + 1);
-        void this.connect(s.seatId);
-      }
+      if (!live && !status.closed && (!peer || peer.view.state === 'failed')) this.offer(s.seatId);
     }
     this.feed();
     const claimed = status.peers.filter((p) => p.state === 'claimed');
@@ -210,9 +221,9 @@ export class GroupHost {
       const channel = pc.createDataChannel(GROUP_CHANNEL_LABEL, { ordered: true });
       await api.offer(groupId, seatId, await completeDescription(pc, 'offer'));
       const answer = await pollSignal(() => api.answer(groupId, seatId), until, this.abort.signal);
-      if (answer === undefined) return this.gone(peer, 'failed', 'the peer sent no answer in time');
+      if (answer === undefined) return this.failed(peer, 'the peer sent no answer in time');
       await pc.setRemoteDescription({ type: 'answer', sdp: answer });
-      if (!(await channelOpened(channel, until))) return this.gone(peer, 'failed', 'the channel did not open in time');
+      if (!(await channelOpened(channel, until))) return this.failed(peer, 'the channel did not open in time');
       if (this.stopped || this.peers.get(seatId) !== peer) return closeQuietly(pc);
       const wire = new FramedChannel(channel);
       peer.channel = channel;
@@ -226,8 +237,15 @@ export class GroupHost {
       this.send(peer, { t: 'hello', groupId, seatId, kernel: status.kernel });
       this.changed();
     } catch (err) {
-      this.gone(peer, 'failed', describe(err));
+      this.failed(peer, describe(err));
     }
+  }
+
+  /** An attempt to connect a seat failed: the next offer goes out at once (the peer switches to it). */
+  private failed(peer: Peer, detail: string): void {
+    if (this.peers.get(peer.view.seatId) !== peer) return;
+    this.gone(peer, 'failed', detail);
+    this.offer(peer.view.seatId);
   }
 
   private send(peer: Peer, msg: HostMessage, body?: Uint8Array): Promise<void> {
