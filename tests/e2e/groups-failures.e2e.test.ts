@@ -265,39 +265,56 @@ describe('large messages', () => {
     // A blank page: the app's pages forbid inline scripts (CSP).
     await page.goto('about:blank');
     await page.addScriptTag({ content: bundle.outputFiles[0]!.text });
-    const pc = nodePeerConnections('127.0.0.1')({ iceServers: [] });
-    stops.push(() => pc.close());
-    const channel = pc.createDataChannel('wire', { ordered: true });
-    const offer = await completeDescription(pc, 'offer');
-    const answer = await page.evaluate(
-      async ({ sdp, outputBytes }) => {
-        const W = (window as unknown as { Wire: typeof import('../../shared/groups/wire.ts') }).Wire;
-        const p = new RTCPeerConnection({ iceServers: [] });
-        p.addEventListener('datachannel', (e) => {
-          const wire = new W.FramedChannel(e.channel);
-          wire.onMessage = (m) => {
-            // Answers a unit with an output of its own pattern, and says how the input arrived.
-            const input = m.body ?? new Uint8Array(0);
-            let ok = input.byteLength > 0;
-            for (let i = 0; i < input.byteLength; i++) if (input[i] !== ((i * 31 + 1) & 0xff)) ok = false;
-            const out = new Uint8Array(outputBytes);
-            for (let i = 0; i < out.byteLength; i++) out[i] = (i * 17 + 3) & 0xff;
-            void wire.send({ header: { t: 'result', inputOk: ok, inputBytes: input.byteLength, framesReceived: wire.stats.bytesReceived }, body: out });
-          };
-        });
-        await p.setRemoteDescription({ type: 'offer', sdp });
-        await p.setLocalDescription(await p.createAnswer());
-        await new Promise<void>((r) => {
-          if (p.iceGatheringState === 'complete') return r();
-          p.addEventListener('icegatheringstatechange', () => p.iceGatheringState === 'complete' && r());
-        });
-        (window as unknown as { keep: unknown }).keep = p;
-        return p.localDescription!.sdp;
-      },
-      { sdp: offer, outputBytes: UNIT_OUTPUT_BYTES_MAX },
-    );
-    await pc.setRemoteDescription({ type: 'answer', sdp: answer });
-    expect(await channelOpened(channel, Date.now() + 10_000)).toBe(true);
+    // libdatachannel, on a busy machine, now and then refuses a well-formed answer with 'Got a
+    // remote candidate without ICE transport' (a known race of the library, seen once in CI);
+    // the product's host offers again in that case, and so does this test, at most
+    // NEGOTIATION_ATTEMPTS times, each with a fresh connection on both sides.
+    const NEGOTIATION_ATTEMPTS = 3;
+    const negotiate = async (): Promise<RTCDataChannel> => {
+      const pc = nodePeerConnections('127.0.0.1')({ iceServers: [] });
+      stops.push(() => pc.close());
+      const channel = pc.createDataChannel('wire', { ordered: true });
+      const offer = await completeDescription(pc, 'offer');
+      const answer = await page.evaluate(
+        async ({ sdp, outputBytes }) => {
+          const W = (window as unknown as { Wire: typeof import('../../shared/groups/wire.ts') }).Wire;
+          ((window as unknown as { keep?: RTCPeerConnection }).keep)?.close();
+          const p = new RTCPeerConnection({ iceServers: [] });
+          p.addEventListener('datachannel', (e) => {
+            const wire = new W.FramedChannel(e.channel);
+            wire.onMessage = (m) => {
+              // Answers a unit with an output of its own pattern, and says how the input arrived.
+              const input = m.body ?? new Uint8Array(0);
+              let ok = input.byteLength > 0;
+              for (let i = 0; i < input.byteLength; i++) if (input[i] !== ((i * 31 + 1) & 0xff)) ok = false;
+              const out = new Uint8Array(outputBytes);
+              for (let i = 0; i < out.byteLength; i++) out[i] = (i * 17 + 3) & 0xff;
+              void wire.send({ header: { t: 'result', inputOk: ok, inputBytes: input.byteLength, framesReceived: wire.stats.bytesReceived }, body: out });
+            };
+          });
+          await p.setRemoteDescription({ type: 'offer', sdp });
+          await p.setLocalDescription(await p.createAnswer());
+          await new Promise<void>((r) => {
+            if (p.iceGatheringState === 'complete') return r();
+            p.addEventListener('icegatheringstatechange', () => p.iceGatheringState === 'complete' && r());
+          });
+          (window as unknown as { keep: unknown }).keep = p;
+          return p.localDescription!.sdp;
+        },
+        { sdp: offer, outputBytes: UNIT_OUTPUT_BYTES_MAX },
+      );
+      await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+      expect(await channelOpened(channel, Date.now() + 10_000)).toBe(true);
+      return channel;
+    };
+    let channel: RTCDataChannel | undefined;
+    for (let attempt = 1; !channel; attempt++) {
+      try {
+        channel = await negotiate();
+      } catch (err) {
+        if (attempt >= NEGOTIATION_ATTEMPTS || !String(err).includes('without ICE transport')) throw err;
+      }
+    }
     const wire = new FramedChannel(channel);
     const input = new Uint8Array(UNIT_INPUT_BYTES_MAX);
     for (let i = 0; i < input.byteLength; i++) input[i] = (i * 31 + 1) & 0xff;
