@@ -8,7 +8,7 @@ import { dynamicExec, type Op } from '../db/prepared.ts';
 /** Rows per multi-row INSERT, well under SQLite's bound-parameter limit. */
 const UNIT_INSERT_ROWS_MAX = 200;
 
-/** Inserts one iteration's units of `jobId`, numbered from `firstSeq` (multi-row INSERTs). */
+/** Inserts one iteration's units of `jobId`, numbered from `firstSeq` (multi-row INSERTs), each run by its own `kernel` or else by `kernel`. */
 export function* enqueueUnitsOp(
   jobId: string,
   kernel: { id: string; version: number },
@@ -22,8 +22,8 @@ export function* enqueueUnitsOp(
       job_id: jobId,
       seq: firstSeq + i + j,
       iteration,
-      kernel_id: kernel.id,
-      kernel_version: kernel.version,
+      kernel_id: u.kernel?.id ?? kernel.id,
+      kernel_version: u.kernel?.version ?? kernel.version,
       input: u.input,
       output_bytes: u.outputBytes,
       cost_points: u.costPoints,

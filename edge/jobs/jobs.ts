@@ -19,7 +19,7 @@ import { ledgerOf } from '../ledger/ledger.ts';
 import { cancelUnitsOp, enqueueUnitsOp, type JobsPort, type UnitsDecided } from '../coordinator/index.ts';
 import * as Q from './queries.ts';
 import { costMinor, customerBalance, holdQuoteOp, settleJobOp } from './billing.ts';
-import { JOB_KIND_HANDLERS } from './kinds.ts';
+import { JOB_KIND_HANDLERS, type EarlierOutputs, type JobKindHandler } from './kinds.ts';
 import { splitJob, storedParams, type JobSplit, type StoredParams } from './split.ts';
 
 /** A job row without its result, as listings read it (a training job's result is its model). */
@@ -258,6 +258,17 @@ export async function getOwnJob(db: Kysely<Database> | Transaction<Database>, cu
   return db.selectFrom('jobs').selectAll().where('id', '=', jobId).where('customer_id', '=', customerId).executeTakeFirst();
 }
 
+/** The canonical outputs of the earlier iterations a staged kind reads (none for the others). */
+function* earlierOutputsOp(jobId: string, handler: JobKindHandler, params: unknown, iteration: number): Op<EarlierOutputs> {
+  const earlier = new Map<number, Uint8Array[]>();
+  for (const it of handler.earlierIterations?.(params, iteration) ?? []) {
+    if (it < 0 || it >= iteration || earlier.has(it)) continue;
+    const units = yield* rows(Q.unitOutputsOfIteration, { job: jobId, iteration: it });
+    earlier.set(it, units.map((u) => new Uint8Array(u.canonical_output!)));
+  }
+  return earlier;
+}
+
 /**
  * Counts `count` units of `jobId` that were just decided (`valid`, `failed`, or `reopened`
  * for a valid unit sent back for a check), in the transaction that decided them. Once every
@@ -278,15 +289,16 @@ function* unitsDecidedOp(jobId: string, how: UnitsDecided, count: number, now: n
   const params: unknown = JSON.parse(stored!.params);
   const units = yield* rows(Q.unitOutputsOfIteration, { job: jobId, iteration: full!.iteration });
   const outputs = units.map((u) => new Uint8Array(u.canonical_output!));
+  const earlier = yield* earlierOutputsOp(jobId, handler, params, full!.iteration);
   // Iterative kinds generate the next iteration from this one's validated results.
-  const next = full!.iteration + 1 < JOB_ITERATIONS_MAX ? handler.next?.(params, outputs, full!.iteration) : null;
+  const next = full!.iteration + 1 < JOB_ITERATIONS_MAX ? handler.next?.(params, outputs, full!.iteration, earlier) : null;
   if (next && next.length > 0) {
     const kernel = { id: units[0]!.kernel_id, version: units[0]!.kernel_version };
     yield* enqueueUnitsOp(jobId, kernel, next, full!.units_total, full!.iteration + 1, full!.quorum);
     yield* exec(Q.advanceJobIteration, { id: jobId, iteration: full!.iteration + 1, total: full!.units_total + next.length });
     return;
   }
-  const result = handler.assimilate(params, outputs);
+  const result = handler.assimilate(params, outputs, earlier);
   yield* exec(Q.finishJob, { id: jobId, status: 'completed', now, result: JSON.stringify(result) });
   yield* settleJobOp(jobId, now);
 }
@@ -308,7 +320,9 @@ function* unitCorrectedOp(jobId: string, unitId: number, now: number): Op<void> 
     const handler = JOB_KIND_HANDLERS[full.kind as JobRequest['kind']];
     const [stored] = yield* rows(Q.jobParamsById, { id: jobId });
     const units = yield* rows(Q.unitOutputsOfIteration, { job: jobId, iteration: full.iteration });
-    result = JSON.stringify(handler.assimilate(JSON.parse(stored!.params), units.map((u) => new Uint8Array(u.canonical_output!))));
+    const params: unknown = JSON.parse(stored!.params);
+    const earlier = yield* earlierOutputsOp(jobId, handler, params, full.iteration);
+    result = JSON.stringify(handler.assimilate(params, units.map((u) => new Uint8Array(u.canonical_output!)), earlier));
   }
   yield* exec(Q.amendJob, { id: jobId, result });
 }

@@ -24,6 +24,9 @@ export interface ResolveContext {
   customerId: string;
 }
 
+/** Canonical outputs of earlier iterations (unit order), by iteration, as `earlierIterations` asked. */
+export type EarlierOutputs = ReadonlyMap<number, Uint8Array[]>;
+
 /** What the edge needs to know of a job kind. */
 export interface JobKindHandler {
   kernel: { id: string; version: number };
@@ -41,7 +44,13 @@ export interface JobKindHandler {
    * For iterative kinds: the next iteration's units from this iteration's canonical outputs
    * (in unit order), or `null` when the job is done.
    */
-  next?(params: unknown, outputs: Uint8Array[], iteration: number): SplitUnit[] | null;
+  next?(params: unknown, outputs: Uint8Array[], iteration: number, earlier: EarlierOutputs): SplitUnit[] | null;
+  /**
+   * For staged kinds whose later stages build on an earlier stage's results (a translation
+   * system's tuning rounds decode with the phrase table its alignment stage made): the earlier
+   * iterations whose canonical outputs `next` and `assimilate` read, given the current one.
+   */
+  earlierIterations?(params: unknown, iteration: number): number[];
   /**
    * For kinds that keep state prepared by `split` for later iterations (a training corpus
    * tokenised and sharded): a worker thread that split the job `take`s it out of its cache
@@ -50,7 +59,7 @@ export interface JobKindHandler {
    */
   handOver?: { take(params: unknown): unknown; adopt(params: unknown, state: unknown): void; forget(): void };
   /** Integrates canonical outputs, in unit order, into the result document. */
-  assimilate(params: unknown, outputs: Uint8Array[]): unknown;
+  assimilate(params: unknown, outputs: Uint8Array[], earlier: EarlierOutputs): unknown;
   /**
    * A small result from the validated units of the current iteration so far (`index`: the
    * unit's place in its iteration), without per-member lists; for the job page while it runs.

@@ -10,4 +10,10 @@ export interface SplitUnit {
   costPoints: number;
   /** Members this unit integrates (for the assimilator). */
   members: number;
+  /**
+   * The kernel that runs this unit, when it is not the job kind's own: a staged job (a
+   * translation system's training aligns words with one kernel, then decodes its tuning set
+   * with another) names the kernel of each stage's units.
+   */
+  kernel?: { id: string; version: number };
 }
