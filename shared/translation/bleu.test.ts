@@ -4,7 +4,7 @@
  * tokenizer, clipping, brevity penalty and exp smoothing.
  */
 import { describe, expect, it } from 'vitest';
-import { corpusBleu, tokenize13a } from './bleu.ts';
+import { bleuScoreFromStats, corpusBleu, sentenceBleuStats, tokenize13a } from './bleu.ts';
 
 describe('tokenize13a', () => {
   it('splits punctuation as mteval-v13a does, keeping decimals, contractions and hyphenated words whole', () => {
@@ -52,5 +52,34 @@ describe('corpusBleu', () => {
     // A sentence shorter than 4 tokens has no 4-grams: the score is 0, as in sacrebleu.
     expect(corpusBleu(['a b c'], [['a b c']]).score).toBe(0);
     expect(corpusBleu([''], [['a']]).score).toBe(0);
+  });
+});
+
+describe('sentenceBleuStats / bleuScoreFromStats', () => {
+  it('counts one sentence: clipped matches, totals, its length and the closest reference length', () => {
+    // "a b" against "a b c": unigrams a, b match (2/2), bigram "a b" matches (1/1); no 3- or 4-grams.
+    expect(sentenceBleuStats('a b', ['a b c'])).toEqual({ correct: [2, 1, 0, 0], total: [2, 1, 0, 0], sysLen: 2, refLen: 3 });
+    // "the the" against "the cat" and "the the the": clipped by the larger reference count (2); closest length 2.
+    expect(sentenceBleuStats('the the', ['the cat', 'the the the'])).toEqual({ correct: [2, 1, 0, 0], total: [2, 1, 0, 0], sysLen: 2, refLen: 2 });
+  });
+
+  it("sums to corpusBleu's statistics and score on sacrebleu's README example", () => {
+    const sys = ['The dog bit the man.', "It wasn't surprising.", 'The man had just bitten him.'];
+    const refs = [
+      ['The dog bit the man.', 'It was not unexpected.', 'The man bit him first.'],
+      ['The dog had bit the man.', 'No one was surprised.', 'The man had bitten the dog.'],
+    ];
+    const sum = { correct: [0, 0, 0, 0], total: [0, 0, 0, 0], sysLen: 0, refLen: 0 };
+    sys.forEach((h, i) => {
+      const s = sentenceBleuStats(h, refs.map((r) => r[i]!));
+      s.correct.forEach((c, n) => (sum.correct[n]! += c));
+      s.total.forEach((t, n) => (sum.total[n]! += t));
+      sum.sysLen += s.sysLen;
+      sum.refLen += s.refLen;
+    });
+    // README: 82.4/50.0/45.5/37.5 of hyp_len 17 → 14/17, 7/14, 5/11, 3/8.
+    expect(sum).toEqual({ correct: [14, 7, 5, 3], total: [17, 14, 11, 8], sysLen: 17, refLen: 18 });
+    expect(bleuScoreFromStats(sum).score.toFixed(2)).toBe('48.53');
+    expect(bleuScoreFromStats(sum)).toEqual(corpusBleu(sys, refs));
   });
 });

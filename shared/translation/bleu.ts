@@ -66,40 +66,50 @@ const tokens13a = (line: string) => {
 };
 
 /**
- * Corpus BLEU of `hypotheses` against reference sets, sacrebleu's argument order:
- * `refs[k][i]` is the k-th reference of hypothesis i.
- * @example
- * corpusBleu(['The dog bit the man.'], [['The dog bit the man.']]).score; // 100
+ * BLEU's sufficient statistics: clipped n-gram matches and n-gram totals for orders 1…4, the
+ * hypothesis length and the closest reference length. Those of a corpus are the sums of
+ * those of its sentences; `corpusBleu` is `bleuScoreFromStats` of that sum.
  */
-export function corpusBleu(hypotheses: string[], refs: string[][]): BleuScore {
-  for (const set of refs) if (set.length !== hypotheses.length) throw new RangeError('every reference set needs one line per hypothesis');
+export interface BleuStats {
+  correct: number[];
+  total: number[];
+  sysLen: number;
+  refLen: number;
+}
+
+/**
+ * The statistics of one hypothesis against its references, as `corpusBleu` counts them
+ * (13a tokenisation, clipping by the most frequent count in any reference).
+ * @example sentenceBleuStats('a b', ['a b c']) // correct [2, 1, 0, 0], total [2, 1, 0, 0], sysLen 2, refLen 3
+ */
+export function sentenceBleuStats(hyp: string, refs: string[]): BleuStats {
   const correct = new Array<number>(BLEU_MAX_ORDER).fill(0);
   const total = new Array<number>(BLEU_MAX_ORDER).fill(0);
-  let sysLen = 0;
-  let refLen = 0;
-  hypotheses.forEach((hyp, i) => {
-    const h = tokens13a(hyp);
-    const refTokens = refs.map((set) => tokens13a(set[i]!));
-    // Closest reference length; a tie goes to the shorter (sacrebleu's _get_closest_ref_len).
-    let closest = Infinity;
-    let closestLen = 0;
-    for (const r of refTokens) {
-      const diff = Math.abs(r.length - h.length);
-      if (diff < closest || (diff === closest && r.length < closestLen)) {
-        closest = diff;
-        closestLen = r.length;
-      }
+  const h = tokens13a(hyp);
+  const refTokens = refs.map((r) => tokens13a(r));
+  // Closest reference length; a tie goes to the shorter (sacrebleu's _get_closest_ref_len).
+  let closest = Infinity;
+  let closestLen = 0;
+  for (const r of refTokens) {
+    const diff = Math.abs(r.length - h.length);
+    if (diff < closest || (diff === closest && r.length < closestLen)) {
+      closest = diff;
+      closestLen = r.length;
     }
-    sysLen += h.length;
-    refLen += closestLen;
-    const maxRef = new Map<string, number>();
-    for (const r of refTokens) for (const [k, c] of ngramCounts(r)) maxRef.set(k, Math.max(maxRef.get(k) ?? 0, c));
-    for (const [k, c] of ngramCounts(h)) {
-      const n = Number(k.slice(0, k.indexOf('\u0001')));
-      total[n - 1]! += c;
-      correct[n - 1]! += Math.min(c, maxRef.get(k) ?? 0);
-    }
-  });
+  }
+  const maxRef = new Map<string, number>();
+  for (const r of refTokens) for (const [k, c] of ngramCounts(r)) maxRef.set(k, Math.max(maxRef.get(k) ?? 0, c));
+  for (const [k, c] of ngramCounts(h)) {
+    const n = Number(k.slice(0, k.indexOf('\u0001')));
+    total[n - 1]! += c;
+    correct[n - 1]! += Math.min(c, maxRef.get(k) ?? 0);
+  }
+  return { correct, total, sysLen: h.length, refLen: closestLen };
+}
+
+/** The BLEU score of (summed) statistics, with sacrebleu's brevity penalty and exp smoothing. */
+export function bleuScoreFromStats(stats: BleuStats): BleuScore {
+  const { correct, total, sysLen, refLen } = stats;
   const precisions = new Array<number>(BLEU_MAX_ORDER).fill(0);
   let smooth = 1;
   for (let n = 0; n < BLEU_MAX_ORDER; n++) {
@@ -115,5 +125,26 @@ export function corpusBleu(hypotheses: string[], refs: string[][]): BleuScore {
   // sacrebleu's my_log(0) is -9999999999: an order with no n-grams at all zeroes the score.
   const logs = precisions.map((p) => (p === 0 ? -9999999999 : Math.log(p)));
   const score = sysLen === 0 ? 0 : bp * Math.exp(logs.reduce((a, b) => a + b, 0) / BLEU_MAX_ORDER);
-  return { score, precisions, bp, sysLen, refLen, correct, total };
+  return { score, precisions, bp, sysLen, refLen, correct: [...correct], total: [...total] };
+}
+
+/**
+ * Corpus BLEU of `hypotheses` against reference sets, sacrebleu's argument order:
+ * `refs[k][i]` is the k-th reference of hypothesis i.
+ * @example
+ * corpusBleu(['The dog bit the man.'], [['The dog bit the man.']]).score; // 100
+ */
+export function corpusBleu(hypotheses: string[], refs: string[][]): BleuScore {
+  for (const set of refs) if (set.length !== hypotheses.length) throw new RangeError('every reference set needs one line per hypothesis');
+  const sum: BleuStats = { correct: new Array<number>(BLEU_MAX_ORDER).fill(0), total: new Array<number>(BLEU_MAX_ORDER).fill(0), sysLen: 0, refLen: 0 };
+  hypotheses.forEach((hyp, i) => {
+    const s = sentenceBleuStats(hyp, refs.map((set) => set[i]!));
+    for (let n = 0; n < BLEU_MAX_ORDER; n++) {
+      sum.correct[n]! += s.correct[n]!;
+      sum.total[n]! += s.total[n]!;
+    }
+    sum.sysLen += s.sysLen;
+    sum.refLen += s.refLen;
+  });
+  return bleuScoreFromStats(sum);
 }
