@@ -30,6 +30,9 @@ import {
 import { IBM1_ITERATIONS_MAX } from '../limits.ts';
 import { encodeIteration, type PreparedCorpus, type Shard } from './em.ts';
 
+/** Kernel that runs the units of this module, and the version they are encoded for. */
+export const ALIGN_KERNEL = { id: 'align', version: 1 } as const;
+
 /** The prior's parameters: the tension λ of the diagonal and the NULL word's probability p0. */
 export interface AlignParams {
   tension: number;
@@ -77,6 +80,11 @@ export function shardTargetTokens(shard: Shard): number {
 /** Output bytes of a shard's unit in `mode`, carrying `carryLength` values. */
 export function alignOutputBytes(shard: Shard, carryLength: number, mode: AlignMode): number {
   return mode === 'estep' ? alignEStepOutputBytes(carryLength, shard.entryGlobal.length) : alignViterbiOutputBytes(carryLength, shardTargetTokens(shard));
+}
+
+/** Output bytes of the unit of shard `shardIndex` of `prep` in `mode`, carrying `carryLength` values. */
+export function alignOutputBytesOf(prep: PreparedCorpus, shardIndex: number, carryLength: number, mode: AlignMode): number {
+  return alignOutputBytes(prep.shards[shardIndex]!, carryLength, mode);
 }
 
 /** One E-step round's outputs summed. */
