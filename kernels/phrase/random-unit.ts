@@ -23,6 +23,12 @@ export interface RandomPhraseSettings {
   nbest: number;
   /** Longer spans per position on average. @default 1.5 */
   spanDensity?: number;
+  /** Shortest sentence. @default 1 */
+  minLen?: number;
+  /** Most translations per span (each span gets 1..translations). @default 3 */
+  translations?: number;
+  /** Every entry's prefixes and suffixes are entries too, as in a Kneser–Ney model (the kernel's fast LM path). @default false */
+  closedLm?: boolean;
 }
 
 /** A random unit (see the module comment). */
@@ -37,14 +43,15 @@ export function randomPhraseUnit(seed: number, s: RandomPhraseSettings): PhraseU
     return Array.from({ length: len }, word);
   };
   const sentences = Array.from({ length: s.sentences }, (_, i) => {
-    const n = i === 1 && s.sentences >= 3 ? 0 : 1 + pick(s.maxLen);
+    const minLen = s.minLen ?? 1;
+    const n = i === 1 && s.sentences >= 3 ? 0 : minLen + pick(s.maxLen - minLen + 1);
     const options: PhraseOption[] = [];
     for (let start = 0; start < n; start++) {
       const ends = new Set<number>([start + 1]);
       const extra = Math.floor((s.spanDensity ?? 1.5) * 2 * rand());
       for (let k = 0; k < extra; k++) ends.add(Math.min(n, start + 2 + pick(rand() < 0.9 ? 3 : 6)));
       for (const end of [...ends].sort((a, b) => a - b)) {
-        for (let k = 1 + pick(3); k > 0; k--) options.push({ start, end, tgt: end === start + 1 && k === 1 ? [word()] : phrase(), scores: scores() });
+        for (let k = 1 + pick(s.translations ?? 3); k > 0; k--) options.push({ start, end, tgt: end === start + 1 && k === 1 ? [word()] : phrase(), scores: scores() });
       }
     }
     return { length: n, options };
@@ -61,7 +68,12 @@ export function randomPhraseUnit(seed: number, s: RandomPhraseSettings): PhraseU
   add([0]);
   for (let w = 1; w < s.tgt; w++) if (rand() < 0.9) add([w]);
   for (let order = 2; order <= s.lmOrder; order++) {
-    for (let k = 0; k < s.tgt * 3; k++) add([rand() < 0.2 ? 0 : 2 + pick(s.tgt - 2), ...Array.from({ length: order - 2 }, word), 1 + pick(s.tgt - 1)]);
+    for (let k = 0; k < s.tgt * 3; k++) {
+      const ids = [rand() < 0.2 ? 0 : 2 + pick(s.tgt - 2), ...Array.from({ length: order - 2 }, word), 1 + pick(s.tgt - 1)];
+      // Closed: the shorter pieces first, so every prefix and suffix is there.
+      if (s.closedLm) for (let len = 1; len < order; len++) for (let at = 0; at + len <= order; at++) add(ids.slice(at, at + len));
+      add(ids);
+    }
   }
   return {
     sentences,

@@ -15,7 +15,7 @@ export const GRAM_CONTEXT = 2;
 const GRAM_SLOTS_MIN = 16;
 const W = PHRASE_LM_ORDER_MAX;
 
-/** One mixing round of the sequence hash (ids folded oldest first). */
+/** One mixing round of the sequence hash (ids folded newest first). */
 export function mix(h: number, id: number): number {
   h = Math.imul(h ^ id, 0x9e3779b1);
   return (h ^ (h >>> 15)) >>> 0;
@@ -87,7 +87,7 @@ export class RefLm {
   /** The hash of seq[from, to). */
   static hashOf(seq: ArrayLike<number>, from: number, to: number): number {
     let h = HASH_SEED;
-    for (let k = from; k < to; k++) h = mix(h, seq[k]!);
+    for (let k = to - 1; k >= from; k--) h = mix(h, seq[k]!);
     return finish(h, to - from);
   }
 

@@ -7,7 +7,8 @@
 import { PHRASE_EXTRA_FEATURES, PHRASE_SENTENCE_TOKENS_MAX } from '../codes';
 import { EOS_ID, lp } from './lm';
 import { Hyp, f64At, hypAt, u32At } from './layout';
-import { counts, hist, loadState, phraseLm } from './search';
+import { counts } from './search';
+import { hist, loadState, phraseLm, prepareContext } from './phraselm';
 import { beam, candidateBytes, fCount, finP, hypP, nBest, optEnd, optLen, optStart, optTgtAtP, orderP, scoresP, tgtP, wLm } from './unit';
 import { storeCanonical } from '../../common/assembly/memory';
 
@@ -74,7 +75,9 @@ function writeCandidate(r: u32, score: f64, p: usize, F: u32): void {
   for (let i: u32 = 0; i < phrases; i++) {
     const h = hypAt(hypP, <usize>load<i32>(path + (<usize>i << 2)));
     const q = h.opt;
-    lm = lm + phraseLm(loadState(hypAt(hypP, <usize>h.back)), q);
+    const stLen = loadState(hypAt(hypP, <usize>h.back));
+    prepareContext(stLen);
+    lm = lm + phraseLm(stLen, q);
     const s = optStart(q), e = optEnd(q), len = optLen(q);
     dist += s > prevEnd ? s - prevEnd : prevEnd - s;
     prevEnd = e;

@@ -64,7 +64,8 @@
 import { PHRASE_ERR_INIT_TWICE, PHRASE_ERR_NOT_READY } from '../codes';
 import { BOS_ID, buildLm, minimise } from './lm';
 import { buildOptions, prepareSentence } from './options';
-import { counts, expandStack, fc, futureOf, hist, place, sigOf, spanEnd, spanFirst, spanStatic, spanUb } from './search';
+import { counts, expandStack, fc, futureOf, place, sigOf, spanEnd, spanFirst, spanStatic, spanUb } from './search';
+import { hist } from './phraselm';
 import { finishSentence } from './finish';
 import { hypAt, u32At } from './layout';
 import { bucketMask, bucketP, checkSentences, checkValues, countsP, heapP, hypP, lensP, outLen, outPtr, placeWorkMemory, readHeader, sCount, sentenceWidth, wordCount } from './unit';

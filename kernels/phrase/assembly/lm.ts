@@ -19,6 +19,8 @@ export const BOS_ID: u32 = 0;
 export const EOS_ID: u32 = 1;
 
 let records: u32 = 0;
+/** Every entry's prefix and suffix is an entry (phraselm.ts's fast path). */
+export let closed = false;
 /** The largest backoff weight, at least 0. */
 export let bowMax: f64 = 0;
 
@@ -26,7 +28,7 @@ export let bowMax: f64 = 0;
   return v - v == 0;
 }
 
-/** One round of the sequence hash (ids folded oldest first). */
+/** One round of the sequence hash. */
 @inline export function mix(h: u32, id: u32): u32 {
   h = (h ^ id) * 0x9e3779b1;
   return h ^ (h >> 15);
@@ -38,10 +40,10 @@ export let bowMax: f64 = 0;
   return h ^ (h >> 13);
 }
 
-/** The hash of the `len` words at `seq`. */
+/** The hash of the `len` words at `seq`, folded newest first (a scan growing a match backwards extends its fold by one round). */
 @inline export function hashOf(seq: usize, len: u32): u32 {
   let h = HASH_SEED;
-  for (let k: u32 = 0; k < len; k++) h = mix(h, u32At(seq, k));
+  for (let k = <i32>len - 1; k >= 0; k--) h = mix(h, u32At(seq, k));
   return finish(h, len);
 }
 
@@ -138,6 +140,7 @@ export function buildLm(): i32 {
       g.flags |= GRAM_CONTEXT;
     }
   }
+  closed = isClosed();
   memory.copy(maxLpP, uniLpP, ids << 3);
   let bm: f64 = 0;
   for (let k: u32 = 0; k < L; k++) {
@@ -149,6 +152,21 @@ export function buildLm(): i32 {
   }
   bowMax = bm;
   return 0;
+}
+
+/** Whether every record is an entry (no prefix was missing) and every entry's suffix is one too. */
+function isClosed(): bool {
+  for (let r: u32 = 0; r < records; r++) if ((gramAt(gramP, r).flags & GRAM_ENTRY) == 0) return false;
+  const L = lCount;
+  for (let k: u32 = 0; k < L; k++) {
+    const seq = entryWords(k), len = entryLen(k);
+    if (len == 2 && (load<u8>(uniFlagsP + <usize>load<u32>(seq, 4)) & <u8>GRAM_ENTRY) == 0) return false;
+    if (len > 2) {
+      const g = find(seq + 4, len - 1, hashOf(seq + 4, len - 1));
+      if (g == 0 || (changetype<Gram>(g).flags & GRAM_ENTRY) == 0) return false;
+    }
+  }
+  return true;
 }
 
 /** The backoff weight of the `len` ≥ 1 words at `seq` as a context: 0 when no entry. */

@@ -6,19 +6,16 @@
  * the worst). Neither structure's shape changes a result: the worst is the unique lowest
  * (estimate, slot) pair, and a stack holds each state at most once.
  */
-import { PHRASE_LM_ORDER_MAX, PHRASE_SENTENCE_TOKENS_MAX, PHRASE_SOURCE_LEN_MAX, PHRASE_TARGET_LEN_MAX } from '../codes';
-import { lp, minimise } from './lm';
-import { HYP_BYTES, HYP_STATE, Hyp, f64At, hypAt, u32At } from './layout';
+import { PHRASE_SENTENCE_TOKENS_MAX, PHRASE_SOURCE_LEN_MAX } from '../codes';
+import { hist, loadState, phraseLm, prepareContext, stateStart } from './phraselm';
+import { HYP_STATE, f64At, hypAt, u32At } from './layout';
 import { SPAN_COLS } from './options';
-import { beam, bucketMask, bucketP, dLimit, heapP, hypP, optLen, optStaticP, optTgtAtP, optUbP, order, tgtP, wDist, wLm } from './unit';
+import { beam, bucketMask, bucketP, dLimit, heapP, hypP, optLen, optStaticP, optUbP, wDist, wLm } from './unit';
 
-/** Longest history a phrase's LM reads: the state, the phrase's words, and one slot for </s>. */
-const HIST_WORDS: i32 = PHRASE_LM_ORDER_MAX - 1 + PHRASE_TARGET_LEN_MAX + 1;
 const SPAN_CELLS: i32 = PHRASE_SENTENCE_TOKENS_MAX * (PHRASE_SOURCE_LEN_MAX + 1);
 const FC_CELLS: i32 = (PHRASE_SENTENCE_TOKENS_MAX + 1) * (PHRASE_SENTENCE_TOKENS_MAX + 1);
 
 // Fixed-size scratch, in static data.
-export const hist = memory.data(HIST_WORDS << 2, 16);
 export const spanFirst = memory.data(SPAN_CELLS << 2, 16);
 export const spanEnd = memory.data(SPAN_CELLS << 2, 16);
 export const spanStatic = memory.data(SPAN_CELLS << 3, 16);
@@ -38,27 +35,6 @@ export const counts = memory.data((PHRASE_SENTENCE_TOKENS_MAX + 1) << 2, 16);
     open = b >= 64 ? 0 : open & (~(<u64>0) << <u64>b);
   }
   return f;
-}
-
-/** Loads hypothesis h's LM state into hist; returns its length. */
-@inline export function loadState(h: Hyp): u32 {
-  const len = h.stLen;
-  memory.copy(hist, changetype<usize>(h) + HYP_STATE, <usize>len << 2);
-  return len;
-}
-
-/** The LM log prob of option q's words after the state in hist[0, stLen), appended to hist as they are scored. */
-export function phraseLm(stLen: u32, q: u32): f64 {
-  const len = optLen(q), keep = order - 1;
-  const words = tgtP + (<usize>u32At(optTgtAtP, q) << 2);
-  let lm: f64 = 0;
-  for (let i: u32 = 0; i < len; i++) {
-    const end = stLen + i;
-    store<u32>(hist + (<usize>end << 2), u32At(words, i));
-    const ctx = end < keep ? end : keep;
-    lm = lm + lp(hist + (<usize>(end - ctx) << 2), ctx);
-  }
-  return lm;
 }
 
 /** A 32-bit hash of a state: coverage, the LM state's `len` words at `words`, the end of the last phrase. */
@@ -187,6 +163,8 @@ export function expandStack(t: u32, n: u32): void {
     const hi = t * b + k;
     const h = hypAt(hypP, hi);
     const cov = h.cov, last = h.last, score = h.score;
+    const stLen = loadState(h);
+    prepareContext(stLen);
     const f = <u32>ctz(~cov);
     let sHi = last + d;
     const reach = f + (d > 1 ? d : 1) - 1;
@@ -218,12 +196,11 @@ export function expandStack(t: u32, n: u32): void {
             const ub = sc + lw * f64At(optUbP, q);
             if (!(ub + fut > worstEst(tt))) continue;
           }
-          const stLen = loadState(h);
           sc = sc + lw * phraseLm(stLen, q);
           const est = sc + fut;
           if (u32At(counts, tt) == b && !(est > worstEst(tt))) continue;
           const total = stLen + optLen(q);
-          insert(tt, sc, fut, est, ncov, minimise(hist, total), total, e, <i32>hi, q);
+          insert(tt, sc, fut, est, ncov, stateStart(stLen, total), total, e, <i32>hi, q);
         }
       }
     }
