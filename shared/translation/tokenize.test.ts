@@ -44,6 +44,52 @@ describe('detokenize', () => {
     expect(detokenize(['我', '用', 'ios', '17', '。'], 'zh')).toBe('我用ios 17。');
   });
 
+  it('writes English as text: clitics, brackets, straight quotes, punctuation', () => {
+    const en = (t: string) => detokenize(t.split(' '), 'en');
+    expect(en("the man 's hat")).toBe("the man's hat");
+    expect(en("i do n't know , they 're here")).toBe("i don't know, they're here");
+    expect(en('( a )')).toBe('(a)');
+    expect(en('he said " quoted " .')).toBe('he said "quoted".');
+    expect(en('" a " and " b "')).toBe('"a" and "b"');
+    expect(en("' single ' quotes")).toBe("'single' quotes");
+    expect(en('a , b .')).toBe('a, b.');
+    expect(en('“ curly ” and ‘ single ’')).toBe('“curly” and ‘single’');
+    expect(en('50 % ; really ? yes !')).toBe('50%; really? yes!');
+  });
+
+  it('writes French with its spaces: before ; : ! ? », after «, none after an elision', () => {
+    const fr = (t: string) => detokenize(t.split(' '), 'fr');
+    expect(fr("l' homme")).toBe("l'homme");
+    expect(fr("qu' il a dit")).toBe("qu'il a dit");
+    expect(fr('« bonjour »')).toBe('« bonjour »');
+    expect(fr('il a dit : « viens ! »')).toBe('il a dit : « viens ! »');
+    expect(fr('vraiment ? oui ; non .')).toBe('vraiment ? oui ; non.');
+    expect(fr('( a , b )')).toBe('(a, b)');
+    expect(detokenize(["l'", 'uomo'], 'it')).toBe("l'uomo");
+    // English has no elision: a word ending in an apostrophe keeps its space.
+    expect(detokenize(["rock'", 'roll'], 'en')).toBe("rock' roll");
+  });
+
+  it('writes Czech like English, quoting „so“', () => {
+    const cs = (t: string) => detokenize(t.split(' '), 'cs');
+    expect(cs('muž , žena a dítě .')).toBe('muž, žena a dítě.');
+    expect(cs('( a ) ano ? ne !')).toBe('(a) ano? ne!');
+    expect(cs('řekl „ ahoj “ .')).toBe('řekl „ahoj“.');
+    expect(cs('" ahoj "')).toBe('"ahoj"');
+    expect(detokenize(['„', 'so', '“'], 'de-AT')).toBe('„so“');
+  });
+
+  it('round-trips tokenised text of spaced languages, lower-cased', () => {
+    for (const [s, lang] of [
+      ['He said: "It is (very) good, 50%!"', 'en'],
+      ["It's the man's hat; don't.", 'en'],
+      ["L'homme a dit : « Bonjour ! »", 'fr'],
+      ['Řekl „ahoj“, že?', 'cs'],
+    ] as const) {
+      expect(detokenize(tokenize(s, lang), lang)).toBe(s.toLowerCase());
+    }
+  });
+
   it('round-trips tokenised Japanese', () => {
     const s = '私は東京の大学で勉強します。';
     expect(detokenize(tokenize(s, 'ja'), 'ja')).toBe(s);

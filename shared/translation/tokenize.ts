@@ -110,30 +110,72 @@ export function tokenize(text: string, lang: string): string[] {
 
 /** Punctuation that hugs the token before it (no space before). */
 const CLOSING = new Set(['.', ',', ';', ':', '!', '?', ')', ']', '}', '»', '”', '’', '%', '…', '。', '、', '，', '！', '？', '；', '：', '）', '」', '』', '】']);
-/** Punctuation that hugs the token after it (no space after). */
-const OPENING = new Set(['(', '[', '{', '«', '“', '‘', '¿', '¡', '（', '「', '『', '【']);
+/** Punctuation that hugs the token after it (no space after). Low quotes open in every language that has them. */
+const OPENING = new Set(['(', '[', '{', '«', '“', '‘', '„', '‚', '¿', '¡', '（', '「', '『', '【']);
+/** Quotes written the same at both ends: the first of a pair opens, the next closes. */
+const STRAIGHT_QUOTES = new Set(['"', "'"]);
+/** Languages quoting „so“ and ‚so‘: there “ and ‘ close. */
+const LOW_HIGH_QUOTE_LANGS: readonly string[] = ['cs', 'sk', 'de', 'sl', 'et', 'lt', 'is', 'bg'];
+/** French spacing: a space before these (the high punctuation and the closing guillemet) … */
+const FRENCH_SPACE_BEFORE = new Set([';', ':', '!', '?', '»']);
+/** … and after the opening guillemet. */
+const FRENCH_SPACE_AFTER = new Set(['«']);
+/** Languages written with French spacing. */
+const FRENCH_SPACING_LANGS: readonly string[] = ['fr'];
+/** Languages whose elided articles and pronouns hug the next word (`l'` `homme` → `l'homme`). */
+const ELISION_LANGS: readonly string[] = ['fr', 'it', 'ca'];
+/** English clitics split from their word (`man` `'s`, `do` `n't`): they hug the word before. */
+const CLITIC_RE = /^(?:['’](?:s|re|ve|ll|d|m|t)|n['’]t)$/iu;
+const ELIDED_RE = /^\p{L}+['’]$/u;
 const ASCII_ALNUM_END = /[A-Za-z0-9]$/;
 const ASCII_ALNUM_START = /^[A-Za-z0-9]/;
 
 /**
- * Text from tokens: spaces between tokens, none before closing or after opening
- * punctuation; for languages written without spaces none at all, except between two runs of
- * Latin letters or digits (a name or a number inside Japanese text).
+ * Text from tokens: spaces between tokens, none before closing or after opening punctuation,
+ * none before an English clitic (`'s`, `n't`); straight quotes `"` and `'` alternate between
+ * opening and closing; `„` `“` pair as in Czech and German for those languages. French keeps
+ * its spaces before `; : ! ? »` and after `«`, and French, Italian and Catalan elisions (`l'`)
+ * hug the next word. Languages written without spaces get none at all, except between two runs
+ * of Latin letters or digits (a name or a number inside Japanese text).
  * @example detokenize(['das', 'haus', ',', 'ja', '.'], 'de') // 'das haus, ja.'
+ * @example detokenize(['«', 'bonjour', '»', '!'], 'fr') // '« bonjour » !'
  */
 export function detokenize(tokens: string[], lang: string): string {
-  const unspaced = UNSPACED_LANGS.includes(primaryLanguage(lang));
+  const primary = primaryLanguage(lang);
+  const unspaced = UNSPACED_LANGS.includes(primary);
+  const french = FRENCH_SPACING_LANGS.includes(primary);
+  const elision = ELISION_LANGS.includes(primary);
+  const lowHigh = LOW_HIGH_QUOTE_LANGS.includes(primary);
+  const open = new Set<string>();
   let text = '';
+  // Whether the previous token hugs the next one (opening punctuation, an opening quote, an elision).
+  let hugNext = false;
   for (let i = 0; i < tokens.length; i++) {
     const tok = tokens[i]!;
-    if (i > 0) {
-      const prev = tokens[i - 1]!;
-      const space = unspaced
-        ? ASCII_ALNUM_END.test(prev) && ASCII_ALNUM_START.test(tok)
-        : !CLOSING.has(tok) && !OPENING.has(prev);
-      if (space) text += ' ';
+    const prev = tokens[i - 1];
+    let space: boolean;
+    let hugs = false;
+    if (prev === undefined) space = false;
+    else if (unspaced) space = ASCII_ALNUM_END.test(prev) && ASCII_ALNUM_START.test(tok);
+    else if (french && FRENCH_SPACE_BEFORE.has(tok)) space = true;
+    else space = !hugNext && !CLOSING.has(tok) && !CLITIC_RE.test(tok) && !(lowHigh && (tok === '“' || tok === '‘'));
+    if (!unspaced) {
+      if (STRAIGHT_QUOTES.has(tok)) {
+        // A closing quote hugs the word before; an opening one the word after.
+        if (open.has(tok)) {
+          open.delete(tok);
+          space = false;
+        } else {
+          open.add(tok);
+          hugs = true;
+        }
+      } else {
+        hugs = (OPENING.has(tok) && !(french && FRENCH_SPACE_AFTER.has(tok)) && !(lowHigh && (tok === '“' || tok === '‘'))) || (elision && ELIDED_RE.test(tok));
+      }
     }
+    if (space) text += ' ';
     text += tok;
+    hugNext = hugs;
   }
   return text;
 }
