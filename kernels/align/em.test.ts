@@ -20,6 +20,7 @@ import {
   type AlignParams,
 } from '../../shared/translation/align-em.ts';
 import { readCorpus, type CorpusText } from '../../shared/translation/corpus.ts';
+import { reverseCorpus } from '../../shared/translation/reverse.ts';
 import { encodeIteration, normalize, prepareCorpus, sumIteration, uniformTable, viterbiAlignment, type PreparedCorpus } from '../../shared/translation/em.ts';
 import { syntheticCorpus, toTsv } from '../../tests/translation/synthetic.ts';
 import { ibm1Reference } from '../ibm1/reference.ts';
@@ -101,6 +102,31 @@ describe('fast_align EM through the kernel', () => {
     });
     // Better than chance against the gold links (sure only): a loose bound, the ordering test is below.
     expect(alignmentErrorRate(links.map(alignmentLinks), synthetic.alignments)).toBeLessThan(0.5);
+  });
+});
+
+describe('both directions with one kernel', () => {
+  it('aligns a corpus read the other way round (reverse.ts) with the same kernel and driver', async () => {
+    const read = readCorpus({ tsv: 'a b c d\tx y\n'.repeat(3) + 'a b\tx z w\n' }, 'en', 'fr');
+    if (read.status !== 'ok') throw new Error(read.detail);
+    // With a uniform table (every t equal) and no NULL, the prior alone decides: the argmax of
+    // w_i = e^(−λh), h = |i/n − j/m|, ties to the smaller i.
+    // Forward "a b c d" → "x y" (n 4, m 2): j = 1 (1/2) → i = 2 (h 0); j = 2 (1) → i = 4 (h 0).
+    // Reversed "x y" → "a b c d" (n 2, m 4): j = 1 (1/4) → i = 1 (h 1/4, against 3/4);
+    // j = 2 (1/2) → i = 1 (h 0); j = 3 (3/4) → i = 1 and 2 tie at h = 1/4 → 1; j = 4 → i = 2 (h 0).
+    const cases = [
+      { corpus: read.corpus, tokens: 3 * 2 + 3, first: [2, 4] },
+      { corpus: reverseCorpus(read.corpus), tokens: 3 * 4 + 2, first: [1, 1, 1, 2] },
+    ];
+    for (const { corpus, tokens, first } of cases) {
+      const prep = prepareCorpus(corpus, 2, false);
+      if ('tooLarge' in prep) throw new Error(prep.tooLarge);
+      const sum = sumAlignIteration(prep, await round(prep, uniformTable(prep), ALIGN_DEFAULT_PARAMS, 'estep'));
+      expect(sum.targetTokens).toBe(tokens);
+      expect(sum.counts.reduce((a, c) => a + c, 0)).toBeCloseTo(tokens, 12);
+      const viterbi = viterbiFromOutputs(prep, await round(prep, uniformTable(prep), ALIGN_DEFAULT_PARAMS, 'viterbi'));
+      expect(Array.from(viterbi[0]!)).toEqual(first);
+    }
   });
 });
 
