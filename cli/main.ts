@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ApiError, createApiClient, type ApiClient } from '../shared/api/client.ts';
 import type { Job, JobProgress, JobStatus } from '../shared/api/schemas.ts';
-import { JobRequestSchema } from '../shared/jobs/kinds.ts';
+import { JOB_KINDS, JOB_KIND_TITLES, JobRequestSchema } from '../shared/jobs/kinds.ts';
 import { formatSeconds, progressRenderer } from './progress.ts';
 
 /** Exit codes, documented in `help`. */
@@ -25,15 +25,21 @@ const FOLLOW_FAILURES_MAX = 8;
 /** First wait after a failed attempt; doubled each time. */
 const FOLLOW_BACKOFF_MS = 500;
 
+/** The job kinds, one line each with what they compute (from the kind registry, so a new kind is listed). */
+const KIND_LINES = JOB_KINDS.map((k) => `                        ${k.padEnd(14)}${JOB_KIND_TITLES[k]}`).join('\n');
+
 const HELP = `SpareCycles command line
 
 usage: npm run cli -- <command> [arguments] [options]
 
 commands:
   submit FILE [--wait] [--out FILE] [--format json|csv|document]
-                      submit the job described in FILE ({"kind": "ebm" | "lorenz96" | "ibm1-train" |
-                      "translate", "params": {…}});
+                      submit the job described in FILE ({"kind": KIND, "params": {…}});
                       with --wait, show its progress until it ends and download the result
+                      (with --out or --format); KIND is one of
+${KIND_LINES}
+                      a translate job names its model: {"model": "<id of a completed
+                      phrase-train or ibm1-train job>", "document": "…"}
   quote FILE          price and ETA of the job in FILE, without submitting it
   status JOB          the job's status and progress (--json: the job document)
   download JOB [--out FILE] [--format json|csv|document]

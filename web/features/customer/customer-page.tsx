@@ -1,7 +1,8 @@
 /**
  * @module The customer page: an account (its API key kept in IndexedDB), its balance, the
- * job builders (energy-balance-model ensemble, Lorenz-96 ensemble) and the job list; each
- * job has a page of its own (job-page.tsx).
+ * job builders (energy-balance-model ensemble, Lorenz-96 ensemble, translation training —
+ * phrase-based or word model — and document translation) and the job list; each job has a
+ * page of its own (job-page.tsx).
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { createApiClient } from '../../../shared/api/client.ts';
@@ -87,7 +88,8 @@ function CustomerArea({ identity, fresh, onForget }: AreaProps) {
   const api = useMemo(() => withAdmittedSubmit(plainApi, reception.admission, identity.apiKey), [plainApi, reception.admission, identity]);
   const { jobs, error, refresh, add } = useJobs(api);
   const [keyShown, setKeyShown] = useState(fresh !== undefined);
-  const [kind, setKind] = useState<'ebm' | 'lorenz96' | 'ibm1-train' | 'translate'>('lorenz96');
+  // `train` is the training form, which offers both training kinds (phrase-train, ibm1-train).
+  const [kind, setKind] = useState<'ebm' | 'lorenz96' | 'train' | 'translate'>('lorenz96');
   const [submitted, setSubmitted] = useState<Job>();
   const rejected = problemOf(error)?.status === 401;
   const onSubmitted = (job: Job) => {
@@ -110,7 +112,7 @@ function CustomerArea({ identity, fresh, onForget }: AreaProps) {
         <button type="button" class="button button-small" data-testid="kind-lorenz96" aria-pressed={kind === 'lorenz96'} onClick={() => setKind('lorenz96')}>
           Lorenz-96 ensemble forecast
         </button>
-        <button type="button" class="button button-small" data-testid="kind-ibm1-train" aria-pressed={kind === 'ibm1-train'} onClick={() => setKind('ibm1-train')}>
+        <button type="button" class="button button-small" data-testid="kind-train" aria-pressed={kind === 'train'} onClick={() => setKind('train')}>
           Train a translation model
         </button>
         <button type="button" class="button button-small" data-testid="kind-translate" aria-pressed={kind === 'translate'} onClick={() => setKind('translate')}>
@@ -120,7 +122,7 @@ function CustomerArea({ identity, fresh, onForget }: AreaProps) {
       <WaitingRoom view={reception} />
       {kind === 'ebm' ? (
         <EbmForm api={api} onSubmitted={onSubmitted} />
-      ) : kind === 'ibm1-train' ? (
+      ) : kind === 'train' ? (
         <TrainingForm api={api} onSubmitted={onSubmitted} />
       ) : kind === 'translate' ? (
         <TranslateForm api={api} jobs={jobs} onSubmitted={onSubmitted} />

@@ -22,6 +22,8 @@ import { InvoiceView } from './invoice-view.tsx';
 import { L96Results } from './l96-results.tsx';
 import { TranslateResultView } from '../translation/translate-result.tsx';
 import { TrainingResultView, type TrainingDoc } from '../translation/training-result.tsx';
+import { PhraseTrainingView } from '../translation/phrase-training-result.tsx';
+import type { PhraseFinalDoc, PhrasePartialDoc } from '../translation/phrase-stages.ts';
 import { useJobProgress } from './use-job-progress.ts';
 import './customer.css';
 
@@ -186,7 +188,7 @@ function JobView({ jobId, apiKey }: { jobId: string; apiKey: string }) {
           {progress.status === 'completed' && (
             <>
               <DownloadLink jobId={jobId} apiKey={apiKey} format="json" />
-              <DownloadLink jobId={jobId} apiKey={apiKey} format="csv" />
+              {job.kind !== 'phrase-train' && <DownloadLink jobId={jobId} apiKey={apiKey} format="csv" />}
             </>
           )}
         </div>
@@ -196,6 +198,8 @@ function JobView({ jobId, apiKey }: { jobId: string; apiKey: string }) {
         {partial.error && <p class="alert alert-error small">{partial.error}</p>}
         {job.kind === 'translate' && progress.status === 'completed' ? (
           <TranslateResultView api={api} jobId={jobId} />
+        ) : job.kind === 'phrase-train' ? (
+          <PhraseTrainingView job={job} progress={progress} doc={partial.doc as PhrasePartialDoc | PhraseFinalDoc | undefined} />
         ) : partial.doc === undefined ? (
           <p class="muted">Results appear as units are validated.</p>
         ) : job.kind === 'translate' ? (

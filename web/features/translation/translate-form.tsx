@@ -1,6 +1,6 @@
 /**
  * @module The translate job form: one of the customer's trained models (completed
- * `ibm1-train` jobs), a document pasted or uploaded (read as strict UTF-8: a file that is not
+ * `phrase-train` and `ibm1-train` jobs, each labelled with its type), a document pasted or uploaded (read as strict UTF-8: a file that is not
  * is refused here, before any request), its format, the live quote, and submit. The document
  * is checked with the same schema the server uses.
  */
@@ -16,20 +16,20 @@ import { QuotePanel } from '../customer/quote-panel.tsx';
 import { useQuote } from '../customer/use-quote.ts';
 import './translation.css';
 
-/** The kind of job whose results are models. */
-const MODEL_KIND = 'ibm1-train';
+/** The kinds of job whose results are models (the edge's MODEL_JOB_KINDS), with what the picker calls each. */
+const MODEL_TYPES: Readonly<Record<string, string>> = { 'phrase-train': 'Phrase-based', 'ibm1-train': 'Word model (IBM 1)' };
 
 type Format = 'text' | 'markdown';
 
-/** A short label for a model: its languages and when it finished. */
+/** A short label for a model: its type, languages and when it finished. */
 function modelLabel(job: Job): string {
   const p = job.params as { srcLang?: string; tgtLang?: string };
   const when = job.completedAt ? new Date(job.completedAt).toLocaleString() : '';
-  return `${p.srcLang ?? '?'} → ${p.tgtLang ?? '?'} · ${job.id} · ${when}`;
+  return `${MODEL_TYPES[job.kind] ?? job.kind} · ${p.srcLang ?? '?'} → ${p.tgtLang ?? '?'} · ${job.id} · ${when}`;
 }
 
 export function TranslateForm({ api, jobs, onSubmitted }: { api: ApiClient; jobs: Job[] | undefined; onSubmitted: (job: Job) => void }) {
-  const models = useMemo(() => (jobs ?? []).filter((j) => j.kind === MODEL_KIND && j.status === 'completed'), [jobs]);
+  const models = useMemo(() => (jobs ?? []).filter((j) => Object.hasOwn(MODEL_TYPES, j.kind) && j.status === 'completed'), [jobs]);
   const [model, setModel] = useState('');
   const [document, setDocument] = useState('');
   const [format, setFormat] = useState<Format>('markdown');
@@ -77,7 +77,7 @@ export function TranslateForm({ api, jobs, onSubmitted }: { api: ApiClient; jobs
       </p>
       {models.length === 0 ? (
         <p class="alert" data-testid="no-models">
-          You have no trained model yet: train one with a word-alignment job first.
+          You have no trained model yet: train one first (“Train a translation model”, phrase-based or word model).
         </p>
       ) : (
         <div class="field">
