@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   KN_DISCOUNT_FALLBACK,
+  KN_ORDER_MAX,
   KnLimitError,
   knBackoff,
   knCounts,
@@ -80,6 +81,8 @@ describe('knBackoff on the hand-worked toy corpus', () => {
     expect(P(B, A)).toBeCloseTo(1 / 4, 12);
     expect(P(A, B, A)).toBeCloseTo(1 / 8, 12);
     expect(P(BOS, A, UNK)).toBeCloseTo(13 / 336, 12);
+    // An id beyond any stored one is <unk>, however large.
+    expect(P(BOS, A, 2 ** 24 + B)).toBeCloseTo(13 / 336, 12);
     // A context never seen backs off for free: P(b | </s> a) = P(b | a).
     expect(P(EOS, A, B)).toBeCloseTo(61 / 168, 12);
     // Entries: order by order, sorted by ids.
@@ -167,6 +170,26 @@ describe('backoff form against the interpolated definition', () => {
       const ids = [h1, h2, w];
       expect(Math.abs(knLogProb(model, ids) - Math.log(ref(ids)))).toBeLessThan(1e-12);
       expect(Math.abs(knLogProb(model, ids.slice(1)) - Math.log(ref(ids.slice(1))))).toBeLessThan(1e-12);
+    }
+  });
+});
+
+describe('every order from 1 to KN_ORDER_MAX', () => {
+  it('agrees with the reference on every 4-gram and sums to 1 in every context', () => {
+    const corpus = [[3, 5, 3], [3, 2], [5, 3], [3], [3], [5, 3, 2, 2], [5, 4, 5, 2], [3], [2, 3, 4, 5, 2, 3, 4]];
+    const words = [EOS, 2, 3, 4, 5];
+    for (let order = 1; order <= KN_ORDER_MAX; order++) {
+      const ref = reference(corpus, order, 6);
+      const model = knBackoff(knCounts(corpus, order), 6);
+      for (const h1 of [BOS, ...words]) for (const h2 of words) for (const h3 of words) {
+        let sum = 0;
+        for (const w of [...words, UNK]) {
+          const lp = knLogProb(model, [h1, h2, h3, w]);
+          expect(Math.abs(lp - Math.log(ref([h1, h2, h3, w])))).toBeLessThan(1e-12);
+          sum += Math.exp(lp);
+        }
+        expect(Math.abs(sum - 1)).toBeLessThan(1e-12);
+      }
     }
   });
 });

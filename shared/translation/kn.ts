@@ -7,10 +7,10 @@
  * in `<s>` … `</s>`: raw counts add up, so counts of more text merge (`knMerge`), and the
  * plain arrays serialise as JSON. The estimate (`knBackoff`) then works per order k:
  * - adjusted counts a(g): raw counts at the highest order; at lower orders the continuation
- *   count N1+(• g), the number of distinct words seen just before g. An n-gram starting with
- *   `<s>` has no left context and keeps its raw count, as lmplz does (its adjust_counts); so
- *   does any n-gram that no longer n-gram extends to the left (only possible in counts built
- *   by hand), so that no seen n-gram gets an adjusted count of 0.
+ *   count N1+(• g), the number of distinct words seen just before g. An n-gram that no longer
+ *   n-gram extends to the left keeps its raw count: in counted text those are exactly the
+ *   n-grams starting with `<s>` (nothing stands before it), which lmplz's adjust_counts also
+ *   leaves raw; so no seen n-gram gets an adjusted count of 0.
  * - discounts D1, D2, D3+ from the counts of adjusted counts n1…n4 of the order (eq. 26):
  *   Y = n1/(n1 + 2 n2), Dj = j − (j + 1) Y n(j+1)/nj. Fallback (tiny corpora): when n1, n2 or
  *   n3 is 0, or some Dj falls outside (0, j], the whole order uses KN_DISCOUNT_FALLBACK, the
@@ -435,6 +435,8 @@ function indexOf(lm: BackoffLm): Map<number, number> {
 function find(m: Map<number, number>, ids: number[], from: number, to: number): number {
   let i = -1;
   for (let k = from; k < to; k++) {
+    // An id out of range would alias another key: it is simply not stored.
+    if (!(ids[k]! >= 0 && ids[k]! < KN_IDS_MAX)) return -1;
     i = m.get((i + 1) * KN_IDS_MAX + ids[k]!) ?? -1;
     if (i < 0) return -1;
   }
