@@ -93,7 +93,7 @@ function flatten(nbests: NbestCandidate[][], F: number): Flat {
   nbests.forEach((list, s) => {
     if (list.length === 0) throw new RangeError(`sentence ${s} has no candidate`);
     for (const c of list) {
-      if (c.features.length !== F) throw new RangeError(`a candidate of sentence ${s} has ${c.features.length} features, not ${F}`);
+      if (c.features.length !== F || !c.features.every(Number.isFinite)) throw new RangeError(`a candidate of sentence ${s} needs ${F} finite features`);
       feat.set(c.features, k * F);
       const r = k * ROW;
       for (let o = 0; o < BLEU_MAX_ORDER; o++) {
