@@ -59,7 +59,8 @@ describe('translating a document in Chromium', () => {
     await topUpCustomerPage(page, ctx.server.url);
 
     // Training in the training form (part A's), the corpus pasted as TSV.
-    await page.getByTestId('kind-ibm1-train').click();
+    await page.getByTestId('kind-train').click();
+    await page.getByTestId('train-model-ibm1-train').check();
     await page.getByTestId('train-source-tsv').check();
     await page.getByTestId('train-src').fill('en');
     await page.getByTestId('train-tgt').fill('de');
