@@ -29,8 +29,7 @@
  * + − × / and bit operations only.
  *
  * Memory (one instance runs one unit): the input at a 16-aligned base; after `init`, the
- * entry table (dense, S·T u32 cells, when that is at most 16 cells per entry; else hashed,
- * u64 slots with linear probing), each holding the address of the entry's (t, count) pair;
+ * entry table (./table.ts), each cell or slot holding the address of an entry's (t, count) pair;
  * the current pair's scratch (per source position: its table row or key base, its link's
  * pair address, h, w and a); the (t, count) pairs; then the output.
  */
@@ -54,6 +53,7 @@ import {
   IBM1_ERR_T_VALUE,
 } from '../codes';
 import { fdexp } from './exp';
+import { MISSING, buildTable, dense, lookup, planTable, tableP } from './table';
 import { fdlog } from '../../ibm1/assembly/log';
 import { ensureMemory, inLen, inPtr, storeCanonical } from '../../common/assembly/memory';
 /** The ABI's input_alloc (shared/kernels/abi.ts), the same for every kernel. */
@@ -66,14 +66,8 @@ const FLAG_VITERBI: u32 = 2;
 const TENSION_MAX: f64 = 700;
 /** f64 values of an E-step output between the carry and the counts: LL, P, two features. */
 const ESTEP_HEAD: usize = 4;
-/** Knuth's multiplicative hash constant, ⌊2^32/φ⌋. */
-const HASH_MUL: u32 = 0x9e3779b1;
 /** Local types per side at most: ids are u16, and S·T then stays below 2^32 − 1 for the 32-bit keys. */
 const TYPES_MAX: u32 = 0xffff;
-/** The dense table is used when it has at most this many cells per entry (as the ibm1 kernel). */
-const DENSE_CELLS_PER_ENTRY: u64 = 16;
-/** A table cell or slot without an entry (never an address: those of the pairs are multiples of 16). */
-const MISSING: u32 = 0xffffffff;
 const EXP_MASK: u64 = 0x7ff0000000000000;
 const EXP_ONE: u64 = 0x3ff0000000000000;
 const LN2: f64 = 6.93147180559945286227e-1;
@@ -91,9 +85,6 @@ let entries: u32 = 0;
 let tgtTypes: u32 = 0;
 let lensP: usize = 0;
 let tokP: usize = 0;
-let tableP: usize = 0;
-let dense = false;
-let hashBits: u32 = 0;
 /** Scratch, one slot per source position (NULL at 0): u32 row/key bases, u32 pair addresses, f64 h, w, a. */
 let baseP: usize = 0;
 let addrP: usize = 0;
@@ -171,11 +162,7 @@ export function init(): i32 {
     if (<u32>load<u16>(eSrcP + 2 * <usize>e) >= srcTypes || <u32>load<u16>(eTgtP + 2 * <usize>e) >= tgtTypes) return IBM1_ERR_ENTRY;
   }
 
-  const cells = <u64>srcTypes * <u64>tgtTypes;
-  dense = cells <= DENSE_CELLS_PER_ENTRY * <u64>entries;
-  hashBits = 4;
-  while ((<u64>1 << <u64>hashBits) < 2 * <u64>entries) hashBits++;
-  const tableBytes = dense ? 4 * cells : 8 * (<u64>1 << <u64>hashBits);
+  const tableBytes = planTable(srcTypes, tgtTypes, entries);
   const slots = <u64>longest + 1;
   const tableAt = align16(<u64>inPtr + <u64>inLen);
   const scratchAt = align16(tableAt + tableBytes);
@@ -183,7 +170,6 @@ export function init(): i32 {
   const outAt = align16(pairsAt + 16 * <u64>entries);
   const outBytes = viterbi ? 8 * (<u64>carry + 1) + 8 * ((targetTokens + 3) >> 2) : 8 * (<u64>carry + <u64>ESTEP_HEAD + <u64>entries);
   if (!ensureMemory(outAt + outBytes)) return IBM1_ERR_OUT_OF_MEMORY;
-  tableP = <usize>tableAt;
   baseP = <usize>scratchAt;
   addrP = baseP + 4 * <usize>slots;
   hP = addrP + 4 * <usize>slots;
@@ -192,30 +178,7 @@ export function init(): i32 {
   tcP = <usize>pairsAt;
   outPtr = <usize>outAt;
   outLen = <usize>outBytes;
-  const T = tgtTypes;
-  if (dense) {
-    memory.fill(tableP, 0xff, <usize>tableBytes);
-    for (let e: u32 = 0; e < entries; e++) {
-      const cell = tableP + ((<usize>(<u32>load<u16>(eSrcP + 2 * <usize>e) * T + <u32>load<u16>(eTgtP + 2 * <usize>e))) << 2);
-      if (load<u32>(cell) != MISSING) return IBM1_ERR_DUPLICATE_ENTRY;
-      store<u32>(cell, <u32>tcP + (e << 4));
-    }
-  } else {
-    memory.fill(tableP, 0, <usize>tableBytes);
-    const mask = <u32>((1 << hashBits) - 1);
-    const shift = 32 - hashBits;
-    for (let e: u32 = 0; e < entries; e++) {
-      const key = <u32>load<u16>(eSrcP + 2 * <usize>e) * T + <u32>load<u16>(eTgtP + 2 * <usize>e) + 1;
-      let h = (key * HASH_MUL) >> shift;
-      while (true) {
-        const k = load<u32>(tableP + (<usize>h << 3));
-        if (k == 0) break;
-        if (k == key) return IBM1_ERR_DUPLICATE_ENTRY;
-        h = (h + 1) & mask;
-      }
-      store<u64>(tableP + (<usize>h << 3), (<u64>(<u32>tcP + (e << 4)) << 32) | <u64>key);
-    }
-  }
+  if (!buildTable(<usize>tableAt, eSrcP, eTgtP, entries, tgtTypes, tcP)) return IBM1_ERR_DUPLICATE_ENTRY;
   for (let e: usize = 0; e < <usize>entries; e++) {
     store<f64>(tcP + (e << 4), load<f64>(tP + (e << 3)));
     store<f64>(tcP + (e << 4), 0.0, 8);
@@ -231,21 +194,6 @@ export function init(): i32 {
   tokAt = tokP;
   ready = true;
   return 0;
-}
-
-/** The address of the (t, count) pair of (source base, target f), or MISSING. */
-@inline function lookup(base: u32, f: u32): u32 {
-  if (dense) return load<u32>(<usize>base + (<usize>f << 2));
-  const key = base + f + 1;
-  const mask: usize = (<usize>8 << hashBits) - 1;
-  let slot = (<usize>((key * HASH_MUL) >> (32 - hashBits))) << 3;
-  let k = load<u32>(tableP + slot);
-  while (k != key) {
-    if (k == 0) return MISSING;
-    slot = (slot + 8) & mask;
-    k = load<u32>(tableP + slot);
-  }
-  return load<u32>(tableP + slot, 4);
 }
 
 /**
