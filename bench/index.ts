@@ -22,6 +22,7 @@ export const BENCHES: Record<string, () => Promise<Bench>> = {
   volunteer: () => import('./volunteer.ts'),
   ebm: () => import('./ebm.ts'),
   translation: () => import('./translation.ts'),
+  'translation-real': () => import('./translation-real.ts'),
   'job-bodies': () => import('./job-bodies.ts'),
   groups: () => import('./groups.ts'),
 };

@@ -171,5 +171,6 @@ async function partialResult(store: Store, job: JobRow): Promise<unknown> {
   return handler.partial(
     JSON.parse(params),
     valid.map((u) => ({ index: u.seq - first, output: new Uint8Array(u.canonical_output!) })),
+    job.iteration,
   );
 }

@@ -10,6 +10,23 @@ import type { SplitUnit } from '../../shared/jobs/split.ts';
 import { IBM1_KERNEL, Ibm1ParamsSchema, adoptPreparedCorpus, forgetPreparedCorpora, takePreparedCorpus, assimilateIbm1, nextIbm1, partialIbm1, splitIbm1, trimIbm1, type Ibm1Result } from '../../shared/jobs/ibm1.ts';
 import { TRANSLATE_KERNEL, TranslateParamsSchema, TranslateStoredSchema, planTranslation, splitTranslation } from '../../shared/jobs/translate.ts';
 import { assimilateTranslate, translatePartial, type TranslateResult } from '../../shared/jobs/translate-result.ts';
+import {
+  PhraseTrainParamsSchema,
+  assimilatePhraseTrain,
+  nextPhraseTrain,
+  partialPhraseTrain,
+  phraseTrainEarlier,
+  phraseTrainQuote,
+  splitPhraseTrain,
+  takePhraseTrainCorpus,
+  adoptPhraseTrainCorpus,
+  forgetPhraseTrainCorpora,
+  trimPhraseTrain,
+  PHRASE_TRAIN_KERNELS,
+  type PhraseTrainResult,
+} from '../../shared/jobs/phrase-train.ts';
+import { TranslateStoredAnySchema, isPhraseModel, isPhrasePlan, assimilatePhraseTranslate, phrasePartial, planPhraseTranslation, splitPhraseTranslation } from '../../shared/jobs/translate-phrase.ts';
+import type { PhraseModel } from '../../shared/translation/phrase-model.ts';
 import { TRANSLATE_SENTENCES_PER_UNIT } from '../../shared/limits.ts';
 import type { TranslationModel } from '../../shared/translation/model.ts';
 import type { PreparedCorpus } from '../../shared/translation/em.ts';
@@ -64,7 +81,7 @@ export interface JobKindHandler {
    * A small result from the validated units of the current iteration so far (`index`: the
    * unit's place in its iteration), without per-member lists; for the job page while it runs.
    */
-  partial(params: unknown, units: { index: number; output: Uint8Array }[]): { membersDone: number };
+  partial(params: unknown, units: { index: number; output: Uint8Array }[], iteration: number): { membersDone: number };
   /** The final result trimmed the same way as `partial`. */
   trim(result: unknown): unknown;
 }
@@ -118,13 +135,29 @@ export const JOB_KIND_HANDLERS: Record<JobKind, JobKindHandler> = {
     partial: (params, units) => partialIbm1(Ibm1ParamsSchema.parse(params), units),
     trim: (result) => trimIbm1(result as Ibm1Result),
   },
+  'phrase-train': {
+    kernel: PHRASE_TRAIN_KERNELS.align,
+    split: (params) => splitPhraseTrain(PhraseTrainParamsSchema.parse(params)),
+    unitsQuoted: (params, first) => phraseTrainQuote(PhraseTrainParamsSchema.parse(params), first),
+    next: (params, outputs, iteration, earlier) => nextPhraseTrain(PhraseTrainParamsSchema.parse(params), outputs, iteration, earlier),
+    earlierIterations: (params, iteration) => phraseTrainEarlier(PhraseTrainParamsSchema.parse(params), iteration),
+    handOver: {
+      take: (params) => takePhraseTrainCorpus(PhraseTrainParamsSchema.parse(params)),
+      adopt: (params, state) => adoptPhraseTrainCorpus(PhraseTrainParamsSchema.parse(params), state),
+      forget: forgetPhraseTrainCorpora,
+    },
+    assimilate: (params, outputs, earlier) => assimilatePhraseTrain(PhraseTrainParamsSchema.parse(params), outputs, earlier),
+    partial: (params, units, iteration) => partialPhraseTrain(PhraseTrainParamsSchema.parse(params), iteration, units),
+    trim: (result) => trimPhraseTrain(result as PhraseTrainResult),
+  },
   translate: {
     kernel: TRANSLATE_KERNEL,
     resolve: async (params, ctx) => {
       const p = TranslateParamsSchema.parse(params);
       const model = await loadOwnModel(ctx.db, ctx.customerId, p.model);
       if (isRefusal(model)) return model;
-      const plan = planTranslation(p, model.value);
+      const m = model.value;
+      const plan = isPhraseModel(m) ? planPhraseTranslation(p, m) : planTranslation(p, m);
       // A job of no units would never finish: refuse a document with nothing to translate.
       if (plan.segments.length === 0) {
         return {
@@ -137,11 +170,21 @@ export const JOB_KIND_HANDLERS: Record<JobKind, JobKindHandler> = {
     },
     split: (params, context) => {
       if (context === undefined) throw new Error('translate: split needs the model its resolve step loaded');
+      const stored = TranslateStoredAnySchema.parse(params);
+      if (isPhrasePlan(stored.plan)) return splitPhraseTranslation(stored.plan, context as PhraseModel);
       return splitTranslation(TranslateStoredSchema.parse(params), context as TranslationModel);
     },
     unitsQuoted: (_params, first) => first,
-    assimilate: (params, outputs) => assimilateTranslate(params, outputs, TRANSLATE_SENTENCES_PER_UNIT),
-    partial: (params, units) => translatePartial(params, units.map((u) => u.index), TRANSLATE_SENTENCES_PER_UNIT),
+    assimilate: (params, outputs) => {
+      const stored = TranslateStoredAnySchema.parse(params);
+      if (isPhrasePlan(stored.plan)) return assimilatePhraseTranslate({ ...stored, plan: stored.plan }, outputs);
+      return assimilateTranslate(params, outputs, TRANSLATE_SENTENCES_PER_UNIT);
+    },
+    partial: (params, units) => {
+      const stored = TranslateStoredAnySchema.parse(params);
+      if (isPhrasePlan(stored.plan)) return phrasePartial(stored.plan, units.map((u) => u.index));
+      return translatePartial(params, units.map((u) => u.index), TRANSLATE_SENTENCES_PER_UNIT);
+    },
     trim: (result) => trimTranslate(result as TranslateResult),
   },
 };

@@ -5,6 +5,7 @@
  */
 import type { JobKind } from '../../shared/jobs/kinds.ts';
 import { CorpusRefusedError, publicIbm1Params } from '../../shared/jobs/ibm1.ts';
+import { publicPhraseTrainParams } from '../../shared/jobs/phrase-train.ts';
 import type { SplitUnit } from '../../shared/jobs/split.ts';
 import { JOB_UNITS_MAX } from '../../shared/limits.ts';
 import { JOB_KIND_HANDLERS } from './kinds.ts';
@@ -58,6 +59,7 @@ export function storedParams(kind: JobKind, params: unknown): StoredParams {
 /** A job's parameters as the API shows them (kept in `jobs.params`): a training job's corpus (megabytes) by its size only. */
 function publicParams(kind: string, params: Record<string, unknown>): Record<string, unknown> {
   if (kind === 'ibm1-train') return publicIbm1Params(params);
+  if (kind === 'phrase-train') return publicPhraseTrainParams(params);
   if (kind === 'translate') {
     // The plan (template and tokens, up to ~100 KB) is the edge's; the document is in the result.
     const { plan: _plan, document, ...rest } = params;

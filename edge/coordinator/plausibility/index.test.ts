@@ -1,7 +1,12 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { randomAlignUnit } from '../../../kernels/align/random-unit.ts';
+import { alignReference } from '../../../kernels/align/reference.ts';
 import { ibm1Reference } from '../../../kernels/ibm1/reference.ts';
+import { randomPhraseUnit } from '../../../kernels/phrase/random-unit.ts';
+import { phraseReference } from '../../../kernels/phrase/reference.ts';
+import { encodePhraseInput } from '../../../shared/kernels/phrase.codec.ts';
 import { loadKernelModule } from '../../../kernels/manifest.ts';
 import { splitIbm1 } from '../../../shared/jobs/ibm1.ts';
 import { runKernel } from '../../../shared/kernels/runtime.ts';
@@ -19,13 +24,21 @@ const SAMPLES: Record<string, Sample> = {
     return { input, output: ibm1Reference(input) };
   })(),
   decode: decodeSample(),
+  align: (() => {
+    const input = randomAlignUnit(7, { mode: 'estep', withNull: true, hashed: false });
+    return { input, output: alignReference(input) };
+  })(),
+  phrase: (() => {
+    const input = encodePhraseInput(randomPhraseUnit(7, { sentences: 3, maxLen: 8, tgt: 40, features: 4, lmOrder: 3, beam: 8, distortionLimit: 3, nbest: 3 }));
+    return { input, output: phraseReference(input) };
+  })(),
 };
 
 const isAnswer = (v: Plausibility) => v.status === 'plausible' || v.status === 'unchecked' || (v.status === 'implausible' && typeof v.reason === 'string' && v.reason.length > 0);
 
 describe('checkPlausible', () => {
   it('has a rule for each built-in kernel and dispatches to it', () => {
-    expect([...PLAUSIBILITY_CHECKED_KERNELS].sort()).toEqual(['decode', 'ebm', 'ibm1', 'lorenz96']);
+    expect([...PLAUSIBILITY_CHECKED_KERNELS].sort()).toEqual(['align', 'decode', 'ebm', 'ibm1', 'lorenz96', 'phrase']);
     for (const [id, { input, output }] of Object.entries(SAMPLES)) {
       expectPlausible(checkPlausible(id, input, output));
       expect(checkPlausible(id, input, new Uint8Array(output.length)).status).toBe('implausible');

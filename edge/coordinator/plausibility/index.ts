@@ -9,10 +9,12 @@
  * without a family rule (a customer's kernel), or a layout the rules were not written for, is
  * `unchecked`, never refused.
  */
+import { checkAlign } from './align.ts';
 import { checkDecode } from './decode.ts';
 import { checkEbm } from './ebm.ts';
 import { checkIbm1 } from './ibm1.ts';
 import { checkLorenz96 } from './lorenz96.ts';
+import { checkPhrase } from './phrase.ts';
 import { UNCHECKED, type Plausibility } from './answer.ts';
 
 export type { Plausibility } from './answer.ts';
@@ -23,6 +25,8 @@ const FAMILIES: Readonly<Record<string, (input: Uint8Array, output: Uint8Array) 
   ebm: checkEbm,
   ibm1: checkIbm1,
   decode: checkDecode,
+  align: checkAlign,
+  phrase: checkPhrase,
 };
 
 /** Kernel ids that have a family rule. */

@@ -42,8 +42,9 @@ export type PrepAnswer =
  */
 export function parseJobBody(body: Uint8Array, contentType: string): JobRequest {
   const raw = parseJsonBody(body, contentType, z.unknown());
-  if (body.byteLength > JSON_BODY_BYTES_MAX && (raw as { kind?: unknown } | null)?.kind !== 'ibm1-train') {
-    throw new ProblemError('body-too-large', `a request body may have at most ${JSON_BODY_BYTES_MAX} bytes (${TRAINING_JOB_BODY_BYTES_MAX} for an ibm1-train job)`);
+  const kind = (raw as { kind?: unknown } | null)?.kind;
+  if (body.byteLength > JSON_BODY_BYTES_MAX && kind !== 'ibm1-train' && kind !== 'phrase-train') {
+    throw new ProblemError('body-too-large', `a request body may have at most ${JSON_BODY_BYTES_MAX} bytes (${TRAINING_JOB_BODY_BYTES_MAX} for an ibm1-train or phrase-train job)`);
   }
   const unknownKind = unknownKindDetail(raw);
   if (unknownKind) throw new ProblemError('unknown-kind', unknownKind);

@@ -1,0 +1,208 @@
+/**
+ * @module Decoding units of the phrase-based decoder (kernel `phrase`) from a phrase model:
+ * the translation options of every source span a batch of sentences holds (the model's
+ * phrase pairs, and a pass-through for a word without a one-word phrase), the LM entries
+ * those options can reach, and the weights; and the units' outputs read back as n-best
+ * lists. Used by tuning (the dev set, n-best) and by translation (documents, 1-best).
+ *
+ * Target ids are the model's; the word a source word passes through as gets the id one past
+ * the vocabulary (`unknownId`), which the LM scores as unknown and integration replaces by
+ * the source word as written.
+ */
+import { encodePhraseInput, phraseCandidateBytes, phraseOutputBytes, type PhraseCandidate, type PhraseOption, type PhraseUnitInput } from '../kernels/phrase.codec.ts';
+import { PHRASE_EXTRA_FEATURES, PHRASE_SENTENCE_TOKENS_MAX } from '../kernels/phrase.codes.ts';
+import { UNIT_INPUT_BYTES_MAX, UNIT_OUTPUT_BYTES_MAX } from '../limits.ts';
+import { PHRASE_TM_FEATURES, type PhraseModel } from './phrase-model.ts';
+
+/** Sentences a decoding unit holds at most (fewer when its bytes would pass the unit bounds). */
+export const PHRASE_SENTENCES_PER_UNIT = 16;
+/** Stack size (histogram pruning), as Moses' default is 200 and 100 is close in BLEU at half the time. */
+export const PHRASE_BEAM = 100;
+/** Distortion limit (Moses' default 6). */
+export const PHRASE_DISTORTION_LIMIT = 6;
+/** Sentence-words × beam per point of a unit's price. */
+const WORD_BEAMS_PER_POINT = 2_000;
+
+/** A model made ready to decode with: its phrases by source phrase, its LM entries by last word. */
+export interface PhraseIndex {
+  model: PhraseModel;
+  srcIds: Map<string, number>;
+  /** Options of each source phrase (ids joined by ','): target ids and the translation features. */
+  table: Map<string, { tgt: number[]; scores: number[] }[]>;
+  lm: { ids: number[]; logp: number; bow: number }[];
+  /** LM entries (indices) by their last word. */
+  byLast: Map<number, number[]>;
+  /** The target id of a word passed through unchanged. */
+  unknownId: number;
+}
+
+const indexes = new WeakMap<PhraseModel, PhraseIndex>();
+
+/** The decoding index of a model (kept per model object). */
+export function indexModel(model: PhraseModel): PhraseIndex {
+  const hit = indexes.get(model);
+  if (hit) return hit;
+  const table = new Map<string, { tgt: number[]; scores: number[] }[]>();
+  const ph = model.phrases;
+  for (let at = 0, k = 0; k < model.phraseCount; k++) {
+    const n = ph[at]!;
+    const m = ph[at + n + 1]!;
+    const key = ph.slice(at + 1, at + n + 1).join(',');
+    const list = table.get(key) ?? [];
+    list.push({ tgt: ph.slice(at + n + 2, at + n + 2 + m), scores: ph.slice(at + n + 2 + m, at + n + 2 + m + PHRASE_TM_FEATURES) });
+    table.set(key, list);
+    at += n + m + 2 + PHRASE_TM_FEATURES;
+  }
+  const lm: { ids: number[]; logp: number; bow: number }[] = [];
+  const le = model.lm.entries;
+  for (let at = 0, k = 0; k < model.lm.entryCount; k++) {
+    const n = le[at]!;
+    lm.push({ ids: le.slice(at + 1, at + 1 + n), logp: le[at + 1 + n]!, bow: le[at + 2 + n]! });
+    at += n + 3;
+  }
+  const byLast = new Map<number, number[]>();
+  lm.forEach((e, k) => {
+    const w = e.ids[e.ids.length - 1]!;
+    const list = byLast.get(w);
+    if (list) list.push(k);
+    else byLast.set(w, [k]);
+  });
+  const ix: PhraseIndex = { model, srcIds: new Map(model.srcVocab.map((w, i) => [w, i])), table, lm, byLast, unknownId: model.tgtVocab.length };
+  indexes.set(model, ix);
+  return ix;
+}
+
+/** Source ids of lower-cased tokens (−1 for a word the model does not know). */
+export function sourceIds(ix: PhraseIndex, tokens: string[]): number[] {
+  return tokens.map((t) => {
+    const id = ix.srcIds.get(t);
+    return id === undefined || id === 0 ? -1 : id;
+  });
+}
+
+/** The options of one sentence: every span's phrase pairs, and a pass-through for a word with no one-word phrase. */
+function sentenceOptions(ix: PhraseIndex, ids: number[]): PhraseOption[] {
+  const options: PhraseOption[] = [];
+  const maxLen = ix.model.maxPhraseLength;
+  for (let s = 0; s < ids.length; s++) {
+    let single = false;
+    for (let e = s + 1; e <= Math.min(ids.length, s + maxLen); e++) {
+      if (ids[e - 1]! < 0) break;
+      const list = ix.table.get(ids.slice(s, e).join(','));
+      if (!list) continue;
+      if (e === s + 1) single = true;
+      for (const o of list) options.push({ start: s, end: e, tgt: o.tgt, scores: o.scores });
+    }
+    if (!single) options.push({ start: s, end: s + 1, tgt: [ix.unknownId], scores: new Array<number>(PHRASE_TM_FEATURES).fill(0) });
+  }
+  // The kernel takes options by span.
+  return options.sort((a, b) => a.start - b.start || a.end - b.end);
+}
+
+/** Decoder sentences of a source sentence: pieces the kernel's coverage holds. */
+export function sentencePieces(ids: number[]): number[][] {
+  const out: number[][] = [];
+  for (let k = 0; k < Math.max(1, ids.length); k += PHRASE_SENTENCE_TOKENS_MAX) out.push(ids.slice(k, k + PHRASE_SENTENCE_TOKENS_MAX));
+  return out;
+}
+
+/** What decoding settings a batch is encoded with. */
+export interface DecodeSettings {
+  weights: number[];
+  nbest: number;
+  beam?: number;
+  distortionLimit?: number;
+}
+
+/** The unit input of a batch of decoder sentences (ids, −1 unknown). */
+export function phraseUnitInput(ix: PhraseIndex, batch: number[][], s: DecodeSettings): PhraseUnitInput {
+  const sentences = batch.map((ids) => ({ length: ids.length, options: sentenceOptions(ix, ids) }));
+  const reach = new Set<number>([0, 1]);
+  for (const sen of sentences) for (const o of sen.options) for (const w of o.tgt) reach.add(w);
+  const keep: number[] = [];
+  for (const w of reach) for (const k of ix.byLast.get(w) ?? []) if (ix.lm[k]!.ids.every((x) => reach.has(x))) keep.push(k);
+  keep.sort((a, b) => a - b);
+  const w = s.weights;
+  return {
+    sentences,
+    features: PHRASE_TM_FEATURES,
+    lmOrder: ix.model.lm.order,
+    lm: keep.map((k) => ix.lm[k]!),
+    unkLogProb: ix.model.lm.unkLogProb,
+    weights: { tm: w.slice(0, PHRASE_TM_FEATURES), lm: w[PHRASE_TM_FEATURES]!, word: w[PHRASE_TM_FEATURES + 1]!, phrase: w[PHRASE_TM_FEATURES + 2]!, distortion: w[PHRASE_TM_FEATURES + 3]! },
+    beam: s.beam ?? PHRASE_BEAM,
+    distortionLimit: s.distortionLimit ?? PHRASE_DISTORTION_LIMIT,
+    nbest: s.nbest,
+  };
+}
+
+/** Points a unit of these decoder sentences costs: its sentence-words × beam. */
+export function phraseCostPoints(batch: number[][], beam = PHRASE_BEAM): number {
+  const words = batch.reduce((a, x) => a + x.length, 0);
+  return Math.max(1, Math.ceil((words * beam) / WORD_BEAMS_PER_POINT));
+}
+
+/** One decoding unit: its bytes, bounds and price, and the decoder sentences it holds. */
+export interface PhraseUnit {
+  input: Uint8Array;
+  outputBytes: number;
+  costPoints: number;
+  members: number;
+  sentences: number[][];
+}
+
+/**
+ * Cuts decoder sentences into units of at most PHRASE_SENTENCES_PER_UNIT, halving a batch
+ * whose bytes pass UNIT_INPUT_BYTES_MAX or UNIT_OUTPUT_BYTES_MAX (a single sentence always
+ * makes a unit; its LM entries are what its options reach).
+ */
+export function phraseUnits(ix: PhraseIndex, sentences: number[][], s: DecodeSettings): PhraseUnit[] {
+  const units: PhraseUnit[] = [];
+  const add = (batch: number[][]): void => {
+    const u = phraseUnitInput(ix, batch, s);
+    const input = encodePhraseInput(u);
+    const outputBytes = phraseOutputBytes(u);
+    if (batch.length > 1 && (input.byteLength > UNIT_INPUT_BYTES_MAX || outputBytes > UNIT_OUTPUT_BYTES_MAX)) {
+      const half = Math.ceil(batch.length / 2);
+      add(batch.slice(0, half));
+      add(batch.slice(half));
+      return;
+    }
+    units.push({ input, outputBytes, costPoints: phraseCostPoints(batch, u.beam), members: batch.length, sentences: batch });
+  };
+  for (let k = 0; k < sentences.length; k += PHRASE_SENTENCES_PER_UNIT) add(sentences.slice(k, k + PHRASE_SENTENCES_PER_UNIT));
+  return units;
+}
+
+/**
+ * The n-best lists of a unit's output (`sentences` decoder sentences, `nbest` slots each),
+ * read with the width each sentence's header gives, so no unit input is needed.
+ */
+export function readPhraseUnit(output: Uint8Array, sentences: number, nbest: number): PhraseCandidate[][] {
+  const v = new DataView(output.buffer, output.byteOffset, output.byteLength);
+  const C = PHRASE_TM_FEATURES + PHRASE_EXTRA_FEATURES;
+  const lists: PhraseCandidate[][] = [];
+  let at = 0;
+  for (let s = 0; s < sentences; s++) {
+    const count = v.getUint32(at, true);
+    const width = v.getUint32(at + 4, true);
+    const slot = phraseCandidateBytes(PHRASE_TM_FEATURES, width);
+    const list: PhraseCandidate[] = [];
+    for (let k = 0; k < count && k < nbest; k++) {
+      const base = at + 8 + k * slot;
+      const features = Array.from({ length: C }, (_, i) => v.getFloat64(base + 8 + 8 * i, true));
+      const m = v.getUint32(base + 8 + 8 * C, true);
+      const c: PhraseCandidate = { score: v.getFloat64(base, true), features, tgt: [], srcStart: [], srcEnd: [] };
+      for (let w = 0; w < m && w < width; w++) {
+        const wAt = base + 16 + 8 * C + 8 * w;
+        c.tgt.push(v.getUint32(wAt, true));
+        c.srcStart.push(v.getUint16(wAt + 4, true));
+        c.srcEnd.push(v.getUint16(wAt + 6, true));
+      }
+      list.push(c);
+    }
+    lists.push(list);
+    at += 8 + nbest * slot;
+  }
+  return lists;
+}
