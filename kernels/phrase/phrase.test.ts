@@ -80,6 +80,23 @@ describe('phrase kernel', () => {
     }
   });
 
+  it('decodes a unit without sentences (no output) and one without LM entries (every word unknown)', async () => {
+    const base = randomPhraseUnit(5, { sentences: 3, maxLen: 8, tgt: 20, features: 2, lmOrder: 3, beam: 5, distortionLimit: 3, nbest: 4 });
+    const c = phraseC();
+    for (const unit of [{ ...base, sentences: [] }, { ...base, lm: [] }]) {
+      const input = encodePhraseInput(unit);
+      const out = await runKernel(kernel, input);
+      expect(out).toEqual(phraseReference(input));
+      expect(out.byteLength).toBe(phraseOutputBytes(unit));
+      if (c) expect(runC(c, input)).toEqual(out);
+    }
+    // Without an LM every word and </s> costs the unknown word's log prob: the LM feature is (m + 1)·unk.
+    const unit = { ...base, lm: [] };
+    for (const list of decodePhraseOutput(phraseReference(encodePhraseInput(unit)), unit)) {
+      for (const cand of list) expect(cand.features[unit.features]).toBeCloseTo((cand.tgt.length + 1) * unit.unkLogProb, 9);
+    }
+  });
+
   it('gives the same bytes as the reference on 40 more random units, both LM paths', async () => {
     const c = phraseC();
     for (let seed = 100; seed < 140; seed++) {
