@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../random.ts';
 import {
   alignmentCode,
   alignmentLinks,
@@ -79,6 +80,37 @@ describe('extractPhrases', () => {
     const four = extracted(4);
     expect(extracted(3)).toEqual(four.filter((p) => !p.startsWith('michael geht') && !p.startsWith('geht davon aus , ')));
     expect(extracted(3)).toHaveLength(11);
+  });
+
+  it('random alignments: exactly the boxes consistent by definition (Koehn 2010 eq. 5.3)', () => {
+    // The reference tries every box of ≤ maxLen × ≤ maxLen words: consistent when it holds a
+    // link and every link has both ends inside or both outside.
+    const rand = mulberry32(7);
+    for (let round = 0; round < 200; round++) {
+      const srcLen = 1 + Math.floor(rand() * 9);
+      const tgtLen = 1 + Math.floor(rand() * 9);
+      const links: Link[] = [];
+      for (let s = 0; s < srcLen; s++) for (let t = 0; t < tgtLen; t++) if (rand() < 0.18) links.push([s, t]);
+      const maxLen = 1 + Math.floor(rand() * 5);
+      const want: string[] = [];
+      for (let s0 = 0; s0 < srcLen; s0++) {
+        for (let s1 = s0 + 1; s1 <= Math.min(srcLen, s0 + maxLen); s1++) {
+          for (let t0 = 0; t0 < tgtLen; t0++) {
+            for (let t1 = t0 + 1; t1 <= Math.min(tgtLen, t0 + maxLen); t1++) {
+              const inS = (s: number) => s >= s0 && s < s1;
+              const inT = (t: number) => t >= t0 && t < t1;
+              if (!links.some(([s, t]) => inS(s) && inT(t))) continue;
+              if (links.some(([s, t]) => inS(s) !== inT(t))) continue;
+              const internal = links.filter(([s, t]) => inS(s) && inT(t)).map(([s, t]) => [s - s0, t - t0]);
+              want.push(JSON.stringify([s0, s1, t0, t1, internal]));
+            }
+          }
+        }
+      }
+      const got: string[] = [];
+      extractPhrases(srcLen, tgtLen, links, maxLen, (s0, s1, t0, t1, internal) => got.push(JSON.stringify([s0, s1, t0, t1, internal])));
+      expect(got.sort()).toEqual(want.sort());
+    }
   });
 
   it('a sentence pair without links yields nothing, and maxLen must be 1 … 7', () => {
@@ -206,6 +238,34 @@ describe('PhraseCounter', () => {
     const merged = toyCounter([2]);
     merged.merge(PhraseCounter.fromCounts(toyCounter([0, 1]).toCounts()));
     expect(Array.from(merged.toCounts())).toEqual(Array.from(whole));
+  });
+
+  it('random shards with repeated pairs and competing alignments: any split, any merge order, same bytes', () => {
+    const rand = mulberry32(11);
+    type Add = [src: number[], tgt: number[], count: number, align: Link[]];
+    const adds: Add[] = [];
+    for (let k = 0; k < 400; k++) {
+      const n = 1 + Math.floor(rand() * 3);
+      const m = 1 + Math.floor(rand() * 3);
+      const words = (len: number) => Array.from({ length: len }, () => 1 + Math.floor(rand() * 4));
+      const align: Link[] = [];
+      for (let s = 0; s < n; s++) for (let t = 0; t < m; t++) if (rand() < 0.4) align.push([s, t]);
+      adds.push([words(n), words(m), 1 + Math.floor(rand() * 3), align]);
+    }
+    const count = (list: Add[]) => {
+      const c = new PhraseCounter();
+      for (const [src, tgt, n, align] of list) c.add(src, tgt, n, align);
+      return c;
+    };
+    const whole = Array.from(count(adds).toCounts());
+    for (const cut of [1, 137, 399]) {
+      const a = count(adds.slice(0, cut));
+      a.merge(count(adds.slice(cut)));
+      expect(Array.from(a.toCounts())).toEqual(whole);
+      const b = count(adds.slice(cut).reverse());
+      b.merge(PhraseCounter.fromCounts(count(adds.slice(0, cut)).toCounts()));
+      expect(Array.from(b.toCounts())).toEqual(whole);
+    }
   });
 
   it('serialises in canonical order: header, then by source ids, then target ids', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../random.ts';
 import { linksFromDirections, symmetrize, type Link, type SymmetrizeMethod } from './symmetrize.ts';
 
 const METHODS: SymmetrizeMethod[] = ['intersect', 'union', 'grow-diag', 'grow-diag-final', 'grow-diag-final-and'];
@@ -98,6 +99,35 @@ describe('symmetrize', () => {
       'grow-diag-final': [[0, 0], [1, 1]],
       'grow-diag-final-and': [[0, 0], [1, 1]],
     });
+  });
+
+  it('random directions: the containments and coverage the heuristics promise', () => {
+    // intersect ⊆ grow-diag ⊆ each final ⊆ union. (grow-diag-final-and ⊄ grow-diag-final in
+    // general: a point -final adds early can take a word a later -and point needed.)
+    // After -final every word the union aligns is aligned; after -final-and every union point
+    // has at least one of its words aligned.
+    const rand = mulberry32(3);
+    const key = (links: Link[]) => new Set(links.map(([s, t]) => `${s},${t}`));
+    const within = (a: Link[], b: Link[]) => [...key(a)].every((x) => key(b).has(x));
+    for (let round = 0; round < 300; round++) {
+      const srcLen = 1 + Math.floor(rand() * 8);
+      const tgtLen = 1 + Math.floor(rand() * 8);
+      const f = Uint16Array.from({ length: tgtLen }, () => (rand() < 0.2 ? 0 : 1 + Math.floor(rand() * srcLen)));
+      const b = Uint16Array.from({ length: srcLen }, () => (rand() < 0.2 ? 0 : 1 + Math.floor(rand() * tgtLen)));
+      const d = linksFromDirections(f, b);
+      const r = all(d.forward, d.backward, srcLen, tgtLen);
+      expect(within(r.intersect!, r['grow-diag']!)).toBe(true);
+      for (const m of ['grow-diag-final', 'grow-diag-final-and']) {
+        expect(within(r['grow-diag']!, r[m]!)).toBe(true);
+        expect(within(r[m]!, r.union!)).toBe(true);
+      }
+      const gdf = r['grow-diag-final']!;
+      const gdfa = r['grow-diag-final-and']!;
+      for (const [s, t] of r.union!) {
+        expect(gdf.some(([s2]) => s2 === s) && gdf.some(([, t2]) => t2 === t)).toBe(true);
+        expect(gdfa.some(([s2, t2]) => s2 === s || t2 === t)).toBe(true);
+      }
+    }
   });
 
   it('refuses a link outside the pair', () => {
