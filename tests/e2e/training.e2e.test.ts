@@ -114,13 +114,13 @@ describe('training a word-alignment model from the customer page, in Chromium', 
     expect(await customer.locator('#phrase-lmOrder-help').textContent()).toMatch(/2–5, default 4\.$/);
     expect(created).toEqual([]);
 
-    // A corpus line without its tab gets the server's wording.
+    // Once the languages are ones the server tokenises, a corpus line without its tab gets the server's wording.
+    await customer.getByTestId('train-src').fill('en');
+    await customer.getByTestId('train-tgt').fill('fr');
     await customer.getByTestId('train-tsv').fill('das Haus\tthe house\ndas Buch the book\n');
     await expect.poll(() => customer.getByTestId('train-corpus-error').textContent(), ui).toMatch(/line 2 of the TSV/i);
 
     const corpus = syntheticCorpus({ seed: 91, pairs: 400 });
-    await customer.getByTestId('train-src').fill('en');
-    await customer.getByTestId('train-tgt').fill('fr');
     await customer.getByTestId('phrase-devPairs').fill('40');
     await customer.getByTestId('phrase-alignIterations').fill('3');
     await customer.getByTestId('phrase-tuningRounds').fill('2');
