@@ -81,6 +81,7 @@ const preparedCache = new Map<string, Prepared>();
 const modelCache = new Map<string, PhraseModel>();
 /** Weights of each tuning round, by job key: the chain MERT makes, kept so a round does not redo the earlier ones. */
 const weightsCache = new Map<string, number[][]>();
+const cutCache = new Map<string, number[]>();
 
 function keep<T>(cache: Map<string, T>, key: string, value: T): T {
   cache.delete(key);
@@ -201,6 +202,7 @@ export function forgetPhraseTrainCorpora(): void {
   preparedCache.clear();
   modelCache.clear();
   weightsCache.clear();
+  cutCache.clear();
 }
 
 /** The stage an iteration belongs to. */
@@ -244,9 +246,8 @@ interface RoundRead {
 }
 
 /** Reads a tuning round's outputs into per-sentence n-best lists with BLEU statistics against the dev references. */
-function readRound(ix: PhraseIndex, prep: Prepared, outputs: Uint8Array[], settings: DecodeSettings): RoundRead {
-  const units = phraseUnits(ix, devSentences(ix, prep), settings);
-  const pieces = units.flatMap((u, k) => readPhraseUnit(outputs[k]!, u.sentences.length, settings.nbest));
+function readRound(p: PhraseTrainParams, ix: PhraseIndex, prep: Prepared, outputs: Uint8Array[], settings: DecodeSettings): RoundRead {
+  const pieces = devCut(p, ix, prep).flatMap((n, k) => readPhraseUnit(outputs[k]!, n, settings.nbest));
   const read: RoundRead = { nbests: [], oneBest: [], texts: [] };
   let at = 0;
   for (let s = 0; s < prep.dev.src.length; s++) {
@@ -285,7 +286,7 @@ function weightsChain(p: PhraseTrainParams, ix: PhraseIndex, rounds: Uint8Array[
   const bleu: number[] = [];
   for (let r = 1; r <= upTo; r++) {
     const settings = { weights: chain[r - 1]!, nbest: PHRASE_TUNING_NBEST };
-    const read = readRound(ix, prep, rounds[r - 1]!, settings);
+    const read = readRound(p, ix, prep, rounds[r - 1]!, settings);
     bleu.push(bleuFromStats(sumStats(read.oneBest)));
     read.nbests.forEach((list, s) => pooled[s]!.push(...list));
     if (chain.length <= r) chain.push(mert(pooled, chain[r - 1]!, MERT).weights);
@@ -306,9 +307,23 @@ function addStat<T>(a: T, b: T): T {
   return a;
 }
 
-/** Units of tuning round `round` (1-based) with `weights`. */
-function tuningUnits(ix: PhraseIndex, prep: Prepared, weights: number[]): SplitUnit[] {
-  return phraseUnits(ix, devSentences(ix, prep), { weights, nbest: PHRASE_TUNING_NBEST }).map((u) => ({
+/**
+ * Decoder sentences per dev-set unit: the same cut every round (it depends on the model's
+ * options and LM, not on the weights), kept per edge so reading a round's outputs does not
+ * encode its units again.
+ */
+function devCut(p: PhraseTrainParams, ix: PhraseIndex, prep: Prepared): number[] {
+  const key = cacheKey(p);
+  const hit = cutCache.get(key);
+  if (hit) return keep(cutCache, key, hit);
+  return keep(cutCache, key, phraseUnits(ix, devSentences(ix, prep), { weights: [...PHRASE_START_WEIGHTS], nbest: PHRASE_TUNING_NBEST }).map((u) => u.members));
+}
+
+/** Units of a tuning round with `weights`. */
+function tuningUnits(p: PhraseTrainParams, ix: PhraseIndex, prep: Prepared, weights: number[]): SplitUnit[] {
+  const units = phraseUnits(ix, devSentences(ix, prep), { weights, nbest: PHRASE_TUNING_NBEST });
+  keep(cutCache, cacheKey(p), units.map((u) => u.members));
+  return units.map((u) => ({
     input: u.input,
     outputBytes: u.outputBytes,
     costPoints: u.costPoints,
@@ -361,11 +376,11 @@ export function nextPhraseTrain(p: PhraseTrainParams, outputs: Uint8Array[], ite
   if (p.tuningRounds === 0) return null;
   const viterbi = st.stage === 'viterbi' ? outputs : earlier.get(p.alignIterations)!;
   const ix = indexModel(modelOf(p, viterbi));
-  if (st.stage === 'viterbi') return tuningUnits(ix, prep, [...PHRASE_START_WEIGHTS]);
+  if (st.stage === 'viterbi') return tuningUnits(p, ix, prep, [...PHRASE_START_WEIGHTS]);
   if (st.round >= p.tuningRounds) return null;
   const rounds = [...tuningOutputs(p, earlier, iteration), outputs];
   const { weights } = weightsChain(p, ix, rounds, st.round);
-  return tuningUnits(ix, prep, weights[st.round]!);
+  return tuningUnits(p, ix, prep, weights[st.round]!);
 }
 
 function tuningOutputs(p: PhraseTrainParams, earlier: ReadonlyMap<number, Uint8Array[]>, iteration: number): Uint8Array[][] {

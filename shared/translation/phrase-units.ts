@@ -30,8 +30,14 @@ export interface PhraseIndex {
   /** Options of each source phrase (ids joined by ','): target ids and the translation features. */
   table: Map<string, { tgt: number[]; scores: number[] }[]>;
   lm: { ids: number[]; logp: number; bow: number }[];
-  /** LM entries (indices) by their last word. */
-  byLast: Map<number, number[]>;
+  /**
+   * The LM as a prefix tree: the unigram entries by word, and each entry's extensions by one
+   * word (a Kneser–Ney model holds every prefix of its n-grams). `orphans`: entries whose
+   * prefix is not an entry (none in a KN model), checked word by word.
+   */
+  unigrams: Map<number, number>;
+  children: Map<number, number[]>;
+  orphans: number[];
   /** The target id of a word passed through unchanged. */
   unknownId: number;
 }
@@ -60,14 +66,20 @@ export function indexModel(model: PhraseModel): PhraseIndex {
     lm.push({ ids: le.slice(at + 1, at + 1 + n), logp: le[at + 1 + n]!, bow: le[at + 2 + n]! });
     at += n + 3;
   }
-  const byLast = new Map<number, number[]>();
+  const byKey = new Map<string, number>();
+  lm.forEach((e, k) => byKey.set(e.ids.join(','), k));
+  const unigrams = new Map<number, number>();
+  const children = new Map<number, number[]>();
+  const orphans: number[] = [];
   lm.forEach((e, k) => {
-    const w = e.ids[e.ids.length - 1]!;
-    const list = byLast.get(w);
+    if (e.ids.length === 1) return void unigrams.set(e.ids[0]!, k);
+    const parent = byKey.get(e.ids.slice(0, -1).join(','));
+    if (parent === undefined) return void orphans.push(k);
+    const list = children.get(parent);
     if (list) list.push(k);
-    else byLast.set(w, [k]);
+    else children.set(parent, [k]);
   });
-  const ix: PhraseIndex = { model, srcIds: new Map(model.srcVocab.map((w, i) => [w, i])), table, lm, byLast, unknownId: model.tgtVocab.length };
+  const ix: PhraseIndex = { model, srcIds: new Map(model.srcVocab.map((w, i) => [w, i])), table, lm, unigrams, children, orphans, unknownId: model.tgtVocab.length };
   indexes.set(model, ix);
   return ix;
 }
@@ -114,14 +126,37 @@ export interface DecodeSettings {
   distortionLimit?: number;
 }
 
+/**
+ * The LM entries whose words are all in `reach`, ascending: a walk down the prefix tree from
+ * the reachable unigrams, extending only by reachable words, so its work is the entries
+ * kept and their children, not the whole model.
+ */
+function reachableEntries(ix: PhraseIndex, reach: Set<number>): number[] {
+  const keep: number[] = [];
+  const stack: number[] = [];
+  for (const w of reach) {
+    const k = ix.unigrams.get(w);
+    if (k !== undefined) stack.push(k);
+  }
+  // Bounded: each entry is pushed at most once (the tree has one parent per entry).
+  while (stack.length > 0) {
+    const k = stack.pop()!;
+    keep.push(k);
+    for (const c of ix.children.get(k) ?? []) {
+      const ids = ix.lm[c]!.ids;
+      if (reach.has(ids[ids.length - 1]!)) stack.push(c);
+    }
+  }
+  for (const k of ix.orphans) if (ix.lm[k]!.ids.every((x) => reach.has(x))) keep.push(k);
+  return keep.sort((a, b) => a - b);
+}
+
 /** The unit input of a batch of decoder sentences (ids, −1 unknown). */
 export function phraseUnitInput(ix: PhraseIndex, batch: number[][], s: DecodeSettings): PhraseUnitInput {
   const sentences = batch.map((ids) => ({ length: ids.length, options: sentenceOptions(ix, ids) }));
   const reach = new Set<number>([0, 1]);
   for (const sen of sentences) for (const o of sen.options) for (const w of o.tgt) reach.add(w);
-  const keep: number[] = [];
-  for (const w of reach) for (const k of ix.byLast.get(w) ?? []) if (ix.lm[k]!.ids.every((x) => reach.has(x))) keep.push(k);
-  keep.sort((a, b) => a - b);
+  const keep = reachableEntries(ix, reach);
   const w = s.weights;
   return {
     sentences,
