@@ -68,40 +68,27 @@ export function alignmentLinks(code: number): Link[] {
   return out;
 }
 
-/**
- * Growable typed arrays, one class per element type so that each push site stays
- * monomorphic (a shared generic class made every push a megamorphic store).
- */
-class I32List {
+/** A growable typed array. */
+class TypedList<A extends Int32Array | Float64Array> {
   length = 0;
-  data = new Int32Array(1 << 16);
+  constructor(public data: A) {}
   push(v: number): void {
     if (this.length === this.data.length) {
-      const next = new Int32Array(2 * this.length);
+      const next = new (this.data.constructor as new (n: number) => A)(2 * this.length);
       next.set(this.data);
       this.data = next;
     }
     this.data[this.length++] = v;
   }
 }
-class F64List {
-  length = 0;
-  data = new Float64Array(1 << 16);
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const next = new Float64Array(2 * this.length);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = v;
-  }
-}
+const int32s = () => new TypedList(new Int32Array(1 << 16));
+const float64s = () => new TypedList(new Float64Array(1 << 16));
 
 /** The phrases of one side: node k is phrase `ids(parent[k])` followed by `word[k]`; root −1. */
 class PhraseTrie {
   readonly index = new KeyIndex(1 << 16);
-  readonly parent = new I32List();
-  readonly word = new I32List();
+  readonly parent = int32s();
+  readonly word = int32s();
   get size(): number {
     return this.parent.length;
   }
@@ -208,6 +195,8 @@ export interface SortedPhrasePairs {
   tgtNodes: number;
   srcIds(node: number): number[];
   tgtIds(node: number): number[];
+  /** The node of a source phrase, −1 when the counter has not seen it. */
+  srcNodeOf(ids: readonly number[]): number;
 }
 
 /**
@@ -219,17 +208,16 @@ export class PhraseCounter {
   private readonly src = new PhraseTrie();
   private readonly tgt = new PhraseTrie();
   private readonly pairs = new KeyIndex(1 << 16);
-  private readonly pairSrc = new I32List();
-  private readonly pairTgt = new I32List();
-  private readonly count = new F64List();
+  private readonly pairSrc = int32s();
+  private readonly pairTgt = int32s();
+  private readonly count = float64s();
   /** First alignment seen of each pair and its count; the others in `variants`. */
-  private readonly align = new F64List();
-  private readonly alignCount = new F64List();
+  private readonly align = float64s();
+  private readonly alignCount = float64s();
   private readonly variants = new Map<number, Map<number, number>>();
   /** `sortedPairs()` until the next change. */
   private sorted: SortedPhrasePairs | undefined;
-  /** Occurrences (summed counts) not counted because `pairsMax` was reached. */
-  refused = 0;
+  private refusedCount = 0;
 
   /**
    * @param pairsMax distinct pairs this counter holds, at most PHRASE_PAIRS_MAX (less to
@@ -243,6 +231,11 @@ export class PhraseCounter {
   /** Distinct pairs counted. */
   get size(): number {
     return this.pairSrc.length;
+  }
+
+  /** Occurrences (summed counts) not counted because `pairsMax` was reached, merged ones included. */
+  get refused(): number {
+    return this.refusedCount;
   }
 
   /**
@@ -263,9 +256,13 @@ export class PhraseCounter {
   /**
    * A function counting spans of one sentence pair once each (`extractSpans`' emit): the
    * fast path, each span's trie node looked up once. Spans are [start, end) of at most
-   * `maxLen` words; the code is the pair's alignment (`alignmentCode`).
+   * `maxLen` words; the code is the pair's alignment (`alignmentCode`), trusted to lie
+   * inside the pair.
+   * @throws RangeError when maxLen is not in 1 … PHRASE_LENGTH_MAX; the function throws on a
+   *   span outside the pair or a word id outside 0 … IBM1_VOCAB_MAX − 1.
    */
   sentence(src: ArrayLike<number>, tgt: ArrayLike<number>, maxLen: number): (srcStart: number, srcEnd: number, tgtStart: number, tgtEnd: number, code: number) => PhraseAddStatus {
+    if (!(Number.isInteger(maxLen) && maxLen >= 1 && maxLen <= PHRASE_LENGTH_MAX)) throw new RangeError(`phrases: maxLen ${maxLen} is not in 1 … ${PHRASE_LENGTH_MAX}`);
     // Each span's node at start · maxLen + length − 1: −2 until looked up, −1 absent (the counter is full).
     const srcNode = new Int32Array(src.length * maxLen).fill(-2);
     const tgtNode = new Int32Array(tgt.length * maxLen).fill(-2);
@@ -278,7 +275,7 @@ export class PhraseCounter {
       return found;
     };
     return (fs, fe, ts, te, code) => {
-      if (!(fe > fs && fe - fs <= maxLen && te > ts && te - ts <= maxLen && fe <= src.length && te <= tgt.length)) throw new RangeError(`phrases: span [${fs}, ${fe}) × [${ts}, ${te}) outside the pair or longer than ${maxLen}`);
+      if (!(fs >= 0 && fe > fs && fe - fs <= maxLen && fe <= src.length && ts >= 0 && te > ts && te - ts <= maxLen && te <= tgt.length)) throw new RangeError(`phrases: span [${fs}, ${fe}) × [${ts}, ${te}) outside the pair or longer than ${maxLen}`);
       return this.addCode(node(this.src, src, srcNode, fs, fe), node(this.tgt, tgt, tgtNode, ts, te), code, 1);
     };
   }
@@ -288,7 +285,7 @@ export class PhraseCounter {
     const mapSrc = new Int32Array(other.src.size).fill(-2);
     const mapTgt = new Int32Array(other.tgt.size).fill(-2);
     let status: PhraseAddStatus = other.refused > 0 ? 'pairs-max' : 'counted';
-    this.refused += other.refused;
+    this.refusedCount += other.refused;
     for (let k = 0; k < other.size; k++) {
       const create = this.size < this.pairsMax;
       const sn = mapNode(other.src, this.src, mapSrc, other.pairSrc.data[k]!, create);
@@ -314,7 +311,7 @@ export class PhraseCounter {
     else if (this.size < this.pairsMax) k = this.pairs.add(sn * NODES_MAX + tn);
     else k = this.pairs.get(sn * NODES_MAX + tn);
     if (k < 0) {
-      this.refused += count;
+      this.refusedCount += count;
       return 'pairs-max';
     }
     this.sorted = undefined;
@@ -359,6 +356,7 @@ export class PhraseCounter {
       tgtNodes: this.tgt.size,
       srcIds: (node) => this.src.ids(node),
       tgtIds: (node) => this.tgt.ids(node),
+      srcNodeOf: (ids) => (ids.length === 0 ? -1 : this.src.phrase(ids, 0, ids.length, false)),
     };
     for (let i = 0; i < n; i++) {
       const k = order[i]!;
@@ -388,7 +386,7 @@ export class PhraseCounter {
   toCounts(): Uint32Array {
     const v = this.sortedPairs();
     // u32 words stored through their i32 bit patterns, read back as a Uint32Array view.
-    const out = new I32List();
+    const out = int32s();
     const push = (w: number): void => {
       if (w > COUNT_MAX) throw new RangeError('phrases: a count passes 2^32 − 1');
       out.push(w | 0);
@@ -425,7 +423,7 @@ export class PhraseCounter {
       throw new RangeError(`phrases: malformed counts (${why})`);
     };
     if (words.length < 2) bad('no header');
-    c.refused = words[1]!;
+    c.refusedCount = words[1]!;
     let at = 2;
     const side = (): [number, number] => {
       const len = words[at] ?? bad('truncated');

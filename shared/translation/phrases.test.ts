@@ -5,6 +5,7 @@ import {
   alignmentLinks,
   countPhrases,
   extractPhrases,
+  forEachScoredPhrase,
   lexicalTable,
   LEX_NULL,
   PhraseCounter,
@@ -149,7 +150,7 @@ function toyCounter(pairs = [0, 1, 2], maxLen = 3): PhraseCounter {
   return c;
 }
 
-const plain = (m: Map<string, ScoredPhrase[]>) =>
+const plain = (m: ReadonlyMap<string, ScoredPhrase[]>) =>
   Object.fromEntries([...m].map(([k, list]) => [k, list.map((p) => ({ tgt: p.tgt, count: p.count, align: p.align, scores: p.scores }))]));
 
 describe('lexicalTable', () => {
@@ -208,6 +209,23 @@ describe('scorePhrases', () => {
       got[key]!.forEach((p, i) => p.scores.forEach((s, f) => expect(s).toBeCloseTo(expected[key][i]!.scores[f]!, 12)));
     }
     expect(scored.get('2')![0]!.src).toEqual([2]);
+  });
+
+  it('reads as a map: get, has, size, keys in canonical order; the streaming form gives the same lists', () => {
+    const lex = lexicalTable(TOY.src, TOY.tgt, TOY.links);
+    const table = scorePhrases(toyCounter(), lex);
+    expect(table.size).toBe(2);
+    expect([...table.keys()]).toEqual(['1,2', '2']);
+    expect(table.has('2')).toBe(true);
+    // 'das' alone was never extracted; malformed keys are simply absent.
+    for (const key of ['1', '3', '', '2,', 'x', '02', '1,2,3,4,5,6,7,8']) {
+      expect(table.has(key)).toBe(false);
+      expect(table.get(key)).toBeUndefined();
+    }
+    const streamed: [string, ScoredPhrase[]][] = [];
+    forEachScoredPhrase(toyCounter(), lex, {}, (src, list) => streamed.push([src.join(','), list]));
+    expect(plain(new Map(streamed))).toEqual(plain(table));
+    expect([...table.entries()].map(([k]) => k)).toEqual(['1,2', '2']);
   });
 
   it('keeps the best perSourceMax by φ(e|f), ties to the lower target ids; minCount drops after the φ', () => {

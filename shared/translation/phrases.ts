@@ -154,9 +154,11 @@ export interface LexicalTable {
 /**
  * The lexical table of a corpus from its symmetrised alignments (`links[p]` for the pair
  * `src[p]`, `tgt[p]`, as `symmetrize` returns them: no duplicates).
- * @throws RangeError on a link outside its pair or a word id outside 0 … IBM1_VOCAB_MAX − 1.
+ * @throws RangeError on lists of different lengths, a link outside its pair or a word id
+ *   outside 0 … IBM1_VOCAB_MAX − 1.
  */
 export function lexicalTable(src: readonly ArrayLike<number>[], tgt: readonly ArrayLike<number>[], links: readonly (readonly Link[])[]): LexicalTable {
+  if (tgt.length !== src.length || links.length !== src.length) throw new RangeError(`phrases: ${src.length} source sentences, ${tgt.length} target sentences, ${links.length} alignments`);
   // Ids shift by one so that NULL (−1) is 0; the key is (f + 1) · (IBM1_VOCAB_MAX + 1) + e + 1.
   const radix = IBM1_VOCAB_MAX + 1;
   const index = new KeyIndex(1 << 16);
@@ -183,7 +185,7 @@ export function lexicalTable(src: readonly ArrayLike<number>[], tgt: readonly Ar
     const e = tgt[p]!;
     const srcAligned = new Uint8Array(f.length);
     const tgtAligned = new Uint8Array(e.length);
-    for (const [s, t] of links[p] ?? []) {
+    for (const [s, t] of links[p]!) {
       if (!(s >= 0 && s < f.length && t >= 0 && t < e.length)) throw new RangeError(`phrases: link (${s}, ${t}) outside pair ${p}`);
       srcAligned[s] = 1;
       tgtAligned[t] = 1;
@@ -251,99 +253,143 @@ function lexicalWeight(src: number[], tgt: number[], links: Link[], lex: Lexical
 }
 
 /**
- * A ScoredPhrase read from the sorted pairs and a shared score array when asked: a million
- * of them with arrays of their own kept the heap ~4 times larger and the collector busy.
- * Each read of `tgt`, `scores` or `align` gives a fresh array.
+ * The scored phrase table, read-only: per source phrase (key: its ids joined by ','), its
+ * kept translations, best first; iterated in canonical order (by source ids). Held in typed
+ * arrays, with the counter's phrases: the lists are built when read (each read gives fresh
+ * arrays), since a million of them held as objects kept the collector busy for seconds and
+ * the heap ~0.5 GB larger.
  */
-class Scored implements ScoredPhrase {
+class ScoredTable implements ReadonlyMap<string, ScoredPhrase[]> {
   constructor(
-    readonly src: number[],
-    private readonly pairs: SortedPhrasePairs,
-    private readonly i: number,
-    private readonly table: Float64Array,
-    private readonly at: number,
+    private readonly v: SortedPhrasePairs,
+    /** Source node → its group, −1 for none kept. */
+    private readonly groupOf: Int32Array,
+    /** Group g's source node, and its kept pairs (indices into `v`) at kept[start[g] … start[g + 1]). */
+    private readonly groupNode: Int32Array,
+    private readonly start: Int32Array,
+    private readonly kept: Int32Array,
+    /** The four scores of kept[j] at 4·j. */
+    private readonly scores: Float64Array,
   ) {}
-  get tgt(): number[] {
-    return this.pairs.tgtIds(this.pairs.tgtNode[this.i]!);
+  get size(): number {
+    return this.groupNode.length;
   }
-  get scores(): ScoredPhrase['scores'] {
-    const t = this.table;
-    const k = this.at;
-    return [t[k]!, t[k + 1]!, t[k + 2]!, t[k + 3]!];
+  private group(g: number): ScoredPhrase[] {
+    const { v, kept, scores } = this;
+    const src = v.srcIds(this.groupNode[g]!);
+    const out: ScoredPhrase[] = [];
+    for (let j = this.start[g]!; j < this.start[g + 1]!; j++) {
+      const i = kept[j]!;
+      out.push({
+        src,
+        tgt: v.tgtIds(v.tgtNode[i]!),
+        scores: [scores[4 * j]!, scores[4 * j + 1]!, scores[4 * j + 2]!, scores[4 * j + 3]!],
+        count: v.count[i]!,
+        align: alignmentLinks(v.align[i]!),
+      });
+    }
+    return out;
   }
-  get count(): number {
-    return this.pairs.count[this.i]!;
+  private groupOfKey(key: string): number {
+    const parts = key.split(',');
+    if (parts.length > PHRASE_LENGTH_MAX || !parts.every((w) => /^(0|[1-9][0-9]{0,5})$/.test(w) && Number(w) < IBM1_VOCAB_MAX)) return -1;
+    const node = this.v.srcNodeOf(parts.map(Number));
+    return node >= 0 && node < this.groupOf.length ? this.groupOf[node]! : -1;
   }
-  get align(): Link[] {
-    return alignmentLinks(this.pairs.align[this.i]!);
+  get(key: string): ScoredPhrase[] | undefined {
+    const g = this.groupOfKey(key);
+    return g < 0 ? undefined : this.group(g);
+  }
+  has(key: string): boolean {
+    return this.groupOfKey(key) >= 0;
+  }
+  *entries(): MapIterator<[string, ScoredPhrase[]]> {
+    for (let g = 0; g < this.size; g++) yield [this.v.srcIds(this.groupNode[g]!).join(','), this.group(g)];
+  }
+  *keys(): MapIterator<string> {
+    for (let g = 0; g < this.size; g++) yield this.v.srcIds(this.groupNode[g]!).join(',');
+  }
+  *values(): MapIterator<ScoredPhrase[]> {
+    for (let g = 0; g < this.size; g++) yield this.group(g);
+  }
+  [Symbol.iterator](): MapIterator<[string, ScoredPhrase[]]> {
+    return this.entries();
+  }
+  forEach(f: (value: ScoredPhrase[], key: string, map: ReadonlyMap<string, ScoredPhrase[]>) => void, thisArg?: unknown): void {
+    for (const [k, list] of this.entries()) f.call(thisArg, list, k, this);
+  }
+  /** Each source phrase's ids and list, in canonical order. */
+  forEachGroup(emit: (src: number[], scored: ScoredPhrase[]) => void): void {
+    for (let g = 0; g < this.size; g++) {
+      const list = this.group(g);
+      emit(list[0]!.src, list);
+    }
   }
 }
 
 /**
  * Scores a counter's phrase pairs and keeps, per source phrase, the best `perSourceMax`
- * (see the module comment), handing each source phrase's list (best first) to `emit` in
- * canonical order (by source ids). The streaming form of `scorePhrases`: a caller that
- * writes its own rows never holds every ScoredPhrase at once.
+ * (see the module comment). Keys are the source ids joined by ',', in canonical order; each
+ * list is best first. The table holds on to the counter's phrases; counting more into the
+ * counter afterwards does not change it.
+ * @throws RangeError when perSourceMax or minCount is not a positive integer.
+ */
+export function scorePhrases(counter: PhraseCounter, lex: LexicalTable, opts: ScoreOptions = {}): ReadonlyMap<string, ScoredPhrase[]> {
+  return scoreTable(counter, lex, opts);
+}
+
+/**
+ * `scorePhrases`, handing each source phrase's ids and list (best first) to `emit` in
+ * canonical order (by source ids), without the string keys.
  * @throws RangeError when perSourceMax or minCount is not a positive integer.
  */
 export function forEachScoredPhrase(counter: PhraseCounter, lex: LexicalTable, opts: ScoreOptions, emit: (src: number[], scored: ScoredPhrase[]) => void): void {
+  scoreTable(counter, lex, opts).forEachGroup(emit);
+}
+
+function scoreTable(counter: PhraseCounter, lex: LexicalTable, opts: ScoreOptions): ScoredTable {
   const perSourceMax = opts.perSourceMax ?? PHRASE_TRANSLATIONS_PER_SOURCE_DEFAULT;
   const minCount = opts.minCount ?? 1;
-  for (const [name, v] of [['perSourceMax', perSourceMax], ['minCount', minCount]] as const) {
-    if (!(Number.isSafeInteger(v) && v >= 1)) throw new RangeError(`phrases: ${name} ${v} is not a positive integer`);
+  for (const [name, x] of [['perSourceMax', perSourceMax], ['minCount', minCount]] as const) {
+    if (!(Number.isSafeInteger(x) && x >= 1)) throw new RangeError(`phrases: ${name} ${x} is not a positive integer`);
   }
-  const v: SortedPhrasePairs = counter.sortedPairs();
+  const v = counter.sortedPairs();
   const srcTotal = new Float64Array(v.srcNodes);
   const tgtTotal = new Float64Array(v.tgtNodes);
   for (let i = 0; i < v.length; i++) {
     srcTotal[v.srcNode[i]!]! += v.count[i]!;
     tgtTotal[v.tgtNode[i]!]! += v.count[i]!;
   }
-  // The four scores of the pair at i, at 4·i.
-  const table = new Float64Array(4 * v.length);
-  const score = (src: number[], i: number): ScoredPhrase => {
-    const tgt = v.tgtIds(v.tgtNode[i]!);
-    const links = alignmentLinks(v.align[i]!);
-    const c = v.count[i]!;
-    table[4 * i] = Math.log(c / srcTotal[v.srcNode[i]!]!);
-    table[4 * i + 1] = lexicalWeight(src, tgt, links, lex, true);
-    table[4 * i + 2] = Math.log(c / tgtTotal[v.tgtNode[i]!]!);
-    table[4 * i + 3] = lexicalWeight(src, tgt, links, lex, false);
-    return new Scored(src, v, i, table, 4 * i);
-  };
+  const groupOf = new Int32Array(v.srcNodes).fill(-1);
+  const groupNode: number[] = [];
+  const start: number[] = [0];
+  const kept = new Int32Array(v.length);
+  const scores = new Float64Array(4 * v.length);
+  let j = 0;
   // Pairs of one source phrase are contiguous, by target ids.
-  for (let start = 0, end = 0; start < v.length; start = end) {
-    const sn = v.srcNode[start]!;
+  for (let first = 0, end = 0; first < v.length; first = end) {
+    const sn = v.srcNode[first]!;
     while (end < v.length && v.srcNode[end] === sn) end++;
-    if (end === start + 1) {
-      // Most source phrases have one translation.
-      if (v.count[start]! >= minCount) {
-        const src = v.srcIds(sn);
-        emit(src, [score(src, start)]);
-      }
-      continue;
-    }
-    const kept: number[] = [];
-    for (let i = start; i < end; i++) if (v.count[i]! >= minCount) kept.push(i);
-    if (kept.length === 0) continue;
+    const group: number[] = [];
+    for (let i = first; i < end; i++) if (v.count[i]! >= minCount) group.push(i);
+    if (group.length === 0) continue;
     // A stable sort by count keeps the target-id order among ties.
-    kept.sort((a, b) => v.count[b]! - v.count[a]!);
+    if (group.length > 1) group.sort((a, b) => v.count[b]! - v.count[a]!);
     const src = v.srcIds(sn);
-    emit(
-      src,
-      kept.slice(0, perSourceMax).map((i) => score(src, i)),
-    );
+    for (const i of group.slice(0, perSourceMax)) {
+      const tgt = v.tgtIds(v.tgtNode[i]!);
+      const links = alignmentLinks(v.align[i]!);
+      const c = v.count[i]!;
+      kept[j] = i;
+      scores[4 * j] = Math.log(c / srcTotal[sn]!);
+      scores[4 * j + 1] = lexicalWeight(src, tgt, links, lex, true);
+      scores[4 * j + 2] = Math.log(c / tgtTotal[v.tgtNode[i]!]!);
+      scores[4 * j + 3] = lexicalWeight(src, tgt, links, lex, false);
+      j++;
+    }
+    groupOf[sn] = groupNode.length;
+    groupNode.push(sn);
+    start.push(j);
   }
-}
-
-/**
- * Scores a counter's phrase pairs and keeps, per source phrase, the best `perSourceMax`
- * (see the module comment). Keys are the source ids joined by ',', inserted in canonical
- * order; each list is best first.
- * @throws RangeError when perSourceMax or minCount is not a positive integer.
- */
-export function scorePhrases(counter: PhraseCounter, lex: LexicalTable, opts: ScoreOptions = {}): Map<string, ScoredPhrase[]> {
-  const out = new Map<string, ScoredPhrase[]>();
-  forEachScoredPhrase(counter, lex, opts, (src, scored) => out.set(src.join(','), scored));
-  return out;
+  return new ScoredTable(v, groupOf, Int32Array.from(groupNode), Int32Array.from(start), kept.slice(0, j), scores.slice(0, 4 * j));
 }
