@@ -19,14 +19,16 @@
  */
 import { z } from 'zod';
 import { ALIGN_KERNEL, alignOutputBytesOf, encodeAlignIteration, nextTension, sumAlignIteration, viterbiFromOutputs, type AlignParams } from '../translation/align-em.ts';
-import { readCorpus, type CorpusText, type ParallelCorpus } from '../translation/corpus.ts';
+import { readCorpus, utf8Bytes, type CorpusText, type ParallelCorpus } from '../translation/corpus.ts';
 import { KeyIndex, normalize, prepareCorpus, shardCostPoints, uniformTable, type PreparedCorpus } from '../translation/em.ts';
 import { bleuFromStats, bleuStats, mert, type BleuStats, type NbestCandidate } from '../translation/mert.ts';
 import { buildPhraseModel, PHRASE_START_WEIGHTS, type PhraseModel } from '../translation/phrase-model.ts';
 import { PHRASE_SENTENCE_TOKENS_MAX } from '../kernels/phrase.codes.ts';
 import { PHRASE_SENTENCES_PER_UNIT, phraseCostPoints, indexModel, phraseUnits, readPhraseUnit, sentencePieces, sourceIds, type DecodeSettings, type PhraseIndex } from '../translation/phrase-units.ts';
 import { corpusHead, reverseCorpus } from '../translation/reverse.ts';
-import { IBM1_SHARD_PAIRS_MAX, TRAINING_JOB_BODY_BYTES_MAX } from '../limits.ts';
+import { IBM1_CORPUS_BYTES_MAX, IBM1_PAIRS_MAX, IBM1_SENTENCE_TOKENS_MAX, IBM1_SHARD_PAIRS_MAX, TRAINING_JOB_BODY_BYTES_MAX } from '../limits.ts';
+import { controlCharAt } from '../text.ts';
+import { tokenize } from '../translation/tokenize.ts';
 import { CorpusRefusedError, publicIbm1Params } from './ibm1.ts';
 import type { SplitUnit } from './split.ts';
 import { casedTokens } from './translate.ts';
@@ -57,6 +59,13 @@ export const PhraseTrainParamsSchema = z.object({
   srcLang: lang,
   tgtLang: lang,
   corpus: corpusText,
+  /** Target-language text for the language model besides the corpus' target side, one sentence a line. */
+  monolingual: z
+    .string()
+    .max(TRAINING_JOB_BODY_BYTES_MAX)
+    .refine((s) => utf8Bytes(s) <= IBM1_CORPUS_BYTES_MAX, { message: `the monolingual text may have at most ${IBM1_CORPUS_BYTES_MAX} bytes of UTF-8` })
+    .refine((s) => controlCharAt(s) < 0 && !s.includes('\uFFFD'), { message: 'the monolingual text must be valid UTF-8 text without control characters (tabs and line breaks allowed)' })
+    .optional(),
   /** A development set for tuning; without one, the last `devPairs` pairs of the corpus are held out. */
   dev: corpusText.optional(),
   devPairs: z.int().min(1).max(PHRASE_DEV_PAIRS_MAX).default(500),
@@ -75,6 +84,7 @@ interface Prepared {
   backward: PreparedCorpus;
   dev: { src: string[][]; refs: string[][] };
   casedTargets: string[][];
+  monolingual: number[][];
 }
 
 const preparedCache = new Map<string, Prepared>();
@@ -138,7 +148,19 @@ function prepared(p: PhraseTrainParams): Prepared {
   if ('tooLarge' in forward) throw new CorpusRefusedError('corpus-too-large', forward.tooLarge);
   if ('tooLarge' in backward) throw new CorpusRefusedError('corpus-too-large', backward.tooLarge);
   const casedTargets = targetLines(p.corpus).map((l) => casedTokens(l, p.tgtLang)).filter((t) => t.length > 0);
-  return keep(preparedCache, key, { train, forward, backward, dev, casedTargets });
+  return keep(preparedCache, key, { train, forward, backward, dev, casedTargets, monolingual: monolingualIds(p, train) });
+}
+
+/** The monolingual text's sentences as target ids (a word the corpus lacks: one id past its vocabulary), at most IBM1_PAIRS_MAX lines. */
+function monolingualIds(p: PhraseTrainParams, c: ParallelCorpus): number[][] {
+  if (!p.monolingual) return [];
+  const ids = new Map(c.tgtVocab.map((w, i) => [w, i] as const));
+  const out: number[][] = [];
+  for (const line of p.monolingual.split(/\r?\n/).slice(0, IBM1_PAIRS_MAX)) {
+    const toks = tokenize(line, p.tgtLang).slice(0, IBM1_SENTENCE_TOKENS_MAX);
+    if (toks.length > 0) out.push(toks.map((w) => ids.get(w) ?? c.tgtVocab.length));
+  }
+  return out;
 }
 
 /** Alignment state carried in every E-step unit: the two tensions, then the two log-likelihoods of each iteration so far. */
@@ -229,6 +251,7 @@ function modelOf(p: PhraseTrainParams, viterbiOutputs: Uint8Array[]): PhraseMode
     maxPhraseLength: p.maxPhraseLength,
     lmOrder: p.lmOrder,
     casedTargets: prep.casedTargets,
+    monolingual: prep.monolingual,
   });
   return keep(modelCache, key, model);
 }
@@ -392,7 +415,7 @@ function tuningOutputs(p: PhraseTrainParams, earlier: ReadonlyMap<number, Uint8A
 /** The result of a phrase-based training job. */
 export interface PhraseTrainResult {
   kind: 'phrase-train';
-  params: Omit<PhraseTrainParams, 'corpus' | 'dev'>;
+  params: Omit<PhraseTrainParams, 'corpus' | 'dev' | 'monolingual'>;
   model: PhraseModel;
   pairs: number;
   devPairs: number;
@@ -421,7 +444,7 @@ export function assimilatePhraseTrain(p: PhraseTrainParams, outputs: Uint8Array[
     tuning = chain.bleu.map((b, r) => ({ round: r + 1, devBleu: b, weights: chain.weights[r]! }));
   }
   const alignment = alignmentHistory(p, p.alignIterations === 0 ? undefined : earlier.get(p.alignIterations - 1));
-  const { corpus: _c, dev: _d, ...rest } = p;
+  const { corpus: _c, dev: _d, monolingual: _m, ...rest } = p;
   return {
     kind: 'phrase-train',
     params: rest,
@@ -447,7 +470,8 @@ export function partialPhraseTrain(p: PhraseTrainParams, iteration: number, done
 
 /** A training job's parameters as the API shows them: the corpus and the dev set by their sizes. */
 export function publicPhraseTrainParams(params: Record<string, unknown>): Record<string, unknown> {
-  const shown = publicIbm1Params(params);
+  const { monolingual, ...rest } = publicIbm1Params(params);
+  const shown = typeof monolingual === 'string' ? { ...rest, monolingual: { characters: monolingual.length, lines: monolingual.split('\n').length } } : rest;
   return params.dev === undefined ? shown : { ...shown, dev: publicIbm1Params({ corpus: params.dev }).corpus };
 }
 

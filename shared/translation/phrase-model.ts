@@ -12,7 +12,7 @@
  */
 import { knBackoff, knCounts } from './kn.ts';
 import type { ParallelCorpus } from './corpus.ts';
-import { PhraseCounter, extractPhrases, forEachScoredPhrase, lexicalTable } from './phrases.ts';
+import { PhraseCounter, countPhrases, forEachScoredPhrase, lexicalTable } from './phrases.ts';
 import { linksFromDirections, symmetrize } from './symmetrize.ts';
 import { learnTruecaser, type Truecaser } from './truecase.ts';
 
@@ -64,7 +64,11 @@ export interface PhraseModelOptions {
   lmOrder: number;
   /** Target sentences as written (tokens with their case), for the truecaser. */
   casedTargets: string[][];
-  /** More target-language sentences (token ids of the corpus' target vocabulary; unknown words left out) for the LM. */
+  /**
+   * More target-language sentences for the LM, as ids of the corpus' target vocabulary; a
+   * word the corpus lacks is `tgtVocab.length`, the id a passed-through word decodes as, so
+   * the LM learns where such words go.
+   */
   monolingual?: number[][];
 }
 
@@ -90,7 +94,7 @@ export function buildPhraseModel(c: ParallelCorpus, forward: Uint16Array[], back
     sentencesSrc.push(src);
     sentencesTgt.push(tgt);
     aligned.push(links);
-    extractPhrases(src.length, tgt.length, links, opts.maxPhraseLength, (s0, s1, t0, t1, internal) => counter.add(src.slice(s0, s1), tgt.slice(t0, t1), 1, internal));
+    countPhrases(counter, src, tgt, links, opts.maxPhraseLength);
   }
   const lex = lexicalTable(sentencesSrc, sentencesTgt, aligned);
   const phrases: number[] = [];
@@ -102,7 +106,7 @@ export function buildPhraseModel(c: ParallelCorpus, forward: Uint16Array[], back
     }
   });
   const lmCounts = knCounts([...sentencesTgt, ...(opts.monolingual ?? [])], opts.lmOrder);
-  const lm = knBackoff(lmCounts, c.tgtVocab.length);
+  const lm = knBackoff(lmCounts, c.tgtVocab.length + (opts.monolingual?.length ? 1 : 0));
   const lmEntries: number[] = [];
   for (const e of lm.entries) lmEntries.push(e.ids.length, ...e.ids, round(e.logp), round(e.bow));
   return {

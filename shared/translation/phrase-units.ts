@@ -9,11 +9,13 @@
  * the vocabulary (`unknownId`), which the LM scores as unknown and integration replaces by
  * the source word as written.
  */
-import { encodePhraseInput, phraseCandidateBytes, phraseOutputBytes, type PhraseCandidate, type PhraseOption, type PhraseUnitInput } from '../kernels/phrase.codec.ts';
+import { PHRASE_HEADER_BYTES, encodePhraseInput, phraseCandidateBytes, phraseOutputBytes, type PhraseCandidate, type PhraseOption, type PhraseUnitInput } from '../kernels/phrase.codec.ts';
 import { PHRASE_EXTRA_FEATURES, PHRASE_SENTENCE_TOKENS_MAX } from '../kernels/phrase.codes.ts';
 import { UNIT_INPUT_BYTES_MAX, UNIT_OUTPUT_BYTES_MAX } from '../limits.ts';
 import { PHRASE_TM_FEATURES, type PhraseModel } from './phrase-model.ts';
 
+/** A unit's fixed bytes: the header and the translation weights. */
+const UNIT_HEADER_BYTES = PHRASE_HEADER_BYTES + 8 * PHRASE_TM_FEATURES;
 /** Sentences a decoding unit holds at most (fewer when its bytes would pass the unit bounds). */
 export const PHRASE_SENTENCES_PER_UNIT = 16;
 /** Stack size (histogram pruning), as Moses' default is 200 and 100 is close in BLEU at half the time. */
@@ -151,15 +153,51 @@ function reachableEntries(ix: PhraseIndex, reach: Set<number>): number[] {
   return keep.sort((a, b) => a - b);
 }
 
-/** The unit input of a batch of decoder sentences (ids, −1 unknown). */
-export function phraseUnitInput(ix: PhraseIndex, batch: number[][], s: DecodeSettings): PhraseUnitInput {
-  const sentences = batch.map((ids) => ({ length: ids.length, options: sentenceOptions(ix, ids) }));
+/** One decoder sentence made ready to pack: its options, the LM entries they reach, and its share of a unit's bytes. */
+interface PreparedSentence {
+  ids: number[];
+  options: PhraseOption[];
+  reach: Set<number>;
+  /** Input bytes it adds to a unit at most (its LM entries counted as if no other sentence shared them), of which LM entries. */
+  inputBytes: number;
+  lmBytes: number;
+  outputBytes: number;
+}
+
+function prepareSentence(ix: PhraseIndex, ids: number[], nbest: number): PreparedSentence {
+  const options = sentenceOptions(ix, ids);
   const reach = new Set<number>([0, 1]);
-  for (const sen of sentences) for (const o of sen.options) for (const w of o.tgt) reach.add(w);
-  const keep = reachableEntries(ix, reach);
+  for (const o of options) for (const w of o.tgt) reach.add(w);
+  const entries = reachableEntries(ix, reach).length;
+  const T = options.reduce((a, o) => a + o.tgt.length, 0);
+  const N = ix.model.lm.order;
+  const lmBytes = entries * (16 + 4 * N);
+  const inputBytes = 8 + options.length * (8 * PHRASE_TM_FEATURES + 4) + 4 * T + lmBytes;
+  const outputBytes = phraseOutputBytes({ sentences: [{ length: ids.length, options }], features: PHRASE_TM_FEATURES, nbest });
+  return { ids, options, reach, inputBytes, lmBytes, outputBytes };
+}
+
+/**
+ * The unit input of prepared sentences. LM entries past what UNIT_INPUT_BYTES_MAX leaves
+ * (only ever for one sentence alone whose options reach that much) are pruned as a smaller
+ * LM would be: the lower orders first, then the likeliest, the backoff covering the rest.
+ */
+function unitInput(ix: PhraseIndex, batch: PreparedSentence[], s: DecodeSettings): PhraseUnitInput {
+  const reach = new Set<number>();
+  for (const p of batch) for (const w of p.reach) reach.add(w);
+  let keep = reachableEntries(ix, reach);
+  const fixed = UNIT_HEADER_BYTES + batch.reduce((a, p) => a + p.inputBytes - p.lmBytes, 0);
+  const room = Math.floor((UNIT_INPUT_BYTES_MAX - fixed) / (16 + 4 * ix.model.lm.order));
+  if (keep.length > room) {
+    keep = keep
+      .slice()
+      .sort((x, y) => ix.lm[x]!.ids.length - ix.lm[y]!.ids.length || ix.lm[y]!.logp - ix.lm[x]!.logp || x - y)
+      .slice(0, Math.max(0, room))
+      .sort((x, y) => x - y);
+  }
   const w = s.weights;
   return {
-    sentences,
+    sentences: batch.map((p) => ({ length: p.ids.length, options: p.options })),
     features: PHRASE_TM_FEATURES,
     lmOrder: ix.model.lm.order,
     lm: keep.map((k) => ix.lm[k]!),
@@ -169,6 +207,11 @@ export function phraseUnitInput(ix: PhraseIndex, batch: number[][], s: DecodeSet
     distortionLimit: s.distortionLimit ?? PHRASE_DISTORTION_LIMIT,
     nbest: s.nbest,
   };
+}
+
+/** The unit input of a batch of decoder sentences (ids, −1 unknown). */
+export function phraseUnitInput(ix: PhraseIndex, batch: number[][], s: DecodeSettings): PhraseUnitInput {
+  return unitInput(ix, batch.map((ids) => prepareSentence(ix, ids, s.nbest)), s);
 }
 
 /** Points a unit of these decoder sentences costs: its sentence-words × beam. */
@@ -187,25 +230,35 @@ export interface PhraseUnit {
 }
 
 /**
- * Cuts decoder sentences into units of at most PHRASE_SENTENCES_PER_UNIT, halving a batch
- * whose bytes pass UNIT_INPUT_BYTES_MAX or UNIT_OUTPUT_BYTES_MAX (a single sentence always
- * makes a unit; its LM entries are what its options reach).
+ * Packs decoder sentences, in order, into units of at most PHRASE_SENTENCES_PER_UNIT whose
+ * bytes stay under UNIT_INPUT_BYTES_MAX and UNIT_OUTPUT_BYTES_MAX, counting each sentence's
+ * LM entries as its own (an upper bound: sentences share many), so every unit is encoded
+ * once. A sentence too large alone makes a unit alone, its LM pruned to fit.
  */
 export function phraseUnits(ix: PhraseIndex, sentences: number[][], s: DecodeSettings): PhraseUnit[] {
   const units: PhraseUnit[] = [];
-  const add = (batch: number[][]): void => {
-    const u = phraseUnitInput(ix, batch, s);
-    const input = encodePhraseInput(u);
-    const outputBytes = phraseOutputBytes(u);
-    if (batch.length > 1 && (input.byteLength > UNIT_INPUT_BYTES_MAX || outputBytes > UNIT_OUTPUT_BYTES_MAX)) {
-      const half = Math.ceil(batch.length / 2);
-      add(batch.slice(0, half));
-      add(batch.slice(half));
-      return;
-    }
-    units.push({ input, outputBytes, costPoints: phraseCostPoints(batch, u.beam), members: batch.length, sentences: batch });
+  const flush = (batch: PreparedSentence[]) => {
+    if (batch.length === 0) return;
+    const u = unitInput(ix, batch, s);
+    const ids = batch.map((p) => p.ids);
+    units.push({ input: encodePhraseInput(u), outputBytes: phraseOutputBytes(u), costPoints: phraseCostPoints(ids, u.beam), members: batch.length, sentences: ids });
   };
-  for (let k = 0; k < sentences.length; k += PHRASE_SENTENCES_PER_UNIT) add(sentences.slice(k, k + PHRASE_SENTENCES_PER_UNIT));
+  let batch: PreparedSentence[] = [];
+  let inBytes = UNIT_HEADER_BYTES;
+  let outBytes = 0;
+  for (const ids of sentences) {
+    const p = prepareSentence(ix, ids, s.nbest);
+    if (batch.length > 0 && (batch.length >= PHRASE_SENTENCES_PER_UNIT || inBytes + p.inputBytes > UNIT_INPUT_BYTES_MAX || outBytes + p.outputBytes > UNIT_OUTPUT_BYTES_MAX)) {
+      flush(batch);
+      batch = [];
+      inBytes = UNIT_HEADER_BYTES;
+      outBytes = 0;
+    }
+    batch.push(p);
+    inBytes += p.inputBytes;
+    outBytes += p.outputBytes;
+  }
+  flush(batch);
   return units;
 }
 
