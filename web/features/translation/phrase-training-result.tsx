@@ -60,6 +60,9 @@ export function PhraseTrainingView({ job, progress, doc }: PhraseTrainingViewPro
   );
 }
 
+/** A corpus log-likelihood in thousands of nats: a corpus's run to tens of thousands, wider than the chart's axis labels. */
+const thousands = (v: number | undefined) => (v === undefined ? null : v / 1000);
+
 function PhraseTrained({ doc, job }: { doc: PhraseFinalDoc; job: Job }) {
   const { forward, backward } = doc.alignment.logLikelihood;
   const iterations = Array.from({ length: Math.max(forward.length, backward.length) }, (_, k) => k + 1);
@@ -94,14 +97,15 @@ function PhraseTrained({ doc, job }: { doc: PhraseFinalDoc; job: Job }) {
           testid="chart-alignment-ll"
           title="Corpus log-likelihood per alignment EM iteration, each direction"
           xLabel="EM iteration"
-          yLabel="log-likelihood (nats)"
+          yLabel="log-likelihood (10³ nats)"
           x={iterations}
           series={[
-            { label: `${doc.params.srcLang} → ${doc.params.tgtLang} (forward)`, values: iterations.map((i) => forward[i - 1] ?? null) },
-            { label: `${doc.params.tgtLang} → ${doc.params.srcLang} (backward)`, values: iterations.map((i) => backward[i - 1] ?? null), dash: true },
+            { label: `${doc.params.srcLang} → ${doc.params.tgtLang} (forward)`, values: iterations.map((i) => thousands(forward[i - 1])) },
+            { label: `${doc.params.tgtLang} → ${doc.params.srcLang} (backward)`, values: iterations.map((i) => thousands(backward[i - 1])), dash: true },
           ]}
         >
           <table class="frequent-words small" data-testid="ll-table">
+            <caption>Log-likelihood in nats</caption>
             <thead>
               <tr>
                 <th scope="col">iteration</th>
