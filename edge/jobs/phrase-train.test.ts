@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../../shared/api/client.ts';
 import type { Problem } from '../../shared/api/schemas.ts';
-import { PHRASE_ALIGN_ITERATIONS_MAX, PHRASE_TUNING_ROUNDS_MAX, PhraseTrainParamsSchema, phraseTrainQuote, splitPhraseTrain } from '../../shared/jobs/phrase-train.ts';
+import { PHRASE_ALIGN_ITERATIONS_MAX, PHRASE_DEV_PAIRS_MAX, PHRASE_TUNING_ROUNDS_MAX, PhraseTrainParamsSchema, phraseTrainQuote, splitPhraseTrain } from '../../shared/jobs/phrase-train.ts';
 import { CUSTOMER_TRIAL_CREDIT_MINOR, PRICE_MINOR_PER_POINT, QUORUM_DEFAULT } from '../../shared/limits.ts';
 import { captions } from '../../tests/translation/captions.ts';
 import { closeDialectApps, makeDialectApp, snapshot, testDialects, type TestDialect } from '../testing.ts';
@@ -63,6 +63,7 @@ describe.each(dialects)('phrase-train jobs on %s', (dialect) => {
     ['an empty dev set', params({ dev: { tsv: '\n' } }), 422, 'corpus-empty'],
     ['a corpus of one pair and no dev set', params({ corpus: { tsv: 'un\ta' } }), 422, 'corpus-empty'],
     ['an unsupported language', params({ srcLang: 'qq' }), 422, 'unsupported-language'],
+    ['a dev set over its bound', params({ dev: { tsv: 'un\ta\n'.repeat(PHRASE_DEV_PAIRS_MAX + 1) } }), 413, 'corpus-too-large'],
     ['too many alignment iterations', params({ alignIterations: PHRASE_ALIGN_ITERATIONS_MAX + 1 }), 422, 'validation'],
     ['too many tuning rounds', params({ tuningRounds: PHRASE_TUNING_ROUNDS_MAX + 1 }), 422, 'validation'],
     ['phrases longer than the bound', params({ maxPhraseLength: 8 }), 422, 'validation'],

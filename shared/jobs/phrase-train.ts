@@ -128,6 +128,7 @@ function prepared(p: PhraseTrainParams): Prepared {
   let dev: Prepared['dev'];
   if (p.dev) {
     const d = readOrRefuse(p.dev, p);
+    if (d.pairs > PHRASE_DEV_PAIRS_MAX) throw new CorpusRefusedError('corpus-too-large', `the dev set has ${d.pairs} sentence pairs, at most ${PHRASE_DEV_PAIRS_MAX} (PHRASE_DEV_PAIRS_MAX)`);
     dev = { src: [], refs: [] };
     for (let k = 0; k < d.pairs; k++) {
       dev.src.push(words(d.srcVocab, d.srcTok, d.srcOff[k]!, d.srcOff[k + 1]!));
@@ -465,7 +466,7 @@ export function partialPhraseTrain(p: PhraseTrainParams, iteration: number, done
   const prep = prepared(p);
   const st = stageOf(p, iteration);
   const members = st.stage === 'tuning' ? done.length : done.reduce((a, u) => a + (u.index < prep.forward.shards.length ? prep.forward.shards[u.index]!.pairs : prep.backward.shards[u.index - prep.forward.shards.length]?.pairs ?? 0), 0);
-  return { kind: 'phrase-train' as const, stage: st.stage, round: 'round' in st ? st.round : undefined, membersDone: members, pairs: prep.train.pairs };
+  return { kind: 'phrase-train' as const, iteration, stage: st.stage, round: 'round' in st ? st.round : undefined, membersDone: members, pairs: prep.train.pairs };
 }
 
 /** A training job's parameters as the API shows them: the corpus and the dev set by their sizes. */
