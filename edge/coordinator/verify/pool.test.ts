@@ -8,6 +8,11 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EBM_KERNEL, EbmParamsSchema, splitEbm } from '../../../shared/jobs/ebm.ts';
+import { randomAlignUnit } from '../../../kernels/align/random-unit.ts';
+import { alignReference } from '../../../kernels/align/reference.ts';
+import { randomPhraseUnit } from '../../../kernels/phrase/random-unit.ts';
+import { phraseReference } from '../../../kernels/phrase/reference.ts';
+import { encodePhraseInput } from '../../../shared/kernels/phrase.codec.ts';
 import { IBM1_KERNEL, Ibm1ParamsSchema, splitIbm1 } from '../../../shared/jobs/ibm1.ts';
 import { L96_KERNEL, L96ParamsSchema, splitL96 } from '../../../shared/jobs/lorenz96.ts';
 import { TRANSLATE_KERNEL, TranslateParamsSchema, planTranslation, splitTranslation } from '../../../shared/jobs/translate.ts';
@@ -73,6 +78,14 @@ function realJobs(): VerifyJob[] {
     ...ebm.slice(0, 2).map((u) => jobOf(keyOf(EBM_KERNEL), u)),
     ...ibm1.slice(0, 2).map((u) => jobOf(keyOf(IBM1_KERNEL), u)),
     ...decode.slice(0, 2).map((u) => jobOf(keyOf(TRANSLATE_KERNEL), u)),
+    ...[1, 2].map((seed) => {
+      const input = randomAlignUnit(seed, { mode: seed === 1 ? 'estep' : 'viterbi', withNull: true, hashed: false });
+      return jobOf('align@1', { input, outputBytes: alignReference(input).length });
+    }),
+    ...[1, 2].map((seed) => {
+      const input = encodePhraseInput(randomPhraseUnit(seed, { sentences: 3, maxLen: 8, tgt: 40, features: 4, lmOrder: 3, beam: 8, distortionLimit: 3, nbest: 3 }));
+      return jobOf('phrase@1', { input, outputBytes: phraseReference(input).length });
+    }),
   ];
 }
 
