@@ -10,6 +10,8 @@ import { base64ToBytes } from '../shared/base64.ts';
 import { L96ParamsSchema, assimilateL96, splitL96 } from '../shared/jobs/lorenz96.ts';
 import { lorenz96Reference } from '../kernels/lorenz96/reference.ts';
 import { dropFreshPg, freshPgUrl, makeTestApp } from '../edge/testing.ts';
+import { JOB_PROGRESS_COLUMNS } from '../edge/jobs/counts.ts';
+import { ACCOUNTS } from '../edge/ledger/accounts.ts';
 
 const pgUrl = await freshPgUrl();
 if (!pgUrl && process.env.CI) throw new Error('PostgreSQL is not reachable: CI must run the coordinator on PostgreSQL');
@@ -75,7 +77,11 @@ describe.skipIf(!pgUrl)('two nodes on one PostgreSQL database', () => {
       const credited = replicas.filter((r) => r.outcome === 'valid');
       const transfers = await db.selectFrom('ledger_transfers').select(['id']).where('code', '=', 'unit_credit').execute();
       expect(transfers.map((t) => t.id).sort()).toEqual(credited.map((r) => `unit:${r.unit_id}:replica:${r.id}`).sort());
-      const job2 = await db.selectFrom('jobs').selectAll().where('id', '=', job.id).executeTakeFirstOrThrow();
+      // Issued from each volunteer's issuer shard (no hot `points:issued` row), and more than one shard in use.
+      const sides = await db.selectFrom('ledger_transfers').select(['debit_account', 'credit_account']).where('code', '=', 'unit_credit').execute();
+      for (const t of sides) expect(t.debit_account).toBe(ACCOUNTS.pointsIssuerFor(t.credit_account.replace('points:vesting:', '')).id);
+      expect(new Set(sides.map((t) => t.debit_account)).size).toBeGreaterThan(1);
+      const job2 = await db.selectFrom('jobs').select(['status', ...JOB_PROGRESS_COLUMNS]).where('id', '=', job.id).executeTakeFirstOrThrow();
       expect(job2.units_valid).toBe(units.length);
     } finally {
       for (const n of nodes) await n.coordinator.verifier.close();

@@ -14,7 +14,7 @@ import { L96ParamsSchema, assimilateL96, splitL96 } from '../shared/jobs/lorenz9
 import { lorenz96Reference } from '../kernels/lorenz96/reference.ts';
 import { openStore } from '../edge/db/index.ts';
 import { ACCOUNTS } from '../edge/ledger/accounts.ts';
-import { ledgerOf } from '../edge/ledger/ledger.ts';
+import { ledgerOf, pointsIssuedPosted } from '../edge/ledger/ledger.ts';
 import { ROOT, startServer, type RunningServer } from './e2e/harness.ts';
 import { topUpForTests } from '../edge/testing.ts';
 
@@ -72,7 +72,7 @@ describe('SIGKILL during a job', () => {
       const credits = await store.db.selectFrom('ledger_transfers').select(['id', 'amount']).where('code', '=', 'unit_credit').execute();
       expect(credits.map((c) => c.id).sort()).toEqual(valid.map((r) => `unit:${r.unit_id}:replica:${r.id}`).sort());
       const owed = valid.reduce((s, r) => s + r.credited_points, 0);
-      expect((await ledgerOf(store).balance(ACCOUNTS.pointsIssued.id))!.posted).toBe(-owed);
+      expect(await pointsIssuedPosted(ledgerOf(store))).toBe(-owed);
     } finally {
       await store.close();
     }

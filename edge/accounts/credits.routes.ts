@@ -16,6 +16,7 @@ import { requireVolunteer, type AuthVariables } from '../auth/require.ts';
 import type { Store } from '../db/index.ts';
 import { positiveIdParam } from '../http/path-ids.ts';
 import { ProblemError, validationProblem } from '../http/problem.ts';
+import { JOB_PROGRESS_COLUMNS } from '../jobs/counts.ts';
 import { ACCOUNTS } from '../ledger/accounts.ts';
 
 const CREDIT = 'unit_credit';
@@ -108,7 +109,7 @@ export function creditRoutes({ store, now }: CreditRoutesDeps) {
     const row = await store.db
       .selectFrom('units')
       .innerJoin('jobs', 'jobs.id', 'units.job_id')
-      .select(['units.id as unitId', 'units.state', 'units.cost_points', 'jobs.id as jobId', 'jobs.kind', 'jobs.status', 'jobs.units_total', 'jobs.units_valid'])
+      .select(['units.id as unitId', 'units.state', 'units.cost_points', 'jobs.id as jobId', 'jobs.kind', 'jobs.status', 'jobs.units_total', ...JOB_PROGRESS_COLUMNS])
       .where('units.id', '=', unitId)
       .executeTakeFirstOrThrow();
     return c.json({

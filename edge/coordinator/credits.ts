@@ -34,9 +34,11 @@ interface CreditsMark {
 
 /**
  * Credits still to post in this transaction, with the volunteers whose valid results they
- * count. A batch of results posts them once, at its end: every credit locks the operator's
- * points-issued account until commit (on PostgreSQL), so posting late holds that lock
- * briefly, and volunteers' rows are then updated in id order (no deadlock between batches).
+ * count. A batch of results posts them once, at its end: every credit locks its volunteer's
+ * issuer shard account until commit (on PostgreSQL), so posting late holds that lock
+ * briefly. Transfers are posted in (debit, credit) order, so every transaction takes the
+ * issuer shards in one order (no deadlock between batches), and volunteers' rows are then
+ * updated in id order.
  * A savepoint that rolls back restores it (see `savepoint` in edge/db/prepared.ts).
  */
 export class PendingCredits implements Restorable<CreditsMark> {
@@ -124,7 +126,7 @@ export function queueCredits(unit: UnitHead, all: readonly { id: number; volunte
   for (const r of replicas) {
     credits.transfers.push({
       id: `unit:${unit.id}:replica:${r.id}`,
-      debit: ACCOUNTS.pointsIssued.id,
+      debit: ACCOUNTS.pointsIssuerFor(r.volunteer_id).id,
       credit: ACCOUNTS.volunteerVesting(r.volunteer_id).id,
       amount: unit.cost_points,
       code: 'unit_credit',
@@ -148,21 +150,36 @@ function* postOneOp(t: TransferSpec, volunteerId: string, first: TransferStatus 
   if (status !== 'ok' && status !== 'exists') throw new Error(`transfer ${t.id} failed: ${status}`);
 }
 
+/** Orders transfers (and what goes with each) by (debit, credit): the order their account rows are locked in. */
+function inLockOrder<T>(items: T[], transfer: (item: T) => TransferSpec): T[] {
+  const key = (t: TransferSpec) => `${t.debit}\u0000${t.credit}`;
+  return items.sort((a, b) => {
+    const ka = key(transfer(a));
+    const kb = key(transfer(b));
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  });
+}
+
 /** Counts the validated units in their jobs, posts the credits and counts the volunteers' valid results; empties the pending credits. */
 export function* postCreditsOp(c: CreditingContext): Op<void> {
   const credits = c.credits;
-  // Each job's row is locked by its counter update until commit: last, in id order, and
-  // once per job however many of its units this transaction validated.
+  // Once per job however many of its units this transaction validated, in id order (each
+  // adds to one of the job's progress shards: edge/jobs/counts.ts).
   const perJob = new Map<string, number>();
   for (const jobId of credits.validated.splice(0)) perJob.set(jobId, (perJob.get(jobId) ?? 0) + 1);
-  for (const jobId of [...perJob.keys()].sort()) yield* c.jobs.unitsDecidedOp(jobId, 'valid', perJob.get(jobId)!, c.now);
-  const transfers = credits.transfers.splice(0);
-  const volunteers = credits.volunteers.splice(0);
+  for (const jobId of [...perJob.keys()].sort()) yield* c.jobs.unitsDecidedOp(jobId, 'valid', perJob.get(jobId)!, c);
+  const queued = inLockOrder(
+    credits.transfers.splice(0).map((t, i) => ({ t, volunteer: credits.volunteers[i]! })),
+    (x) => x.t,
+  );
+  credits.volunteers.splice(0);
+  const transfers = queued.map((x) => x.t);
+  const volunteers = queued.map((x) => x.volunteer);
   if (transfers.length > 0) {
     const statuses = yield* createTransfersOp(transfers, c.now);
     for (const [i, t] of transfers.entries()) yield* postOneOp(t, volunteers[i]!, statuses[i], c.now);
   }
-  const vests = credits.vests.splice(0);
+  const vests = inLockOrder(credits.vests.splice(0), (v) => v.transfer);
   if (vests.length > 0) {
     const statuses = yield* createTransfersOp(vests.map((v) => v.transfer), c.now);
     for (const [i, v] of vests.entries()) {

@@ -8,7 +8,7 @@
  */
 import type { HeartbeatResponse, LeaseResponse } from '../../shared/api/schemas.ts';
 import type { Store } from '../db/index.ts';
-import { rows, runInTransaction } from '../db/prepared.ts';
+import { rows, runInTransaction, type Op } from '../db/prepared.ts';
 import type { KernelRegistry } from '../kernels/registry.ts';
 import { JobFundingCache } from './funding.ts';
 import { leaseToGroupOp, releaseGroupLeasesOp, type GroupLease, type GroupLeaseSpec, type GroupRelease } from './group-lease.ts';
@@ -18,7 +18,7 @@ import * as Q from './queries.ts';
 import { reportErrorOp, sha256Hex, submitBatchOp, submitOneOp, type ErrorReportStatus, type SubmitStatus } from './submit.ts';
 import { createVerifier, type Verifier, type VerifierDeps } from './verifier.ts';
 
-export type { JobsPort, UnitsDecided } from './ports.ts';
+export type { JobsPort, TxContext, UnitsDecided } from './ports.ts';
 export type { LeaseRefusal } from './lease.ts';
 export type { ErrorReportStatus, SubmitStatus } from './submit.ts';
 export { leaseTtlMs } from './lease.ts';
@@ -68,8 +68,18 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
   const { store, kernels, jobs, random } = deps;
   const locking = store.dialect === 'postgres';
   const funding = new JobFundingCache();
-  const ctx = (now: number): TxContext => ({ now, locking, jobs, random, rule: deps.rule ?? 'trust', funding });
   const verifier = createVerifier(deps);
+
+  /**
+   * Runs `op` as one transaction with a fresh context; the jobs it decided units of are
+   * finished after commit where they are done (PostgreSQL: see JobsPort.unitsDecidedOp).
+   */
+  async function inTx<T>(now: number, op: (c: TxContext) => Op<T>): Promise<T> {
+    const c: TxContext = { now, locking, jobs, random, rule: deps.rule ?? 'trust', funding, decidedJobs: new Set() };
+    const out = await runInTransaction(store, () => op(c));
+    if (c.decidedJobs.size > 0) await jobs.finishDecidedJobs(store, c.decidedJobs, now);
+    return out;
+  }
 
   /** Runs the server's verification of the units `statuses` made wait, within the inline bound. */
   async function verifyInline(unitIds: number[]): Promise<boolean> {
@@ -93,22 +103,22 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
 
   return {
     verifier,
-    lease: (volunteerId, origin, max, now) => runInTransaction(store, () => leaseUnitsOp(kernels, volunteerId, origin, max, ctx(now))),
-    leaseForGroup: (spec, max, now) => runInTransaction(store, () => leaseToGroupOp(kernels, spec, max, ctx(now))),
-    releaseForGroup: (groupId, which, now) => runInTransaction(store, () => releaseGroupLeasesOp(groupId, which, ctx(now))),
+    lease: (volunteerId, origin, max, now) => inTx(now, (c) => leaseUnitsOp(kernels, volunteerId, origin, max, c)),
+    leaseForGroup: (spec, max, now) => inTx(now, (c) => leaseToGroupOp(kernels, spec, max, c)),
+    releaseForGroup: (groupId, which, now) => inTx(now, (c) => releaseGroupLeasesOp(groupId, which, c)),
     async submit(volunteerId, leaseId, output, now) {
       const hash = sha256Hex(output);
-      const s = await runInTransaction(store, () => submitOneOp(volunteerId, leaseId, output, hash, ctx(now)));
+      const s = await inTx(now, (c) => submitOneOp(volunteerId, leaseId, output, hash, c));
       return (await verifyInline(waiting([s]))) ? reanswer(s) : s;
     },
     async submitBatch(volunteerId, items, now) {
       const hashed = items.map((it) => ({ ...it, hash: sha256Hex(it.output) }));
-      const statuses = await runInTransaction(store, () => submitBatchOp(volunteerId, hashed, ctx(now)));
+      const statuses = await inTx(now, (c) => submitBatchOp(volunteerId, hashed, c));
       return (await verifyInline(waiting(statuses))) ? Promise.all(statuses.map(reanswer)) : statuses;
     },
-    heartbeat: (volunteerId, leaseId, progress, now) => runInTransaction(store, () => heartbeatOp(volunteerId, leaseId, progress, ctx(now))),
+    heartbeat: (volunteerId, leaseId, progress, now) => inTx(now, (c) => heartbeatOp(volunteerId, leaseId, progress, c)),
     async reportError(volunteerId, leaseId, message, now) {
-      const s = await runInTransaction(store, () => reportErrorOp(volunteerId, leaseId, message, ctx(now)));
+      const s = await inTx(now, (c) => reportErrorOp(volunteerId, leaseId, message, c));
       if (s.status !== 'ok' || !s.verify) return s;
       await verifyInline([s.unitId]);
       const [u] = await runInTransaction(store, () => rows(Q.unitById, { id: s.unitId }));

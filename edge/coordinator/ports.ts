@@ -4,6 +4,7 @@
  * next iteration), so the coordinator never imports job internals. The composition root
  * (edge/app.ts) plugs edge/jobs in.
  */
+import type { Store } from '../db/index.ts';
 import type { Op } from '../db/prepared.ts';
 import type { JobFundingCache } from './funding.ts';
 
@@ -14,9 +15,13 @@ export type UnitsDecided = 'valid' | 'failed' | 'reopened';
 export interface JobsPort {
   /**
    * Counts `count` units of `jobId` just decided `how`, inside the transaction that decided
-   * them; once every unit is decided the job integrates its results or fails.
+   * them; once every unit is decided the job integrates its results or fails, in that
+   * transaction (SQLite) or after its commit (PostgreSQL: the job is named in
+   * `c.decidedJobs`, and the caller calls {@link finishDecidedJobs}).
    */
-  unitsDecidedOp(jobId: string, how: UnitsDecided, count: number, now: number): Op<void>;
+  unitsDecidedOp(jobId: string, how: UnitsDecided, count: number, c: TxContext): Op<void>;
+  /** After the commit of a transaction whose context named `jobIds` decided: finishes those now done, each once. */
+  finishDecidedJobs(store: Store, jobIds: Iterable<string>, now: number): Promise<void>;
   /**
    * The server's run replaced the canonical bytes of a valid unit of `jobId`: a job that
    * already delivered its result integrates it again and records the amendment.
@@ -31,6 +36,8 @@ export interface TxContext {
   /** PostgreSQL: lock rows before changing them (SQLite runs one writer at a time). */
   locking: boolean;
   jobs: JobsPort;
+  /** Jobs whose units this transaction decided, to finish after commit (PostgreSQL; see JobsPort). */
+  decidedJobs: Set<string>;
   /** Randomness for spot checks and samples (injectable for tests). */
   random: () => number;
   /** Jobs' funding (trial credit only or paid), cached per coordinator (funding.ts). */

@@ -47,7 +47,7 @@ export function* reverseCreditsOp(unit: UnitHead, replicas: readonly { id: numbe
       id: `unit:${unit.id}:replica:${r.id}:reversal`,
       // Unvested points come back from vesting: they were never spendable.
       debit: (r.vested ? ACCOUNTS.volunteerPoints(r.volunteer_id) : ACCOUNTS.volunteerVesting(r.volunteer_id)).id,
-      credit: ACCOUNTS.pointsIssued.id,
+      credit: ACCOUNTS.pointsIssuerFor(r.volunteer_id).id,
       amount: r.credited_points,
       code: 'unit_credit_reversal',
       ref: `job:${unit.job_id}:unit:${unit.id}`,

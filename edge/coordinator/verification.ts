@@ -54,7 +54,7 @@ export function* applyVerificationOp(unitId: number, run: ServerRun, c: Creditin
       yield* exec(Q.setUnitServerFailed, { id: unitId, failure: `the server's own run failed too: ${message}`.slice(0, 500), now: c.now });
       yield* markInvalidOp(d.liars);
       for (const r of d.liars) c.credits.disproved.push(r.volunteer_id);
-      yield* c.jobs.unitsDecidedOp(unit.job_id, 'failed', 1, c.now);
+      yield* c.jobs.unitsDecidedOp(unit.job_id, 'failed', 1, c);
       break;
     }
     case 'decide': {

@@ -85,7 +85,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
 
   // The server's runs lease nothing, so their funding cache stays empty.
   const funding = new JobFundingCache();
-  const ctx = (): TxContext => ({ now: now(), locking, jobs, random, funding });
+  const ctx = (): TxContext => ({ now: now(), locking, jobs, random, funding, decidedJobs: new Set() });
 
   /** Claims `unitId` if it is queued and free; answers its input and kernel, or nothing. */
   function* claimOp(unitId: number): Op<{ kernel: string; input: Uint8Array; outputBytes: number } | undefined> {
@@ -144,9 +144,11 @@ export function createVerifier(deps: VerifierDeps): Verifier {
         await runInTransaction(store, () => exec(Q.releaseVerification, { unit: unitId }));
         return;
       }
+      // One context for every attempt: a job a failed attempt named is only read again after commit.
+      const c = { ...ctx(), credits: new PendingCredits() };
       try {
         await runInTransaction(store, function* () {
-          const c = { ...ctx(), credits: new PendingCredits() };
+          c.credits = new PendingCredits();
           yield* applyVerificationOp(unitId, run, c);
           yield* postCreditsOp(c);
         }, deps.applyHooks);
@@ -155,6 +157,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
         await runInTransaction(store, () => exec(Q.unclaimVerification, { unit: unitId })).catch(() => undefined);
         throw err;
       }
+      if (c.decidedJobs.size > 0) await jobs.finishDecidedJobs(store, c.decidedJobs, c.now);
     } finally {
       running.delete(unitId);
     }

@@ -49,8 +49,6 @@ export interface JobsTable {
   status: JobState;
   quorum: number;
   units_total: number;
-  units_valid: Generated<number>;
-  units_failed: Generated<number>;
   price_minor: number;
   currency: string;
   created_at: number;
@@ -61,6 +59,17 @@ export interface JobsTable {
   result: string | null;
   /** Units whose canonical bytes the server's run corrected after they were decided (the result was integrated again). */
   amended_units: Generated<number>;
+}
+
+/**
+ * A job's decided units, counted in shards (migration 0018): a deciding transaction adds to
+ * one (job, shard) row, so concurrent ones seldom wait on each other; readers sum them.
+ */
+export interface JobProgressTable {
+  job_id: string;
+  shard: number;
+  valid: Generated<number>;
+  failed: Generated<number>;
 }
 
 /** A job's full parameters (JSON text), apart from its frequently updated row. */
@@ -162,6 +171,7 @@ export interface Database extends LedgerTables, AuthTables, ShopTables, LicenseT
   volunteers: VolunteersTable;
   jobs: JobsTable;
   job_params: JobParamsTable;
+  job_progress: JobProgressTable;
   units: UnitsTable;
   replicas: ReplicasTable;
   verifications: VerificationsTable;

@@ -12,6 +12,7 @@ import type { KernelRegistry } from '../kernels/registry.ts';
 import type { JobRow } from '../db/schema.ts';
 import { ProblemError, type ProblemSlug } from '../http/problem.ts';
 import { jobInvoice } from './billing.ts';
+import { JOB_PROGRESS_COLUMNS, type JobProgress } from './counts.ts';
 import { JOB_HEAD_COLUMNS, cancelJob, jobAssurance, createJob, getOwnJob, jobFailures, toJob } from './jobs.ts';
 import { JOB_KIND_HANDLERS } from './kinds.ts';
 import { jobNotFound, type JobAnswer, type JobRefusalStatus } from './refusals.ts';
@@ -48,8 +49,8 @@ function answered<T>(a: JobAnswer<T>): T {
 }
 
 /** The customer's own job, or a `not-found` problem. */
-async function ownJob(store: Store, customerId: string, jobId: string): Promise<JobRow> {
-  return (await getOwnJob(store.db, customerId, jobId)) ?? answered<JobRow>(jobNotFound(jobId));
+async function ownJob(store: Store, customerId: string, jobId: string): Promise<JobRow & JobProgress> {
+  return (await getOwnJob(store.db, customerId, jobId)) ?? answered<JobRow & JobProgress>(jobNotFound(jobId));
 }
 
 /** What the job routes are built from (the composition root's deps have it all). */
@@ -86,7 +87,7 @@ export function jobRoutes({ store, kernels: registry, now, jobPrep, progressStre
   app.get(API_PATHS.jobs, async (c) => {
     const rows = await store.db
       .selectFrom('jobs')
-      .select(JOB_HEAD_COLUMNS)
+      .select([...JOB_HEAD_COLUMNS, ...JOB_PROGRESS_COLUMNS])
       .where('customer_id', '=', c.get('customerId'))
       .orderBy('created_at', 'desc')
       .limit(JOB_LIST_MAX)

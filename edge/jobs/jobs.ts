@@ -13,21 +13,22 @@ import { newId } from '../auth/tokens.ts';
 import { kernelKey, type KernelEntry, type KernelRegistry } from '../kernels/registry.ts';
 import type { SplitUnit } from '../../shared/jobs/split.ts';
 import { isRefusal, jobNotFound, type JobAnswer } from './refusals.ts';
-import { exec, rows, runInOpenTransaction, type Op } from '../db/prepared.ts';
+import { exec, rows, runInOpenTransaction, runInTransaction, type Op } from '../db/prepared.ts';
 import { inTransaction } from '../db/tx.ts';
 import { ledgerOf } from '../ledger/ledger.ts';
-import { cancelUnitsOp, enqueueUnitsOp, type JobsPort, type UnitsDecided } from '../coordinator/index.ts';
+import { cancelUnitsOp, enqueueUnitsOp, type JobsPort, type TxContext, type UnitsDecided } from '../coordinator/index.ts';
+import { addJobProgress, allDecided, decidedRunningJobs, jobProgressLocked, jobsDecided, JOB_PROGRESS_COLUMNS, progressShard, type JobProgress } from './counts.ts';
 import * as Q from './queries.ts';
 import { costMinor, customerBalance, holdQuoteOp, settleJobOp } from './billing.ts';
 import { JOB_KIND_HANDLERS, type EarlierOutputs, type JobKindHandler } from './kinds.ts';
 import { splitJob, storedParams, type JobSplit, type StoredParams } from './split.ts';
 
-/** A job row without its result, as listings read it (a training job's result is its model). */
-export type JobHead = Omit<JobRow, 'result'>;
-/** The columns of a {@link JobHead}. */
+/** A job row without its result, as listings read it (a training job's result is its model), with its counts (counts.ts). */
+export type JobHead = Omit<JobRow, 'result'> & JobProgress;
+/** The columns of a {@link JobHead} on the job's row (select JOB_PROGRESS_COLUMNS with them). */
 export const JOB_HEAD_COLUMNS = [
-  'id', 'customer_id', 'kind', 'params', 'status', 'quorum', 'units_total', 'units_valid', 'units_failed', 'price_minor', 'currency', 'created_at', 'completed_at', 'iteration', 'amended_units',
-] as const satisfies readonly (keyof JobHead)[];
+  'id', 'customer_id', 'kind', 'params', 'status', 'quorum', 'units_total', 'price_minor', 'currency', 'created_at', 'completed_at', 'iteration', 'amended_units',
+] as const satisfies readonly (keyof JobRow)[];
 
 export function toJob(row: JobHead, failures: Job['failures'] = []): Job {
   return {
@@ -36,8 +37,8 @@ export function toJob(row: JobHead, failures: Job['failures'] = []): Job {
     status: row.status,
     params: JSON.parse(row.params) as Record<string, unknown>,
     unitsTotal: row.units_total,
-    unitsValid: row.units_valid,
-    unitsFailed: row.units_failed,
+    unitsValid: Number(row.units_valid),
+    unitsFailed: Number(row.units_failed),
     priceMinor: Number(row.price_minor),
     currency: row.currency,
     createdAt: new Date(Number(row.created_at)).toISOString(),
@@ -112,7 +113,8 @@ export const OVERDUE_JOBS_SWEPT_MAX = 100;
 
 /**
  * Ends jobs running longer than JOB_RUNNING_MS_MAX as a cancellation does (valid units
- * charged from the hold, the rest released), then expires holds past their time. Call it as
+ * charged from the hold, the rest released), finishes jobs whose units were all decided but
+ * that were left running (counts.ts), then expires holds past their time. Call it as
  * the one hold sweep (edge/main.ts): in this order no running job's hold ever expires.
  * @returns the jobs ended and the holds expired
  */
@@ -127,6 +129,8 @@ export async function sweepHolds(store: Store, now: number): Promise<{ jobsEnded
     .execute();
   let jobsEnded = 0;
   for (const j of overdue) if ((await cancelJob(store, j.customer_id, j.id, now)).status === 'ok') jobsEnded++;
+  // Jobs whose last units were decided by a node that died before it finished them (counts.ts).
+  await finishDecidedJobs(store, await decidedRunningJobs(store.db, OVERDUE_JOBS_SWEPT_MAX), now);
   return { jobsEnded, holdsExpired: await ledgerOf(store).expirePending(now) };
 }
 
@@ -221,8 +225,6 @@ export async function createJob(store: Store, customerId: string, planned: Plann
     status: 'running',
     quorum: plan.quorum,
     units_total: plan.units.length,
-    units_valid: 0,
-    units_failed: 0,
     price_minor: plan.priceMinor,
     currency: CURRENCY,
     created_at: now,
@@ -244,7 +246,7 @@ export async function createJob(store: Store, customerId: string, planned: Plann
     await trx.insertInto('jobs').values(row).execute();
     await trx.insertInto('job_params').values({ job_id: row.id, params: stored.params }).execute();
     await runInOpenTransaction(store, trx, enqueueUnitsOp(row.id, { id: plan.kernel.id, version: plan.kernel.version }, plan.units, 0, 0, plan.quorum));
-    return { status: 'ok', value: toJob(row) };
+    return { status: 'ok', value: toJob({ ...row, units_valid: 0, units_failed: 0 }) };
   });
 }
 
@@ -254,8 +256,14 @@ function formatMinor(minor: number): string {
 }
 
 /** A customer's own job, or `undefined` (another customer's job is never revealed). */
-export async function getOwnJob(db: Kysely<Database> | Transaction<Database>, customerId: string, jobId: string): Promise<JobRow | undefined> {
-  return db.selectFrom('jobs').selectAll().where('id', '=', jobId).where('customer_id', '=', customerId).executeTakeFirst();
+export async function getOwnJob(db: Kysely<Database> | Transaction<Database>, customerId: string, jobId: string): Promise<(JobRow & JobProgress) | undefined> {
+  return db
+    .selectFrom('jobs')
+    .selectAll()
+    .select(JOB_PROGRESS_COLUMNS)
+    .where('id', '=', jobId)
+    .where('customer_id', '=', customerId)
+    .executeTakeFirst();
 }
 
 /** The canonical outputs of the earlier iterations a staged kind reads (none for the others). */
@@ -271,13 +279,27 @@ function* earlierOutputsOp(jobId: string, handler: JobKindHandler, params: unkno
 
 /**
  * Counts `count` units of `jobId` that were just decided (`valid`, `failed`, or `reopened`
- * for a valid unit sent back for a check), in the transaction that decided them. Once every
- * unit is decided, the job is integrated (all valid: the next iteration, or the final result)
- * or marked failed (naming its failed units).
+ * for a valid unit sent back for a check), in the transaction that decided them, on one of
+ * the job's progress shards (counts.ts). On SQLite (one writer) the job is finished here once
+ * every unit is decided; on PostgreSQL the job is named in `c.decidedJobs` and finished after
+ * commit ({@link finishDecidedJobs}), because a concurrent transaction's units are not
+ * visible here.
  */
-function* unitsDecidedOp(jobId: string, how: UnitsDecided, count: number, now: number): Op<void> {
-  const [job] = yield* rows(Q.countJobUnits, { id: jobId, valid: how === 'valid' ? count : how === 'reopened' ? -count : 0, failed: how === 'failed' ? count : 0 });
-  if (!job || job.status !== 'running' || job.units_valid + job.units_failed < job.units_total) return;
+function* unitsDecidedOp(jobId: string, how: UnitsDecided, count: number, c: TxContext): Op<void> {
+  const valid = how === 'valid' ? count : how === 'reopened' ? -count : 0;
+  yield* exec(addJobProgress, { job: jobId, shard: progressShard(c.locking), valid, failed: how === 'failed' ? count : 0 });
+  if (c.locking) c.decidedJobs.add(jobId);
+  else yield* finishIfDoneOp(jobId, c.now);
+}
+
+/**
+ * Finishes `jobId` if it runs and every unit is decided: integrated (all valid: the next
+ * iteration, or the final result) or marked failed (naming its failed units). Locks the job's
+ * row first on PostgreSQL, so of two transactions that try, the second sees it finished.
+ */
+export function* finishIfDoneOp(jobId: string, now: number): Op<void> {
+  const [job] = yield* rows(jobProgressLocked, { id: jobId });
+  if (!job || job.status !== 'running' || !allDecided(job)) return;
   if (job.units_failed > 0) {
     yield* exec(Q.finishJob, { id: jobId, status: 'failed', now, result: null });
     yield* settleJobOp(jobId, now);
@@ -301,6 +323,18 @@ function* unitsDecidedOp(jobId: string, how: UnitsDecided, count: number, now: n
   const result = handler.assimilate(params, outputs, earlier);
   yield* exec(Q.finishJob, { id: jobId, status: 'completed', now, result: JSON.stringify(result) });
   yield* settleJobOp(jobId, now);
+}
+
+/**
+ * After the commit of transactions that decided units of `ids` (PostgreSQL): one read finds
+ * those whose units are now all decided, and each is finished in a transaction of its own.
+ * A job that fails to finish here (its transaction lost its retries) is finished by the next
+ * hold sweep.
+ */
+async function finishDecidedJobs(store: Store, ids: Iterable<string>, now: number): Promise<void> {
+  for (const id of await jobsDecided(store.db, [...new Set(ids)].sort())) {
+    await runInTransaction(store, () => finishIfDoneOp(id, now)).catch((err: unknown) => console.error(`[edge] finishing job ${id} failed (the hold sweep retries):`, err));
+  }
 }
 
 /**
@@ -328,4 +362,4 @@ function* unitCorrectedOp(jobId: string, unitId: number, now: number): Op<void> 
 }
 
 /** The jobs' side of the unit lifecycle, plugged into the coordinator by the composition root. */
-export const jobsPort: JobsPort = { unitsDecidedOp, unitCorrectedOp };
+export const jobsPort: JobsPort = { unitsDecidedOp, unitCorrectedOp, finishDecidedJobs };

@@ -1,6 +1,5 @@
 /**
- * @module The jobs' prepared queries (edge/db/prepared.ts): the counters a validating
- * transaction moves, finishing or advancing a job, and reading an iteration's validated
+ * @module The jobs' prepared queries (edge/db/prepared.ts): finishing or advancing a job, and reading an iteration's validated
  * outputs for integration.
  */
 import { sql } from 'kysely';
@@ -10,15 +9,6 @@ export const jobById = prepare('job by id', ['id'], (db, p) => db.selectFrom('jo
 
 /** The full parameters a job is split and integrated with (JSON text). */
 export const jobParamsById = prepare('job parameters', ['id'], (db, p) => db.selectFrom('job_params').select('params').where('job_id', '=', p('id')));
-
-/** Counts decided units of a job and returns what deciding whether it is done needs. */
-export const countJobUnits = prepare('job unit counters', ['id', 'valid', 'failed'], (db, p) =>
-  db
-    .updateTable('jobs')
-    .set((eb) => ({ units_valid: eb('units_valid', '+', p('valid')), units_failed: eb('units_failed', '+', p('failed')) }))
-    .where('id', '=', p('id'))
-    .returning(['status', 'units_valid', 'units_failed', 'units_total']),
-);
 
 export const finishJob = prepare('job finished', ['id', 'status', 'now', 'result'], (db, p) =>
   db.updateTable('jobs').set({ status: p('status'), completed_at: p('now'), result: p('result') }).where('id', '=', p('id')),

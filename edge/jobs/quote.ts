@@ -9,6 +9,7 @@ import { CURRENCY, PRICE_MINOR_PER_POINT, THROUGHPUT_WINDOW_MS } from '../../sha
 import type { Store } from '../db/index.ts';
 import type { Database } from '../db/schema.ts';
 import { customerBalance } from './billing.ts';
+import { JOB_PROGRESS_COLUMNS } from './counts.ts';
 import type { PlannedJob } from './jobs.ts';
 import type { JobAnswer } from './refusals.ts';
 
@@ -25,7 +26,7 @@ export async function volunteerThroughput(db: Kysely<Database>, now: number): Pr
   // Running jobs' remaining points, from their price and the share of units still undecided.
   const running = await db
     .selectFrom('jobs')
-    .select(['price_minor', 'quorum', 'units_total', 'units_valid', 'units_failed'])
+    .select(['price_minor', 'quorum', 'units_total', ...JOB_PROGRESS_COLUMNS])
     .where('status', '=', sql.lit('running'))
     .execute();
   let backlog = 0;

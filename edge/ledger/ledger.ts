@@ -6,6 +6,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Store } from '../db/index.ts';
 import { runInOpenTransaction, runInTransaction, type RunHooks } from '../db/prepared.ts';
 import type { Database } from '../db/schema.ts';
+import { ISSUER_ACCOUNT_IDS } from './accounts.ts';
 import type { LedgerApi } from './api.ts';
 import { TRANSFER_BATCH_MAX, createTransfersOp, expirePendingOp } from './transfers.ts';
 import type { AccountBalance, AccountSpec, LedgerName, TransferRecord, TransferStatus } from './types.ts';
@@ -135,4 +136,14 @@ export function ledgerIn(store: Store, trx: Transaction<Database>): LedgerApi {
       return runInOpenTransaction(store, trx, expirePendingOp(now, max));
     },
   };
+}
+
+/**
+ * The operator's points liability as posted: the sum over `points:issued` and its issuer
+ * shards (accounts.ts). Negative: points issued and not yet redeemed.
+ */
+export async function pointsIssuedPosted(ledger: Pick<LedgerApi, 'balance'>): Promise<number> {
+  let posted = 0;
+  for (const id of ISSUER_ACCOUNT_IDS) posted += (await ledger.balance(id))?.posted ?? 0;
+  return posted;
 }

@@ -8,7 +8,7 @@
 import { createApp } from '../app.ts';
 import { PASSWORD, browser } from '../auth/test-browser.ts';
 import { ACCOUNTS } from '../ledger/accounts.ts';
-import { ledgerOf } from '../ledger/ledger.ts';
+import { ledgerOf, pointsIssuedPosted } from '../ledger/ledger.ts';
 import { makeTestApp, snapshot } from '../testing.ts';
 import { createShopClient } from '../../shared/shop/client.ts';
 import { createSimulatedPayments, type PaymentProvider, type SimulatedPayments } from './payments.ts';
@@ -65,7 +65,7 @@ export async function makeShopTest<P extends SigningProvider = SimulatedPayments
       points: points.posted,
       pointsAvailable: points.available,
       pointsHeld: points.debitsPending,
-      issued: (await of(ACCOUNTS.pointsIssued.id)).posted,
+      issued: await pointsIssuedPosted(ledger),
       operatorDiscounts: (await of(ACCOUNTS.operatorDiscounts.id)).posted,
       receivable: (await of(ACCOUNTS.shopReceivable(shopId).id)).posted,
       sales: (await of(ACCOUNTS.shopSales(shopId).id)).posted,

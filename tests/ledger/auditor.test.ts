@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../edge/db/index.ts';
-import { ledgerOf } from '../../edge/ledger/ledger.ts';
+import { ACCOUNTS, ISSUER_ACCOUNT_IDS } from '../../edge/ledger/accounts.ts';
+import { ledgerOf, pointsIssuedPosted } from '../../edge/ledger/ledger.ts';
 import type { TransferSpec } from '../../edge/ledger/types.ts';
 import { mulberry32 } from '../../shared/random.ts';
 import { LedgerModel } from './model.ts';
@@ -38,6 +39,10 @@ async function fullCheck(store: Store, model: LedgerModel): Promise<void> {
   }
   // Double entry: per ledger, Σ debits = Σ credits, posted and pending.
   for (const [ledger, [dp, cp, dpe, cpe]] of sums) expect([ledger, dp, dpe]).toEqual([ledger, cp, cpe]);
+  // The operator's points liability, summed over `points:issued` and its issuer shards, is
+  // every point the volunteers hold.
+  const held = rows.filter((r) => r.ledger === 'points' && !ISSUER_ACCOUNT_IDS.includes(r.id)).reduce((t, r) => t + Number(r.credits_posted) - Number(r.debits_posted), 0);
+  expect(await pointsIssuedPosted(ledgerOf(store)) + held).toBe(0);
   // Balances can be recomputed from history: posted singles and posts, open holds pending.
   const recomputed = await sql<{ id: string; dp: number; cp: number }>`
     select a.id,
@@ -70,7 +75,6 @@ describe('ledger auditor', () => {
     const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
     const accounts = [
       ...Array.from({ length: VOLUNTEERS }, (_, i) => ({ id: `v${i}`, ledger: 'points' as const, floor: 0 })),
-      { id: 'issuer', ledger: 'points' as const, floor: null },
       { id: 'discounts', ledger: 'money' as const, floor: null },
       { id: 'shop', ledger: 'money' as const, floor: 50_000 * -1 },
     ];
@@ -88,10 +92,14 @@ describe('ledger auditor', () => {
     function nextBatch(): TransferSpec[] {
       const r = rand();
       const amount = 1 + Math.floor(rand() * 60);
-      if (r < 0.3) return [{ id: id(), debit: 'issuer', credit: pick(vols), amount, code: 'unit_credit' }];
-      if (r < 0.4) return [{ id: id(), debit: pick(vols), credit: pick([...vols, 'issuer', 'shop']), amount, code: 'gift' }];
+      if (r < 0.3) {
+        // As the coordinator issues points: from the volunteer's issuer shard.
+        const v = pick(vols);
+        return [{ id: id(), debit: ACCOUNTS.pointsIssuerFor(v).id, credit: v, amount, code: 'unit_credit' }];
+      }
+      if (r < 0.4) return [{ id: id(), debit: pick(vols), credit: pick([...vols, ACCOUNTS.pointsIssued.id, 'shop']), amount, code: 'gift' }];
       if (r < 0.55) {
-        const t: TransferSpec = { id: id(), debit: pick(vols), credit: 'issuer', amount, code: 'checkout_hold', pending: { timeoutMs: 1 + Math.floor(rand() * 200) } };
+        const t: TransferSpec = { id: id(), debit: pick(vols), credit: ACCOUNTS.pointsIssued.id, amount, code: 'checkout_hold', pending: { timeoutMs: 1 + Math.floor(rand() * 200) } };
         openHolds.push(t.id);
         return [t];
       }
@@ -104,7 +112,7 @@ describe('ledger auditor', () => {
         return [post, settle];
       }
       if (r < 0.76 && openHolds.length > 0) return [{ id: id(), debit: '', credit: '', amount: 0, code: 'checkout_void', void: pick(openHolds) }];
-      if (r < 0.8) return [{ id: id(), debit: 'issuer', credit: pick(vols), amount, code: 'refund', ref: `order:${Math.floor(rand() * 1000)}` }];
+      if (r < 0.8) return [{ id: id(), debit: ACCOUNTS.pointsIssued.id, credit: pick(vols), amount, code: 'refund', ref: `order:${Math.floor(rand() * 1000)}` }];
       if (r < 0.9 && sent.length > 0) {
         const prior = pick(sent);
         const variant = Math.floor(rand() * 5);
@@ -120,7 +128,7 @@ describe('ledger auditor', () => {
         const v = pick(vols);
         const avail = model.available(model.accounts.get(v)!);
         const edge = avail + (rand() < 0.5 ? 0 : 1);
-        if (edge > 0) return [{ id: id(), debit: v, credit: 'issuer', amount: edge, code: rand() < 0.5 ? 'redeem' : 'checkout_hold', ...(rand() < 0.5 ? { pending: { timeoutMs: 50 } } : {}) }];
+        if (edge > 0) return [{ id: id(), debit: v, credit: ACCOUNTS.pointsIssued.id, amount: edge, code: rand() < 0.5 ? 'redeem' : 'checkout_hold', ...(rand() < 0.5 ? { pending: { timeoutMs: 50 } } : {}) }];
       }
       return [];
     }

@@ -21,6 +21,7 @@ import { trialCredit } from './0014_trial_credit.ts';
 import { loginAttemptsLicenseSlots } from './0015_login_attempts_license_slots.ts';
 import { groups } from './0016_groups.ts';
 import { groupSeatOrigin } from './0017_group_seat_origin.ts';
+import { noHotRows } from './0018_no_hot_rows.ts';
 import type { Dialect } from './types.ts';
 
 /** Migrations by name; names sort in order. */
@@ -43,5 +44,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0015_login_attempts_license_slots': loginAttemptsLicenseSlots(dialect),
     '0016_groups': groups(dialect),
     '0017_group_seat_origin': groupSeatOrigin(dialect),
+    '0018_no_hot_rows': noHotRows(dialect),
   };
 }
